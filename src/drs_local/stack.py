@@ -1,0 +1,295 @@
+"""The local stack: moto (server mode, in this process) with the real ASL interpreter and
+in-process Lambda, the DRS emulator on its own port, the CloudFormation template deployed through
+the CloudFormation API, Cognito users per role, and the local API Gateway."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import socket
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from drs_local import moto_patches
+from drs_local.apigw import Authorizer, LocalApiGateway
+from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
+
+log = logging.getLogger("drs_local")
+
+HUB_ACCOUNT = "123456789012"
+REGION = "us-east-1"
+ACCESS_KEY = "testing"
+SECRET_KEY = "testing"
+STACK_NAME = "drs-orch-local"
+ARTIFACT_BUCKET = "drs-orch-artifacts-local"
+PASSWORD = "Local-Passw0rd!"
+STATE_DIR = Path(os.environ.get("DRS_ORCH_STATE_DIR", ROOT / ".drs-orch"))
+ROLES = ["DRSOrchestrationAdmin", "DRSRecoveryManager", "DRSPlanManager", "DRSOperator", "DRSReadOnly",
+         "DRSAuditor"]
+# Resource types moto's CloudFormation skips (it logs a warning and still reports CREATE_COMPLETE);
+# the stack creates them through their own APIs instead.
+DIRECT_TYPES = {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def user_for(role: str) -> str:
+    return f"{role.lower()}@example.com"
+
+
+@dataclass
+class LocalStack:
+    api_port: int = 0
+    speed: float = 60.0
+    fleet: Path | None = None
+    moto_url: str = ""
+    drs_url: str = ""
+    api_url: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+    created_directly: list[str] = field(default_factory=list)
+    user_pool_id: str = ""
+    client_id: str = ""
+    emulator: Any = None
+    _moto: Any = None
+    _drs: Any = None
+    _api: LocalApiGateway | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        t0 = time.monotonic()
+        moto_patches.apply()
+        moto_patches.set_speed(self.speed)
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        moto_port = free_port()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        self.moto_url = f"http://127.0.0.1:{moto_port}"
+        self._start_drs()
+        os.environ.update(self.env())
+        self._deploy()
+        self._apply_function_environment()
+        self._seed_users()
+        self._start_api()
+        self.write_state()
+        log.info("local stack ready in %.1fs", time.monotonic() - t0)
+        return self
+
+    def stop(self) -> None:
+        if self._api is not None:
+            self._api.stop()
+        if self._drs is not None:
+            self._drs.stop()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_DRS": self.drs_url,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+        }
+
+    # ------------------------------------------------------------------ DRS
+    def _start_drs(self) -> None:
+        from drs_emulator.fleet import DEFAULT_FLEET
+        from drs_emulator.server import serve
+        from drs_emulator.service import Emulator
+
+        self.emulator = Emulator(speed=self.speed)
+        self.emulator.load_fleet(self.fleet or DEFAULT_FLEET)
+        self._drs = serve(self.emulator, host="127.0.0.1", port=0)
+        self.drs_url = self._drs.url
+
+    # ------------------------------------------------------------------ CloudFormation
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return boto3.client(service, region_name=REGION, aws_access_key_id=ACCESS_KEY,
+                            aws_secret_access_key=SECRET_KEY,
+                            endpoint_url=self.drs_url if service == "drs" else self.moto_url, **kwargs)
+
+    def _deploy(self) -> None:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+        s3.put_object(Bucket=ARTIFACT_BUCKET, Key="drs-orch/lambda.zip", Body=_code_zip())
+        s3.put_object(Bucket=ARTIFACT_BUCKET, Key="drs-orch/orchestration.asl.json", Body=ASL.read_bytes())
+        template = package(load_template(TEMPLATE), ASL.read_text())
+        cfn = self.client("cloudformation")
+        cfn.create_stack(
+            StackName=STACK_NAME,
+            TemplateBody=json.dumps(template),
+            Parameters=[{"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACT_BUCKET},
+                        {"ParameterKey": "Environment", "ParameterValue": "local"}],
+            Capabilities=["CAPABILITY_IAM"],
+        )
+        stack = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+        if stack["StackStatus"] != "CREATE_COMPLETE":
+            raise RuntimeError(f"stack {STACK_NAME} is {stack['StackStatus']}: {stack.get('StackStatusReason')}")
+        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                    for r in cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]}
+        missing = {k: v for k, v in template["Resources"].items()
+                   if k not in physical and "Condition" not in v}
+        self._create_directly(missing, physical)
+        still = sorted(k for k in missing if k not in self.created_directly)
+        if still:
+            raise RuntimeError(f"the local CloudFormation did not create {still} and no direct creation is known")
+        self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+    def _create_directly(self, missing: dict[str, Any], physical: dict[str, str]) -> None:
+        """Create what moto's CloudFormation skipped, from the same template properties."""
+        idp = self.client("cognito-idp")
+        for logical, res in missing.items():
+            if res["Type"] == "AWS::Cognito::UserPool":
+                props = res["Properties"]
+                pool = idp.create_user_pool(PoolName=f"drs-orch-users-local", Policies=props.get("Policies", {}),
+                                            UsernameAttributes=props.get("UsernameAttributes", []),
+                                            AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []))
+                self.user_pool_id = pool["UserPool"]["Id"]
+                self.created_directly.append(logical)
+        for logical, res in missing.items():
+            props = res["Properties"]
+            if res["Type"] == "AWS::Cognito::UserPoolClient":
+                c = idp.create_user_pool_client(UserPoolId=self.user_pool_id, ClientName=props["ClientName"]
+                                                if isinstance(props.get("ClientName"), str) else "drs-orch-web-local",
+                                                ExplicitAuthFlows=props.get("ExplicitAuthFlows", []),
+                                                GenerateSecret=False)
+                self.client_id = c["UserPoolClient"]["ClientId"]
+                self.created_directly.append(logical)
+            elif res["Type"] == "AWS::Cognito::UserPoolGroup":
+                idp.create_group(UserPoolId=self.user_pool_id, GroupName=props["GroupName"],
+                                 Precedence=props.get("Precedence", 0))
+                self.created_directly.append(logical)
+        apigw = self.client("apigateway")
+        for logical, res in missing.items():
+            if res["Type"] == "AWS::ApiGateway::Authorizer":
+                pool_arn = f"arn:aws:cognito-idp:{REGION}:{HUB_ACCOUNT}:userpool/{self.user_pool_id}"
+                apigw.create_authorizer(restApiId=physical["RestApi"], name=res["Properties"]["Name"],
+                                        type="COGNITO_USER_POOLS", providerARNs=[pool_arn],
+                                        identitySource=res["Properties"]["IdentitySource"])
+                self.created_directly.append(logical)
+            elif res["Type"] == "AWS::ApiGateway::Stage":
+                apigw.create_stage(restApiId=physical["RestApi"], stageName="local",
+                                   deploymentId=physical["ApiDeployment"], tracingEnabled=True)
+                self.created_directly.append(logical)
+        for logical in self.created_directly:
+            log.warning("moto's CloudFormation skipped %s (%s); created it directly", logical,
+                        missing[logical]["Type"])
+
+    def _apply_function_environment(self) -> None:
+        """In-process Lambdas share this process: the functions' environments (identical by design)
+        are applied to it once. A variable with different values per function is an error."""
+        lam = self.client("lambda")
+        merged: dict[str, str] = {}
+        for key in ("DataManagementFunctionName", "ExecutionFunctionName", "QueryFunctionName",
+                    "OrchestrationFunctionName"):
+            cfg = lam.get_function_configuration(FunctionName=self.outputs[key])
+            for k, v in (cfg.get("Environment") or {}).get("Variables", {}).items():
+                if merged.get(k, v) != v:
+                    raise RuntimeError(f"function environments disagree on {k}")
+                merged[k] = v
+        os.environ.update(merged)
+
+    # ------------------------------------------------------------------ Cognito users
+    def _seed_users(self) -> None:
+        idp = self.client("cognito-idp")
+        for role in ROLES:
+            name = user_for(role)
+            idp.admin_create_user(UserPoolId=self.user_pool_id, Username=name,
+                                  UserAttributes=[{"Name": "email", "Value": name}], MessageAction="SUPPRESS")
+            idp.admin_set_user_password(UserPoolId=self.user_pool_id, Username=name, Password=PASSWORD,
+                                        Permanent=True)
+            idp.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=name, GroupName=role)
+
+    def token(self, role: str) -> str:
+        return issue_token(self.moto_url, self.client_id, role)
+
+    # ------------------------------------------------------------------ API Gateway
+    def _start_api(self) -> None:
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.moto_url}/{self.user_pool_id}/.well-known/jwks.json",
+                                     headers={"Host": f"cognito-idp.{REGION}.amazonaws.com"})
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback only
+            jwks = json.load(resp)
+        authorizer = Authorizer(jwks=jwks, issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{self.user_pool_id}",
+                                audience=self.client_id)
+        functions = {
+            "data-management": self.outputs["DataManagementFunctionName"],
+            "execution": self.outputs["ExecutionFunctionName"],
+            "query": self.outputs["QueryFunctionName"],
+        }
+        self._api = LocalApiGateway(invoke=self._invoke_proxy, function_names=functions, authorizer=authorizer,
+                                    port=self.api_port)
+        self._api.start()
+        self.api_url = self._api.url
+
+    def _invoke_proxy(self, function_name: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        out = self.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+        payload = json.loads(out["Payload"].read() or b"null")
+        if out.get("FunctionError") or not isinstance(payload, dict) or "statusCode" not in payload:
+            log.error("function %s failed: %s", function_name, payload)
+            return 502, {"Content-Type": "application/json"}, json.dumps({"message": "Internal server error"})
+        headers = {k: str(v) for k, v in (payload.get("headers") or {}).items()}
+        for k, values in (payload.get("multiValueHeaders") or {}).items():
+            headers[k] = ",".join(str(v) for v in values)
+        return int(payload["statusCode"]), headers, payload.get("body") or ""
+
+    # ------------------------------------------------------------------ state file
+    def state(self) -> dict[str, Any]:
+        return {
+            "pid": os.getpid(),
+            "apiUrl": self.api_url,
+            "motoUrl": self.moto_url,
+            "drsUrl": self.drs_url,
+            "region": REGION,
+            "userPoolId": self.user_pool_id,
+            "clientId": self.client_id,
+            "outputs": self.outputs,
+        }
+
+    def write_state(self) -> None:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        (STATE_DIR / "local-stack.json").write_text(json.dumps(self.state(), indent=2))
+
+
+def read_state() -> dict[str, Any]:
+    path = STATE_DIR / "local-stack.json"
+    if not path.exists():
+        raise SystemExit("no local stack is running (start one with: drs-orch up)")
+    return json.loads(path.read_text())
+
+
+def issue_token(moto_url: str, client_id: str, role: str) -> str:
+    if role not in ROLES:
+        raise SystemExit(f"unknown role {role}; one of {', '.join(ROLES)}")
+    idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=moto_url, aws_access_key_id=ACCESS_KEY,
+                       aws_secret_access_key=SECRET_KEY)
+    out = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                            AuthParameters={"USERNAME": user_for(role), "PASSWORD": PASSWORD})
+    return str(out["AuthenticationResult"]["IdToken"])
+
+
+def _code_zip() -> bytes:
+    """The Lambda deployment package: the drs_orch package from this source tree."""
+    buf = io.BytesIO()
+    src = ROOT / "src"
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted((src / "drs_orch").rglob("*.py")):
+            zf.write(path, path.relative_to(src).as_posix())
+    return buf.getvalue()

@@ -1,0 +1,65 @@
+"""Load infra/template.yaml (CloudFormation short-form tags included) and package it for a
+deployment: the state machine's DefinitionS3Location + DefinitionSubstitutions become a
+DefinitionString built with Fn::Sub from the same ASL file, which is what CloudFormation does
+server-side and what moto (DefinitionString only) needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "infra" / "template.yaml"
+ASL = ROOT / "infra" / "orchestration.asl.json"
+
+_TAGS = ["Ref", "Condition", "Base64", "GetAZs", "ImportValue"]
+_FN_TAGS = ["Sub", "Join", "Select", "Split", "If", "Not", "Equals", "And", "Or", "FindInMap",
+            "Cidr", "Transform", "ToJsonString"]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+
+
+def _register() -> None:
+    for tag in _TAGS:
+        key = tag if tag in ("Ref", "Condition") else f"Fn::{tag}"
+        _Loader.add_constructor(f"!{tag}", lambda ld, n, k=key: {k: _construct(n, ld)})
+    for tag in _FN_TAGS:
+        _Loader.add_constructor(f"!{tag}", lambda ld, n, k=f"Fn::{tag}": {k: _construct(n, ld)})
+
+    def get_att(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        value = _construct(node, loader)
+        return {"Fn::GetAtt": value.split(".", 1) if isinstance(value, str) else value}
+
+    _Loader.add_constructor("!GetAtt", get_att)
+
+
+_register()
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def package(template: dict[str, Any], asl_text: str) -> dict[str, Any]:
+    out = json.loads(json.dumps(template))
+    for res in out["Resources"].values():
+        if res["Type"] != "AWS::StepFunctions::StateMachine":
+            continue
+        props = res["Properties"]
+        props.pop("DefinitionS3Location", None)
+        subs = props.pop("DefinitionSubstitutions", {})
+        props["DefinitionString"] = {"Fn::Sub": [asl_text, subs]}
+    return out

@@ -1,0 +1,190 @@
+"""Lambda handlers. Each API-facing function serves its routes from the one route table, for both
+API Gateway proxy events and direct invocation ``{"operation", "body", "pathParameters",
+"queryParams"}``. Direct invocation is authorised by IAM (lambda:InvokeFunction), so it runs with
+every permission; REST calls carry Cognito claims checked against the route's permission."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from drs_orch.domain.rbac import Permission, permissions_for
+from drs_orch.entrypoints.routes import routes_for
+from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
+
+logger = Logger(service="drs-orch")
+
+_DIRECT_PRINCIPAL = Principal(
+    username="iam", groups=(), permissions=frozenset(Permission), via="direct"
+)
+
+
+def _error_body(exc: DomainError) -> dict[str, Any]:
+    return exc.to_body()
+
+
+def _internal_error(correlation_id: str) -> dict[str, Any]:
+    return {
+        "error": "INTERNAL_ERROR",
+        "message": f"Unexpected error; quote correlation id {correlation_id} when reporting it.",
+        "correlationId": correlation_id,
+    }
+
+
+def _run(route: Route, request: Request) -> tuple[int, Any]:
+    """Run one route's handler; map domain errors; never leak a stack trace."""
+    try:
+        if not route.public:
+            _authorize(route, request.principal)
+        out = route.handler(request)
+        if isinstance(out, Result):
+            return out.status, out.body
+        return route.status, out
+    except DomainError as exc:
+        level = logger.warning if exc.status >= 500 else logger.info
+        level("request refused", extra={"error": exc.code, "operation": route.operation, "status": exc.status})
+        return exc.status, _error_body(exc)
+    except Exception:
+        logger.exception("unexpected error", extra={"operation": route.operation})
+        return 500, _internal_error(request.correlation_id)
+
+
+def _authorize(route: Route, principal: Principal | None) -> None:
+    if principal is None:
+        raise Unauthorized("a valid bearer token is required")
+    if route.permission is not None and route.permission not in principal.permissions:
+        raise Forbidden(
+            f"{route.operation} needs permission {route.permission.value}",
+            details={"required": route.permission.value, "groups": list(principal.groups)},
+        )
+
+
+def _groups_from_claims(claims: dict[str, Any]) -> tuple[str, ...]:
+    raw = claims.get("cognito:groups") or []
+    if isinstance(raw, str):  # API Gateway flattens claims to strings: "a,b" or "[a b]"
+        raw = raw.strip("[]").replace(",", " ").split()
+    return tuple(str(g) for g in raw)
+
+
+def _principal_from_event(event: dict[str, Any]) -> Principal | None:
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+    if not claims:
+        return None
+    groups = _groups_from_claims(claims)
+    return Principal(
+        username=str(claims.get("cognito:username") or claims.get("email") or claims.get("sub")),
+        email=claims.get("email"),
+        groups=groups,
+        permissions=permissions_for(groups),
+        via="api",
+    )
+
+
+def _rest_resolver(function: str) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
+
+    def bind(route: Route) -> None:
+        def endpoint(**path: str) -> Response[Any]:
+            event = app.current_event
+            correlation_id = event.request_context.request_id or str(uuid.uuid4())
+            try:
+                request = Request(
+                    body=parse_json_object(event.body),
+                    path=dict(path),
+                    query=dict(event.query_string_parameters or {}),
+                    multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
+                    principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
+                    correlation_id=correlation_id,
+                )
+            except DomainError as exc:
+                return _response(exc.status, exc.to_body())
+            status, body = _run(route, request)
+            return _response(status, body)
+
+        app.route(route.resolver_rule, method=route.method)(endpoint)
+
+    for route in routes_for(function):
+        bind(route)
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response[Any]:
+        return _response(404, NotFound("no such route").to_body())
+
+    return app
+
+
+def _response(status: int, body: Any) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, default=str) if body is not None else "",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
+    operation = event.get("operation")
+    by_operation = {r.operation: r for r in routes_for(function)}
+    route = by_operation.get(str(operation))
+    if route is None:
+        return ValidationFailed(
+            f"unknown operation {operation!r} for the {function} function",
+            code="UNKNOWN_OPERATION",
+            details={"operations": sorted(by_operation)},
+        ).to_body()
+    try:
+        body = parse_json_object(event.get("body"))
+        path = {k: str(v) for k, v in (event.get("pathParameters") or {}).items()}
+        # Path parameters may also be given in the body (e.g. {"executionId": ...}).
+        for name in route.path_params:
+            if name not in path and isinstance(body.get(name), str):
+                path[name] = body[name]
+        query = {k: str(v) for k, v in (event.get("queryParams") or event.get("queryStringParameters") or {}).items()}
+    except DomainError as exc:
+        return exc.to_body()
+    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)
+    _, out = _run(route, request)
+    return out
+
+
+_resolvers: dict[str, APIGatewayRestResolver] = {}
+
+
+def _handle(function: str, event: dict[str, Any], context: Any) -> Any:
+    correlation_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
+    logger.set_correlation_id(correlation_id)
+    logger.append_keys(function=function)
+    if "operation" in event:
+        return _direct(function, event, correlation_id)
+    if "httpMethod" in event:
+        app = _resolvers.get(function)
+        if app is None:
+            app = _resolvers[function] = _rest_resolver(function)
+        return app.resolve(event, context)
+    return ValidationFailed("event is neither an API Gateway request nor a direct invocation").to_body()
+
+
+def data_management(event: dict[str, Any], context: Any) -> Any:
+    return _handle("data-management", event, context)
+
+
+def execution(event: dict[str, Any], context: Any) -> Any:
+    return _handle("execution", event, context)
+
+
+def query(event: dict[str, Any], context: Any) -> Any:
+    return _handle("query", event, context)
+
+
+def orchestration(event: dict[str, Any], context: Any) -> Any:
+    """Step Functions task: {"action": "begin"|"tick"|"pause"|"abort", "executionId", ...}."""
+    from drs_orch.entrypoints.orchestration import handle_action
+
+    logger.set_correlation_id(str(event.get("executionId") or getattr(context, "aws_request_id", "")))
+    return handle_action(event)

@@ -1,0 +1,91 @@
+"""The route table's building blocks: one Route per use case, shared by REST, direct invocation,
+the API Gateway methods in the template, OpenAPI and RBAC."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.rbac import Permission
+
+FUNCTIONS = ("data-management", "execution", "query")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a Cognito user (REST) or an IAM principal (direct invocation)."""
+
+    username: str
+    groups: tuple[str, ...]
+    permissions: frozenset[Permission]
+    via: str  # "api" | "direct"
+    email: str | None = None
+
+
+@dataclass
+class Request:
+    body: dict[str, Any]
+    path: dict[str, str]
+    query: dict[str, str]
+    principal: Principal
+    correlation_id: str
+    multi_query: dict[str, list[str]] = field(default_factory=dict)
+
+    def path_param(self, name: str) -> str:
+        value = self.path.get(name)
+        if not value:
+            raise ValidationFailed(f"missing path parameter {name}", code="MISSING_PARAMETER")
+        return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """A handler's answer when the status differs from the route's default."""
+
+    status: int
+    body: Any
+
+
+Handler = Callable[[Request], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation: str
+    function: str
+    permission: Permission | None
+    handler: Handler
+    status: int = 200
+    summary: str = ""
+    public: bool = False
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def resolver_rule(self) -> str:
+        """Powertools' rule syntax: /protection-groups/<groupId>."""
+        return re.sub(r"{(\w+)}", r"<\1>", self.path)
+
+
+def parse_json_object(raw: Any) -> dict[str, Any]:
+    """Bodies may arrive as a JSON string (API Gateway) or a dict (direct invocation)."""
+    import json
+
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(f"request body is not valid JSON: {exc}", code="INVALID_JSON") from exc
+    if not isinstance(value, dict):
+        raise ValidationFailed("request body must be a JSON object", code="INVALID_JSON")
+    return value

@@ -1,0 +1,97 @@
+"""Shared fixtures. Integration tests run the real handlers against one local stack per session
+(moto with the ASL interpreter, in-process Lambda, the DRS emulator, the local API Gateway)."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+except ImportError:  # pragma: no cover
+    pass
+
+
+class Api:
+    """HTTP client of the local API Gateway, authenticated as one seeded role."""
+
+    def __init__(self, stack: Any, role: str | None) -> None:
+        import requests
+
+        self._s = requests.Session()
+        self.base = stack.api_url
+        if role:
+            self._s.headers["Authorization"] = f"Bearer {stack.token(role)}"
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> tuple[int, Any]:
+        r = self._s.request(method, self.base + path, json=body, params=params or None, timeout=60)
+        return r.status_code, (r.json() if r.content else None)
+
+    def get(self, path: str, **params: Any) -> tuple[int, Any]:
+        return self.call("GET", path, **params)
+
+    def post(self, path: str, body: Any = None) -> tuple[int, Any]:
+        return self.call("POST", path, body)
+
+    def put(self, path: str, body: Any = None) -> tuple[int, Any]:
+        return self.call("PUT", path, body)
+
+    def delete(self, path: str, **params: Any) -> tuple[int, Any]:
+        return self.call("DELETE", path, **params)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Any]:
+    warnings.filterwarnings("ignore", category=UserWarning, module="moto")
+    from drs_local.stack import LocalStack
+
+    s = LocalStack(speed=60.0).start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(stack: Any) -> Api:
+    return Api(stack, "DRSOrchestrationAdmin")
+
+
+@pytest.fixture(scope="session")
+def readonly(stack: Any) -> Api:
+    return Api(stack, "DRSReadOnly")
+
+
+@pytest.fixture(scope="session")
+def invoke(stack: Any) -> Any:
+    """Direct invocation through the Lambda service: invoke("query", "get_drs_source_servers", ...)."""
+    lam = stack.client("lambda")
+    names = {
+        "data-management": stack.outputs["DataManagementFunctionName"],
+        "execution": stack.outputs["ExecutionFunctionName"],
+        "query": stack.outputs["QueryFunctionName"],
+    }
+
+    def _invoke(function: str, operation: str, body: Any = None, path: Any = None, query: Any = None) -> Any:
+        event: dict[str, Any] = {"operation": operation}
+        if body is not None:
+            event["body"] = body
+        if path is not None:
+            event["pathParameters"] = path
+        if query is not None:
+            event["queryParams"] = query
+        out = lam.invoke(FunctionName=names[function], Payload=json.dumps(event).encode())
+        assert "FunctionError" not in out, out["Payload"].read()
+        return json.loads(out["Payload"].read())
+
+    return _invoke

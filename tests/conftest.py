@@ -63,6 +63,12 @@ def stack() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def api_for(stack: Any) -> Any:
+    """api_for("DRSOperator") -> an Api authenticated as that role; api_for(None) -> no token."""
+    return lambda role: Api(stack, role)
+
+
+@pytest.fixture(scope="session")
 def admin(stack: Any) -> Api:
     return Api(stack, "DRSOrchestrationAdmin")
 

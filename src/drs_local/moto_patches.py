@@ -110,5 +110,5 @@ def apply() -> None:
             def sleep(seconds: float) -> None:
                 time.sleep(scaled(seconds))
 
-        retrier_decl.time = _ScaledTime()  # type: ignore[assignment]
+        retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
         _applied = True

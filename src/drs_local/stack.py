@@ -157,7 +157,7 @@ class LocalStack:
         for logical, res in missing.items():
             if res["Type"] == "AWS::Cognito::UserPool":
                 props = res["Properties"]
-                pool = idp.create_user_pool(PoolName=f"drs-orch-users-local", Policies=props.get("Policies", {}),
+                pool = idp.create_user_pool(PoolName="drs-orch-users-local", Policies=props.get("Policies", {}),
                                             UsernameAttributes=props.get("UsernameAttributes", []),
                                             AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []))
                 self.user_pool_id = pool["UserPool"]["Id"]
@@ -272,7 +272,8 @@ def read_state() -> dict[str, Any]:
     path = STATE_DIR / "local-stack.json"
     if not path.exists():
         raise SystemExit("no local stack is running (start one with: drs-orch up)")
-    return json.loads(path.read_text())
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state
 
 
 def issue_token(moto_url: str, client_id: str, role: str) -> str:

@@ -33,11 +33,16 @@ def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
 
 
 def _register() -> None:
+    def short_form(key: str) -> Any:
+        def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+            return {key: _construct(node, loader)}
+
+        return construct
+
     for tag in _TAGS:
-        key = tag if tag in ("Ref", "Condition") else f"Fn::{tag}"
-        _Loader.add_constructor(f"!{tag}", lambda ld, n, k=key: {k: _construct(n, ld)})
+        _Loader.add_constructor(f"!{tag}", short_form(tag if tag in ("Ref", "Condition") else f"Fn::{tag}"))
     for tag in _FN_TAGS:
-        _Loader.add_constructor(f"!{tag}", lambda ld, n, k=f"Fn::{tag}": {k: _construct(n, ld)})
+        _Loader.add_constructor(f"!{tag}", short_form(f"Fn::{tag}"))
 
     def get_att(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
         value = _construct(node, loader)
@@ -50,11 +55,12 @@ _register()
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    return yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    return loaded
 
 
 def package(template: dict[str, Any], asl_text: str) -> dict[str, Any]:
-    out = json.loads(json.dumps(template))
+    out: dict[str, Any] = json.loads(json.dumps(template))
     for res in out["Resources"].values():
         if res["Type"] != "AWS::StepFunctions::StateMachine":
             continue

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orch.adapters.aws import client
+
+# A health probe answers quickly: no long retry ladder against an endpoint that is down.
+_PROBE = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3, read_timeout=5)
 
 
 class AwsHealthProbe:
@@ -26,7 +30,7 @@ class AwsHealthProbe:
 
     def drs_reachable(self) -> tuple[bool, str]:
         try:
-            client("drs", region=self._region).describe_jobs(maxResults=1)
+            client("drs", region=self._region, config=_PROBE).describe_jobs(maxResults=1)
             return True, "OK"
         except ClientError as exc:  # an answer from DRS, even a refusal, proves the endpoint works
             return True, str(exc.response["Error"]["Code"])

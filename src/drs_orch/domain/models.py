@@ -1,0 +1,297 @@
+"""Request and record models (pydantic v2, camelCase on the wire and in DynamoDB).
+
+Inputs forbid unknown fields so that a misspelt field is an error rather than silently ignored;
+records ignore unknown attributes. Dates are ISO-8601 strings (:func:`to_iso`). Use :func:`parse`
+to turn untrusted data into a model: it raises :class:`ValidationFailed` listing every problem as
+``details=[{"field": "waves[0].waveName", "message": ...}]``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.launch_config import (
+    SOURCE_SERVER_ID_PATTERN,
+    EffectiveLaunchConfig,
+    IsoTimestamp,
+    LaunchConfig,
+    LaunchConfigStatus,
+    ServerLaunchOverride,
+    effective_config,
+    validate_launch_config_static,
+)
+from drs_orch.domain.plan_graph import Wave, WaveInput, normalize_waves
+from drs_orch.domain.tags import normalize_selection
+
+REGION_PATTERN = r"^[a-z]{2,4}(-[a-z]+)?-[a-z]+-[0-9]{1,2}$"
+ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9_+=,.@/-]+$"
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN)]
+AccountId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ACCOUNT_ID_PATTERN)]
+SourceServerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SOURCE_SERVER_ID_PATTERN)]
+RoleArn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_ARN_PATTERN)]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=EXTERNAL_ID_PATTERN)]
+
+
+class FieldProblem(ValueError):
+    """Raised by a model validator to name the field a cross-field problem is about."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _path(parts: list[str | int]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def error_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    """``[{"field", "message"}]`` for every error of a pydantic ``ValidationError``."""
+    details: list[dict[str, str]] = []
+    for error in exc.errors():
+        loc: list[str | int] = [prefix] if prefix else []
+        # dict-key errors carry a "[key]" marker after the key itself
+        loc += [part for part in error["loc"] if part != "[key]"]
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblem):
+            loc.append(cause.field)
+        message = str(cause) if isinstance(cause, ValueError) else error["msg"]
+        details.append({"field": _path(loc), "message": message})
+    return details
+
+
+class InputModel(BaseModel):
+    """Base of request bodies. :meth:`problems` holds cross-field checks that report many
+    problems at once; :func:`parse` runs them after the field validation passed."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+    )
+
+    def problems(self) -> list[dict[str, str]]:
+        return []
+
+
+class RecordModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model_cls: type[M], data: Any) -> M:
+    """Validate ``data`` into ``model_cls``; every problem raises one :class:`ValidationFailed`."""
+    try:
+        model = model_cls.model_validate(data)
+    except ValidationError as exc:
+        details = error_details(exc)
+        raise ValidationFailed(
+            f"invalid {model_cls.__name__}: {len(details)} problem(s)", details=details
+        ) from None
+    problems = model.problems() if isinstance(model, InputModel) else []
+    if problems:
+        raise ValidationFailed(f"invalid {model_cls.__name__}: {len(problems)} problem(s)", details=problems)
+    return model
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """camelCase JSON-ready dict without null fields (API bodies and DynamoDB items)."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def to_iso(moment: datetime) -> str:
+    """``2025-02-16T10:30:00.000Z`` for an aware datetime (naive datetimes are refused)."""
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _role_account(role_arn: str) -> str:
+    match = re.match(ROLE_ARN_PATTERN, role_arn)
+    return match.group(1) if match else ""
+
+
+# Protection groups
+
+
+class ProtectionGroupInput(InputModel):
+    """Create/update body. Exactly one of ``sourceServerIds`` and ``serverSelectionTags``."""
+
+    group_name: Name
+    description: Description = ""
+    region: Region
+    account_id: AccountId | None = None
+    source_server_ids: list[SourceServerId] | None = Field(default=None, min_length=1)
+    server_selection_tags: dict[str, str] | None = None
+    launch_config: LaunchConfig | None = None
+    servers: dict[SourceServerId, ServerLaunchOverride] | None = None
+    version: int | None = Field(default=None, ge=0)
+
+    @field_validator("source_server_ids")
+    @classmethod
+    def _dedupe_servers(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(dict.fromkeys(value))
+
+    @field_validator("server_selection_tags")
+    @classmethod
+    def _normalize_tags(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        try:
+            return normalize_selection(value)
+        except ValidationFailed as exc:
+            raise ValueError("; ".join(d["message"] for d in exc.details)) from None
+
+    @model_validator(mode="after")
+    def _one_selection_mode(self) -> ProtectionGroupInput:
+        if self.source_server_ids is not None and self.server_selection_tags is not None:
+            raise FieldProblem(
+                "serverSelectionTags", "give either sourceServerIds or serverSelectionTags, not both"
+            )
+        if self.source_server_ids is None and self.server_selection_tags is None:
+            raise FieldProblem("sourceServerIds", "one of sourceServerIds or serverSelectionTags is required")
+        return self
+
+    def problems(self) -> list[dict[str, str]]:
+        found: list[dict[str, str]] = []
+        overrides = self.servers or {}
+        if self.source_server_ids is not None:
+            members = set(self.source_server_ids)
+            for server_id in overrides:
+                if server_id not in members:
+                    found.append(
+                        {"field": f"servers.{server_id}", "message": "server is not in sourceServerIds"}
+                    )
+        for key, messages in validate_launch_config_static(self.launch_config, overrides).items():
+            field = "launchConfig" if key == "group" else f"servers.{key}"
+            found.extend({"field": field, "message": message} for message in messages)
+        return found
+
+
+class ProtectionGroup(RecordModel):
+    group_id: str
+    group_name: str
+    description: str = ""
+    region: str
+    account_id: str | None = None
+    source_server_ids: list[str] = Field(default_factory=list)
+    server_selection_tags: dict[str, str] | None = None
+    resolved_at: IsoTimestamp | None = None
+    launch_config: LaunchConfig | None = None
+    servers: dict[str, ServerLaunchOverride] = Field(default_factory=dict)
+    launch_config_status: LaunchConfigStatus | None = None
+    version: int = Field(default=1, ge=1)
+    created_date: IsoTimestamp
+    last_modified_date: IsoTimestamp
+    created_by: str | None = None
+
+    @property
+    def is_tag_based(self) -> bool:
+        return self.server_selection_tags is not None
+
+    def effective_config_for(self, server_id: str) -> EffectiveLaunchConfig:
+        return effective_config(self.launch_config, self.servers.get(server_id))
+
+
+# Recovery plans
+
+
+class RecoveryPlanInput(InputModel):
+    plan_name: Name
+    description: Description = ""
+    waves: list[WaveInput]
+    version: int | None = Field(default=None, ge=0)
+
+    def normalized_waves(self) -> list[Wave]:
+        return normalize_waves(self.waves)
+
+
+class RecoveryPlan(RecordModel):
+    plan_id: str
+    plan_name: str
+    description: str = ""
+    waves: list[Wave] = Field(default_factory=list)
+    version: int = Field(default=1, ge=1)
+    created_date: IsoTimestamp
+    last_modified_date: IsoTimestamp
+    created_by: str | None = None
+
+
+# Target accounts
+
+
+class StagingAccount(InputModel):
+    account_id: AccountId
+    account_name: Name | None = None
+    role_arn: RoleArn
+    external_id: ExternalId | None = None
+
+    @model_validator(mode="after")
+    def _role_in_account(self) -> StagingAccount:
+        if _role_account(self.role_arn) != self.account_id:
+            raise FieldProblem("roleArn", f"roleArn must be a role of account {self.account_id}")
+        return self
+
+
+class TargetAccountInput(InputModel):
+    """A target account. ``roleArn`` is absent only for the hub account itself."""
+
+    account_id: AccountId
+    account_name: Name | None = None
+    role_arn: RoleArn | None = None
+    external_id: ExternalId | None = None
+    staging_accounts: list[StagingAccount] = Field(default_factory=list)
+
+    def problems(self) -> list[dict[str, str]]:
+        found: list[dict[str, str]] = []
+        if self.role_arn is not None and _role_account(self.role_arn) != self.account_id:
+            found.append(
+                {"field": "roleArn", "message": f"roleArn must be a role of account {self.account_id}"}
+            )
+        seen: set[str] = set()
+        for index, staging in enumerate(self.staging_accounts):
+            field = f"stagingAccounts[{index}].accountId"
+            if staging.account_id == self.account_id:
+                found.append(
+                    {"field": field, "message": "the target account cannot be its own staging account"}
+                )
+            elif staging.account_id in seen:
+                found.append(
+                    {"field": field, "message": f"staging account {staging.account_id} is listed twice"}
+                )
+            seen.add(staging.account_id)
+        return found
+
+
+class TargetAccount(RecordModel):
+    account_id: str
+    account_name: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    staging_accounts: list[StagingAccount] = Field(default_factory=list)
+    version: int = Field(default=1, ge=1)
+    created_date: IsoTimestamp | None = None
+    last_modified_date: IsoTimestamp | None = None
+    last_validated: IsoTimestamp | None = None
+    created_by: str | None = None

@@ -105,13 +105,13 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
+            # moto's Step Functions interpreter calls Lambda & co. at http://localhost:$MOTO_PORT
+            "MOTO_PORT": self.moto_url.rsplit(":", 1)[-1],
         }
 
     # ------------------------------------------------------------------ DRS
     def _start_drs(self) -> None:
-        from drs_emulator.fleet import DEFAULT_FLEET
-        from drs_emulator.server import serve
-        from drs_emulator.service import Emulator
+        from drs_emulator import DEFAULT_FLEET, Emulator, serve
 
         self.emulator = Emulator(speed=self.speed)
         self.emulator.load_fleet(self.fleet or DEFAULT_FLEET)

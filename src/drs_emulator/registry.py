@@ -1,0 +1,59 @@
+"""Operation handlers: ``@operation("Name")`` registers ``fn(ctx, params) -> dict | None``.
+
+Handlers run under the emulator lock after validation, the request faults and the
+UninitializedAccountException check; they raise :class:`~drs_emulator.errors.DrsError` for modelled
+errors and return a dict that the wire layer filters by the operation's output shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+from .state import RecoveryInstance, RegionState, SourceServer
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+
+@dataclass
+class Ctx:
+    emulator: Emulator
+    account: str
+    region: str
+    state: RegionState
+    now: float
+
+    def server(self, server_id: str) -> SourceServer:
+        server = self.state.servers.get(server_id)
+        if server is None:
+            raise errors.not_found("SOURCE_SERVER", server_id, f"Source server {server_id} not found")
+        return server
+
+    def recovery_instance(self, instance_id: str) -> RecoveryInstance:
+        ri = self.state.recovery_instances.get(instance_id)
+        if ri is None:
+            raise errors.not_found(
+                "RECOVERY_INSTANCE", instance_id, f"Recovery instance {instance_id} not found"
+            )
+        return ri
+
+    def ensure_not_busy(self, server_id: str) -> None:
+        if server_id in self.state.busy_server_ids():
+            raise errors.conflict(
+                "SOURCE_SERVER", server_id, f"Source server {server_id} is already part of an active job"
+            )
+
+
+Handler = Callable[[Ctx, dict[str, Any]], "dict[str, Any] | None"]
+HANDLERS: dict[str, Handler] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register

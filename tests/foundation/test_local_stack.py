@@ -37,7 +37,7 @@ def test_health_shows_the_template_tables_and_state_machine(stack: Any) -> None:
 def test_template_resources_all_exist_on_the_local_stack(stack: Any) -> None:
     cfn = stack.client("cloudformation")
     physical = {r["LogicalResourceId"] for r in cfn.list_stack_resources(StackName="drs-orch-local")
-                ["StackResourceSummaries"]}
+                ["StackResourceSummaries"] if r["LogicalResourceId"]}  # moto lists skipped types with ""
     template = load_template(TEMPLATE)["Resources"]
     expected = {k for k, v in template.items() if "Condition" not in v}
     assert expected == physical | set(stack.created_directly)

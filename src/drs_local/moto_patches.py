@@ -7,6 +7,12 @@
 2. State machines created by CloudFormation land in the executing (ASL interpreter) backend.
 3. Wait states and Retry intervals are divided by the stack's time scale, so a 30 s poll interval
    at speed 60 takes half a second, in step with the DRS emulator clock.
+4. DynamoDB writes are serialized. moto checks a condition and then writes without a lock, and a
+   cancelled transaction restores a deep copy of the whole table taken before it ran, undoing the
+   writes other threads committed meanwhile. DynamoDB itself is linearizable per item and its
+   transactions are serializable; the locked writes give the threaded server those semantics.
+   Under that lock a transaction saves only the items it touches (instead of deep-copying every
+   table it names, which made each transaction cost O(table size)) and restores them if cancelled.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -111,4 +117,72 @@ def apply() -> None:
                 time.sleep(scaled(seconds))
 
         retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
+        _serialize_dynamodb_writes()
         _applied = True
+
+
+def _serialize_dynamodb_writes() -> None:
+    import copy
+    from functools import wraps
+
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    write_lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with write_lock:
+                return __original(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, wraps(original)(locked))
+
+    class _SharedTables:
+        """``copy`` for moto's DynamoDB backend module: tables are not deep-copied (the transaction
+        wrapper below saves the touched items instead); everything else is."""
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(copy, attr)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+        saved = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                table = backend.tables[op["TableName"]]
+                key = op["Item"] if op_type == "Put" else op["Key"]
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            except (KeyError, TypeError, AttributeError, StopIteration):
+                continue  # malformed: moto refuses it before writing
+            current = table.get_item(hash_value, range_value)
+            saved.append((table, hash_value, range_value, copy.deepcopy(current)))
+        return saved
+
+    original_transact = DynamoDBBackend.transact_write_items
+
+    @wraps(original_transact)
+    def transact(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        with write_lock:
+            saved = touched(self, transact_items)
+            try:
+                return original_transact(self, transact_items)
+            except Exception:
+                for table, hash_value, range_value, item in reversed(saved):
+                    if item is None:
+                        table.delete_item(hash_value, range_value)
+                    elif range_value is not None:
+                        table.items[hash_value][range_value] = item
+                    else:
+                        table.items[hash_value] = item
+                raise
+
+    dynamodb_models.copy = _SharedTables()  # type: ignore[attr-defined,assignment]
+    DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]

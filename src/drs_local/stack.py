@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from drs_local import moto_patches
+from drs_local import iam_policy, moto_patches
 from drs_local.apigw import Authorizer, LocalApiGateway
 from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
 
@@ -79,6 +79,8 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         self.moto_url = f"http://127.0.0.1:{moto_port}"
+        iam_policy.apply()
+        iam_policy.provision_local_spokes()
         self._start_drs()
         os.environ.update(self.env())
         self._deploy()
@@ -135,7 +137,8 @@ class LocalStack:
             StackName=STACK_NAME,
             TemplateBody=json.dumps(template),
             Parameters=[{"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACT_BUCKET},
-                        {"ParameterKey": "Environment", "ParameterValue": "local"}],
+                        {"ParameterKey": "Environment", "ParameterValue": "local"},
+                        {"ParameterKey": "DrsRegions", "ParameterValue": "us-east-1,us-west-2"}],
             Capabilities=["CAPABILITY_IAM"],
         )
         stack = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]

@@ -1,7 +1,7 @@
 """Load infra/template.yaml (CloudFormation short-form tags included) and package it for a
 deployment: the state machine's DefinitionS3Location + DefinitionSubstitutions become a
-DefinitionString built with Fn::Sub from the same ASL file, which is what CloudFormation does
-server-side and what moto (DefinitionString only) needs."""
+DefinitionString joined (Fn::Join) from the same ASL file and the substituted values, which is what
+CloudFormation does server-side and what moto (DefinitionString only) needs."""
 
 from __future__ import annotations
 
@@ -67,5 +67,22 @@ def package(template: dict[str, Any], asl_text: str) -> dict[str, Any]:
         props = res["Properties"]
         props.pop("DefinitionS3Location", None)
         subs = props.pop("DefinitionSubstitutions", {})
-        props["DefinitionString"] = {"Fn::Sub": [asl_text, subs]}
+        props["DefinitionString"] = _substitute(asl_text, subs)
     return out
+
+
+def _substitute(text: str, subs: dict[str, Any]) -> Any:
+    """DefinitionSubstitutions as an Fn::Join of literal text and the values: only ``${Key}`` of
+    ``subs`` is replaced. (Not Fn::Sub: moto implements it with ``string.Template``, which turns the
+    ASL's ``$$.Task.Token`` into ``$.Task.Token``.)"""
+    import re
+
+    parts: list[Any] = []
+    last = 0
+    for match in re.finditer(r"\$\{(\w+)\}", text):
+        if match.group(1) not in subs:
+            continue
+        parts += [text[last:match.start()], subs[match.group(1)]]
+        last = match.end()
+    parts.append(text[last:])
+    return {"Fn::Join": ["", [p for p in parts if p != ""]]}

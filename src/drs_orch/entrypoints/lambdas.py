@@ -145,7 +145,9 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
         for name in route.path_params:
             if name not in path and isinstance(body.get(name), str):
                 path[name] = body[name]
-        query = {k: str(v) for k, v in (event.get("queryParams") or event.get("queryStringParameters") or {}).items()}
+        raw_query = event.get("queryParams") or event.get("queryStringParameters") or {}
+        # Structured values (e.g. tags={"Tier": "db"}) travel as JSON, as they would in a query string.
+        query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
         return exc.to_body()
     request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)

@@ -1,7 +1,11 @@
-"""Resolve an account id to the context used to reach it (hub credentials or an assumed role)."""
+"""Resolve an account id to the context used to reach it (hub credentials or an assumed role), and
+list the accounts the platform knows: the hub, the registered target accounts and their staging
+accounts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
@@ -10,6 +14,39 @@ from drs_orch.domain.errors import NotFound
 
 class TargetAccountLookup(Protocol):
     def get(self, account_id: str) -> dict[str, Any] | None: ...
+    def list_all(self) -> list[dict[str, Any]]: ...
+
+
+class AccountKind(StrEnum):
+    HUB = "HUB"
+    TARGET = "TARGET"
+    STAGING = "STAGING"
+
+
+@dataclass(frozen=True)
+class KnownAccount:
+    account_id: str
+    kind: AccountKind
+    account_name: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    target_account_id: str | None = None  # the target a staging account belongs to
+
+    def context(self, region: str) -> AccountContext:
+        return AccountContext(self.account_id, region, role_arn=self.role_arn, external_id=self.external_id)
+
+    def public(self) -> dict[str, Any]:
+        """What the API shows: never the external id, only whether one is set."""
+        out: dict[str, Any] = {
+            "accountId": self.account_id,
+            "accountName": self.account_name,
+            "accountType": self.kind.value,
+            "roleArn": self.role_arn,
+            "hasExternalId": bool(self.external_id),
+        }
+        if self.target_account_id:
+            out["targetAccountId"] = self.target_account_id
+        return out
 
 
 class AccountDirectory:
@@ -23,9 +60,68 @@ class AccountDirectory:
         if not account_id or account_id == self.hub_account_id:
             return AccountContext(self.hub_account_id, region)
         item = self._accounts.get(account_id)
-        if item is None:
-            raise NotFound(f"account {account_id} is not a registered target account", code="ACCOUNT_NOT_FOUND")
-        role_arn = item.get("roleArn")
-        if not role_arn:
-            raise NotFound(f"account {account_id} has no roleArn", code="ACCOUNT_NOT_CONFIGURED")
-        return AccountContext(account_id, region, role_arn=str(role_arn), external_id=item.get("externalId"))
+        if item is not None:
+            role_arn = item.get("roleArn")
+            if not role_arn:
+                raise NotFound(
+                    f"account {account_id} is registered without a roleArn, so the hub cannot reach it",
+                    code="ACCOUNT_NOT_CONFIGURED",
+                    details={"accountId": account_id},
+                )
+            return AccountContext(account_id, region, role_arn=str(role_arn), external_id=item.get("externalId"))
+        staging = self._find_staging(account_id)
+        if staging is not None:
+            return staging.context(region)
+        raise NotFound(
+            f"account {account_id} is neither the hub nor a registered target or staging account",
+            code="ACCOUNT_NOT_FOUND",
+            details={"accountId": account_id},
+        )
+
+    def _find_staging(self, account_id: str) -> KnownAccount | None:
+        for known in self.known_accounts():
+            if known.kind is AccountKind.STAGING and known.account_id == account_id:
+                return known
+        return None
+
+    def targets(self) -> list[dict[str, Any]]:
+        return sorted(self._accounts.list_all(), key=lambda item: str(item.get("accountId")))
+
+    def known_accounts(self) -> list[KnownAccount]:
+        """The hub first, then every target account followed by its staging accounts. The hub
+        registered as a target appears once, as the hub."""
+        hub_item = None
+        out: list[KnownAccount] = []
+        rest: list[KnownAccount] = []
+        seen: set[str] = {self.hub_account_id}
+        for item in self.targets():
+            account_id = str(item.get("accountId"))
+            if account_id == self.hub_account_id:
+                hub_item = item
+            elif account_id not in seen:
+                seen.add(account_id)
+                rest.append(
+                    KnownAccount(
+                        account_id, AccountKind.TARGET, item.get("accountName"), item.get("roleArn"),
+                        item.get("externalId"),
+                    )
+                )
+            for staging in item.get("stagingAccounts") or []:
+                staging_id = str(staging.get("accountId"))
+                if staging_id in seen:
+                    continue
+                seen.add(staging_id)
+                rest.append(
+                    KnownAccount(
+                        staging_id, AccountKind.STAGING, staging.get("accountName"), staging.get("roleArn"),
+                        staging.get("externalId"), target_account_id=account_id,
+                    )
+                )
+        out.append(
+            KnownAccount(self.hub_account_id, AccountKind.HUB, (hub_item or {}).get("accountName"))
+        )
+        return out + rest
+
+    def account_name(self, account_id: str) -> str | None:
+        item = self._accounts.get(account_id)
+        return str(item["accountName"]) if item and item.get("accountName") else None

@@ -1,0 +1,48 @@
+"""Read-only table access of the query side, every list through a boto3 paginator: protection
+groups of one account and region (GSI ``ByAccountRegion``) and the items of one execution (META,
+WAVE#, SERVER#). Target accounts are read through ``dynamodb_accounts.DynamoAccountStore``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drs_orch.adapters.dynamodb import deserialize, low_level
+from drs_orch.adapters.paging import pages
+
+
+def _all(operation: str, **params: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for page in pages(low_level(), operation, token_key="LastEvaluatedKey", input_token="ExclusiveStartKey",
+                      **params):
+        out.extend(deserialize(item) for item in page.get("Items") or [])
+    return out
+
+
+class GroupsByAccountRegion:
+    INDEX = "ByAccountRegion"
+
+    def __init__(self, table_name: str) -> None:
+        self._name = table_name
+
+    def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]:
+        return _all(
+            "query",
+            TableName=self._name,
+            IndexName=self.INDEX,
+            KeyConditionExpression="accountRegion = :ar",
+            ExpressionAttributeValues={":ar": {"S": f"{account_id}#{region}"}},
+        )
+
+
+class ExecutionItemsReader:
+    def __init__(self, table_name: str) -> None:
+        self._name = table_name
+
+    def items(self, execution_id: str) -> list[dict[str, Any]]:
+        return _all(
+            "query",
+            TableName=self._name,
+            KeyConditionExpression="executionId = :id",
+            ExpressionAttributeValues={":id": {"S": execution_id}},
+            ConsistentRead=True,
+        )

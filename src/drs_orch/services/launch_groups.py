@@ -1,0 +1,179 @@
+"""The records the launch-settings service works on: options, ports, a protection group read for
+its launch settings (:class:`GroupView`), the report of one apply and the public status shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.launch_config import EffectiveLaunchConfig, LaunchConfigStatus
+from drs_orch.domain.launch_rules import ServerOutcome, intended_config
+from drs_orch.domain.statuses import LaunchConfigState
+from drs_orch.services.launch_apply import ApplyOptions, LaunchGateway
+from drs_orch.services.launch_validation import ParsedSettings, parse_settings
+
+log = logging.getLogger(__name__)
+L = LaunchConfigState
+
+
+class DriftCheck(StrEnum):
+    """What the wave-start drift check reads (the status view and the apply route always read both)."""
+
+    FULL = "full"  # DRS launch configurations and EC2 launch templates
+    TEMPLATES = "templates"  # EC2 launch templates only: no DRS call at wave start
+    OFF = "off"  # trust the stored status: no call at all
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    parallelism: int = 10
+    save_budget_seconds: float = 20.0  # apply after a save or on request (API Gateway answers within 29 s)
+    wave_budget_seconds: float = 120.0
+    drift_check: DriftCheck = DriftCheck.TEMPLATES
+    stale_applying_seconds: float = 600.0
+    max_attempts: int = 6
+    account_listing_min: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LaunchOptions:
+        """From ``LAUNCH_APPLY_PARALLELISM``, ``LAUNCH_APPLY_BUDGET_SECONDS``,
+        ``LAUNCH_WAVE_BUDGET_SECONDS`` and ``LAUNCH_DRIFT_CHECK`` (full | templates | off)."""
+        problems: list[dict[str, str]] = []
+
+        def number(name: str, default: float, low: float, high: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                value = float("nan")
+            if not low <= value <= high:
+                problems.append({"field": name, "message": f"must be a number from {low:g} to {high:g}"})
+                return default
+            return value
+
+        drift = env.get("LAUNCH_DRIFT_CHECK") or cls.drift_check.value
+        if drift not in {d.value for d in DriftCheck}:
+            problems.append({"field": "LAUNCH_DRIFT_CHECK", "message": "must be full, templates or off"})
+            drift = cls.drift_check.value
+        options = cls(
+            parallelism=int(number("LAUNCH_APPLY_PARALLELISM", cls.parallelism, 1, 200)),
+            save_budget_seconds=number("LAUNCH_APPLY_BUDGET_SECONDS", cls.save_budget_seconds, 1, 900),
+            wave_budget_seconds=number("LAUNCH_WAVE_BUDGET_SECONDS", cls.wave_budget_seconds, 1, 900),
+            drift_check=DriftCheck(drift),
+        )
+        if problems:
+            # a deployment mistake, not the caller's: surfaces as a 500 with the details logged
+            raise ValueError("invalid launch settings configuration: " + "; ".join(
+                f"{p['field']} {p['message']}" for p in problems))
+        return options
+
+    def apply_options(self) -> ApplyOptions:
+        return ApplyOptions(parallelism=self.parallelism, max_attempts=self.max_attempts,
+                            account_listing_min=self.account_listing_min)
+
+
+class GroupStore(Protocol):
+    def get(self, group_id: str) -> dict[str, Any] | None: ...
+
+    def save_overrides(
+        self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str
+    ) -> int: ...
+
+    def write_status(self, group_id: str, record: dict[str, Any], expected_revision: int | None) -> bool: ...
+
+
+class AccountResolver(Protocol):
+    def context_for(self, account_id: str | None, region: str) -> AccountContext: ...
+
+
+GatewayFactory = Callable[[AccountContext], LaunchGateway]
+
+
+@dataclass
+class GroupView:
+    """A group item read for launch settings."""
+
+    item: dict[str, Any]
+    settings: ParsedSettings
+    status: LaunchConfigStatus | None
+    revision: int | None
+    template_ids: dict[str, str] = field(default_factory=dict)
+    apply_started_at: str | None = None
+
+    @property
+    def group_id(self) -> str:
+        return str(self.item["groupId"])
+
+    @property
+    def version(self) -> int:
+        return int(self.item.get("version") or 1)
+
+    @property
+    def members(self) -> list[str]:
+        return list(dict.fromkeys(self.item.get("sourceServerIds") or []))
+
+    @property
+    def state(self) -> LaunchConfigState:
+        return self.status.status if self.status is not None else L.NOT_CONFIGURED
+
+    def intended(self) -> dict[str, EffectiveLaunchConfig]:
+        return {sid: intended_config(self.settings.group, self.settings.overrides.get(sid)) for sid in self.members}
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> GroupView:
+        settings, _ = parse_settings(item)
+        raw = item.get("launchConfigStatus") or {}
+        try:
+            status = LaunchConfigStatus.model_validate(raw) if raw else None
+        except ValidationError:
+            log.warning("group %s has an unreadable launchConfigStatus; treating it as absent", item.get("groupId"))
+            status = None
+        template_ids = {
+            sid: str(entry["launchTemplateId"])
+            for sid, entry in (raw.get("serverConfigs") or {}).items()
+            if isinstance(entry, dict) and entry.get("launchTemplateId")
+        }
+        revision = raw.get("revision")
+        return cls(item, settings, status, int(revision) if revision is not None else None, template_ids,
+                   raw.get("applyStartedAt"))
+
+
+@dataclass
+class ApplyReport:
+    group_id: str
+    record: LaunchConfigStatus | None
+    outcomes: dict[str, ServerOutcome] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    persisted: bool = True
+    duration_ms: int = 0
+    template_ids: dict[str, str] = field(default_factory=dict)
+
+    def servers(self, state: LaunchConfigState) -> list[str]:
+        return sorted(s for s, o in self.outcomes.items() if o.status is state)
+
+    def body(self) -> dict[str, Any]:
+        status = public_status(self.record, self.template_ids)
+        applied, failed, pending = (self.servers(s) for s in (L.READY, L.FAILED, L.PENDING))
+        return {
+            "groupId": self.group_id, **status,
+            "appliedServers": len(applied), "failedServers": len(failed), "pendingServers": len(pending),
+            "skippedServers": len(self.skipped), "applied": applied, "failed": failed, "pending": pending,
+            "skipped": self.skipped, "calls": self.calls, "durationMs": self.duration_ms, "persisted": self.persisted,
+        }
+
+
+def public_status(record: LaunchConfigStatus | None, template_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+    body = (record or LaunchConfigStatus()).model_dump(mode="json", by_alias=True, exclude_none=True)
+    for server_id, tid in (template_ids or {}).items():
+        if server_id in body["serverConfigs"]:
+            body["serverConfigs"][server_id]["launchTemplateId"] = tid
+    return body

@@ -1,7 +1,43 @@
-"""Routes of this area (filled by its issue)."""
+"""Tag sync runs and their schedule (data-management function). The EventBridge rule invokes
+``run_tag_sync`` directly."""
 
 from __future__ import annotations
 
-from drs_orch.entrypoints.routing import Route
+from typing import Any
 
-ROUTES: list[Route] = []
+from drs_orch.domain.rbac import Permission as P
+from drs_orch.entrypoints.routing import Request, Route
+from drs_orch.entrypoints.wiring import container
+
+F = "data-management"
+
+
+def run(req: Request) -> dict[str, Any]:
+    body = dict(req.body)
+    if req.principal.via == "api":
+        body["source"] = "api"
+    return container().tag_sync.run(body, req.principal.username)
+
+
+def last_run(_: Request) -> dict[str, Any]:
+    return container().tag_sync.last_run()
+
+
+def get_settings(_: Request) -> dict[str, Any]:
+    return container().tag_sync.settings()
+
+
+def put_settings(req: Request) -> dict[str, Any]:
+    return container().tag_sync.update_settings(req.body, req.principal.username)
+
+
+ROUTES: list[Route] = [
+    Route("POST", "/drs/tag-sync", "run_tag_sync", F, P.MODIFY_PROTECTION_GROUPS, run,
+          summary="Copy EC2 instance tags onto DRS source servers now; body accountId, region(s)"),
+    Route("GET", "/drs/tag-sync", "get_tag_sync_status", F, P.VIEW_PROTECTION_GROUPS, last_run,
+          summary="The last tag sync run and its counts"),
+    Route("GET", "/config/tag-sync", "get_tag_sync_settings", F, P.VIEW_PROTECTION_GROUPS, get_settings,
+          summary="The tag sync schedule: enabled, intervalHours, regions"),
+    Route("PUT", "/config/tag-sync", "update_tag_sync_settings", F, P.MODIFY_PROTECTION_GROUPS, put_settings,
+          summary="Change the tag sync schedule (intervalHours 1-24)"),
+]

@@ -1,7 +1,68 @@
-"""Routes of this area (filled by its issue)."""
+"""Target accounts and their staging accounts (data-management function). External ids are
+accepted but never returned."""
 
 from __future__ import annotations
 
-from drs_orch.entrypoints.routing import Route
+from typing import Any
 
-ROUTES: list[Route] = []
+from drs_orch.domain.rbac import Permission as P
+from drs_orch.entrypoints.routing import Request, Route
+from drs_orch.entrypoints.wiring import container
+
+F = "data-management"
+
+
+def list_accounts(_: Request) -> dict[str, Any]:
+    return container().target_accounts.list_all()
+
+
+def create_account(req: Request) -> dict[str, Any]:
+    return container().target_accounts.create(req.body, req.principal.username)
+
+
+def get_account(req: Request) -> dict[str, Any]:
+    return container().target_accounts.get(req.path_param("accountId"))
+
+
+def update_account(req: Request) -> dict[str, Any]:
+    return container().target_accounts.update(req.path_param("accountId"), req.body, req.principal.username)
+
+
+def delete_account(req: Request) -> dict[str, Any]:
+    return container().target_accounts.delete(req.path_param("accountId"), req.principal.username)
+
+
+def validate_account(req: Request) -> dict[str, Any]:
+    body = dict(req.body)
+    if req.query.get("region") and "region" not in body:
+        body["region"] = req.query["region"]
+    return container().target_accounts.validate(req.path_param("accountId"), body)
+
+
+def add_staging(req: Request) -> dict[str, Any]:
+    return container().target_accounts.add_staging(req.path_param("accountId"), req.body, req.principal.username)
+
+
+def remove_staging(req: Request) -> dict[str, Any]:
+    return container().target_accounts.remove_staging(req.path_param("accountId"),
+                                                      req.path_param("stagingAccountId"), req.principal.username)
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/accounts/targets", "list_target_accounts", F, P.VIEW_ACCOUNTS, list_accounts,
+          summary="Registered target accounts (without secrets)"),
+    Route("POST", "/accounts/targets", "add_target_account", F, P.REGISTER_ACCOUNTS, create_account, status=201,
+          summary="Register a target account (roleArn required unless it is the hub)"),
+    Route("GET", "/accounts/targets/{accountId}", "get_target_account", F, P.VIEW_ACCOUNTS, get_account,
+          summary="One target account (without secrets)"),
+    Route("PUT", "/accounts/targets/{accountId}", "update_target_account", F, P.MODIFY_ACCOUNTS, update_account,
+          summary="Change a target account"),
+    Route("DELETE", "/accounts/targets/{accountId}", "delete_target_account", F, P.DELETE_ACCOUNTS,
+          delete_account, summary="Remove a target account no protection group uses"),
+    Route("POST", "/accounts/targets/{accountId}/validate", "validate_target_account", F, P.MODIFY_ACCOUNTS,
+          validate_account, summary="Assume the role and call DRS; report every check"),
+    Route("POST", "/accounts/targets/{accountId}/staging-accounts", "add_staging_account", F, P.MODIFY_ACCOUNTS,
+          add_staging, status=201, summary="Add a staging account under a target account"),
+    Route("DELETE", "/accounts/targets/{accountId}/staging-accounts/{stagingAccountId}", "remove_staging_account",
+          F, P.MODIFY_ACCOUNTS, remove_staging, summary="Remove a staging account from a target account"),
+]

@@ -1,0 +1,55 @@
+"""Target accounts in DynamoDB (``TargetAccountsTable``), listed through the ``ByEntity`` index.
+Writes are conditional: a create on the id being free, a replace or delete on the version read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drs_orch.adapters import dynamodb_tx as dx
+from drs_orch.adapters.dynamodb import serialize
+from drs_orch.services.data_ports import CommitConflict, Item
+
+ENTITY = "TARGET_ACCOUNT"
+
+
+def _public(item: dict[str, Any]) -> Item:
+    return {k: v for k, v in item.items() if k != "entityType"}
+
+
+class DynamoAccountStore:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get(self, account_id: str) -> Item | None:
+        item = dx.get_item(self.table, "accountId", account_id)
+        return _public(item) if item else None
+
+    def all(self) -> list[Item]:
+        return [_public(i) for i in dx.query_all(self.table, index="ByEntity", key_condition="entityType = :e",
+                                                 values={":e": ENTITY})]
+
+    def list_all(self) -> list[Item]:
+        return self.all()
+
+    def create(self, item: Item) -> None:
+        tx = dx.Transaction()
+        tx.add("Put", {"TableName": self.table, "Item": serialize({**item, "entityType": ENTITY}),
+                       "ConditionExpression": "attribute_not_exists(accountId)"}, ("EXISTS", None))
+        dx.run(tx)
+
+    def replace(self, item: Item, expected_version: int) -> None:
+        tx = dx.Transaction()
+        tx.add("Put", {"TableName": self.table, "Item": serialize({**item, "entityType": ENTITY}),
+                       "ConditionExpression": "version = :v",
+                       "ExpressionAttributeValues": {":v": dx.av(expected_version)}}, ("VERSION", None))
+        dx.run(tx)
+
+    def delete(self, account_id: str, expected_version: int) -> None:
+        tx = dx.Transaction()
+        tx.add("Delete", {"TableName": self.table, "Key": {"accountId": dx.av(account_id)},
+                          "ConditionExpression": "version = :v",
+                          "ExpressionAttributeValues": {":v": dx.av(expected_version)}}, ("VERSION", None))
+        dx.run(tx)
+
+
+__all__ = ["CommitConflict", "DynamoAccountStore"]

@@ -1,0 +1,123 @@
+"""Protection groups in DynamoDB (``ProtectionGroupsTable``) with their guards (``GuardsTable``).
+
+A create or update is one transaction: the group (conditional on not existing / on the version
+read), the name guard if the name is new, one guard per server the group starts to hold, and the
+releases of what it gives up (those that do not fit go right after, see ``dynamodb_tx``). A delete
+also checks the ``group-plans#<groupId>`` reference item, so a group used by a plan can never go.
+Lists are served by the ``ByName`` and ``ByAccountRegion`` indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from drs_orch.adapters import dynamodb_tx as dx
+from drs_orch.adapters.dynamodb import serialize
+from drs_orch.services.data_ports import GroupWrite, GuardRef, Item, Page
+
+ENTITY = "GROUP"
+_INTERNAL = ("entityType", "groupNameLower", "accountRegion")
+_REMOVABLE = ("serverSelectionTags", "resolvedAt", "launchConfig", "servers", "lastModifiedBy", "description")
+
+
+def _public(item: dict[str, Any]) -> Item:
+    return {k: v for k, v in item.items() if k not in _INTERNAL}
+
+
+def _stored(item: Item) -> dict[str, Any]:
+    out = dict(item)
+    out["entityType"] = ENTITY
+    out["groupNameLower"] = str(item["groupName"]).lower()
+    out["accountRegion"] = f"{item['accountId']}#{item['region']}"
+    return out
+
+
+class DynamoGroupStore:
+    def __init__(self, groups_table: str, guards_table: str) -> None:
+        self.table = groups_table
+        self.guards = guards_table
+
+    # reads ------------------------------------------------------------------------------------
+    def get(self, group_id: str) -> Item | None:
+        item = dx.get_item(self.table, "groupId", group_id)
+        return _public(item) if item else None
+
+    def get_many(self, group_ids: Iterable[str]) -> dict[str, Item]:
+        return {k: _public(v) for k, v in dx.batch_get(self.table, "groupId", group_ids).items()}
+
+    def find_by_name(self, name: str) -> Item | None:
+        for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND groupNameLower = :n",
+                                 values={":e": ENTITY, ":n": name.strip().lower()}):
+            return _public(item)
+        return None
+
+    def page(self, *, account_id: str | None, region: str | None, name_prefix: str | None,
+             limit: int, token: str | None) -> Page:
+        values: dict[str, Any] = {}
+        filters: list[str] = []
+        if account_id and region:
+            index, key_condition = "ByAccountRegion", "accountRegion = :ar"
+            values[":ar"] = f"{account_id}#{region}"
+        else:
+            index, key_condition = "ByName", "entityType = :e"
+            values[":e"] = ENTITY
+            if account_id:
+                filters.append("accountId = :a")
+                values[":a"] = account_id
+            if region:
+                filters.append("#region = :r")
+                values[":r"] = region
+        if name_prefix:
+            key_condition += " AND begins_with(groupNameLower, :p)"
+            values[":p"] = name_prefix.strip().lower()
+        result = dx.page(self.table, index=index, key_condition=key_condition, values=values,
+                         names={"#region": "region"} if region and not account_id else None,
+                         filter_expression=" AND ".join(filters) or None, limit=limit, token=token)
+        return Page([_public(i) for i in result.items], result.next_token)
+
+    def all(self) -> Iterator[Item]:
+        for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e", values={":e": ENTITY}):
+            yield _public(item)
+
+    def server_guards(self, account_id: str, region: str, server_ids: Iterable[str]) -> dict[str, GuardRef]:
+        ids = list(server_ids)
+        keys = {dx.group_server_key(account_id, region, s): s for s in ids}
+        return {keys[k]: ref for k, ref in dx.guard_refs(self.guards, keys).items()}
+
+    def name_guard(self, name: str) -> GuardRef | None:
+        key = dx.group_name_key(name.strip().lower())
+        return dx.guard_refs(self.guards, [key]).get(key)
+
+    def server_guard_key(self, account_id: str, region: str, server_id: str) -> str:
+        return dx.group_server_key(account_id, region, server_id)
+
+    def purge_guard(self, guard: GuardRef, owner_version: int | None) -> bool:
+        return dx.purge(self.guards, guard, self.table, "groupId", owner_version)
+
+    # writes -----------------------------------------------------------------------------------
+    def commit(self, write: GroupWrite) -> None:
+        tx = dx.Transaction()
+        key = {"groupId": write.group_id}
+        if write.item is None:
+            tx.add("Delete", {"TableName": self.table, "Key": {"groupId": dx.av(write.group_id)},
+                              "ConditionExpression": "version = :v",
+                              "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
+            tx.add("Delete", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(write.group_id))},
+                              "ConditionExpression": "attribute_not_exists(planIds)"}, ("IN_USE", None))
+        else:
+            stored = _stored(write.item)
+            if write.expected_version is None:
+                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                               "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
+            else:
+                dx.set_fields(tx, self.table, key, stored, _REMOVABLE, "version = :expected",
+                              {":expected": write.expected_version}, ("VERSION", None))
+            if write.claim_name:
+                tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
+                         ("NAME", write.claim_name), guardType="group-name")
+            for server_id in write.claim_servers:
+                tx.claim(self.guards, dx.group_server_key(stored["accountId"], stored["region"], server_id),
+                         "groupId", write.group_id, ("SERVER", server_id), guardType="group-server")
+        later = dx.split_releases(tx, self.guards, write.releases)
+        dx.run(tx)
+        dx.release_later(self.guards, later)

@@ -1,0 +1,100 @@
+"""Recovery plans in DynamoDB (``RecoveryPlansTable``), their name guards and the references that
+keep a used protection group from being deleted (``group-plans#<groupId>`` items holding the set
+``planIds``, updated in the plan's own transaction together with a check that the group exists)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from drs_orch.adapters import dynamodb_tx as dx
+from drs_orch.adapters.dynamodb import serialize
+from drs_orch.services.data_ports import GuardRef, Item, Page, PlanWrite
+
+ENTITY = "PLAN"
+_INTERNAL = ("entityType", "planNameLower")
+_REMOVABLE = ("description", "lastModifiedBy")
+
+
+def _public(item: dict[str, Any]) -> Item:
+    return {k: v for k, v in item.items() if k not in _INTERNAL}
+
+
+class DynamoPlanStore:
+    def __init__(self, plans_table: str, guards_table: str, groups_table: str) -> None:
+        self.table = plans_table
+        self.guards = guards_table
+        self.groups = groups_table
+
+    def get(self, plan_id: str) -> Item | None:
+        item = dx.get_item(self.table, "planId", plan_id)
+        return _public(item) if item else None
+
+    def get_many(self, plan_ids: Iterable[str]) -> dict[str, Item]:
+        return {k: _public(v) for k, v in dx.batch_get(self.table, "planId", plan_ids).items()}
+
+    def find_by_name(self, name: str) -> Item | None:
+        for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND planNameLower = :n",
+                                 values={":e": ENTITY, ":n": name.strip().lower()}):
+            return _public(item)
+        return None
+
+    def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page:
+        key_condition = "entityType = :e"
+        values: dict[str, Any] = {":e": ENTITY}
+        if name_prefix:
+            key_condition += " AND begins_with(planNameLower, :p)"
+            values[":p"] = name_prefix.strip().lower()
+        result = dx.page(self.table, index="ByName", key_condition=key_condition, values=values, names=None,
+                         filter_expression=None, limit=limit, token=token)
+        return Page([_public(i) for i in result.items], result.next_token)
+
+    def all(self) -> Iterator[Item]:
+        for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e", values={":e": ENTITY}):
+            yield _public(item)
+
+    def name_guard(self, name: str) -> GuardRef | None:
+        key = dx.plan_name_key(name.strip().lower())
+        return dx.guard_refs(self.guards, [key]).get(key)
+
+    def purge_guard(self, guard: GuardRef, owner_version: int | None) -> bool:
+        return dx.purge(self.guards, guard, self.table, "planId", owner_version)
+
+    def plans_using(self, group_id: str) -> set[str]:
+        item = dx.get_item(self.guards, "guardKey", dx.group_plans_key(group_id))
+        return {str(p) for p in (item or {}).get("planIds") or []}
+
+    def commit(self, write: PlanWrite) -> None:
+        tx = dx.Transaction()
+        if write.item is None:
+            tx.add("Delete", {"TableName": self.table, "Key": {"planId": dx.av(write.plan_id)},
+                              "ConditionExpression": "version = :v",
+                              "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
+        else:
+            stored = dict(write.item)
+            stored["entityType"] = ENTITY
+            stored["planNameLower"] = str(write.item["planName"]).lower()
+            if write.expected_version is None:
+                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                               "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))
+            else:
+                dx.set_fields(tx, self.table, {"planId": write.plan_id}, stored, _REMOVABLE, "version = :expected",
+                              {":expected": write.expected_version}, ("VERSION", None))
+            if write.claim_name:
+                tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
+                         ("NAME", write.claim_name), guardType="plan-name")
+        plan_set = {"SS": [write.plan_id]}
+        for group_id in write.add_refs:
+            tx.add("ConditionCheck", {"TableName": self.groups, "Key": {"groupId": dx.av(group_id)},
+                                      "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id))
+            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+                              "UpdateExpression": "ADD planIds :p SET guardType = :t, groupId = :g",
+                              "ExpressionAttributeValues": {":p": plan_set, ":t": dx.av("group-plans"),
+                                                            ":g": dx.av(group_id)}}, ("UNKNOWN", group_id))
+        for group_id in write.remove_refs:
+            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+                              "UpdateExpression": "DELETE planIds :p",
+                              "ExpressionAttributeValues": {":p": plan_set}}, ("UNKNOWN", group_id))
+        later = dx.split_releases(tx, self.guards, write.releases)
+        dx.run(tx)
+        dx.release_later(self.guards, later)

@@ -1,0 +1,253 @@
+"""Low-level DynamoDB plumbing of the data-management repositories: transactions whose cancelled
+conditions are reported by name, guard items, key-served pages with opaque tokens, batch gets.
+
+Guard items (``GuardsTable``) carry the contract's owner attribute (``groupId`` / ``planId``) plus
+``ownerId`` and ``claimToken``: every claim writes a fresh token, and releases and purges are
+conditional on owner and token, so they can never remove a newer claim."""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+from botocore.paginate import TokenDecoder
+
+from drs_orch.adapters.dynamodb import deserialize, low_level, serialize, to_dynamo
+from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
+from drs_orch.domain.errors import UpstreamError, ValidationFailed
+from drs_orch.services.data_ports import CommitConflict, GuardRef, Page
+
+_ser = TypeSerializer()
+
+
+@functools.cache
+def client() -> Any:
+    """One low-level client per process (boto3 clients are thread-safe; creating one is not cheap)."""
+    return low_level()
+
+
+def av(value: Any) -> dict[str, Any]:
+    """One attribute value in the low-level wire format."""
+    return dict(_ser.serialize(to_dynamo(value)))
+
+
+def group_name_key(name_lower: str) -> str:
+    return f"group-name#{name_lower}"
+
+
+def plan_name_key(name_lower: str) -> str:
+    return f"plan-name#{name_lower}"
+
+
+def group_server_key(account_id: str, region: str, server_id: str) -> str:
+    return f"group-server#{account_id}#{region}#{server_id}"
+
+
+def group_plans_key(group_id: str) -> str:
+    return f"group-plans#{group_id}"
+
+
+@dataclass
+class Transaction:
+    """TransactWriteItems with a label ``(kind, key)`` per item, so that a cancellation says
+    which condition failed."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def add(self, op: str, body: dict[str, Any], label: tuple[str, str | None]) -> None:
+        self.items.append({op: body})
+        self.labels.append(label)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def claim(self, table: str, key: str, owner_attr: str, owner: str, label: tuple[str, str | None],
+              **extra: Any) -> None:
+        item = {"guardKey": key, owner_attr: owner, "ownerId": owner, "claimToken": uuid.uuid4().hex, **extra}
+        self.add("Put", {"TableName": table, "Item": serialize(item),
+                         "ConditionExpression": "attribute_not_exists(guardKey)"}, label)
+
+    def release(self, table: str, guard: GuardRef, label: tuple[str, str | None]) -> None:
+        self.add("Delete", release_request(table, guard), label)
+
+
+def release_request(table: str, guard: GuardRef) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "Key": {"guardKey": av(guard.key)},
+        "ConditionExpression": "ownerId = :owner AND claimToken = :token",
+        "ExpressionAttributeValues": {":owner": av(guard.owner), ":token": av(guard.token)},
+    }
+
+
+def run(tx: Transaction) -> None:
+    """Commit ``tx``; a cancelled condition raises :class:`CommitConflict` naming it."""
+    if not tx.items:
+        return
+    if len(tx.items) > MAX_TRANSACTION_ITEMS:
+        raise ValidationFailed(
+            f"this change needs {len(tx.items)} writes in one transaction; at most {MAX_TRANSACTION_ITEMS} "
+            "are possible - split it into smaller changes",
+            code="CHANGE_TOO_LARGE",
+        )
+    try:
+        client().transact_write_items(TransactItems=tx.items)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons") or []
+            for index, reason in enumerate(reasons):
+                if reason.get("Code") == "ConditionalCheckFailed" and index < len(tx.labels):
+                    kind, key = tx.labels[index]
+                    raise CommitConflict(kind, key) from exc
+            if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                raise CommitConflict("CONCURRENT") from exc
+            raise CommitConflict("UNKNOWN") from exc
+        raise UpstreamError(f"DynamoDB refused the write: {code}", code="DYNAMODB_ERROR") from exc
+
+
+def release_later(table: str, guards: Iterable[GuardRef]) -> None:
+    """Releases that did not fit into the transaction. A failed release leaves a stale guard,
+    which the next claim of that server or name recognises and purges."""
+    for guard in guards:
+        try:
+            client().delete_item(**release_request(table, guard))
+        except ClientError:
+            continue
+
+
+def split_releases(tx: Transaction, table: str, releases: list[GuardRef]) -> list[GuardRef]:
+    """Add as many releases to ``tx`` as fit; return the rest for :func:`release_later`."""
+    room = max(0, MAX_TRANSACTION_ITEMS - len(tx))
+    for guard in releases[:room]:
+        tx.release(table, guard, ("VERSION", None))
+    return releases[room:]
+
+
+def batch_get(table: str, key_name: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Items by key (missing keys are absent), 100 keys per request, unprocessed keys retried."""
+    unique = list(dict.fromkeys(keys))
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {table: {"Keys": [{key_name: av(k)} for k in unique[start:start + 100]],
+                                           "ConsistentRead": True}}
+        while request:
+            answer = client().batch_get_item(RequestItems=request)
+            for raw in answer.get("Responses", {}).get(table, []):
+                item = deserialize(raw)
+                out[str(item[key_name])] = item
+            request = answer.get("UnprocessedKeys") or {}
+    return out
+
+
+def guard_refs(table: str, keys: Iterable[str]) -> dict[str, GuardRef]:
+    found = batch_get(table, "guardKey", keys)
+    return {
+        key: GuardRef(key=key, owner=str(item.get("ownerId", "")), token=str(item.get("claimToken", "")))
+        for key, item in found.items()
+    }
+
+
+def get_item(table: str, key_name: str, key: str) -> dict[str, Any] | None:
+    raw = client().get_item(TableName=table, Key={key_name: av(key)}, ConsistentRead=True).get("Item")
+    return deserialize(raw) if raw else None
+
+
+def purge(guards_table: str, guard: GuardRef, owner_table: str, owner_key: str, owner_version: int | None) -> bool:
+    """Delete a stale guard: its owner is gone (``owner_version`` None) or, at ``owner_version``,
+    no longer holds what the guard protects. False when either changed meanwhile."""
+    if owner_version is None:
+        check = {"TableName": owner_table, "Key": {owner_key: av(guard.owner)},
+                 "ConditionExpression": "attribute_not_exists(#k)", "ExpressionAttributeNames": {"#k": owner_key}}
+    else:
+        check = {"TableName": owner_table, "Key": {owner_key: av(guard.owner)},
+                 "ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": av(owner_version)}}
+    tx = Transaction()
+    tx.release(guards_table, guard, ("STALE", guard.key))
+    tx.add("ConditionCheck", check, ("STALE", guard.key))
+    try:
+        run(tx)
+    except CommitConflict:
+        return False
+    return True
+
+
+def set_fields(tx: Transaction, table: str, key: dict[str, Any], item: dict[str, Any], removable: Iterable[str],
+               condition: str, values: dict[str, Any], label: tuple[str, str | None]) -> None:
+    """Update ``key`` so that it holds ``item``'s attributes (others, e.g. written by other areas,
+    stay), removing each ``removable`` attribute that ``item`` does not carry."""
+    names: dict[str, str] = {}
+    expr_values = {k: av(v) for k, v in values.items()}
+    sets: list[str] = []
+    for index, (name, value) in enumerate(sorted(item.items())):
+        if name in key or value is None:
+            continue
+        names[f"#a{index}"] = name
+        expr_values[f":a{index}"] = av(value)
+        sets.append(f"#a{index} = :a{index}")
+    removes: list[str] = []
+    for index, name in enumerate(sorted(removable)):
+        if item.get(name) is None:
+            names[f"#r{index}"] = name
+            removes.append(f"#r{index}")
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    tx.add("Update", {"TableName": table, "Key": {k: av(v) for k, v in key.items()},
+                      "UpdateExpression": expression, "ConditionExpression": condition,
+                      "ExpressionAttributeNames": names, "ExpressionAttributeValues": expr_values}, label)
+
+
+def page(table: str, *, index: str | None, key_condition: str, values: dict[str, Any], names: dict[str, str] | None,
+         filter_expression: str | None, limit: int, token: str | None) -> Page:
+    """One page of a Query served by a key or index, resumable with the opaque ``token``."""
+    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
+                              "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
+    if index:
+        params["IndexName"] = index
+    if names:
+        params["ExpressionAttributeNames"] = names
+    if filter_expression:
+        params["FilterExpression"] = filter_expression
+    config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
+    if token:
+        try:
+            decoded = TokenDecoder().decode(token)
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+            raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
+        if not isinstance(decoded, dict):
+            raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN")
+        config["StartingToken"] = token
+    try:
+        result = client().get_paginator("query").paginate(**params, PaginationConfig=config).build_full_result()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ValidationException" and token:
+            raise ValidationFailed("nextToken does not belong to this listing", code="INVALID_NEXT_TOKEN") from exc
+        raise
+    except (ValueError, TypeError, KeyError):
+        raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
+    items = [deserialize(raw) for raw in result.get("Items", [])]
+    return Page(items=items, next_token=result.get("NextToken"))
+
+
+def query_all(table: str, *, index: str | None, key_condition: str, values: dict[str, Any],
+              names: dict[str, str] | None = None, filter_expression: str | None = None,
+              projection: str | None = None) -> Iterator[dict[str, Any]]:
+    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
+                              "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
+    if index:
+        params["IndexName"] = index
+    if names:
+        params["ExpressionAttributeNames"] = names
+    if filter_expression:
+        params["FilterExpression"] = filter_expression
+    if projection:
+        params["ProjectionExpression"] = projection
+    for result in client().get_paginator("query").paginate(**params):
+        for raw in result.get("Items", []):
+            yield deserialize(raw)

@@ -1,0 +1,334 @@
+"""Configuration export and import (``domain.config_doc`` describes the document).
+
+Import validates every item first, against the stored state and against the other items of the
+document, and reports per item ``created``/``updated``/``skipped``/``failed`` with reasons. A dry
+run stops there; its report is exactly what the real import then reports. A real import with any
+failed item writes nothing; otherwise it writes accounts, then groups (overwrites first, so that
+servers they give up are free), then plans, each through the same guarded transactions as the
+API, and undoes what it wrote if a write is refused meanwhile (never half imported).
+Servers in active executions are refused; ``mode`` ``skip`` keeps existing items (matched by name,
+accounts by id), ``overwrite`` replaces them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.config_doc import DocItem, export_document, parse_document
+from drs_orch.domain.data_models import ImportMode, ImportRequest
+from drs_orch.domain.errors import Conflict, DomainError, ValidationFailed
+from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput, parse, to_iso
+from drs_orch.services import group_members as gm
+from drs_orch.services.data_ports import AccountContexts, ExecutionReader, Item
+from drs_orch.services.protection_groups import ProtectionGroupService
+from drs_orch.services.recovery_plans import RecoveryPlanService
+from drs_orch.services.target_accounts import TargetAccountService, keep_secrets
+
+_TYPES = {"targetAccount": "targetAccounts", "protectionGroup": "protectionGroups", "recoveryPlan": "recoveryPlans"}
+_PAST = {"create": "created", "update": "updated", "skip": "skipped", "fail": "failed"}
+
+
+@dataclass
+class Planned:
+    kind: str
+    name: str
+    action: str = "fail"
+    reason: str | None = None
+    details: Any = None
+    warnings: list[str] = field(default_factory=list)
+    entity_id: str | None = None
+    item: Item | None = None
+    old: Item | None = None
+
+    def fail(self, exc: DomainError) -> None:
+        self.action, self.reason, self.details = "fail", exc.message, exc.details
+
+    def report(self) -> Item:
+        out: Item = {"type": self.kind, "name": self.name, "action": _PAST[self.action]}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.details is not None:
+            out["details"] = self.details
+        if self.warnings:
+            out["warnings"] = self.warnings
+        return out
+
+
+class ImportContexts:
+    """Account contexts that also know the accounts this import registers or changes."""
+
+    def __init__(self, base: AccountContexts, planned: Mapping[str, Item]) -> None:
+        self._base = base
+        self._planned = planned
+        self.hub_account_id = base.hub_account_id
+
+    def context_for(self, account_id: str | None, region: str) -> AccountContext:
+        item = self._planned.get(account_id or "")
+        if item is not None and item.get("roleArn"):
+            return AccountContext(str(account_id), region, role_arn=str(item["roleArn"]),
+                                  external_id=item.get("externalId"))
+        return self._base.context_for(account_id, region)
+
+
+class ConfigService:
+    def __init__(self, groups: ProtectionGroupService, plans: RecoveryPlanService, accounts: TargetAccountService,
+                 executions: ExecutionReader, now: Callable[[], datetime], hub_region: str) -> None:
+        self.groups = groups
+        self.plans = plans
+        self.accounts = accounts
+        self.executions = executions
+        self.now = now
+        self.hub_region = hub_region
+
+    def export(self) -> Item:
+        return export_document(self.groups.groups.all(), self.plans.plans.all(), self.accounts.accounts.all(),
+                               exported_at=to_iso(self.now()), account_id=self.groups.contexts.hub_account_id,
+                               region=self.hub_region)
+
+    # import -----------------------------------------------------------------------------------
+    def import_config(self, body: Mapping[str, Any], actor: str) -> Item:
+        if "config" in body:
+            request = parse(ImportRequest, body)
+        elif not any(k in body for k in ("protectionGroups", "recoveryPlans", "targetAccounts")):
+            raise ValidationFailed("config is required: the document to import (GET /config/export gives one)",
+                                   details=[{"field": "config", "message": "required"}])
+        else:  # a bare document, as the earlier system accepted
+            request = parse(ImportRequest, {"config": {k: v for k, v in body.items() if k not in ("dryRun", "mode")},
+                                            **{k: body[k] for k in ("dryRun", "mode") if k in body}})
+        doc = parse_document(request.config)
+        planned = self._evaluate(doc.accounts, doc.groups, doc.plans, request.mode, actor)
+        report = self._report(planned, request, doc.schema)
+        if request.dry_run:
+            return report
+        failed = [p for p in planned if p.action == "fail"]
+        if failed:
+            raise ValidationFailed(
+                f"the import was refused: {len(failed)} item(s) failed validation, nothing was written",
+                code="IMPORT_REJECTED", details=report)
+        self._apply(planned, actor)
+        report["written"] = {
+            _TYPES[kind]: {p.name: p.entity_id for p in planned if p.kind == kind and p.action in ("create", "update")}
+            for kind in _TYPES
+        }
+        return report
+
+    def _report(self, planned: list[Planned], request: ImportRequest, schema: str) -> Item:
+        items = [p.report() for p in planned]
+        summary = {
+            plural: {past: sum(1 for p in planned if p.kind == kind and p.action == action)
+                     for action, past in _PAST.items()}
+            for kind, plural in _TYPES.items()
+        }
+        by_action = {past: [{k: v for k, v in i.items() if k in ("type", "name", "reason")}
+                            for i in items if i["action"] == past] for past in _PAST.values()}
+        return {"success": not by_action["failed"], "dryRun": request.dry_run, "mode": request.mode.value,
+                "schemaVersion": schema, "summary": summary, "items": items, **by_action}
+
+    def _active_servers(self) -> dict[tuple[str, str, str], str]:
+        busy: dict[tuple[str, str, str], str] = {}
+        for execution in self.executions.active():
+            execution_id = str(execution.get("executionId"))
+            servers = self.executions.server_ids(execution_id)
+            if servers and execution.get("accountId") and execution.get("region"):
+                for server in servers:
+                    busy[(str(execution["accountId"]), str(execution["region"]), server)] = execution_id
+                continue
+            # not snapshotted yet (or recorded without a place): the groups' current servers
+            for group in self.groups.groups.get_many(execution.get("protectionGroupIds") or []).values():
+                for server in group.get("sourceServerIds") or []:
+                    busy[(str(group["accountId"]), str(group["region"]), str(server))] = execution_id
+        return busy
+
+    def _evaluate(self, accounts: list[DocItem], groups: list[DocItem], plans: list[DocItem], mode: ImportMode,
+                  actor: str) -> list[Planned]:
+        out: list[Planned] = []
+        planned_accounts: dict[str, Item] = {}
+        seen: set[str] = set()
+        for doc in accounts:
+            p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
+            out.append(p)
+            try:
+                if doc.name in seen:
+                    raise ValidationFailed(f"account {doc.name} is listed twice")
+                seen.add(doc.name)
+                existing = self.accounts.accounts.get(doc.name) if doc.name.isdigit() else None
+                if existing is not None and mode is ImportMode.SKIP:
+                    p.action, p.entity_id = "skip", doc.name
+                    continue
+                account = parse(TargetAccountInput, keep_secrets(doc.body, existing))
+                p.item = self.accounts.build(account, old=existing, actor=actor)
+                p.old, p.entity_id = existing, account.account_id
+                p.action = "update" if existing else "create"
+                planned_accounts[account.account_id] = p.item
+            except DomainError as exc:
+                p.fail(exc)
+
+        contexts = ImportContexts(self.groups.contexts, planned_accounts)
+        busy = self._active_servers()
+        existing_groups = {d.name.lower(): self.groups.groups.find_by_name(d.name) for d in groups}
+        overwritten = {str(g["groupId"]) for g in existing_groups.values() if g and mode is ImportMode.OVERWRITE}
+        records: dict[str, Item] = {}  # lower name -> the group as it will be
+        failed_groups: set[str] = set()
+        claimed: dict[tuple[str, str, str], str] = {}
+        seen = set()
+        for doc in groups:
+            p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
+            out.append(p)
+            lower = doc.name.lower()
+            existing = existing_groups.get(lower)
+            try:
+                if lower in seen:
+                    raise ValidationFailed(f"protection group {doc.name!r} is listed twice")
+                seen.add(lower)
+                if existing is not None and mode is ImportMode.SKIP:
+                    p.action, p.entity_id, records[lower] = "skip", str(existing["groupId"]), existing
+                    continue
+                spec = parse(ProtectionGroupInput, doc.body)
+                group_id = str(existing["groupId"]) if existing else self.groups.new_id()
+                item = self.groups.build(spec, group_id=group_id, old=existing, actor=actor, contexts=contexts,
+                                         extra_accounts=planned_accounts)
+                self._refuse_busy(item, existing, busy)
+                keys = [(str(item["accountId"]), str(item["region"]), s) for s in item["sourceServerIds"]]
+                doubled = sorted({k[2] for k in keys if k in claimed})
+                if doubled:
+                    raise Conflict(f"servers {', '.join(doubled)} are also in protection group "
+                                   f"{claimed[next(k for k in keys if k in claimed)]!r} of this import",
+                                   code="SERVER_CONFLICT", details={"serverIds": doubled})
+                gm.plan_claims(self.groups.groups, group_id, item, existing,
+                               ignore_owners=lambda owner: owner in overwritten, purge=False)
+                claimed.update(dict.fromkeys(keys, doc.name))
+                p.item, p.old, p.entity_id = item, existing, group_id
+                p.action = "update" if existing else "create"
+                records[lower] = item
+            except DomainError as exc:
+                p.fail(exc)
+                failed_groups.add(lower)
+
+        seen = set()
+        for doc in plans:
+            p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
+            out.append(p)
+            try:
+                lower = doc.name.lower()
+                if lower in seen:
+                    raise ValidationFailed(f"recovery plan {doc.name!r} is listed twice")
+                seen.add(lower)
+                existing = self.plans.plans.find_by_name(doc.name)
+                if existing is not None and mode is ImportMode.SKIP:
+                    p.action, p.entity_id = "skip", str(existing["planId"])
+                    continue
+                body, used = self._plan_body(doc, records, failed_groups)
+                plan_spec = parse(RecoveryPlanInput, body)
+                if existing is not None and self.plans.active_executions(str(existing["planId"])):
+                    raise Conflict(f"recovery plan {doc.name!r} has an active execution", code="PLAN_HAS_ACTIVE_EXECUTION")
+                plan_id = str(existing["planId"]) if existing else self.plans.new_id()
+                p.item = self.plans.build(plan_spec, plan_id=plan_id, old=existing, actor=actor, groups=used)
+                p.old, p.entity_id = existing, plan_id
+                p.action = "update" if existing else "create"
+            except DomainError as exc:
+                p.fail(exc)
+        return out
+
+    @staticmethod
+    def _refuse_busy(item: Item, existing: Item | None, busy: Mapping[tuple[str, str, str], str]) -> None:
+        keys = {(str(item["accountId"]), str(item["region"]), s) for s in item["sourceServerIds"]}
+        if existing is not None:
+            keys |= {(str(existing["accountId"]), str(existing["region"]), s)
+                     for s in existing.get("sourceServerIds") or []}
+        hits = sorted((k[2], busy[k]) for k in keys if k in busy)
+        if hits:
+            raise Conflict(
+                "servers in active executions cannot be imported: "
+                + ", ".join(f"{server} (execution {execution})" for server, execution in hits[:10]),
+                code="SERVER_IN_ACTIVE_EXECUTION",
+                details={"servers": [{"serverId": s, "executionId": e} for s, e in hits]},
+            )
+
+    def _plan_body(self, doc: DocItem, records: Mapping[str, Item],
+                   failed_groups: set[str]) -> tuple[dict[str, Any], dict[str, Item]]:
+        """The plan body with group names turned into ids, and the groups it uses as they will be."""
+        body = {k: v for k, v in doc.body.items() if k != "waves"}
+        used: dict[str, Item] = {}
+        waves: list[Any] = []
+        for wave in doc.body.get("waves") or []:
+            if not isinstance(wave, Mapping):
+                waves.append(wave)
+                continue
+            entry = {k: v for k, v in wave.items() if k != "protectionGroupNames"}
+            ids = list(entry.pop("protectionGroupIds", None) or [])
+            for name in wave.get("protectionGroupNames") or []:
+                lower = str(name).lower()
+                if lower in failed_groups:
+                    raise ValidationFailed(f"wave {wave.get('waveNumber')} uses protection group {name!r}, which "
+                                           "failed to import", code="DEPENDS_ON_FAILED_ITEM")
+                record = records.get(lower) or self.groups.groups.find_by_name(str(name))
+                if record is None:
+                    raise ValidationFailed(f"wave {wave.get('waveNumber')} uses protection group {name!r}, which "
+                                           "neither exists nor is in this import", code="UNKNOWN_GROUP")
+                ids.append(str(record["groupId"]))
+                used[str(record["groupId"])] = record
+            for group_id in ids:
+                if group_id not in used:
+                    record = self.groups.groups.get(group_id)
+                    if record is not None:
+                        used[group_id] = record
+            entry["protectionGroupIds"] = ids
+            waves.append(entry)
+        body["waves"] = waves
+        return body, used
+
+    def _apply(self, planned: list[Planned], actor: str) -> None:
+        undo: list[tuple[str, Callable[[], Any]]] = []
+        order = [p for p in planned if p.kind == "targetAccount"]
+        for kind in ("protectionGroup", "recoveryPlan"):
+            order += [p for p in planned if p.kind == kind and p.action == "update"]
+            order += [p for p in planned if p.kind == kind and p.action == "create"]
+        current: Planned | None = None
+        try:
+            for p in order:
+                if p.action not in ("create", "update") or p.item is None:
+                    continue
+                current = p
+                undo.append(self._write(p, actor))
+        except DomainError as exc:
+            problems: list[str] = []
+            for label, action in reversed(undo):
+                try:
+                    action()
+                except DomainError as undo_exc:
+                    problems.append(f"{label}: {undo_exc.message}")
+            raise Conflict(
+                f"the import stopped at {current.kind if current else '?'} {current.name if current else '?'!r}: "
+                f"{exc.message}; " + ("everything it had written was rolled back" if not problems
+                                      else f"rolling back failed for {len(problems)} item(s)"),
+                code="IMPORT_ABORTED",
+                details={"item": current.report() if current else None, "error": exc.to_body(),
+                         "rollbackProblems": problems},
+            ) from None
+        for p in order:
+            if p.kind == "protectionGroup" and p.item is not None:
+                self.groups.after_save(p.item, actor)
+
+    def _write(self, p: Planned, actor: str) -> tuple[str, Callable[[], Any]]:
+        item, old = p.item, p.old
+        assert item is not None
+        label = f"{p.kind} {p.name}"
+        version = int(item.get("version") or 1)
+        if p.kind == "targetAccount":
+            if old is None:
+                self.accounts.insert(item)
+                return label, lambda: self.accounts.remove(str(item["accountId"]), version)
+            self.accounts.replace(item, old)
+            return label, lambda: self.accounts.replace({**old, "version": version + 1}, item)
+        if p.kind == "protectionGroup":
+            self.groups.save(item, old)
+            if old is None:
+                return label, lambda: self.groups.delete(str(item["groupId"]), actor)
+            return label, lambda: self.groups.save({**old, "version": version + 1}, item)
+        self.plans.save(item, old)
+        if old is None:
+            return label, lambda: self.plans.delete(str(item["planId"]), actor)
+        return label, lambda: self.plans.save({**old, "version": version + 1}, item)

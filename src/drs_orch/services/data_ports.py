@@ -1,0 +1,152 @@
+"""Ports of the data-management use cases (protection groups, recovery plans, target accounts,
+tag sync, configuration import/export). Adapters in ``drs_orch.adapters`` implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from drs_orch.domain.accounts import AccountContext
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GuardRef:
+    """A guard item as read: who owns it and the token of the claim that wrote it. A release or a
+    purge is conditional on both, so it can never remove a newer claim."""
+
+    key: str
+    owner: str
+    token: str
+
+
+class CommitConflict(Exception):
+    """A transaction was cancelled by one of its conditions.
+
+    ``kind``: ``VERSION`` (the item changed or vanished), ``EXISTS`` (the id is taken), ``NAME``
+    (the name guard is owned), ``SERVER`` (a server guard is owned; ``key`` is the server id),
+    ``IN_USE`` (the group is referenced by plans), ``GROUP_MISSING`` (a referenced group is gone;
+    ``key`` is its id), ``UNKNOWN`` (the store could not tell)."""
+
+    def __init__(self, kind: str, key: str | None = None) -> None:
+        super().__init__(f"{kind}:{key}" if key else kind)
+        self.kind = kind
+        self.key = key
+
+
+@dataclass
+class GroupWrite:
+    group_id: str
+    item: Item | None  # None: delete the group
+    expected_version: int | None  # None: the group must not exist yet
+    claim_name: str | None = None  # lower-case name to claim
+    claim_servers: list[str] = field(default_factory=list)  # in the item's account and region
+    releases: list[GuardRef] = field(default_factory=list)
+
+
+@dataclass
+class PlanWrite:
+    plan_id: str
+    item: Item | None  # None: delete the plan
+    expected_version: int | None
+    claim_name: str | None = None
+    releases: list[GuardRef] = field(default_factory=list)
+    add_refs: list[str] = field(default_factory=list)  # group ids the plan starts to use
+    remove_refs: list[str] = field(default_factory=list)  # group ids the plan stops using
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_token: str | None
+
+
+class GroupStore(Protocol):
+    def get(self, group_id: str) -> Item | None: ...
+    def get_many(self, group_ids: Iterable[str]) -> dict[str, Item]: ...
+    def find_by_name(self, name: str) -> Item | None: ...
+    def page(self, *, account_id: str | None, region: str | None, name_prefix: str | None,
+             limit: int, token: str | None) -> Page: ...
+    def all(self) -> Iterator[Item]: ...
+    def server_guards(self, account_id: str, region: str, server_ids: Iterable[str]) -> dict[str, GuardRef]: ...
+    def name_guard(self, name: str) -> GuardRef | None: ...
+    def purge_guard(self, guard: GuardRef, owner_version: int | None) -> bool: ...
+    def commit(self, write: GroupWrite) -> None: ...
+
+
+class PlanStore(Protocol):
+    def get(self, plan_id: str) -> Item | None: ...
+    def get_many(self, plan_ids: Iterable[str]) -> dict[str, Item]: ...
+    def find_by_name(self, name: str) -> Item | None: ...
+    def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page: ...
+    def all(self) -> Iterator[Item]: ...
+    def name_guard(self, name: str) -> GuardRef | None: ...
+    def purge_guard(self, guard: GuardRef, owner_version: int | None) -> bool: ...
+    def plans_using(self, group_id: str) -> set[str]: ...
+    def commit(self, write: PlanWrite) -> None: ...
+
+
+class AccountStore(Protocol):
+    def get(self, account_id: str) -> Item | None: ...
+    def all(self) -> list[Item]: ...
+    def create(self, item: Item) -> None: ...
+    def replace(self, item: Item, expected_version: int) -> None: ...
+    def delete(self, account_id: str, expected_version: int) -> None: ...
+
+
+class ExecutionReader(Protocol):
+    def active(self) -> list[Item]:
+        """META items of executions whose status is PENDING, RUNNING, PAUSED or CANCELLING."""
+        ...
+
+    def server_ids(self, execution_id: str) -> list[str]: ...
+
+
+class AccountContexts(Protocol):
+    hub_account_id: str
+
+    def context_for(self, account_id: str | None, region: str) -> AccountContext: ...
+
+
+class DrsInventory(Protocol):
+    def source_servers(self, ctx: AccountContext, server_ids: Iterable[str] | None = None) -> list[Item]: ...
+    def tag(self, ctx: AccountContext, arn: str, tags: Mapping[str, str]) -> None: ...
+    def untag(self, ctx: AccountContext, arn: str, keys: list[str]) -> None: ...
+    def jobs(self, ctx: AccountContext) -> list[Item]: ...
+    def recovery_instances(self, ctx: AccountContext) -> list[Item]: ...
+
+
+class InstanceTags(Protocol):
+    def tags_by_instance(self, ctx: AccountContext, instance_ids: list[str]) -> dict[str, dict[str, str]]:
+        """EC2 tags of the instances that exist, in as few DescribeInstances calls as possible."""
+        ...
+
+
+class TagSyncStore(Protocol):
+    def get(self, config_id: str) -> Item | None: ...
+    def put(self, item: Item) -> None: ...
+    def acquire_lock(self, owner: str, now_epoch: int, ttl_seconds: int) -> bool: ...
+    def release_lock(self, owner: str) -> None: ...
+    def synced_keys(self, keys: list[str]) -> dict[str, list[str]]: ...
+    def remember(self, key: str, tag_keys: list[str]) -> None: ...
+
+
+class Schedule(Protocol):
+    def describe(self) -> Item:
+        """``{"name", "scheduleExpression", "state"}`` of the tag-sync rule."""
+        ...
+
+    def update(self, expression: str, enabled: bool) -> None: ...
+
+
+class AccountProbe(Protocol):
+    def check(self, ctx: AccountContext) -> list[Item]:
+        """``[{"check", "status" OK|WARNING|FAILED, "message"}]`` for one account and region."""
+        ...
+
+
+class LaunchSettingsHook(Protocol):
+    def validate(self, group: Item) -> None: ...
+    def apply_after_save(self, group: Item, actor: str) -> Item: ...

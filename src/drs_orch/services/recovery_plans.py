@@ -1,0 +1,267 @@
+"""Recovery plans: waves of protection groups with dependencies.
+
+A plan stores references to its groups, never copies of their servers; GET shows, per wave, the
+servers the wave would launch now, and an execution snapshots them when it starts. Every problem
+of a plan is reported at once (``domain.plan_graph.validate_plan_graph``). A plan's reference to a
+group is written in the plan's transaction, together with a check that the group exists, so a
+used group can never be deleted."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
+from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
+from drs_orch.domain.plan_graph import Wave, normalize_waves, validate_plan_graph
+from drs_orch.domain.statuses import ExecutionStatus
+from drs_orch.services.data_ports import (
+    AccountContexts,
+    CommitConflict,
+    ExecutionReader,
+    GroupStore,
+    GuardRef,
+    Item,
+    PlanStore,
+    PlanWrite,
+)
+from drs_orch.services.protection_groups import version_conflict
+
+READ_ONLY_FIELDS = frozenset({"planId", "createdDate", "lastModifiedDate", "createdBy", "lastModifiedBy",
+                              "waveCount", "totalServers", "accountId", "region"})
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """What the plan checks need of a group (``domain.plan_graph.GroupRef``)."""
+
+    region: str
+    account_id: str | None
+
+
+def dump_wave(wave: Wave) -> Item:
+    return wave.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def stored_waves(item: Mapping[str, Any]) -> list[Wave]:
+    return [Wave.model_validate(w) for w in item.get("waves") or []]
+
+
+def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
+    """The API shape of a plan: each wave with the servers it would launch now."""
+    out = dict(item)
+    waves: list[Item] = []
+    total = 0
+    accounts: set[str] = set()
+    regions: set[str] = set()
+    for wave in item.get("waves") or []:
+        server_ids: list[str] = []
+        for group_id in wave.get("protectionGroupIds") or []:
+            group = groups.get(group_id)
+            if group is None:
+                continue
+            accounts.add(str(group.get("accountId")))
+            regions.add(str(group.get("region")))
+            server_ids.extend(s for s in group.get("sourceServerIds") or [] if s not in server_ids)
+        total += len(server_ids)
+        waves.append({**wave, "serverIds": server_ids, "serverCount": len(server_ids)})
+    out["waves"] = waves
+    out["waveCount"] = len(waves)
+    out["totalServers"] = total
+    out["accountId"] = next(iter(accounts)) if len(accounts) == 1 else None
+    out["region"] = next(iter(regions)) if len(regions) == 1 else None
+    return out
+
+
+def plan_group_ids(item: Mapping[str, Any]) -> list[str]:
+    ids: list[str] = []
+    for wave in item.get("waves") or []:
+        ids.extend(g for g in wave.get("protectionGroupIds") or [] if g not in ids)
+    return ids
+
+
+class RecoveryPlanService:
+    def __init__(self, plans: PlanStore, groups: GroupStore, executions: ExecutionReader, contexts: AccountContexts,
+                 now: Callable[[], datetime], new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        self.plans = plans
+        self.groups = groups
+        self.executions = executions
+        self.contexts = contexts
+        self.now = now
+        self.new_id = new_id
+
+    # reads ------------------------------------------------------------------------------------
+    def load(self, plan_id: str) -> Item:
+        item = self.plans.get(plan_id)
+        if item is None:
+            raise NotFound(f"recovery plan {plan_id} does not exist", code="PLAN_NOT_FOUND")
+        return item
+
+    def get(self, plan_id: str) -> Item:
+        item = self.load(plan_id)
+        return plan_view(item, self.groups.get_many(plan_group_ids(item)))
+
+    def list_page(self, query: Mapping[str, str]) -> Item:
+        result = self.plans.page(name_prefix=query.get("name") or None, limit=page_size(query.get("limit")),
+                                 token=query.get("nextToken") or None)
+        ids: list[str] = []
+        for plan in result.items:
+            ids.extend(plan_group_ids(plan))
+        groups = self.groups.get_many(ids)
+        plans = [plan_view(p, groups) for p in result.items]
+        return {"recoveryPlans": plans, "count": len(plans), "nextToken": result.next_token}
+
+    # writes -----------------------------------------------------------------------------------
+    def build(self, spec: RecoveryPlanInput, *, plan_id: str, old: Item | None, actor: str,
+              groups: Mapping[str, Item] | None = None) -> Item:
+        """The record ``spec`` describes, after every check; ``groups`` overrides the stored
+        groups (an import validating against the groups it is about to write)."""
+        waves = normalize_waves(spec.waves)
+        ids: list[str] = []
+        for wave in waves:
+            ids.extend(g for g in wave.protection_group_ids if g not in ids)
+        if len(ids) > MAX_GROUPS_PER_PLAN:
+            raise ValidationFailed(
+                f"a recovery plan uses at most {MAX_GROUPS_PER_PLAN} protection groups, this one uses {len(ids)}",
+                code="PLAN_TOO_LARGE", details={"groupCount": len(ids), "limit": MAX_GROUPS_PER_PLAN})
+        found = dict(groups) if groups is not None else self.groups.get_many(ids)
+        refs = {g: GroupInfo(str(found[g]["region"]), found[g].get("accountId")) for g in ids if g in found}
+        servers = {g: list(found[g].get("sourceServerIds") or []) for g in ids if g in found}
+        problems = validate_plan_graph(waves, refs, servers, default_account_id=self.contexts.hub_account_id)
+        if problems:
+            raise ValidationFailed(
+                f"the recovery plan has {len(problems)} problem(s): " + "; ".join(p.message for p in problems),
+                code="INVALID_PLAN",
+                details=[p.to_dict() for p in problems],
+            )
+        now = to_iso(self.now())
+        return {
+            "planId": plan_id,
+            "planName": spec.plan_name,
+            "description": spec.description,
+            "waves": [dump_wave(w) for w in waves],
+            "version": 1 if old is None else int(old["version"]) + 1,
+            "createdDate": now if old is None else old["createdDate"],
+            "createdBy": actor if old is None else old.get("createdBy"),
+            "lastModifiedDate": now,
+            "lastModifiedBy": actor,
+        }
+
+    def create(self, body: Mapping[str, Any], actor: str) -> Item:
+        spec = parse(RecoveryPlanInput, _plan_body(body, drop=frozenset({"version"})))
+        item = self.build(spec, plan_id=self.new_id(), old=None, actor=actor)
+        self.save(item, None)
+        return self.get(str(item["planId"]))
+
+    def update(self, plan_id: str, body: Mapping[str, Any], actor: str) -> Item:
+        if body.get("version") is None:
+            raise ValidationFailed("an update must carry the version it read", code="VERSION_REQUIRED",
+                                   details=[{"field": "version", "message": "required"}])
+        old = self.load(plan_id)
+        merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"]}
+        merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
+        spec = parse(RecoveryPlanInput, merged)
+        if spec.version != old["version"]:
+            raise version_conflict(plan_id, spec.version, old["version"])
+        self._refuse_if_running(plan_id, allow_paused=True, what="change it")
+        item = self.build(spec, plan_id=plan_id, old=old, actor=actor)
+        self.save(item, old)
+        return self.get(plan_id)
+
+    def save(self, item: Item, old: Item | None) -> None:
+        plan_id = str(item["planId"])
+        claim_name: str | None = None
+        releases: list[GuardRef] = []
+        name_lower = str(item["planName"]).lower()
+        if old is None or str(old["planName"]).lower() != name_lower:
+            guard = self.plans.name_guard(name_lower)
+            if guard is None:
+                claim_name = name_lower
+            elif guard.owner != plan_id:
+                owner = self.plans.get(guard.owner)
+                if owner is not None and str(owner["planName"]).lower() == name_lower:
+                    raise name_exists(owner)
+                if not self.plans.purge_guard(guard, int(owner["version"]) if owner else None):
+                    raise Conflict("another request changed the same plans at the same moment; retry",
+                                   code="CONCURRENT_CHANGE")
+                claim_name = name_lower
+            if old is not None:
+                old_guard = self.plans.name_guard(str(old["planName"]))
+                if old_guard is not None and old_guard.owner == plan_id:
+                    releases.append(old_guard)
+        new_ids = plan_group_ids(item)
+        old_ids = plan_group_ids(old) if old else []
+        write = PlanWrite(plan_id=plan_id, item=item, expected_version=None if old is None else int(old["version"]),
+                          claim_name=claim_name, releases=releases,
+                          add_refs=[g for g in new_ids if g not in old_ids],
+                          remove_refs=[g for g in old_ids if g not in new_ids])
+        try:
+            self.plans.commit(write)
+        except CommitConflict as exc:
+            raise self._commit_error(exc, item) from None
+
+    def delete(self, plan_id: str, actor: str) -> Item:
+        old = self.load(plan_id)
+        self._refuse_if_running(plan_id, allow_paused=False, what="delete it")
+        releases: list[GuardRef] = []
+        guard = self.plans.name_guard(str(old["planName"]))
+        if guard is not None and guard.owner == plan_id:
+            releases.append(guard)
+        write = PlanWrite(plan_id=plan_id, item=None, expected_version=int(old["version"]), releases=releases,
+                          remove_refs=plan_group_ids(old))
+        try:
+            self.plans.commit(write)
+        except CommitConflict as exc:
+            raise self._commit_error(exc, old) from None
+        return {"planId": plan_id, "planName": old["planName"], "deleted": True, "deletedBy": actor}
+
+    def active_executions(self, plan_id: str) -> list[Item]:
+        return [e for e in self.executions.active() if e.get("planId") == plan_id]
+
+    def _refuse_if_running(self, plan_id: str, *, allow_paused: bool, what: str) -> None:
+        active = [e for e in self.active_executions(plan_id)
+                  if not (allow_paused and e.get("status") == ExecutionStatus.PAUSED.value)]
+        if active:
+            raise Conflict(
+                f"cannot {what}: recovery plan {plan_id} has active execution(s) "
+                f"{', '.join(str(e.get('executionId')) for e in active)}",
+                code="PLAN_HAS_ACTIVE_EXECUTION",
+                details={"executions": [{"executionId": e.get("executionId"), "status": e.get("status")}
+                                        for e in active]},
+            )
+
+    def _commit_error(self, exc: CommitConflict, item: Item) -> DomainError:
+        if exc.kind == "VERSION":
+            current = self.plans.get(str(item["planId"]))
+            return version_conflict(str(item["planId"]), None, current["version"] if current else None)
+        if exc.kind == "NAME":
+            return name_exists(item)
+        if exc.kind == "GROUP_MISSING":
+            return Conflict(f"protection group {exc.key} was deleted while the plan was being saved",
+                            code="GROUP_NOT_FOUND", details={"groupId": exc.key})
+        return Conflict("another request changed the same data at the same moment; retry", code="CONCURRENT_CHANGE")
+
+
+def name_exists(item: Mapping[str, Any]) -> Conflict:
+    return Conflict(f"a recovery plan named {item['planName']!r} already exists", code="PLAN_NAME_EXISTS",
+                    details={"planId": item.get("planId"), "planName": item["planName"]})
+
+
+def _plan_body(body: Mapping[str, Any], drop: frozenset[str]) -> dict[str, Any]:
+    """Accept the earlier system's ``name`` for ``planName``; ignore read-only echoes."""
+    out = {k: v for k, v in body.items() if k not in drop}
+    if "name" in out and "planName" not in out:
+        out["planName"] = out.pop("name")
+    if isinstance(out.get("waves"), list):
+        out["waves"] = [_strip_wave(w) for w in out["waves"]]
+    return out
+
+
+def _strip_wave(wave: Any) -> Any:
+    if not isinstance(wave, Mapping):
+        return wave
+    return {k: v for k, v in wave.items() if k not in ("serverIds", "serverCount")}

@@ -63,14 +63,15 @@ class Clock:
 def _progress_line(wave: dict[str, Any]) -> str:
     counts = wave.get("serverCounts") or {}
     launched = counts.get("launched", 0) + counts.get("terminated", 0)
+    launching = f", {counts['launching']} launching" if counts.get("launching") else ""
     return (f"wave {wave['waveNumber']} {wave['waveName']:<10} {wave['status']:<10} "
-            f"{launched}/{wave.get('serverCount', 0)} servers launched")
+            f"{launched}/{wave.get('serverCount', 0)} servers launched{launching}")
 
 
-def follow(api: Client, clock: Clock, execution_id: str, until: set[str], timeout: float) -> dict[str, Any]:
+def follow(api: Client, clock: Clock, execution_id: str, until: set[str], timeout: float,
+           seen: dict[str, str]) -> dict[str, Any]:
     """Print every change of the execution's and its waves' statuses until ``until``."""
     deadline = time.monotonic() + timeout
-    seen: dict[str, str] = {}
     while time.monotonic() < deadline:
         body = api.call("GET", f"/executions/{execution_id}")
         lines = {"execution": f"execution {body['status']}"}
@@ -129,12 +130,13 @@ def run(stack: Any, speed: float) -> dict[str, Any]:
                                            "initiatedBy": "make demo"}, expect=(202,))
     execution_id = out["executionId"]
     clock.say(f"DRILL {execution_id} started ({out['serverCount']} servers in {out['waveCount']} waves)")
-    body = follow(api, clock, execution_id, {"PAUSED"} | TERMINAL, timeout=150)
+    seen: dict[str, str] = {}
+    body = follow(api, clock, execution_id, {"PAUSED"} | TERMINAL, timeout=150, seen=seen)
     if body["status"] != "PAUSED":
         raise DemoFailed(f"expected a pause before wave 3, got {body['status']}")
     clock.say(f"paused before wave {body['pausedBeforeWaves']}: resuming")
     api.call("POST", f"/executions/{execution_id}/resume")
-    body = follow(api, clock, execution_id, TERMINAL, timeout=150)
+    body = follow(api, clock, execution_id, TERMINAL, timeout=150, seen=seen)
     wall = time.monotonic() - started
     if body["status"] != "COMPLETED":
         raise DemoFailed(f"drill ended {body['status']}: {body.get('errorMessage')}")
@@ -144,7 +146,7 @@ def run(stack: Any, speed: float) -> dict[str, Any]:
                   f"{s.get('privateIp')} {s.get('instanceType')}")
 
     figures = execution_figures(body, stack.emulator, speed)
-    status, termination = None, api.call("POST", f"/executions/{execution_id}/terminate-instances",
+    status, termination = "", api.call("POST", f"/executions/{execution_id}/terminate-instances",
                                          expect=(200, 202))
     clock.say(f"terminating {termination['termination'].get('requestedCount', 0)} drill instances")
     deadline = time.monotonic() + 120
@@ -181,10 +183,12 @@ def summary(result: dict[str, Any], speed: float) -> None:
     print(f"  servers launched     {launched} of {body['serverCount']} (then terminated)")
     print(f"  wall time            {result['wall']:.1f} s real, of which paused {figures['pausedSeconds']:.1f} s")
     print(f"  DRS launch time      {figures['launchSeconds']:.0f} emulated s ({figures['jobs']} jobs)")
-    print(f"  orchestration overhead {figures['overheadSeconds']:.0f} emulated s = "
-          f"{figures['overheadRealSeconds']:.1f} s real at {speed:g}x (poll interval 30 s)")
+    print(f"  orchestration overhead {figures['overheadRealSeconds']:.1f} s real = "
+          f"{figures['overheadSeconds']:.0f} emulated s at {speed:g}x: polling (every 30 s) and the local")
+    print("                       stack's processing time, which the time scale multiplies")
     gaps = ", ".join(f"{g:.0f}" for g in figures["waveGaps"])
-    print(f"  wave gaps            {gaps} emulated s (the last one includes the pause)", flush=True)
+    print(f"  wave gaps            {gaps} emulated s (last job end -> next StartRecovery; the second "
+          "includes the pause)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,8 @@
    transactions are serializable; the locked writes give the threaded server those semantics.
    Under that lock a transaction saves only the items it touches (instead of deep-copying every
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
+5. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
+   table for each query, so reads slowed down as a session's tables grew). Index queries unchanged.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -118,6 +120,7 @@ def apply() -> None:
 
         retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
         _serialize_dynamodb_writes()
+        _partition_queries()
         _applied = True
 
 
@@ -186,3 +189,37 @@ def _serialize_dynamodb_writes() -> None:
 
     dynamodb_models.copy = _SharedTables()  # type: ignore[attr-defined,assignment]
     DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
+
+
+def _partition_queries() -> None:
+    from functools import wraps
+
+    from moto.dynamodb.models.table import Table
+
+    hint = threading.local()
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    @wraps(original_query)
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        hint.partition = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            hint.partition = None
+
+    @wraps(original_all_items)
+    def all_items(self: Any) -> Any:
+        partition = getattr(hint, "partition", None)
+        if partition is None or partition[0] is not self:
+            return original_all_items(self)
+        found = self.items.get(partition[1])
+        if found is None:
+            return []
+        return list(found.values()) if self.range_key_attr else [found]
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]

@@ -33,8 +33,9 @@ Wave state machine::
               --> PARTIAL   (some servers LAUNCHED, some FAILED)
               --> FAILED    (no server LAUNCHED)
     PENDING | QUEUED --> FAILED    (could not be started, e.g. launch settings failed to apply)
-    PENDING | QUEUED --> SKIPPED   (a wave it depends on failed and the plan stops on failure)
-    PENDING | QUEUED --> CANCELLED (the execution was cancelled before the wave started)
+    PENDING | QUEUED --> SKIPPED   (the wave has no servers to launch)
+    PENDING | QUEUED --> CANCELLED (the execution was cancelled, or an earlier wave failed under
+                                    onServerFailure STOP, before the wave started)
 
     terminal: COMPLETED, PARTIAL, FAILED, CANCELLED, SKIPPED
 

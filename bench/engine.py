@@ -1,0 +1,263 @@
+"""Execution-engine benchmark on the local stack (prints figures; not a test).
+
+Plans of 3 waves x 10 servers, 10 x 100 and 40 x 100 (waves one after the other), every server
+launching in a fixed emulated time. For each: the wave gap (a wave's last server LAUNCHED -> the next
+wave's StartRecovery), the orchestration overhead beyond the emulated launch time, DRS calls by
+operation (the emulator's call log), DynamoDB reads and writes of the start and of the orchestration
+ticks (counted by wrapping botocore here, in the benchmark), the largest DynamoDB item and the
+largest Step Functions payload.
+
+Groups and plans are written straight into their tables in the data contract's shape: a 100-server
+wave is more than one group may hold through the API, and the benchmark measures the engine, not
+data management.
+
+Reading the figures: emulated seconds are real seconds x speed. Locally every AWS call goes through
+moto (tens of milliseconds each, more as tables grow), so the real-time overhead is mostly the
+local emulation's cost; at speed 600 one real second of processing is ten emulated minutes. The
+call and item counts do not depend on the time scale.
+
+    python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+import warnings
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import requests
+from botocore.client import BaseClient
+
+HUB = "123456789012"
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+_scope = threading.local()
+_lock = threading.Lock()
+_counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
+_items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
+_ticks: list[float] = []
+
+
+def _count_dynamodb() -> None:
+    """Count DynamoDB calls (and items written) made inside the start and the orchestration steps."""
+    original = BaseClient._make_api_call
+
+    def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        phase = getattr(_scope, "phase", None)
+        if phase and self.meta.service_model.service_name == "dynamodb":
+            items = 1
+            if operation == "BatchWriteItem":
+                items = sum(len(v) for v in params.get("RequestItems", {}).values())
+            elif operation == "TransactWriteItems":
+                items = len(params.get("TransactItems", []))
+            with _lock:
+                _counts[phase][operation] += 1
+                _items[phase][operation] += items
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+    from drs_orch.entrypoints import orchestration
+    from drs_orch.entrypoints.routes import executions as routes
+    from drs_orch.services.engine import reconcile
+
+    def in_phase(phase: str, fn: Any) -> Any:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            _scope.phase = phase
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _scope.phase = None
+        return wrapped
+
+    orchestration.handle_action = in_phase("orchestration", orchestration.handle_action)
+    routes.start_execution = in_phase("start", routes.start_execution)
+    original_tick = reconcile.Engine.tick
+
+    def timed_tick(self: Any, execution_id: str) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return original_tick(self, execution_id)
+        finally:
+            with _lock:
+                _ticks.append(time.perf_counter() - t0)
+
+    reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
+
+
+def _seed(stack: Any, region: str, count: int, launch_seconds: float) -> list[str]:
+    run = uuid.uuid4().hex[:6]
+    servers = [{"hostname": f"bench-{run}-{n:04d}.example.internal", "cpus": 2, "ramGiB": 4,
+                "disks": [{"deviceName": "/dev/sda", "sizeGiB": 20}], "recommendedInstanceType": "c5.large",
+                "launch": {"durationSeconds": launch_seconds}} for n in range(count)]
+    out = stack.emulator.seed({"accounts": [{"accountId": HUB, "regions": [{"region": region, "servers": servers}]}]})
+    return list(out[HUB][region])
+
+
+def _write_plan(region: str, waves: int, per_wave: int, servers: list[str]) -> str:
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    groups = boto3.resource("dynamodb").Table(os.environ["PROTECTION_GROUPS_TABLE"])
+    plans = boto3.resource("dynamodb").Table(os.environ["RECOVERY_PLANS_TABLE"])
+    plan_waves = []
+    with groups.batch_writer() as batch:
+        for n in range(waves):
+            gid = str(uuid.uuid4())
+            name = f"bench {region} {n + 1} {gid[:6]}"
+            batch.put_item(Item={
+                "groupId": gid, "entityType": "GROUP", "groupName": name, "groupNameLower": name.lower(),
+                "description": "benchmark", "region": region, "accountId": HUB, "accountRegion": f"{HUB}#{region}",
+                "sourceServerIds": servers[n * per_wave:(n + 1) * per_wave], "version": 1,
+                "createdDate": now, "lastModifiedDate": now, "createdBy": "bench"})
+            plan_waves.append({"waveNumber": n + 1, "waveName": f"wave {n + 1}", "protectionGroupIds": [gid],
+                               "dependsOnWaves": [n] if n else [], "pauseBeforeWave": False,
+                               "onServerFailure": "STOP"})
+    plan_id = str(uuid.uuid4())
+    name = f"bench {waves}x{per_wave} {plan_id[:6]}"
+    plans.put_item(Item={"planId": plan_id, "entityType": "PLAN", "planName": name, "planNameLower": name.lower(),
+                         "description": "benchmark", "waves": plan_waves, "version": 1, "createdDate": now,
+                         "lastModifiedDate": now, "createdBy": "bench"})
+    return plan_id
+
+
+def _meta(execution_id: str) -> dict[str, Any]:
+    table = boto3.resource("dynamodb").Table(os.environ["EXECUTIONS_TABLE"])
+    return dict(table.get_item(Key={"executionId": execution_id, "sk": "META"}).get("Item") or {})
+
+
+def _largest_item(execution_id: str) -> tuple[int, str]:
+    client = boto3.client("dynamodb")
+    largest = (0, "")
+    kwargs: dict[str, Any] = {"TableName": os.environ["EXECUTIONS_TABLE"],
+                              "KeyConditionExpression": "executionId = :e",
+                              "ExpressionAttributeValues": {":e": {"S": execution_id}}}
+    while True:
+        page = client.query(**kwargs)
+        for item in page["Items"]:
+            size = sum(len(k.encode()) + len(json.dumps(v).encode()) for k, v in item.items())
+            largest = max(largest, (size, item["sk"]["S"].split("#")[0]))
+        if not page.get("LastEvaluatedKey"):
+            return largest
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _largest_payload(stack: Any, execution_id: str) -> int:
+    sfn = stack.client("stepfunctions")
+    arn = stack.outputs["StateMachineArn"].replace(":stateMachine:", ":execution:") + f":{execution_id}"
+    largest = 0
+    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        for event in page["events"]:
+            for key, details in event.items():
+                if key.endswith("Details") and isinstance(details, dict):
+                    for field in ("input", "output", "parameters"):
+                        if isinstance(details.get(field), str):
+                            largest = max(largest, len(details[field].encode()))
+        if not page.get("nextToken"):
+            return largest
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: float, speed: float) -> None:
+    from drs_local.engine_metrics import execution_figures
+
+    region = {(3, 10): "ap-southeast-2", (10, 100): "ap-northeast-1", (40, 100): "ca-central-1"}.get(
+        (waves, per_wave), "sa-east-1")
+    label = f"{waves} waves x {per_wave} servers"
+    print(f"\n== {label} ({region}, launch {launch_seconds:g} emulated s per server, speed {speed:g}x)",
+          flush=True)
+    t0 = time.monotonic()
+    servers = _seed(stack, region, waves * per_wave, launch_seconds)
+    plan_id = _write_plan(region, waves, per_wave, servers)
+    print(f"   set up {len(servers)} servers and the plan in {time.monotonic() - t0:.1f} s", flush=True)
+    for counter in (*_counts.values(), *_items.values()):
+        counter.clear()
+    _ticks.clear()
+    stack.emulator.clear_calls()
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {token}"
+    t0 = time.monotonic()
+    r = api.post(stack.api_url + "/executions", json={"planId": plan_id, "executionType": "DRILL"}, timeout=600)
+    if r.status_code != 202:
+        raise SystemExit(f"start refused: {r.status_code} {r.text}")
+    execution_id = r.json()["executionId"]
+    started = time.monotonic() - t0
+    last, shown, shown_at = "", "", 0.0
+    while True:
+        meta = _meta(execution_id)
+        counts = {k: int(v) for k, v in (meta.get("serverCounts") or {}).items() if v}
+        line = f"{meta.get('status')}  {counts}"
+        if meta.get("status") != last or (line != shown and time.monotonic() - shown_at > 10):
+            last, shown, shown_at = str(meta.get("status")), line, time.monotonic()
+            print(f"   {time.monotonic() - t0:7.1f} s  {line}", flush=True)
+        if last in ("COMPLETED", "PARTIAL", "FAILED", "CANCELLED"):
+            break
+        time.sleep(0.5)
+    wall = time.monotonic() - t0
+    details = api.get(stack.api_url + f"/executions/{execution_id}", timeout=600).json()
+    figures = execution_figures(details, stack.emulator, speed)
+    drs = Counter(c["operation"] for c in stack.emulator.calls())
+    gaps = figures["waveGaps"]
+    size, kind = _largest_item(execution_id)
+    print(f"   result               {details['status']}: {details['serverCounts']}")
+    print(f"   wall time            {wall:.1f} s real (start request {started:.1f} s)")
+    if gaps:
+        print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
+              f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")
+    print(f"   DRS launch time      {figures['launchSeconds']:.0f} emulated s in {figures['jobs']} jobs")
+    print(f"   overhead             {figures['overheadRealSeconds']:.1f} s real = {figures['overheadSeconds']:.0f} "
+          f"emulated s beyond the launch time ({figures['overheadSeconds'] / max(waves, 1):.0f} per wave)")
+    if _ticks:
+        print(f"   ticks                {len(_ticks)}, mean {statistics.mean(_ticks) * 1000:.0f} ms, "
+              f"max {max(_ticks) * 1000:.0f} ms real")
+    print("   DRS calls            " + ", ".join(f"{op} {n}" for op, n in sorted(drs.items())))
+    for phase in ("start", "orchestration"):
+        calls, items = _counts[phase], _items[phase]
+        reads = sum(n for op, n in calls.items() if op in READS)
+        writes = sum(n for op, n in calls.items() if op in WRITES)
+        written = sum(n for op, n in items.items() if op in WRITES)
+        print(f"   DynamoDB {phase:<13} {reads} reads, {writes} writes ({written} items): "
+              + ", ".join(f"{op} {n}" for op, n in sorted(calls.items())))
+    print(f"   largest DynamoDB item {size} bytes ({kind})")
+    print(f"   largest Step Functions payload {_largest_payload(stack, execution_id)} bytes", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--speed", type=float, default=600.0)
+    parser.add_argument("--launch-seconds", type=float, default=600.0)
+    parser.add_argument("--only", default="3x10,10x100,40x100")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    warnings.filterwarnings("ignore")
+    for name in ("moto", "drs_local", "werkzeug", "drs_orch", "aws_lambda_powertools"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    from drs_local.stack import LocalStack
+
+    stack = LocalStack(speed=args.speed).start()
+    try:
+        _count_dynamodb()
+        token = stack.token("DRSOrchestrationAdmin")
+        for spec in args.only.split(","):
+            waves, per_wave = (int(x) for x in spec.lower().split("x"))
+            scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed)
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+    raise SystemExit(main())

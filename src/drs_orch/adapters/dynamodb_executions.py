@@ -1,0 +1,313 @@
+"""Executions in DynamoDB: the META item, one item per wave (``WAVE#<nnnn>``), per DRS job
+(``JOB#<wave>#<n>``) and per server (``SERVER#<id>``), and the per-server ``exec-server#`` guards
+in the guards table.
+
+A start is committed by one transaction holding the META item and every server guard (each guard
+conditional on the key being free, or still held by the stale holder it replaces). Starts of more
+than 99 servers claim the guards in sorted chunks of 100 first and put the META item with the last
+chunk; if a chunk is refused, the chunks already claimed are released (conditionally on still being
+ours). Wave, job and server items are written before that commit and are invisible until the META
+item exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from drs_orch.adapters.dynamodb import deserialize, from_dynamo, low_level, serialize, table, to_dynamo
+from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.statuses import TERMINAL_WAVE
+from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item, ListPage
+
+MAX_TRANSACTION = 100
+TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
+GUARD_KIND = "exec-server"
+
+
+def _chunks(values: list[Any], size: int) -> list[list[Any]]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def encode_token(key: Mapping[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(from_dynamo(dict(key)), sort_keys=True).encode()).decode()
+
+
+def decode_token(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("nextToken is not a token this API returned", code="INVALID_TOKEN") from None
+    if not isinstance(value, dict) or "executionId" not in value:
+        raise ValidationFailed("nextToken is not a token this API returned", code="INVALID_TOKEN")
+    return {k: to_dynamo(v) for k, v in value.items()}
+
+
+class _Expression:
+    """Builds update and condition expressions with placeholders for every name and value."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, path: str | tuple[str, ...]) -> str:
+        parts = (path,) if isinstance(path, str) else path
+        out = []
+        for part in parts:
+            placeholder = f"#n{len(self.names)}"
+            existing = [k for k, v in self.names.items() if v == part]
+            if existing:
+                placeholder = existing[0]
+            else:
+                self.names[placeholder] = part
+            out.append(placeholder)
+        return ".".join(out)
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+
+def _update_expression(changes: Changes, expr: _Expression) -> str:
+    sets = [f"{expr.name(path)} = {expr.value(to_dynamo(v))}" for path, v in changes.set.items()]
+    for attr, values in changes.append.items():
+        name = expr.name(attr)
+        sets.append(f"{name} = list_append(if_not_exists({name}, {expr.value([])}), {expr.value(to_dynamo(values))})")
+    clauses = []
+    if sets:
+        clauses.append("SET " + ", ".join(sets))
+    adds = [f"{expr.name(a)} {expr.value(set(v))}" for a, v in changes.add.items() if v]
+    adds += [f"{expr.name(a)} {expr.value(n)}" for a, n in changes.increment.items()]
+    if adds:
+        clauses.append("ADD " + ", ".join(adds))
+    deletes = [f"{expr.name(a)} {expr.value(set(v))}" for a, v in changes.delete.items() if v]
+    if deletes:
+        clauses.append("DELETE " + ", ".join(deletes))
+    if changes.remove:
+        clauses.append("REMOVE " + ", ".join(expr.name(a) for a in changes.remove))
+    return " ".join(clauses)
+
+
+def _condition(expect: Mapping[str, Any] | None, expr: _Expression) -> str:
+    parts = [f"attribute_exists({expr.name('sk')})"]
+    for attr, value in (expect or {}).items():
+        if value is None:
+            parts.append(f"attribute_not_exists({expr.name(attr)})")
+        elif isinstance(value, list | tuple | set | frozenset):
+            options = ", ".join(expr.value(to_dynamo(v)) for v in value)
+            parts.append(f"{expr.name(attr)} IN ({options})")
+        else:
+            parts.append(f"{expr.name(attr)} = {expr.value(to_dynamo(value))}")
+    return " AND ".join(parts)
+
+
+class DynamoExecutionStore:
+    def __init__(self, executions_table: str, guards_table: str) -> None:
+        self._name = executions_table
+        self._guards_name = guards_table
+        self._table = table(executions_table)
+        self._guards = table(guards_table)
+        self._client = low_level()
+
+    # ------------------------------------------------------------------ reads
+    def get_meta(self, execution_id: str) -> Item | None:
+        item = self._table.get_item(Key={"executionId": execution_id, "sk": "META"}, ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    def _query(self, condition: Any, *, consistent: bool = True) -> list[Item]:
+        out: list[Item] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": consistent}
+        while True:
+            page = self._table.query(**kwargs)
+            out.extend(from_dynamo(i) for i in page.get("Items", []))
+            if not page.get("LastEvaluatedKey"):
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionItems | None:
+        """The execution's items. ``settled_jobs=False`` reads only the JOB items of waves that are
+        not terminal (a tick's working set: a few items however long the plan)."""
+        pk = Key("executionId").eq(execution_id)
+        if servers:
+            items = self._query(pk)
+        elif settled_jobs:  # sort order: JOB# < META < SERVER# < WAVE#
+            items = self._query(pk & Key("sk").lt("SERVER#")) + self._query(pk & Key("sk").begins_with("WAVE#"))
+        else:
+            meta = self.get_meta(execution_id)
+            if meta is None:
+                return None
+            waves = self._query(pk & Key("sk").begins_with("WAVE#"))
+            keys = [f"JOB#{k}" for w in waves if w.get("status") not in TERMINAL_WAVE_VALUES
+                    for k in w.get("jobKeys") or []]
+            items = [meta, *waves, *self._get_many(execution_id, keys)]
+        meta = next((i for i in items if i["sk"] == "META"), None)
+        if meta is None:
+            return None
+        by_kind: dict[str, list[Item]] = {"WAVE": [], "JOB": [], "SERVER": []}
+        for item in items:
+            kind = item["sk"].split("#", 1)[0]
+            if kind in by_kind:
+                by_kind[kind].append(item)
+        return ExecutionItems(meta=meta, waves=sorted(by_kind["WAVE"], key=lambda i: i["sk"]),
+                              jobs=sorted(by_kind["JOB"], key=lambda i: i["sk"]),
+                              servers=by_kind["SERVER"])
+
+    def _get_many(self, execution_id: str, sort_keys: list[str]) -> list[Item]:
+        found: list[Item] = []
+        for chunk in _chunks(sort_keys, 100):
+            request: dict[str, Any] = {self._name: {
+                "Keys": [{"executionId": {"S": execution_id}, "sk": {"S": k}} for k in chunk], "ConsistentRead": True}}
+            while request:
+                out = self._client.batch_get_item(RequestItems=request)
+                found += [deserialize(i) for i in out.get("Responses", {}).get(self._name, [])]
+                request = out.get("UnprocessedKeys") or {}
+        return found
+
+    def load_servers(self, execution_id: str) -> list[Item]:
+        return self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with("SERVER#"))
+
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ListPage:
+        kwargs: dict[str, Any] = {"Limit": limit, "ScanIndexForward": False}
+        start = decode_token(token)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        if plan_id:
+            kwargs.update(IndexName="ByPlan", KeyConditionExpression=Key("planId").eq(plan_id))
+            if status:
+                kwargs.update(FilterExpression="#s = :s", ExpressionAttributeNames={"#s": "status"},
+                              ExpressionAttributeValues={":s": status})
+        elif status:
+            kwargs.update(IndexName="ByStatus", KeyConditionExpression=Key("status").eq(status))
+        else:
+            kwargs.update(IndexName="ByStartTime", KeyConditionExpression=Key("entityType").eq("EXECUTION"))
+        out = self._table.query(**kwargs)
+        return ListPage(items=[from_dynamo(i) for i in out.get("Items", [])],
+                        next_token=encode_token(out.get("LastEvaluatedKey")))
+
+    # ------------------------------------------------------------------ writes
+    def put_children(self, items: list[Item]) -> None:
+        with self._table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=to_dynamo(item))
+
+    def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None:
+        with self._table.batch_writer() as batch:
+            for sk in sort_keys:
+                batch.delete_item(Key={"executionId": execution_id, "sk": sk})
+
+    def delete_execution(self, execution_id: str) -> None:
+        keys = [i["sk"] for i in self._query(Key("executionId").eq(execution_id))]
+        # META last: a half-deleted execution stays visible and can be deleted again
+        self.delete_items(execution_id, [k for k in keys if k != "META"])
+        self.delete_items(execution_id, [k for k in keys if k == "META"])
+
+    def update(self, execution_id: str, sort_key: str, changes: Changes, *,
+               expect: Mapping[str, Any] | None = None) -> Item | None:
+        expr = _Expression()
+        update = _update_expression(changes, expr)
+        condition = _condition(expect, expr)
+        kwargs: dict[str, Any] = {
+            "Key": {"executionId": execution_id, "sk": sort_key},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": expr.names,
+            "ReturnValues": "ALL_NEW",
+        }
+        if expr.values:
+            kwargs["ExpressionAttributeValues"] = expr.values
+        try:
+            out = self._table.update_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        attributes: dict[str, Any] = from_dynamo(out.get("Attributes") or {})
+        return attributes
+
+    # ------------------------------------------------------------------ guards
+    def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:
+        wanted = sorted(set(keys))
+        found: dict[str, Item] = {}
+        for chunk in _chunks(wanted, 100):
+            request: dict[str, Any] = {self._guards_name: {"Keys": [{"guardKey": {"S": k}} for k in chunk],
+                                                           "ConsistentRead": True}}
+            while request:
+                out = self._client.batch_get_item(RequestItems=request)
+                for raw in out.get("Responses", {}).get(self._guards_name, []):
+                    item = deserialize(raw)
+                    found[item["guardKey"]] = item
+                request = out.get("UnprocessedKeys") or {}
+        return found
+
+    def _guard_put(self, claim: GuardClaim, execution_id: str, acquired_at: str) -> dict[str, Any]:
+        item = {"guardKey": claim.key, "kind": GUARD_KIND, "executionId": execution_id, "owner": execution_id,
+                "token": execution_id, "acquiredAt": acquired_at}
+        put: dict[str, Any] = {"TableName": self._guards_name, "Item": serialize(item)}
+        if claim.take_over_from:
+            put.update(ConditionExpression="executionId = :holder",
+                       ExpressionAttributeValues={":holder": {"S": claim.take_over_from}})
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(guardKey)"
+        return {"Put": put}
+
+    def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None:
+        execution_id = meta["executionId"]
+        acquired_at = str(meta.get("startTime"))
+        ordered = sorted(claims, key=lambda c: c.key)
+        head, last = ordered[:-(MAX_TRANSACTION - 1)] if len(ordered) > MAX_TRANSACTION - 1 else [], \
+            ordered[-(MAX_TRANSACTION - 1):]
+        claimed: list[str] = []
+        try:
+            for chunk in _chunks(head, MAX_TRANSACTION):
+                self._transact([self._guard_put(c, execution_id, acquired_at) for c in chunk], [c.key for c in chunk])
+                claimed.extend(c.key for c in chunk)
+            meta_put = {"Put": {"TableName": self._name, "Item": serialize(meta),
+                                "ConditionExpression": "attribute_not_exists(sk)"}}
+            self._transact([meta_put] + [self._guard_put(c, execution_id, acquired_at) for c in last],
+                           ["META"] + [c.key for c in last])
+        except GuardsTaken:
+            if claimed:
+                self.release_guards(execution_id, claimed)
+            raise
+
+    def _transact(self, operations: list[dict[str, Any]], labels: list[str]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            taken = [labels[i] for i, r in enumerate(reasons)
+                     if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
+            raise GuardsTaken(taken) from exc
+
+    def release_guards(self, execution_id: str, keys: Iterable[str]) -> None:
+        """Delete the guards still held by ``execution_id`` (never another execution's)."""
+        for chunk in _chunks(sorted(set(keys)), MAX_TRANSACTION):
+            deletes = [{"Delete": {"TableName": self._guards_name, "Key": {"guardKey": {"S": k}},
+                                   "ConditionExpression": "executionId = :me",
+                                   "ExpressionAttributeValues": {":me": {"S": execution_id}}}} for k in chunk]
+            try:
+                self._client.transact_write_items(TransactItems=deletes)
+                continue
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+            for key in chunk:  # some were gone or taken over: delete the others one by one
+                try:
+                    self._guards.delete_item(Key={"guardKey": key}, ConditionExpression="executionId = :me",
+                                             ExpressionAttributeValues={":me": execution_id})
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                        raise

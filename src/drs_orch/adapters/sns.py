@@ -1,0 +1,36 @@
+"""Execution notifications on the SNS topic, with ``planId`` and ``eventType`` message attributes
+so that subscriptions can filter per plan and event. A notification that cannot be published is
+logged and never fails the execution."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drs_orch.adapters.aws import client
+
+log = logging.getLogger(__name__)
+
+
+class SnsNotifier:
+    def __init__(self, topic_arn: str, region: str) -> None:
+        self._topic = topic_arn
+        self._sns = client("sns", region=region)
+
+    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any]) -> None:
+        try:
+            self._sns.publish(
+                TopicArn=self._topic,
+                Subject=subject[:100],
+                Message=json.dumps(dict(message), default=str, indent=2),
+                MessageAttributes={
+                    "planId": {"DataType": "String", "StringValue": plan_id},
+                    "eventType": {"DataType": "String", "StringValue": event_type},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.warning("notification %s for plan %s not published: %s", event_type, plan_id, exc)

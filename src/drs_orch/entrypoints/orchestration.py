@@ -1,0 +1,39 @@
+"""The orchestration Lambda's actions, called by the state machine (infra/orchestration.asl.json):
+
+- ``begin``: the execution starts (PENDING -> RUNNING), then a first tick;
+- ``tick``: one reconcile step; returns ``{"next": "CONTINUE"|"PAUSE"|"DONE", "waitSeconds": n}``;
+- ``pause``: the ``waitForTaskToken`` task of a paused execution stores its task token;
+- ``abort``: the state machine caught an error it could not retry away: the execution is FAILED
+  and its server locks are released.
+
+Errors other than a missing execution id propagate, so the state machine retries the step (every
+step is idempotent) and, when retries run out, aborts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drs_orch.entrypoints.wiring import container
+
+_DONE = {"next": "DONE", "waitSeconds": 0}
+
+
+def handle_action(event: dict[str, Any]) -> dict[str, Any]:
+    action = str(event.get("action") or "")
+    execution_id = str(event.get("executionId") or "")
+    if not execution_id:
+        raise ValueError(f"orchestration event without executionId: {sorted(event)}")
+    engine = container().engine
+    if action == "begin":
+        return engine.begin(execution_id).to_dict()
+    if action == "tick":
+        return engine.tick(execution_id).to_dict()
+    if action == "pause":
+        engine.store_task_token(execution_id, str(event["taskToken"]))
+        return {"next": "PAUSE", "waitSeconds": 0}
+    if action == "abort":
+        error = event.get("error")
+        engine.abort(execution_id, error if isinstance(error, dict) else {"Cause": str(error)})
+        return dict(_DONE)
+    raise ValueError(f"unknown orchestration action {action!r}")

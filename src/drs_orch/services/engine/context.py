@@ -1,0 +1,45 @@
+"""What every engine use case needs: the ports, the hub account and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from drs_orch.domain.models import to_iso
+from drs_orch.services.engine.ports import (
+    Clock,
+    DrsGateway,
+    Ec2Gateway,
+    ExecutionStore,
+    Notifier,
+    PlanReader,
+    StateMachine,
+    WavePreparer,
+)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class EngineDeps:
+    store: ExecutionStore
+    plans: PlanReader
+    drs: DrsGateway
+    ec2: Ec2Gateway
+    sfn: StateMachine
+    notifier: Notifier
+    hub_account_id: str
+    clock: Clock
+    preparer: WavePreparer | None = None
+
+    def now(self) -> str:
+        return to_iso(self.clock.now())
+
+    def seconds_since(self, iso: str | None) -> float | None:
+        if not iso:
+            return None
+        then = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return (self.clock.now() - then).total_seconds()

@@ -1,0 +1,291 @@
+"""What a tick does with DRS jobs: observe the active ones, resolve the starting ones, call
+StartRecovery. Every write is conditional on the status it was read with, so a tick that runs
+again (retried by the state machine, or after a lost answer) repeats nothing.
+
+Starting a job: the job item records ``startState=CALLING`` *before* StartRecovery is called, and
+the DRS job carries the tags ``drs-orch:execution-id`` and ``drs-orch:job``. A tick that finds a
+starting job in CALLING state does not know whether DRS created it, so it searches the account-
+region's jobs for those tags and adopts the one it finds; only after two misses does it call again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from drs_orch.domain.engine_rules import (
+    JobStatus,
+    Refusal,
+    StartAction,
+    StartState,
+    active_capacity,
+    after_search_miss,
+    classify_start_error,
+    failure_reasons,
+    job_matches_tags,
+    next_server_status,
+    server_statuses,
+    starting_action,
+)
+from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
+from drs_orch.domain.statuses import ServerStatus
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.ports import Changes, Item, StartRefused
+from drs_orch.services.engine.records import job_sk, server_sk, wave_sk
+
+log = logging.getLogger(__name__)
+
+_S = ServerStatus
+UNFINISHED_REASON = "DRS completed the job without launching this server"
+
+
+def scope_of_job(job: Mapping[str, Any]) -> str:
+    return scope_of(str(job["accountId"]), str(job["region"]))
+
+
+def iso_value(value: Any) -> Any:
+    """A datetime from boto3 as ISO-8601; anything else unchanged."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else value
+
+
+def launch_details(instance_id: str | None, instance: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Server attributes from the recovery instance's EC2 description."""
+    out: dict[str, Any] = {}
+    if instance_id:
+        out["recoveryInstanceId"] = instance_id
+    if not instance:
+        return out
+    out["ec2InstanceId"] = instance.get("InstanceId")
+    out["privateIp"] = instance.get("PrivateIpAddress")
+    out["instanceType"] = instance.get("InstanceType")
+    out["launchTime"] = iso_value(instance.get("LaunchTime"))
+    out["ec2State"] = (instance.get("State") or {}).get("Name")
+    name = next((t.get("Value") for t in instance.get("Tags") or [] if t.get("Key") == "Name"), None)
+    if name:
+        out["name"] = name
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, status: ServerStatus, now: str,
+                launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> Item:
+    """A server's complete item at its final status in this execution."""
+    history = {_S.PENDING.value: str(meta["startTime"])}
+    if launching_at:
+        history[_S.LAUNCHING.value] = launching_at
+    history[status.value] = now
+    item: Item = {
+        "executionId": meta["executionId"], "sk": server_sk(server), "entityType": "SERVER",
+        "sourceServerId": server, "waveNumber": job["waveNumber"], "jobKey": job["jobKey"],
+        "accountId": job["accountId"], "region": job["region"], "status": status.value,
+        "statusHistory": history, **dict(details),
+    }
+    if job.get("jobId"):
+        item["jobId"] = job["jobId"]
+    hostname = (job.get("hostnames") or {}).get(server)
+    if hostname:
+        item["hostname"] = hostname
+    if reason:
+        item["failureReason"] = reason
+    return item
+
+
+class JobRunner:
+    """One tick's view of an execution's jobs (``jobs``: job items by key, updated in place)."""
+
+    def __init__(self, deps: EngineDeps, meta: Item, jobs: dict[str, Item]) -> None:
+        self.deps = deps
+        self.meta = meta
+        self.execution_id = str(meta["executionId"])
+        self.jobs = jobs
+        self.is_drill = meta.get("executionType") == "DRILL"
+        self._listings: dict[str, list[Item]] = {}
+        self.wave_job_ids: dict[int, set[str]] = {}
+
+    # ------------------------------------------------------------------ DRS listings (one per scope and tick)
+    def listing(self, scope: str) -> list[Item]:
+        if scope not in self._listings:
+            self._listings[scope] = self.deps.drs.list_jobs(scope)
+        return self._listings[scope]
+
+    def capacity(self, scope: str, in_flight: set[str]) -> Any:
+        starting = [len(j.get("serverIds") or []) for k, j in self.jobs.items()
+                    if k in in_flight and j["status"] == JobStatus.QUEUED.value and scope_of_job(j) == scope]
+        return active_capacity(self.listing(scope), starting)
+
+    # ------------------------------------------------------------------ observation
+    def observe_active(self) -> None:
+        active = [j for j in self.jobs.values() if j["status"] == JobStatus.ACTIVE.value and j.get("jobId")]
+        by_scope: dict[str, list[Item]] = {}
+        for job in active:
+            by_scope.setdefault(scope_of_job(job), []).append(job)
+        for scope, jobs in by_scope.items():
+            found = self.deps.drs.describe_jobs(scope, [str(j["jobId"]) for j in jobs])
+            for job in jobs:
+                drs_job = found.get(str(job["jobId"]))
+                if drs_job is None:
+                    log.warning("DRS does not list job %s of execution %s", job["jobId"], self.execution_id)
+                    continue
+                self.apply(job, drs_job)
+
+    def apply(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+        """Record what DRS says about ``job``. The job item keeps every server's live status (and
+        when it started launching); a server's own item is written once, complete, when it reaches
+        its final status (LAUNCHED with the launch details, or FAILED with the reason from the job
+        log), in batches: 4 writes for a job of 100 servers."""
+        scope = scope_of_job(job)
+        completed = drs_job.get("status") == "COMPLETED"
+        participating = list(drs_job.get("participatingServers") or [])
+        observed = server_statuses(participating)
+        instance_of = {str(p.get("sourceServerID")): p.get("recoveryInstanceID") for p in participating}
+        current = {k: _S(v) for k, v in (job.get("servers") or {}).items()}
+        changed: dict[str, _S] = {}
+        for server, status in current.items():
+            new = next_server_status(status, observed.get(server, status), completed)
+            if new is not status:
+                changed[server] = new
+        now = self.deps.now()
+        launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
+        details = self._launch_details(scope, launched) if launched else {}
+        reasons: dict[str, str] = {}
+        if any(n is _S.FAILED for n in changed.values()):
+            reasons = failure_reasons(self.deps.drs.job_log(scope, str(job["jobId"])))
+        launching_at = dict(job.get("launchingAt") or {})
+        for server, new in changed.items():
+            if new is _S.LAUNCHING or (new is _S.LAUNCHED and server not in launching_at):
+                launching_at.setdefault(server, now)
+        failed_reasons = {s: reasons.get(s) or (UNFINISHED_REASON if completed else "launch failed")
+                          for s, n in changed.items() if n is _S.FAILED}
+        finals = [server_item(self.meta, job, s, n, now, launching_at.get(s),
+                              {**({"recoveryInstanceId": instance_of[s]} if instance_of.get(s) else {}),
+                               **details.get(s, {})}, failed_reasons.get(s))
+                  for s, n in changed.items() if n in (_S.LAUNCHED, _S.FAILED)]
+        if finals:
+            self.deps.store.put_children(finals)
+        servers = {k: changed.get(k, v).value for k, v in current.items()}
+        job_changes = Changes(set={"drsStatus": drs_job.get("status")})
+        if changed:
+            job_changes.set["servers"] = servers
+        if launching_at != (job.get("launchingAt") or {}):
+            job_changes.set["launchingAt"] = launching_at
+        if failed_reasons:
+            job_changes.set["failureReasons"] = {**(job.get("failureReasons") or {}), **failed_reasons}
+        if completed:
+            job_changes.set["status"] = JobStatus.COMPLETED.value
+            job_changes.set["endedAt"] = drs_job.get("endDateTime") or now
+        if job.get("drsStatus") == drs_job.get("status") and not changed:
+            return
+        self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), job_changes,
+                               expect={"status": JobStatus.ACTIVE.value})
+        job.update({k: v for k, v in job_changes.set.items() if isinstance(k, str)})
+        job["servers"] = servers
+
+    def _launch_details(self, scope: str, launched: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        instance_ids = [str(i) for i in launched.values() if i]
+        instances = self.deps.ec2.instances(scope, instance_ids) if instance_ids else {}
+        return {s: launch_details(str(i) if i else None, instances.get(str(i)) if i else None)
+                for s, i in launched.items()}
+
+    # ------------------------------------------------------------------ starting jobs
+    def resolve_starting(self, in_flight: set[str], stopping: bool) -> None:
+        """Jobs whose start was decided by an earlier tick and whose DRS job id is not recorded."""
+        for key in sorted(in_flight):
+            job = self.jobs.get(key)
+            if job is None or job["status"] != JobStatus.QUEUED.value:
+                continue
+            action = starting_action(StartState(job.get("startState") or StartState.NOT_CALLED.value), stopping)
+            if action is StartAction.SEARCH:
+                found = self.find(job)
+                if found is not None:
+                    self.adopt(job, found)
+                    self.apply(job, found)
+                    continue
+                misses = int(job.get("searchMisses") or 0) + 1
+                action = after_search_miss(misses, stopping)
+                self.deps.store.update(self.execution_id, job_sk(key), Changes(set={"searchMisses": misses}),
+                                       expect={"status": JobStatus.QUEUED.value})
+                job["searchMisses"] = misses
+            if action is StartAction.CALL:
+                # after a search that missed twice, no earlier call created the job
+                self.call(job, prior=StartState.NOT_CALLED if job.get("searchMisses") else None)
+            elif action is StartAction.ABANDON:
+                self.abandon(job)
+
+    def find(self, job: Mapping[str, Any]) -> Item | None:
+        tags = {TAG_EXECUTION: self.execution_id, TAG_JOB: str(job["jobKey"])}
+        matches = [j for j in self.listing(scope_of_job(job)) if job_matches_tags(j, tags)]
+        return min(matches, key=lambda j: str(j.get("creationDateTime") or "")) if matches else None
+
+    def call(self, job: Item, prior: StartState | None = None) -> None:
+        key = str(job["jobKey"])
+        before = prior or StartState(job.get("startState") or StartState.NOT_CALLED.value)
+        scope = scope_of_job(job)
+        marked = self.deps.store.update(
+            self.execution_id, job_sk(key),
+            Changes(set={"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0},
+                    increment={"startAttempts": 1}),
+            # the attempt counter is the claim: of two ticks running at once, one calls
+            expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")})
+        if marked is None:
+            return
+        job.update(marked)
+        tags = job_tags(self.execution_id, str(self.meta["planId"]), int(job["waveNumber"]), key)
+        try:
+            drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags)
+        except StartRefused as refused:
+            self._refused(job, refused, before)
+            return
+        self.adopt(job, drs_job)
+        self.apply(job, drs_job)
+
+    def _refused(self, job: Item, refused: StartRefused, before: StartState) -> None:
+        """A refusal proves this call created nothing, but not an earlier call whose outcome is
+        unknown (``before`` CALLING); and a ConflictException may be our own job, created by a call
+        whose answer was lost. In those cases the job stays CALLING: the next tick searches first."""
+        key = str(job["jobKey"])
+        conflicts = int(job.get("conflictRefusals") or 0)
+        outcome = classify_start_error(refused.code, refused.status, conflicts)
+        error = f"{refused.code or 'NoAnswer'}: {refused.message}"
+        log.warning("StartRecovery of job %s of %s: %s (%s)", key, self.execution_id, error, outcome.value)
+        changes = Changes(set={"lastError": error})
+        if refused.code == "ConflictException":
+            changes.increment["conflictRefusals"] = 1
+        if outcome is Refusal.AMBIGUOUS or before is StartState.CALLING or (
+                outcome is Refusal.RETRY and refused.code == "ConflictException"):
+            pass  # stays CALLING: the next tick searches for the job
+        elif outcome is Refusal.RETRY:
+            changes.set["startState"] = StartState.REFUSED.value
+        else:
+            servers = {s: _S.FAILED.value for s in job["serverIds"]}
+            changes.set.update({"startState": StartState.REFUSED.value, "status": JobStatus.FAILED.value,
+                                "servers": servers, "endedAt": self.deps.now()})
+            now = self.deps.now()
+            reason = f"DRS refused to start the job: {error}"
+            self.deps.store.put_children([server_item(self.meta, job, s, _S.FAILED, now, None, {}, reason)
+                                          for s in job["serverIds"]])
+        updated = self.deps.store.update(self.execution_id, job_sk(key), changes,
+                                         expect={"status": JobStatus.QUEUED.value})
+        if updated is not None:
+            job.update(updated)
+
+    def adopt(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+        """Record the DRS job id of a started job (ACTIVE)."""
+        job_id = str(drs_job["jobID"])
+        changes = Changes(set={"status": JobStatus.ACTIVE.value, "jobId": job_id, "startState": "STARTED",
+                               "drsStatus": drs_job.get("status"),
+                               "startedAt": drs_job.get("creationDateTime") or self.deps.now()})
+        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
+                                         expect={"status": JobStatus.QUEUED.value})
+        if updated is not None:
+            job.update(updated)
+        self.deps.store.update(self.execution_id, wave_sk(int(job["waveNumber"])), Changes(add={"jobIds": {job_id}}))
+        self.wave_job_ids.setdefault(int(job["waveNumber"]), set()).add(job_id)
+
+    def abandon(self, job: Item) -> None:
+        updated = self.deps.store.update(
+            self.execution_id, job_sk(str(job["jobKey"])),
+            Changes(set={"status": JobStatus.NOT_STARTED.value, "endedAt": self.deps.now()}),
+            expect={"status": JobStatus.QUEUED.value})
+        if updated is not None:
+            job.update(updated)

@@ -1,0 +1,232 @@
+"""Reading executions: details, the list, DRS job logs, recovery instances, and the recovery
+instances earlier runs of a plan's servers left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from drs_orch.domain.errors import NotFound, ValidationFailed
+from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
+from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.jobs import iso_value
+from drs_orch.services.engine.ports import Item
+from drs_orch.services.engine.records import public_meta
+from drs_orch.services.engine.start import group_refs, plan_waves
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+_SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
+                  "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
+                  "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt")
+_WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
+                "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
+                "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",
+                "launchConfigAppliedCount")
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def paused_seconds(history: list[Mapping[str, Any]], until: str) -> float:
+    """Seconds spent PAUSED according to the status history (until ``until`` if still paused)."""
+    total = 0.0
+    paused_at: str | None = None
+    for entry in history:
+        if entry.get("status") == ExecutionStatus.PAUSED.value:
+            paused_at = str(entry["at"])
+        elif paused_at is not None:
+            total += (_parse(str(entry["at"])) - _parse(paused_at)).total_seconds()
+            paused_at = None
+    if paused_at is not None:
+        total += (_parse(until) - _parse(paused_at)).total_seconds()
+    return round(total, 3)
+
+
+def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[str, Any]:
+    launched = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
+    termination = meta.get("termination") or {}
+    if meta.get("status") not in TERMINAL_EXECUTION:
+        reason, can = "the execution is still active", False
+    elif termination.get("status") in ("STARTING", "IN_PROGRESS"):
+        reason, can = "termination in progress", False
+    elif not launched:
+        reason, can = "no recovery instances to terminate", False
+    else:
+        reason, can = f"{len(launched)} recovery instance(s) can be terminated", True
+    return {"canTerminate": can, "reason": reason, "hasRecoveryInstances": bool(launched),
+            "terminationStatus": termination.get("status", "NOT_REQUESTED")}
+
+
+def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
+    loaded = deps.store.load(execution_id, servers=True)
+    if loaded is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    out = public_meta(loaded.meta)
+    servers_by_wave: dict[int, list[dict[str, Any]]] = {}
+    live = {s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
+    for server in sorted(loaded.servers, key=lambda s: str(s["sourceServerId"])):
+        entry = {k: server[k] for k in _SERVER_FIELDS if k in server}
+        job, status = live.get(str(server["sourceServerId"]), ({}, None))
+        if status == ServerStatus.LAUNCHING.value and entry.get("status") == ServerStatus.PENDING.value:
+            # a server's item is written at its final status; while it launches the job item knows
+            entry["status"] = status
+            entry["statusHistory"] = {**(entry.get("statusHistory") or {}),
+                                      status: (job.get("launchingAt") or {}).get(server["sourceServerId"])}
+            if job.get("jobId"):
+                entry["jobId"] = job["jobId"]
+        if "ec2InstanceId" in entry:
+            entry["instanceId"] = entry["ec2InstanceId"]
+        servers_by_wave.setdefault(int(server["waveNumber"]), []).append(entry)
+    jobs_by_wave: dict[int, list[dict[str, Any]]] = {}
+    for job in loaded.jobs:
+        jobs_by_wave.setdefault(int(job["waveNumber"]), []).append({
+            k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
+                                "endedAt", "lastError", "startAttempts") if k in job
+        } | {"serverCount": len(job.get("serverIds") or [])})
+    waves = []
+    wave_counts: dict[str, int] = {}
+    for wave in loaded.waves:
+        number = int(wave["waveNumber"])
+        entry = {k: wave[k] for k in _WAVE_FIELDS if k in wave}
+        jobs = jobs_by_wave.get(number, [])
+        entry["jobs"] = jobs
+        entry["jobIds"] = [j["jobId"] for j in jobs if j.get("jobId")]
+        if entry["jobIds"]:
+            entry["jobId"] = entry["jobIds"][0]
+        entry["servers"] = servers_by_wave.get(number, [])
+        waves.append(entry)
+        wave_counts[str(wave["status"])] = wave_counts.get(str(wave["status"]), 0) + 1
+    out["waves"] = waves
+    out["waveCounts"] = wave_counts
+    now = deps.now()
+    end = str(loaded.meta.get("endTime") or now)
+    out["timings"] = {
+        "startTime": loaded.meta.get("startTime"),
+        "endTime": loaded.meta.get("endTime"),
+        "elapsedSeconds": round((_parse(end) - _parse(str(loaded.meta["startTime"]))).total_seconds(), 3),
+        "pausedSeconds": paused_seconds(list(loaded.meta.get("statusHistory") or []), end),
+    }
+    meta_termination = termination_metadata(loaded.meta, loaded.servers)
+    out["terminationMetadata"] = meta_termination
+    out["canTerminate"] = meta_termination["canTerminate"]
+    return out
+
+
+def _summary(meta: Item) -> dict[str, Any]:
+    out = public_meta(meta)
+    out.pop("statusHistory", None)
+    return out
+
+
+def list_executions(deps: EngineDeps, query: Mapping[str, str]) -> dict[str, Any]:
+    status = query.get("status")
+    if status:
+        status = coerce_status(ExecutionStatus, status.strip().upper()).value
+    raw_limit = query.get("limit") or str(DEFAULT_LIMIT)
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise ValidationFailed(f"limit must be an integer, got {raw_limit!r}", code="INVALID_PARAMETER") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", code="INVALID_PARAMETER")
+    page = deps.store.page(plan_id=query.get("planId") or None, status=status, limit=limit,
+                           token=query.get("nextToken") or None)
+    items = [_summary(i) for i in page.items]
+    return {"items": items, "count": len(items), "nextToken": page.next_token}
+
+
+def job_logs(deps: EngineDeps, execution_id: str, job_id: str | None) -> dict[str, Any]:
+    loaded = deps.store.load(execution_id)
+    if loaded is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    jobs = [j for j in loaded.jobs if j.get("jobId")]
+    if job_id:
+        jobs = [j for j in jobs if j["jobId"] == job_id]
+        if not jobs:
+            raise NotFound(f"job {job_id} is not a job of execution {execution_id}", code="JOB_NOT_FOUND")
+    out = []
+    for job in jobs:
+        events = []
+        for item in deps.drs.job_log(scope_of(job["accountId"], job["region"]), str(job["jobId"])):
+            data = item.get("eventData") or {}
+            event = {"logDateTime": item.get("logDateTime"), "event": item.get("event"),
+                     "sourceServerId": data.get("sourceServerID"), "targetInstanceId": data.get("targetInstanceID"),
+                     "rawError": data.get("rawError")}
+            events.append({k: v for k, v in event.items() if v is not None})
+        out.append({"jobId": job["jobId"], "jobKey": job["jobKey"], "waveNumber": job["waveNumber"],
+                    "accountId": job["accountId"], "region": job["region"], "events": events})
+    return {"executionId": execution_id, "jobs": out}
+
+
+def _instance_entry(ri: Mapping[str, Any], instance: Mapping[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "recoveryInstanceId": ri.get("recoveryInstanceID"), "ec2InstanceId": ri.get("ec2InstanceID"),
+        "ec2InstanceState": ri.get("ec2InstanceState"), "sourceServerId": ri.get("sourceServerID"),
+        "jobId": ri.get("jobID"), "isDrill": ri.get("isDrill"),
+        "pointInTimeSnapshotDateTime": ri.get("pointInTimeSnapshotDateTime"),
+    }
+    if instance:
+        entry["privateIp"] = instance.get("PrivateIpAddress")
+        entry["instanceType"] = instance.get("InstanceType")
+        entry["launchTime"] = iso_value(instance.get("LaunchTime"))
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def recovery_instances(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
+    if deps.store.get_meta(execution_id) is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    servers = [s for s in deps.store.load_servers(execution_id) if s.get("recoveryInstanceId")]
+    by_scope: dict[str, list[Item]] = {}
+    for server in servers:
+        by_scope.setdefault(scope_of(server["accountId"], server["region"]), []).append(server)
+    instances: list[dict[str, Any]] = []
+    for scope, members in sorted(by_scope.items()):
+        ids = [str(s["recoveryInstanceId"]) for s in members]
+        known = {str(r["recoveryInstanceID"]): r for r in deps.drs.recovery_instances(scope, instance_ids=ids)}
+        ec2 = deps.ec2.instances(scope, [str(r.get("ec2InstanceID")) for r in known.values() if r.get("ec2InstanceID")])
+        for server in sorted(members, key=lambda s: str(s["sourceServerId"])):
+            ri = known.get(str(server["recoveryInstanceId"]))
+            if ri is None:
+                entry = {"recoveryInstanceId": server["recoveryInstanceId"], "sourceServerId": server["sourceServerId"],
+                         "exists": False, "serverStatus": server.get("status")}
+            else:
+                entry = _instance_entry(ri, ec2.get(str(ri.get("ec2InstanceID"))))
+                entry.update(exists=True, serverStatus=server.get("status"))
+            entry.update({"hostname": server.get("hostname"), "waveNumber": server.get("waveNumber"),
+                          "accountId": server["accountId"], "region": server["region"]})
+            instances.append({k: v for k, v in entry.items() if v is not None})
+    return {"executionId": execution_id, "instances": instances, "count": len(instances),
+            "existingCount": sum(1 for i in instances if i.get("exists"))}
+
+
+def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
+    plan = deps.plans.get_plan(plan_id)
+    if plan is None:
+        raise NotFound(f"recovery plan {plan_id} not found", code="PLAN_NOT_FOUND")
+    waves = plan_waves(plan)
+    refs = group_refs(deps.plans.get_groups({g for w in waves for g in w.protection_group_ids}), deps.hub_account_id)
+    by_scope: dict[str, set[str]] = {}
+    for ref in refs.values():
+        by_scope.setdefault(scope_of(ref.account_id, ref.region), set()).update(ref.server_ids)
+    found: list[dict[str, Any]] = []
+    for scope, server_ids in sorted(by_scope.items()):
+        if not server_ids:
+            continue
+        instances = deps.drs.recovery_instances(scope, server_ids=sorted(server_ids))
+        job_ids = sorted({str(r["jobID"]) for r in instances if r.get("jobID")})
+        jobs = deps.drs.describe_jobs(scope, job_ids) if job_ids else {}
+        ec2 = deps.ec2.instances(scope, [str(r["ec2InstanceID"]) for r in instances if r.get("ec2InstanceID")])
+        for ri in instances:
+            entry = _instance_entry(ri, ec2.get(str(ri.get("ec2InstanceID"))))
+            account, _, region = scope.partition("#")
+            entry.update(accountId=account, region=region)
+            tags = (jobs.get(str(ri.get("jobID"))) or {}).get("tags") or {}
+            if tags.get(TAG_EXECUTION):
+                entry["executionId"] = tags[TAG_EXECUTION]
+            found.append(entry)
+    return {"planId": plan_id, "hasExistingInstances": bool(found), "instanceCount": len(found),
+            "existingInstances": found}

@@ -1,0 +1,353 @@
+"""The reconcile loop's steps, called by the state machine through the orchestration Lambda.
+
+``begin`` (PENDING -> RUNNING, then a tick), ``tick``, ``store_task_token`` (the pause task) and
+``abort`` (the state machine caught an error it could not retry away). A tick:
+
+1. loads the execution (META, WAVE and JOB items; never the per-server items);
+2. observes DRS: the active jobs (DescribeJobs by id), the jobs an earlier tick was starting
+   (found again by their tags, or started), recovery instances and EC2 for launched servers, job
+   logs for failed ones; what it learns is written to the JOB and SERVER items;
+3. decides (:func:`drs_orch.domain.engine_rules.decide`), with the DRS capacity of the scopes that
+   have jobs to admit, after applying launch settings to the waves that start (issue 7);
+4. commits the decision on the META item with a version check (a pause, resume or cancel written
+   meanwhile makes it start over from 1), then updates the WAVE and JOB items;
+5. acts: StartRecovery for the admitted jobs; and when the execution ended, releases its server
+   locks and notifies.
+
+It returns ``{"next": CONTINUE|PAUSE|DONE, "waitSeconds": pollIntervalSeconds}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drs_orch.domain.engine_rules import (
+    Capacity,
+    Decision,
+    JobStatus,
+    Next,
+    WaveView,
+    admission_scopes,
+    decide,
+    is_stopping,
+)
+from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.statuses import (
+    TERMINAL_EXECUTION,
+    ExecutionStatus,
+    WaveStatus,
+    check_transition,
+)
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.jobs import JobRunner
+from drs_orch.services.engine.notify import notify_status
+from drs_orch.services.engine.ports import Changes, Item
+from drs_orch.services.engine.records import (
+    META,
+    execution_view,
+    guard_keys_of_jobs,
+    history_entry,
+    job_sk,
+    job_view,
+    server_counts,
+    wave_sk,
+    wave_view,
+)
+from drs_orch.services.engine.termination import termination_tick
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+MAX_TICK_ERRORS = 10
+_E = ExecutionStatus
+_W = WaveStatus
+
+
+@dataclass(frozen=True)
+class TickResult:
+    next: Next
+    wait_seconds: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"next": self.next.value, "waitSeconds": self.wait_seconds}
+
+
+def _poll(meta: Mapping[str, Any]) -> int:
+    return int(meta.get("pollIntervalSeconds") or 30)
+
+
+def status_changes(deps: EngineDeps, meta: Mapping[str, Any], new: ExecutionStatus, reason: str | None,
+                   changes: Changes) -> None:
+    """Add a status change (checked against the transition table) to ``changes``."""
+    check_transition(ExecutionStatus, str(meta["status"]), new)
+    now = deps.now()
+    changes.set["status"] = new.value
+    changes.append["statusHistory"] = [history_entry(new.value, now, reason)]
+    if new in TERMINAL_EXECUTION:
+        changes.set["endTime"] = now
+        seconds = deps.seconds_since(str(meta.get("startTime")))
+        if seconds is not None:
+            changes.set["durationSeconds"] = round(seconds, 3)
+        if reason and new in (_E.FAILED,):
+            changes.set.setdefault("errorMessage", reason)
+        changes.remove.append("taskToken")
+
+
+class Engine:
+    def __init__(self, deps: EngineDeps) -> None:
+        self.deps = deps
+
+    # ------------------------------------------------------------------ state machine actions
+    def begin(self, execution_id: str) -> TickResult:
+        for _ in range(MAX_ATTEMPTS):
+            meta = self.deps.store.get_meta(execution_id)
+            if meta is None:
+                log.warning("execution %s not found", execution_id)
+                return TickResult(Next.DONE, 0)
+            if meta["status"] != _E.PENDING.value:
+                break
+            changes = Changes(increment={"version": 1})
+            status_changes(self.deps, meta, _E.RUNNING, "orchestration started", changes)
+            updated = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            if updated is not None:
+                notify_status(self.deps, updated, "start")
+                break
+        return self.tick(execution_id)
+
+    def tick(self, execution_id: str) -> TickResult:
+        """One reconcile step. An AWS failure that is not ours (throttling beyond the retries, an
+        endpoint down) skips this tick instead of failing the execution: DRS jobs in flight go on
+        whether or not we watch them, so the loop keeps watching. After :data:`MAX_TICK_ERRORS`
+        failed ticks in a row the error propagates (state machine retries, then abort)."""
+        try:
+            return self._tick(execution_id)
+        except UpstreamError as exc:
+            meta = self.deps.store.get_meta(execution_id)
+            if meta is None:
+                raise
+            errors = int(meta.get("tickErrors") or 0) + 1
+            self.deps.store.update(execution_id, META, Changes(set={
+                "tickErrors": errors, "lastTickError": f"{exc.code}: {exc.message}"[:1000]}))
+            if errors >= MAX_TICK_ERRORS:
+                raise
+            log.warning("tick %s of %s failed (%s); trying again at the next poll", errors, execution_id, exc)
+            return TickResult(Next.CONTINUE, _poll(meta))
+
+    def _tick(self, execution_id: str) -> TickResult:
+        for _ in range(MAX_ATTEMPTS):
+            loaded = self.deps.store.load(execution_id, settled_jobs=False)
+            if loaded is None:
+                return TickResult(Next.DONE, 0)
+            meta = loaded.meta
+            if meta["status"] in TERMINAL_EXECUTION:
+                return TickResult(termination_tick(self.deps, meta), _poll(meta))
+            result = self._reconcile(meta, loaded.waves, loaded.jobs)
+            if result is not None:
+                return result
+        log.warning("execution %s kept changing during the tick; trying again later", execution_id)
+        return TickResult(Next.CONTINUE, 1)
+
+    def store_task_token(self, execution_id: str, task_token: str) -> None:
+        """The pause task: keep the token while PAUSED; otherwise (resumed or cancelled meanwhile)
+        hand the token straight back so the loop goes on."""
+        for _ in range(MAX_ATTEMPTS):
+            meta = self.deps.store.get_meta(execution_id)
+            if meta is None or meta["status"] != _E.PAUSED.value:
+                self.deps.sfn.send_success(task_token, {"resumed": True})
+                return
+            stored = self.deps.store.update(execution_id, META, Changes(set={"taskToken": task_token}),
+                                            expect={"version": meta["version"]})
+            if stored is not None:
+                return
+        self.deps.sfn.send_success(task_token, {"resumed": True})
+
+    def abort(self, execution_id: str, error: Mapping[str, Any] | None) -> None:
+        cause = str((error or {}).get("Cause") or (error or {}).get("Error") or "unknown error")[:2000]
+        for _ in range(MAX_ATTEMPTS):
+            loaded = self.deps.store.load(execution_id)
+            if loaded is None:
+                return
+            meta = loaded.meta
+            if meta["status"] in TERMINAL_EXECUTION:
+                termination = meta.get("termination") or {}
+                if termination.get("status") in ("STARTING", "IN_PROGRESS"):
+                    self.deps.store.update(execution_id, META, Changes(set={
+                        ("termination", "status"): "FAILED", ("termination", "error"): cause,
+                        ("termination", "endedAt"): self.deps.now()}))
+                return
+            changes = Changes(set={"errorCode": "ORCHESTRATION_ABORTED", "errorMessage": cause},
+                              increment={"version": 1})
+            status_changes(self.deps, meta, _E.FAILED, "orchestration aborted", changes)
+            updated = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            if updated is None:
+                continue
+            now = self.deps.now()
+            for wave in loaded.waves:
+                status = _W(wave["status"])
+                new = {_W.PENDING: _W.CANCELLED, _W.QUEUED: _W.CANCELLED, _W.LAUNCHING: _W.FAILED}.get(status)
+                if new is not None:
+                    self._wave_status(execution_id, wave, new, now)
+            self._release(execution_id, loaded.jobs)
+            notify_status(self.deps, updated, "fail")
+            return
+
+    # ------------------------------------------------------------------ the tick
+    def _reconcile(self, meta: Item, waves: list[Item], jobs: list[Item]) -> TickResult | None:
+        execution_id = str(meta["executionId"])
+        view = execution_view(meta)
+        in_flight = set(view.in_flight)
+        runner = JobRunner(self.deps, meta, {str(j["jobKey"]): j for j in jobs})
+        wave_views = [wave_view(w) for w in waves]
+
+        runner.observe_active()
+        stopping = is_stopping(view, wave_views, [job_view(j, in_flight) for j in runner.jobs.values()])
+        runner.resolve_starting(in_flight, stopping)
+        job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
+
+        scopes = admission_scopes(view, wave_views, job_views)
+        capacity: dict[str, Capacity] = {s: runner.capacity(s, in_flight) for s in sorted(scopes)}
+        decision = decide(view, wave_views, job_views, capacity)
+        prepared: dict[int, dict[str, Any]] = {}
+        prep_failed: set[int] = set()
+        for _ in range(len(waves) + 1):
+            failed = self._prepare_waves(meta, waves, runner.jobs, decision, prepared)
+            if not failed:
+                break
+            prep_failed |= failed
+            wave_views = [WaveView(v.number, _W.FAILED, v.depends_on, v.pause_before, v.on_failure)
+                          if v.number in failed else v for v in wave_views]
+            decision = decide(view, wave_views, job_views, capacity)
+        for number in prep_failed:
+            decision.wave_status[number] = _W.FAILED
+
+        counts = self._counts(waves, runner.jobs)
+        changes = Changes()
+        new_status = decision.execution_status
+        if new_status.value != meta["status"]:
+            status_changes(self.deps, meta, new_status, decision.reason, changes)
+        if decision.in_flight_changes:  # the whole set under the version check (ADD+DELETE cannot mix)
+            flying = (in_flight - set(decision.finished_jobs)) | set(decision.start_jobs)
+            if flying:
+                changes.set["inFlight"] = flying
+            else:
+                changes.remove.append("inFlight")
+        if list(decision.paused_before) != list(meta.get("pausedBeforeWaves") or []):
+            changes.set["pausedBeforeWaves"] = list(decision.paused_before)
+        if counts != meta.get("serverCounts"):
+            changes.set["serverCounts"] = counts
+        if decision.wave_status:  # wave moves are decisions too: commit them against pause/cancel
+            changes.set["lastDecisionAt"] = self.deps.now()
+        if meta.get("tickErrors"):
+            changes.remove.append("tickErrors")
+        # Facts first (waves that ended, jobs that will never start), so that a reader never sees
+        # the execution end or pause with waves still running; starts only after the commit.
+        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False)
+        for key in decision.drop_jobs:
+            job = runner.jobs[key]
+            if job["status"] == JobStatus.QUEUED.value:
+                runner.abandon(job)
+        updated: Item = meta
+        if changes:
+            changes.increment["version"] = 1
+            result = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            if result is None:
+                return None
+            updated = result
+
+        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=True)
+        for key in decision.start_jobs:
+            runner.call(runner.jobs[key])
+
+        if new_status.value != meta["status"]:
+            if new_status in TERMINAL_EXECUTION:
+                everything = self.deps.store.load(execution_id)  # every job, for every server lock
+                self._release(execution_id, everything.jobs if everything else jobs)
+                event = {_E.COMPLETED: "complete", _E.CANCELLED: "cancel"}.get(new_status, "fail")
+                notify_status(self.deps, updated, event)
+            elif new_status is _E.PAUSED:
+                notify_status(self.deps, updated, "pause")
+        return TickResult(decision.next, _poll(meta))
+
+    def _prepare_waves(self, meta: Item, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
+                       prepared: dict[int, dict[str, Any]]) -> set[int]:
+        """Apply launch settings to the waves that start now. Returns the waves that failed."""
+        preparer = self.deps.preparer
+        if preparer is None:
+            return set()
+        failed: set[int] = set()
+        for number in decision.started_waves:
+            if number in prepared:
+                continue
+            wave = next(w for w in waves if int(w["waveNumber"]) == number)
+            servers = [s for j in jobs.values() if int(j["waveNumber"]) == number for s in j.get("serverIds") or []]
+            try:
+                outcome = dict(preparer.prepare_wave(list(wave.get("protectionGroupIds") or []), servers,
+                                                     str(meta.get("initiatedBy") or "orchestration")))
+            except Exception as exc:  # noqa: BLE001 - any failure to apply settings fails the wave, not the tick
+                log.warning("launch settings of wave %s of %s failed: %s", number, meta["executionId"], exc)
+                prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": str(exc)[:1000]}
+                failed.add(number)
+                continue
+            applied = outcome.get("applied") or []
+            record: dict[str, Any] = {"launchConfigPath": str(outcome.get("path") or "NONE"),
+                                      "launchConfigReason": str(outcome.get("reason") or ""),
+                                      "launchConfigAppliedCount": len(applied)}
+            if len(applied) <= 100:
+                record["launchConfigApplied"] = applied
+            prepared[number] = record
+        return failed
+
+    @staticmethod
+    def _counts(waves: list[Item], jobs: Mapping[str, Item]) -> dict[str, int]:
+        """The execution's server counts: live from the loaded jobs, stored for waves that ended."""
+        loaded = {int(j["waveNumber"]) for j in jobs.values()}
+        statuses = [s for j in jobs.values() for s in (j.get("servers") or {}).values()]
+        counts = server_counts(statuses)
+        for wave in waves:
+            if int(wave["waveNumber"]) not in loaded:
+                for key, value in (wave.get("serverCounts") or {}).items():
+                    counts[key] = counts.get(key, 0) + int(value)
+        return counts
+
+    def _write_waves(self, execution_id: str, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
+                     prepared: Mapping[int, dict[str, Any]], *, starts: bool) -> None:
+        """Write the waves' new statuses and counts: ``starts`` selects the moves into QUEUED or
+        LAUNCHING (decisions, written after the commit) or all others (facts, written before)."""
+        now = self.deps.now()
+        for wave in waves:
+            number = int(wave["waveNumber"])
+            new = decision.wave_status.get(number)
+            if (new in (_W.QUEUED, _W.LAUNCHING)) is not starts:
+                continue
+            changes = Changes(set={k: v for k, v in prepared.get(number, {}).items()})
+            mine = [j for j in jobs.values() if int(j["waveNumber"]) == number]
+            if mine:  # the jobs of waves that had ended were not loaded: their counts are final
+                counts = server_counts(s for j in mine for s in (j.get("servers") or {}).values())
+                if counts != wave.get("serverCounts"):
+                    changes.set["serverCounts"] = counts
+            if new is not None and new.value != wave["status"]:
+                check_transition(WaveStatus, str(wave["status"]), new)
+                changes.set.update({"status": new.value, ("statusHistory", new.value): now})
+                if new is _W.LAUNCHING:
+                    changes.set["startedAt"] = now
+                if new in (_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.CANCELLED, _W.SKIPPED):
+                    changes.set["endedAt"] = now
+            if changes:
+                self.deps.store.update(execution_id, wave_sk(number), changes, expect={"status": wave["status"]})
+
+    def _wave_status(self, execution_id: str, wave: Item, new: WaveStatus, now: str) -> None:
+        check_transition(WaveStatus, str(wave["status"]), new)
+        self.deps.store.update(execution_id, wave_sk(int(wave["waveNumber"])),
+                               Changes(set={"status": new.value, ("statusHistory", new.value): now, "endedAt": now}),
+                               expect={"status": wave["status"]})
+
+    def _release(self, execution_id: str, jobs: list[Item]) -> None:
+        self.deps.store.release_guards(execution_id, guard_keys_of_jobs(jobs))
+        for job in jobs:
+            if job["status"] == JobStatus.QUEUED.value:
+                self.deps.store.update(execution_id, job_sk(str(job["jobKey"])),
+                                       Changes(set={"status": JobStatus.NOT_STARTED.value}),
+                                       expect={"status": JobStatus.QUEUED.value})

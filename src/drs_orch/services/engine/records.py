@@ -1,0 +1,137 @@
+"""The execution items (data contract in docs/ARCHITECTURE.md) and their views for the rules.
+
+- META (``sk="META"``): the execution. Carries the only attributes of the ByStartTime / ByPlan /
+  ByStatus indexes (``entityType``, ``planId``, ``status`` with ``startTime``), the flags written by
+  pause/resume/cancel, ``inFlight`` (string set of the keys of starting and active jobs),
+  ``version`` (every decision is written with a version check) and ``statusHistory``.
+- WAVE (``sk="WAVE#<nnnn>"``), JOB (``sk="JOB#<wave>#<n>"``, at most 100 servers), SERVER
+  (``sk="SERVER#<id>"``): never carry ``startTime`` (so they stay out of the indexes); their times
+  are ``startedAt``/``endedAt`` and ``statusHistory`` maps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
+from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
+from drs_orch.domain.plan_graph import OnServerFailure
+from drs_orch.domain.statuses import ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.services.engine.ports import Item
+
+META = "META"
+
+
+def wave_sk(number: int) -> str:
+    return f"WAVE#{number:04d}"
+
+
+def job_sk(key: str) -> str:
+    return f"JOB#{key}"
+
+
+def server_sk(server_id: str) -> str:
+    return f"SERVER#{server_id}"
+
+
+def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str) -> list[Item]:
+    """The WAVE, JOB and SERVER items of a new execution."""
+    items: list[Item] = []
+    for plan in snapshot.waves:
+        wave = plan.wave
+        scopes = sorted({scope for scope, _ in plan.servers})
+        status = plan.initial_status.value
+        item: Item = {
+            "executionId": execution_id, "sk": wave_sk(wave.wave_number), "entityType": "WAVE",
+            "waveNumber": wave.wave_number, "waveName": wave.wave_name,
+            "protectionGroupIds": list(wave.protection_group_ids), "dependsOnWaves": list(wave.depends_on_waves),
+            "pauseBeforeWave": wave.pause_before_wave, "onServerFailure": OnServerFailure(wave.on_server_failure).value,
+            "status": status, "statusHistory": {status: now}, "serverCount": len(plan.servers),
+            "jobKeys": [j.key for j in plan.jobs], "scopes": scopes,
+            "serverCounts": {"total": len(plan.servers), "pending": len(plan.servers)},
+        }
+        if wave.wave_description:
+            item["waveDescription"] = wave.wave_description
+        if len(scopes) == 1:
+            item["accountId"], item["region"] = split_scope(scopes[0])
+        items.append(item)
+        for job in plan.jobs:
+            account, region = split_scope(job.scope)
+            items.append({
+                "executionId": execution_id, "sk": job_sk(job.key), "entityType": "JOB", "jobKey": job.key,
+                "waveNumber": job.wave, "accountId": account, "region": region, "serverIds": list(job.server_ids),
+                "status": JobStatus.QUEUED.value, "startState": "NOT_CALLED",
+                "servers": {s: ServerStatus.PENDING.value for s in job.server_ids},
+                "hostnames": {s: hostnames[s] for s in job.server_ids if hostnames.get(s)},
+            })
+            for server in job.server_ids:
+                entry: Item = {
+                    "executionId": execution_id, "sk": server_sk(server), "entityType": "SERVER",
+                    "sourceServerId": server, "waveNumber": job.wave, "jobKey": job.key,
+                    "accountId": account, "region": region, "status": ServerStatus.PENDING.value,
+                    "statusHistory": {ServerStatus.PENDING.value: now},
+                }
+                if hostnames.get(server):
+                    entry["hostname"] = hostnames[server]
+                items.append(entry)
+    return items
+
+
+def execution_view(meta: Mapping[str, Any]) -> ExecutionView:
+    return ExecutionView(
+        status=ExecutionStatus(meta["status"]),
+        pause_requested=bool(meta.get("pauseRequested")),
+        cancel_requested=bool(meta.get("cancelRequested")),
+        approved_waves=frozenset(int(w) for w in meta.get("approvedWaves") or []),
+        in_flight=frozenset(meta.get("inFlight") or []),
+    )
+
+
+def wave_view(item: Mapping[str, Any]) -> WaveView:
+    return WaveView(
+        number=int(item["waveNumber"]),
+        status=WaveStatus(item["status"]),
+        depends_on=tuple(int(d) for d in item.get("dependsOnWaves") or []),
+        pause_before=bool(item.get("pauseBeforeWave")),
+        on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
+    )
+
+
+def job_view(item: Mapping[str, Any], in_flight: Iterable[str]) -> JobView:
+    return JobView(
+        key=str(item["jobKey"]),
+        wave=int(item["waveNumber"]),
+        scope=scope_of(str(item["accountId"]), str(item["region"])),
+        status=job_status(str(item["status"]), str(item["jobKey"]), in_flight),
+        servers={k: ServerStatus(v) for k, v in (item.get("servers") or {}).items()},
+    )
+
+
+def guard_keys_of_jobs(jobs: Iterable[Mapping[str, Any]]) -> list[str]:
+    return sorted(guard_key(str(j["accountId"]), str(j["region"]), s) for j in jobs for s in j.get("serverIds") or [])
+
+
+def server_counts(statuses: Iterable[str]) -> dict[str, int]:
+    counts = {"total": 0, "pending": 0, "launching": 0, "launched": 0, "failed": 0, "terminated": 0}
+    for status in statuses:
+        counts["total"] += 1
+        counts[status.lower()] = counts.get(status.lower(), 0) + 1
+    return counts
+
+
+def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": status, "at": at}
+    if reason:
+        entry["reason"] = reason
+    return entry
+
+
+SECRET_META = frozenset({"taskToken", "inFlight", "version", "sk", "entityType"})
+
+
+def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The META item as the API shows it: no task token, no internal bookkeeping."""
+    out = {k: v for k, v in meta.items() if k not in SECRET_META}
+    out["isPaused"] = meta.get("status") == ExecutionStatus.PAUSED.value
+    return out

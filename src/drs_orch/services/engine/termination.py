@@ -1,0 +1,172 @@
+"""Terminating an ended execution's recovery (drill) instances, and following that to the end.
+
+POST /executions/{id}/terminate-instances (:func:`request_termination`): refused while the
+execution is active. The execution's LAUNCHED servers with a recovery instance that DRS still knows
+are terminated with TerminateRecoveryInstances (200 per call); the request is recorded in the META
+item's ``termination`` and a state machine run (``<executionId>-terminate-<n>``) follows it: each
+tick (:func:`termination_tick`) waits for the TERMINATE jobs to complete, then checks with EC2 that
+every instance is terminated, marks those servers TERMINATED and records ``completedAt`` and
+``verifiedAt``. A repeated request returns the recorded termination (idempotent); one after a
+FAILED termination tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from drs_orch.domain.engine_rules import Next
+from drs_orch.domain.errors import Conflict, NotFound, UpstreamError
+from drs_orch.domain.execution_snapshot import scope_of, split_scope
+from drs_orch.domain.statuses import ACTIVE_EXECUTION, ServerStatus
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.ports import Changes, Item, StartRefused
+from drs_orch.services.engine.records import META
+
+log = logging.getLogger(__name__)
+
+MAX_VERIFY_ATTEMPTS = 20
+STALE_CLAIM_SECONDS = 300.0
+_GONE_STATES = frozenset({"terminated"})
+
+
+def _scope(server: Mapping[str, Any]) -> str:
+    return scope_of(str(server["accountId"]), str(server["region"]))
+
+
+def termination_view(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(meta.get("termination") or {"status": "NOT_REQUESTED"})
+
+
+def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tuple[int, dict[str, Any]]:
+    meta = deps.store.get_meta(execution_id)
+    if meta is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    if meta["status"] in ACTIVE_EXECUTION:
+        raise Conflict(f"execution {execution_id} is {meta['status']}; terminate its instances once it has ended",
+                       code="EXECUTION_ACTIVE", details={"status": meta["status"]})
+    current = meta.get("termination") or {}
+    status = current.get("status")
+    if status == "COMPLETED":
+        return 200, {"executionId": execution_id, "termination": current,
+                     "message": "the recovery instances of this execution were already terminated"}
+    if status == "IN_PROGRESS" or (
+            status == "STARTING" and (deps.seconds_since(current.get("requestedAt")) or 0.0) < STALE_CLAIM_SECONDS):
+        return 202, {"executionId": execution_id, "termination": current, "message": "termination in progress"}
+
+    attempt = int(current.get("attempt") or 0) + 1
+    now = deps.now()
+    claim = {"status": "STARTING", "requestedAt": now, "requestedBy": actor, "attempt": attempt}
+    claimed = deps.store.update(execution_id, META, Changes(set={"termination": claim}, increment={"version": 1}),
+                                expect={"version": meta["version"]})
+    if claimed is None:
+        raise Conflict("the execution changed while the termination was requested; try again",
+                       code="CONCURRENT_UPDATE")
+
+    servers = deps.store.load_servers(execution_id)
+    targets = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
+    by_scope: dict[str, list[Item]] = {}
+    for server in targets:
+        by_scope.setdefault(_scope(server), []).append(server)
+    jobs: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    requested = 0
+    for scope, members in sorted(by_scope.items()):
+        account, region = split_scope(scope)
+        known = {str(r["recoveryInstanceID"]) for r in deps.drs.recovery_instances(
+            scope, instance_ids=[str(s["recoveryInstanceId"]) for s in members])}
+        live = [s for s in members if str(s["recoveryInstanceId"]) in known]
+        marked: list[Item] = []
+        for server in members:  # gone from DRS already (e.g. replaced by a later launch): verify with EC2 only
+            if str(server["recoveryInstanceId"]) not in known:
+                marked.append({**server, "terminationRequestedAt": now})
+                requested += 1
+        for start in range(0, len(live), 200):
+            chunk = live[start:start + 200]
+            try:
+                job = deps.drs.terminate_recovery_instances(scope, [str(s["recoveryInstanceId"]) for s in chunk])
+            except StartRefused as refused:
+                errors.append({"accountId": account, "region": region, "error": refused.code or "NoAnswer",
+                               "message": refused.message, "serverIds": [s["sourceServerId"] for s in chunk]})
+                continue
+            jobs.append({"jobId": job["jobID"], "accountId": account, "region": region, "count": len(chunk)})
+            marked += [{**server, "terminationRequestedAt": now, "terminateJobId": str(job["jobID"])}
+                       for server in chunk]
+            requested += len(chunk)
+        deps.store.put_children(marked)
+
+    record: dict[str, Any] = {**claim, "jobs": jobs, "requestedCount": requested, "errors": errors}
+    if targets and requested == 0:
+        record.update(status="FAILED", endedAt=deps.now())
+        deps.store.update(execution_id, META, Changes(set={"termination": record}))
+        raise UpstreamError("DRS refused to terminate the recovery instances", code="TERMINATION_FAILED",
+                            details={"errors": errors})
+    if not targets:
+        record.update(status="COMPLETED", completedAt=now, verifiedAt=now, terminatedCount=0)
+        deps.store.update(execution_id, META, Changes(set={"termination": record, "instancesTerminated": True}))
+        return 200, {"executionId": execution_id, "termination": record,
+                     "message": "this execution has no recovery instances to terminate"}
+    record["status"] = "IN_PROGRESS"
+    deps.store.update(execution_id, META, Changes(set={"termination": record}))
+    deps.sfn.start(f"{execution_id}-terminate-{attempt}", {"executionId": execution_id})
+    return 202, {"executionId": execution_id, "termination": record,
+                 "message": f"terminating {requested} recovery instance(s); follow progress at /executions/{execution_id}"}
+
+
+def termination_tick(deps: EngineDeps, meta: Item) -> Next:
+    """Follow a requested termination (the execution itself has ended)."""
+    termination = meta.get("termination") or {}
+    if termination.get("status") != "IN_PROGRESS":
+        return Next.DONE
+    execution_id = str(meta["executionId"])
+    by_scope: dict[str, list[str]] = {}
+    for job in termination.get("jobs") or []:
+        by_scope.setdefault(scope_of(job["accountId"], job["region"]), []).append(str(job["jobId"]))
+    failed_servers: dict[str, str] = {}
+    for scope, job_ids in by_scope.items():
+        found = deps.drs.describe_jobs(scope, job_ids)
+        if any((found.get(j) or {}).get("status") != "COMPLETED" for j in job_ids):
+            return Next.CONTINUE
+        for job in found.values():
+            for entry in job.get("participatingServers") or []:
+                if entry.get("launchStatus") == "FAILED":
+                    failed_servers[str(entry.get("sourceServerID"))] = str(job["jobID"])
+
+    servers = [s for s in deps.store.load_servers(execution_id)
+               if s.get("terminationRequestedAt") and s.get("status") == ServerStatus.LAUNCHED.value]
+    alive: list[str] = []
+    gone: list[Item] = []
+    ids_by_scope: dict[str, list[Item]] = {}
+    for server in servers:
+        ids_by_scope.setdefault(_scope(server), []).append(server)
+    for scope, members in ids_by_scope.items():
+        instance_ids = [str(s.get("ec2InstanceId") or s["recoveryInstanceId"]) for s in members]
+        instances = deps.ec2.instances(scope, instance_ids)
+        for server, instance_id in zip(members, instance_ids, strict=True):
+            state = ((instances.get(instance_id) or {}).get("State") or {}).get("Name")
+            if instance_id in instances and state not in _GONE_STATES:
+                alive.append(instance_id)
+            else:
+                gone.append(server)
+    attempts = int(termination.get("verifyAttempts") or 0) + 1
+    if alive and attempts < MAX_VERIFY_ATTEMPTS:
+        deps.store.update(execution_id, META, Changes(set={("termination", "verifyAttempts"): attempts}))
+        return Next.CONTINUE
+
+    now = deps.now()
+    deps.store.put_children([
+        {**server, "status": ServerStatus.TERMINATED.value, "terminatedAt": now, "ec2State": "terminated",
+         "statusHistory": {**(server.get("statusHistory") or {}), ServerStatus.TERMINATED.value: now}}
+        for server in gone])
+    record = dict(termination)
+    record.update(status="FAILED" if alive else "COMPLETED", completedAt=now, verifiedAt=now,
+                  terminatedCount=len(gone), verifyAttempts=attempts)
+    if alive:
+        record["stillRunning"] = alive[:100]
+    if failed_servers:
+        record["failedServers"] = sorted(failed_servers)[:100]
+    deps.store.update(execution_id, META, Changes(set={"termination": record, "instancesTerminated": not alive},
+                                                  increment={"version": 1}))
+    log.info("termination of %s: %s instance(s) gone, %s still running", execution_id, len(gone), len(alive))
+    return Next.DONE

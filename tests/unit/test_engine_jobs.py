@@ -1,0 +1,186 @@
+"""The tick's job handling over fakes: a job is started once whatever DRS answers (lost answers,
+conflicts, throttling, refusals), and observations only move servers forward."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.jobs import JobRunner
+from drs_orch.services.engine.ports import Changes, StartRefused
+
+SCOPE = "123456789012#eu-west-1"
+EXEC = "exec-1"
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def update(self, execution_id: str, sk: str, changes: Changes, *, expect: Any = None) -> Any:
+        item = self.items.setdefault(sk, {"sk": sk})
+        for attr, value in (expect or {}).items():
+            if item.get(attr) != value:
+                return None
+        for path, value in changes.set.items():
+            if isinstance(path, tuple):
+                item.setdefault(path[0], {})[path[1]] = value
+            else:
+                item[path] = value
+        for attr, n in changes.increment.items():
+            item[attr] = item.get(attr, 0) + n
+        for attr, values in changes.add.items():
+            item[attr] = set(item.get(attr) or set()) | values
+        for attr in changes.remove:
+            item.pop(attr, None)
+        return dict(item)
+
+    def put_children(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            self.items[item["sk"]] = dict(item)
+
+
+class FakeDrs:
+    def __init__(self) -> None:
+        self.jobs: list[dict[str, Any]] = []
+        self.answers: list[Any] = []  # per StartRecovery call: "ok", "lost", or a StartRefused
+        self.calls = 0
+
+    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: dict[str, str]) -> Any:
+        self.calls += 1
+        answer = self.answers.pop(0) if self.answers else "ok"
+        if isinstance(answer, StartRefused):
+            raise answer
+        job = {"jobID": f"drsjob-{len(self.jobs):017d}", "status": "PENDING", "tags": dict(tags),
+               "creationDateTime": "2026-01-01T00:00:00+00:00",
+               "participatingServers": [{"sourceServerID": s, "launchStatus": "PENDING"} for s in server_ids]}
+        self.jobs.append(job)
+        if answer == "lost":
+            raise StartRefused("InternalServerException", 500, "response lost")
+        return job
+
+    def list_jobs(self, scope: str) -> list[dict[str, Any]]:
+        return list(self.jobs)
+
+    def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, Any]:
+        return {j["jobID"]: j for j in self.jobs if j["jobID"] in job_ids}
+
+    def job_log(self, scope: str, job_id: str) -> list[dict[str, Any]]:
+        return [{"event": "LAUNCH_FAILED", "eventData": {"sourceServerID": "s-2", "rawError": "no boot"}}]
+
+
+class FakeEc2:
+    def instances(self, scope: str, ids: list[str]) -> dict[str, Any]:
+        return {i: {"InstanceId": i, "PrivateIpAddress": "10.0.0.1", "InstanceType": "c5.large",
+                    "LaunchTime": datetime(2026, 1, 1, tzinfo=UTC), "State": {"Name": "running"},
+                    "Tags": [{"Key": "Name", "Value": "web"}]} for i in ids}
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def world() -> tuple[JobRunner, FakeStore, FakeDrs]:
+    store, drs = FakeStore(), FakeDrs()
+    deps = EngineDeps(store=store, plans=None, drs=drs, ec2=FakeEc2(), sfn=None, notifier=None,  # type: ignore[arg-type]
+                      hub_account_id="123456789012", clock=FixedClock())
+    job = {"sk": "JOB#0001#000", "jobKey": "0001#000", "waveNumber": 1, "accountId": "123456789012",
+           "region": "eu-west-1", "serverIds": ["s-1", "s-2"], "status": "QUEUED", "startState": "NOT_CALLED",
+           "servers": {"s-1": "PENDING", "s-2": "PENDING"}, "hostnames": {"s-1": "web-1"}}
+    store.items[job["sk"]] = dict(job)
+    meta = {"executionId": EXEC, "planId": "p", "executionType": "DRILL", "startTime": "2026-01-01T11:00:00.000Z"}
+    return JobRunner(deps, meta, {"0001#000": store.items[job["sk"]]}), store, drs
+
+
+def _tick(runner: JobRunner, stopping: bool = False) -> None:
+    """What the next tick does with the job: a fresh runner resolving it (it is in flight)."""
+    fresh = JobRunner(runner.deps, runner.meta, {"0001#000": runner.jobs["0001#000"]})
+    fresh.observe_active()
+    fresh.resolve_starting({"0001#000"}, stopping)
+
+
+def test_a_lost_answer_is_found_again_by_its_tags(world: Any) -> None:
+    runner, store, drs = world
+    drs.answers = ["lost"]
+    runner.call(runner.jobs["0001#000"])
+    assert store.items["JOB#0001#000"]["startState"] == "CALLING" and store.items["JOB#0001#000"]["status"] == "QUEUED"
+    _tick(runner)
+    job = store.items["JOB#0001#000"]
+    assert job["status"] == "ACTIVE" and job["jobId"] == drs.jobs[0]["jobID"]
+    assert drs.calls == 1 and len(drs.jobs) == 1
+
+
+def test_a_conflict_after_a_lost_answer_searches_instead_of_failing(world: Any) -> None:
+    runner, store, drs = world
+    drs.answers = [StartRefused("ConflictException", 409, "busy")]
+    runner.call(runner.jobs["0001#000"])
+    assert store.items["JOB#0001#000"]["startState"] == "CALLING"
+    assert store.items["JOB#0001#000"]["conflictRefusals"] == 1
+    _tick(runner)  # search misses once: wait
+    assert drs.calls == 1 and store.items["JOB#0001#000"]["searchMisses"] == 1
+    _tick(runner)  # second miss: start again
+    assert drs.calls == 2 and store.items["JOB#0001#000"]["status"] == "ACTIVE"
+
+
+def test_throttling_is_retried_next_tick_without_a_search(world: Any) -> None:
+    runner, store, drs = world
+    drs.answers = [StartRefused("ThrottlingException", 429, "slow down")]
+    runner.call(runner.jobs["0001#000"])
+    assert store.items["JOB#0001#000"]["startState"] == "REFUSED"
+    _tick(runner)
+    assert drs.calls == 2 and store.items["JOB#0001#000"]["status"] == "ACTIVE"
+
+
+def test_a_final_refusal_fails_the_servers_with_the_reason(world: Any) -> None:
+    runner, store, drs = world
+    drs.answers = [StartRefused("ValidationException", 400, "bad server")]
+    runner.call(runner.jobs["0001#000"])
+    job = store.items["JOB#0001#000"]
+    assert job["status"] == "FAILED" and job["servers"] == {"s-1": "FAILED", "s-2": "FAILED"}
+    server = store.items["SERVER#s-1"]
+    assert server["status"] == "FAILED" and "bad server" in server["failureReason"]
+    assert server["hostname"] == "web-1"
+
+
+def test_a_stopping_execution_abandons_a_job_that_never_reached_drs(world: Any) -> None:
+    runner, store, drs = world
+    _tick(runner, stopping=True)
+    assert store.items["JOB#0001#000"]["status"] == "NOT_STARTED" and drs.calls == 0
+
+
+def test_observations_move_servers_forward_and_write_each_server_once(world: Any) -> None:
+    runner, store, drs = world
+    runner.call(runner.jobs["0001#000"])
+    drs.jobs[0].update(status="STARTED", participatingServers=[
+        {"sourceServerID": "s-1", "launchStatus": "IN_PROGRESS"},
+        {"sourceServerID": "s-2", "launchStatus": "IN_PROGRESS"}])
+    _tick(runner)
+    job = store.items["JOB#0001#000"]
+    assert job["servers"] == {"s-1": "LAUNCHING", "s-2": "LAUNCHING"} and set(job["launchingAt"]) == {"s-1", "s-2"}
+    assert "SERVER#s-1" not in store.items  # written at the final status only
+    drs.jobs[0].update(status="COMPLETED", endDateTime="2026-01-01T00:10:00+00:00", participatingServers=[
+        {"sourceServerID": "s-1", "launchStatus": "LAUNCHED", "recoveryInstanceID": "i-0123456789abcdef0"},
+        {"sourceServerID": "s-2", "launchStatus": "IN_PROGRESS"}])
+    _tick(runner)
+    job = store.items["JOB#0001#000"]
+    assert job["status"] == "COMPLETED" and job["servers"] == {"s-1": "LAUNCHED", "s-2": "FAILED"}
+    launched, failed = store.items["SERVER#s-1"], store.items["SERVER#s-2"]
+    assert launched["ec2InstanceId"] == "i-0123456789abcdef0" and launched["privateIp"] == "10.0.0.1"
+    assert launched["name"] == "web" and launched["launchTime"].startswith("2026-01-01T00:00")
+    assert set(launched["statusHistory"]) == {"PENDING", "LAUNCHING", "LAUNCHED"}
+    assert failed["failureReason"] == "no boot"
+
+
+def test_of_two_ticks_starting_the_same_job_at_once_one_calls(world: Any) -> None:
+    runner, store, drs = world
+    stale = dict(runner.jobs["0001#000"])  # what a second, overlapping tick read
+    drs.answers = ["lost"]  # the first call's outcome is unknown: the job stays QUEUED (CALLING)
+    runner.call(runner.jobs["0001#000"])
+    assert store.items["JOB#0001#000"]["status"] == "QUEUED"
+    JobRunner(runner.deps, runner.meta, {"0001#000": stale}).call(stale)
+    assert drs.calls == 1 and len(drs.jobs) == 1

@@ -136,7 +136,7 @@ class Container:
         return ProtectionGroupService(
             self.group_store, self.plan_store, self.account_store, self.accounts, self.drs_inventory,
             self.execution_reader, now=lambda: datetime.now(UTC),
-            launch_settings=self.launch_settings if hasattr(self, "launch_settings") else None,
+            launch_settings=self.launch_settings,
         )
 
     @cached_property
@@ -195,7 +195,6 @@ class Container:
 
         s = self.settings
         contexts = ScopeContexts(self.accounts.context_for)
-        preparer = self.launch_settings if hasattr(self, "launch_settings") else None
         return EngineDeps(
             store=DynamoExecutionStore(s.executions_table, s.guards_table),
             plans=DynamoPlanReader(s.recovery_plans_table, s.protection_groups_table),
@@ -205,7 +204,7 @@ class Container:
             notifier=SnsNotifier(s.execution_topic_arn, s.region),
             hub_account_id=self.hub_account_id,
             clock=SystemClock(),
-            preparer=preparer if hasattr(preparer, "prepare_wave") else None,
+            preparer=self.launch_settings,
         )
 
     @cached_property
@@ -213,6 +212,7 @@ class Container:
         from drs_orch.services.engine.reconcile import Engine
 
         return Engine(self.engine_deps)
+
 
 @cache
 def container() -> Container:

@@ -86,6 +86,18 @@ def follow(api: Client, clock: Clock, execution_id: str, until: set[str], timeou
     raise DemoFailed(f"execution {execution_id} did not reach {sorted(until)} in {timeout:.0f}s")
 
 
+def _explain(stack: Any) -> None:
+    """On failure, show where each orchestration run stands (its last history events)."""
+    sfn = stack.client("stepfunctions")
+    arn = stack.outputs["StateMachineArn"]
+    for run_ in sfn.list_executions(stateMachineArn=arn)["executions"]:
+        events = sfn.get_execution_history(executionArn=run_["executionArn"], reverseOrder=True,
+                                           maxResults=6)["events"]
+        last = ", ".join(f"{e['type']}:{(e.get('stateEnteredEventDetails') or {}).get('name', '')}"
+                         for e in events)
+        print(f"  run {run_['name']} {run_['status']}: {last}", file=sys.stderr, flush=True)
+
+
 def run(stack: Any, speed: float) -> dict[str, Any]:
     clock = Clock()
     api = Client(stack.api_url, stack.token("DRSOrchestrationAdmin"))
@@ -209,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         summary(result, args.speed)
     except DemoFailed as exc:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr, flush=True)
+        _explain(stack)
         return 1
     finally:
         stack.stop()

@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import time
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,8 @@ class LocalStack:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
+        # moto warns once per skipped resource type; _create_directly logs what it does instead.
+        warnings.filterwarnings("ignore", category=UserWarning, module="moto.cloudformation.parsing")
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         moto_port = free_port()

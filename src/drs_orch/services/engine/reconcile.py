@@ -158,7 +158,11 @@ class Engine:
             if meta is None or meta["status"] != _E.PAUSED.value:
                 self.deps.sfn.send_success(task_token, {"resumed": True})
                 return
-            stored = self.deps.store.update(execution_id, META, Changes(set={"taskToken": task_token}),
+            # The version moves with the token: a resume or cancel that read the execution before
+            # the token was stored must fail its version check and read it again, or it would
+            # resume without the token and leave the run waiting forever.
+            stored = self.deps.store.update(execution_id, META, Changes(set={"taskToken": task_token},
+                                                                        increment={"version": 1}),
                                             expect={"version": meta["version"]})
             if stored is not None:
                 return

@@ -203,17 +203,21 @@ def set_fields(tx: Transaction, table: str, key: dict[str, Any], item: dict[str,
                       "ExpressionAttributeNames": names, "ExpressionAttributeValues": expr_values}, label)
 
 
+def _query_params(table: str, index: str | None, key_condition: str, values: dict[str, Any],
+                  names: dict[str, str] | None, filter_expression: str | None,
+                  projection: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
+                              "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
+    optional = {"IndexName": index, "ExpressionAttributeNames": names, "FilterExpression": filter_expression,
+                "ProjectionExpression": projection}
+    params.update({k: v for k, v in optional.items() if v})
+    return params
+
+
 def page(table: str, *, index: str | None, key_condition: str, values: dict[str, Any], names: dict[str, str] | None,
          filter_expression: str | None, limit: int, token: str | None) -> Page:
     """One page of a Query served by a key or index, resumable with the opaque ``token``."""
-    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
-                              "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
-    if index:
-        params["IndexName"] = index
-    if names:
-        params["ExpressionAttributeNames"] = names
-    if filter_expression:
-        params["FilterExpression"] = filter_expression
+    params = _query_params(table, index, key_condition, values, names, filter_expression, None)
     config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
     if token:
         try:
@@ -238,16 +242,7 @@ def page(table: str, *, index: str | None, key_condition: str, values: dict[str,
 def query_all(table: str, *, index: str | None, key_condition: str, values: dict[str, Any],
               names: dict[str, str] | None = None, filter_expression: str | None = None,
               projection: str | None = None) -> Iterator[dict[str, Any]]:
-    params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
-                              "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
-    if index:
-        params["IndexName"] = index
-    if names:
-        params["ExpressionAttributeNames"] = names
-    if filter_expression:
-        params["FilterExpression"] = filter_expression
-    if projection:
-        params["ProjectionExpression"] = projection
+    params = _query_params(table, index, key_condition, values, names, filter_expression, projection)
     for result in client().get_paginator("query").paginate(**params):
         for raw in result.get("Items", []):
             yield deserialize(raw)

@@ -253,7 +253,8 @@ class JobRunner:
             changes.increment["conflictRefusals"] = 1
         if outcome is Refusal.AMBIGUOUS or before is StartState.CALLING or (
                 outcome is Refusal.RETRY and refused.code == "ConflictException"):
-            pass  # stays CALLING: the next tick searches for the job
+            # It stays CALLING (as marked before the call): the next tick searches for the job by its tags.
+            changes.set["startState"] = StartState.CALLING.value
         elif outcome is Refusal.RETRY:
             changes.set["startState"] = StartState.REFUSED.value
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import boto3
@@ -18,8 +20,24 @@ def table(name: str) -> Any:
     return boto3.session.Session().resource("dynamodb", config=DEFAULT_CONFIG).Table(name)
 
 
+@cache
 def low_level() -> Any:
+    """One low-level client per process: boto3 clients are thread-safe, and creating one is not cheap."""
     return boto3.session.Session().client("dynamodb", config=DEFAULT_CONFIG)
+
+
+def batch_get_keys(table_name: str, keys: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Consistent reads of items by full key, 100 keys per request, unprocessed keys retried.
+    Missing items are simply absent from the answer."""
+    wanted = [serialize(dict(k)) for k in keys]
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 100):
+        request: dict[str, Any] = {table_name: {"Keys": wanted[start:start + 100], "ConsistentRead": True}}
+        while request:
+            answer = low_level().batch_get_item(RequestItems=request)
+            found += [deserialize(raw) for raw in answer.get("Responses", {}).get(table_name, [])]
+            request = answer.get("UnprocessedKeys") or {}
+    return found
 
 
 def to_dynamo(value: Any) -> Any:

@@ -21,7 +21,14 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from drs_orch.adapters.dynamodb import deserialize, from_dynamo, low_level, serialize, table, to_dynamo
+from drs_orch.adapters.dynamodb import (
+    batch_get_keys,
+    from_dynamo,
+    low_level,
+    serialize,
+    table,
+    to_dynamo,
+)
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.statuses import TERMINAL_WAVE
 from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item, ListPage
@@ -164,15 +171,7 @@ class DynamoExecutionStore:
                               servers=by_kind["SERVER"])
 
     def _get_many(self, execution_id: str, sort_keys: list[str]) -> list[Item]:
-        found: list[Item] = []
-        for chunk in _chunks(sort_keys, 100):
-            request: dict[str, Any] = {self._name: {
-                "Keys": [{"executionId": {"S": execution_id}, "sk": {"S": k}} for k in chunk], "ConsistentRead": True}}
-            while request:
-                out = self._client.batch_get_item(RequestItems=request)
-                found += [deserialize(i) for i in out.get("Responses", {}).get(self._name, [])]
-                request = out.get("UnprocessedKeys") or {}
-        return found
+        return batch_get_keys(self._name, [{"executionId": execution_id, "sk": k} for k in sort_keys])
 
     def load_servers(self, execution_id: str) -> list[Item]:
         return self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with("SERVER#"))
@@ -237,18 +236,8 @@ class DynamoExecutionStore:
 
     # ------------------------------------------------------------------ guards
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:
-        wanted = sorted(set(keys))
-        found: dict[str, Item] = {}
-        for chunk in _chunks(wanted, 100):
-            request: dict[str, Any] = {self._guards_name: {"Keys": [{"guardKey": {"S": k}} for k in chunk],
-                                                           "ConsistentRead": True}}
-            while request:
-                out = self._client.batch_get_item(RequestItems=request)
-                for raw in out.get("Responses", {}).get(self._guards_name, []):
-                    item = deserialize(raw)
-                    found[item["guardKey"]] = item
-                request = out.get("UnprocessedKeys") or {}
-        return found
+        return {str(item["guardKey"]): item
+                for item in batch_get_keys(self._guards_name, [{"guardKey": k} for k in sorted(set(keys))])}
 
     def _guard_put(self, claim: GuardClaim, execution_id: str, acquired_at: str) -> dict[str, Any]:
         item = {"guardKey": claim.key, "kind": GUARD_KIND, "executionId": execution_id, "owner": execution_id,

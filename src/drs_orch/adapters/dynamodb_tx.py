@@ -18,7 +18,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from botocore.paginate import TokenDecoder
 
-from drs_orch.adapters.dynamodb import deserialize, low_level, serialize, to_dynamo
+from drs_orch.adapters.dynamodb import batch_get_keys, deserialize, low_level, serialize, to_dynamo
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.errors import UpstreamError, ValidationFailed
 from drs_orch.services.data_ports import CommitConflict, GuardRef, Page
@@ -132,19 +132,9 @@ def split_releases(tx: Transaction, table: str, releases: list[GuardRef]) -> lis
 
 
 def batch_get(table: str, key_name: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Items by key (missing keys are absent), 100 keys per request, unprocessed keys retried."""
+    """Items by a single-attribute key (missing keys are absent)."""
     unique = list(dict.fromkeys(keys))
-    out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(unique), 100):
-        request: dict[str, Any] = {table: {"Keys": [{key_name: av(k)} for k in unique[start:start + 100]],
-                                           "ConsistentRead": True}}
-        while request:
-            answer = client().batch_get_item(RequestItems=request)
-            for raw in answer.get("Responses", {}).get(table, []):
-                item = deserialize(raw)
-                out[str(item[key_name])] = item
-            request = answer.get("UnprocessedKeys") or {}
-    return out
+    return {str(item[key_name]): item for item in batch_get_keys(table, [{key_name: k} for k in unique])}
 
 
 def guard_refs(table: str, keys: Iterable[str]) -> dict[str, GuardRef]:

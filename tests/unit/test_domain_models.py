@@ -201,6 +201,7 @@ def test_recovery_plan_input_and_record():
         "waveName": "DB",
         "protectionGroupIds": ["pg-1"],
         "dependsOnWaves": [],
+        "independent": False,
         "pauseBeforeWave": True,
         "onServerFailure": "STOP",
     }

@@ -17,7 +17,13 @@ from typing import Any
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
-from drs_orch.domain.plan_graph import Wave, normalize_waves, validate_plan_graph
+from drs_orch.domain.plan_graph import (
+    WAVE_ORDER_SCHEMA,
+    Wave,
+    effective_order,
+    normalize_waves,
+    validate_plan_graph,
+)
 from drs_orch.domain.statuses import ExecutionStatus
 from drs_orch.services.data_ports import (
     AccountContexts,
@@ -32,7 +38,8 @@ from drs_orch.services.data_ports import (
 from drs_orch.services.protection_groups import version_conflict
 
 READ_ONLY_FIELDS = frozenset({"planId", "createdDate", "lastModifiedDate", "createdBy", "lastModifiedBy",
-                              "waveCount", "totalServers", "accountId", "region"})
+                              "waveCount", "totalServers", "accountId", "region", "effectiveOrder",
+                              "schemaVersion"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
         total += len(server_ids)
         waves.append({**wave, "serverIds": server_ids, "serverCount": len(server_ids)})
     out["waves"] = waves
+    out["effectiveOrder"] = effective_order(stored_waves(item))
     out["waveCount"] = len(waves)
     out["totalServers"] = total
     out["accountId"] = next(iter(accounts)) if len(accounts) == 1 else None
@@ -144,6 +152,7 @@ class RecoveryPlanService:
             "planName": spec.plan_name,
             "description": spec.description,
             "waves": [dump_wave(w) for w in waves],
+            "schemaVersion": WAVE_ORDER_SCHEMA,
             "version": 1 if old is None else int(old["version"]) + 1,
             "createdDate": now if old is None else old["createdDate"],
             "createdBy": actor if old is None else old.get("createdBy"),

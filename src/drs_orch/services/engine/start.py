@@ -41,7 +41,7 @@ from drs_orch.services.engine.records import META, child_items, guard_keys_of_jo
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
-                "dependsOnWaves", "pauseBeforeWave", "onServerFailure")
+                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure")
 
 
 def plan_waves(plan: Mapping[str, Any]) -> list[Wave]:

@@ -148,7 +148,7 @@ def migrate_stored_waves(waves: Sequence[Mapping[str, Any]], schema_version: int
     out = [dict(w) for w in waves]
     if (schema_version or 1) >= WAVE_ORDER_SCHEMA or not out:
         return out
-    numbers = [w.get("waveNumber") for w in out if isinstance(w.get("waveNumber"), int)]
+    numbers = [int(w["waveNumber"]) for w in out if isinstance(w.get("waveNumber"), int)]
     first = min(numbers) if numbers else None
     for wave in out:
         deps = wave.get("dependsOnWaves")

@@ -81,6 +81,28 @@ def error_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]
     return details
 
 
+ROLE_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+RoleName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_NAME_PATTERN)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
+
+
+def apply_aliases(data: Any, aliases: dict[str, str]) -> Any:
+    """Accept the seeds' field names as aliases of ours (``{"serverIds": "sourceServerIds"}``).
+    Giving both with different values is ambiguous and refused, naming the alias."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for alias, name in aliases.items():
+        if alias not in out:
+            continue
+        value = out.pop(alias)
+        if name in out and out[name] != value:
+            raise FieldProblem(alias, f"{alias} is another name for {name}; give one of them, or both equal")
+        out[name] = value
+    return out
+
+
 class InputModel(BaseModel):
     """Base of request bodies. :meth:`problems` holds cross-field checks that report many
     problems at once; :func:`parse` runs them after the field validation passed."""
@@ -147,6 +169,15 @@ class ProtectionGroupInput(InputModel):
     launch_config: LaunchConfig | None = None
     servers: dict[SourceServerId, ServerLaunchOverride] | None = None
     version: int | None = Field(default=None, ge=0)
+    # input only: the role the caller expects the account to be reached through (checked, not stored)
+    assume_role_name: RoleName | None = None
+    # input only (PUT): re-apply every server's launch settings after the save, changed or not
+    force: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_aliases(cls, data: Any) -> Any:
+        return apply_aliases(data, {"serverIds": "sourceServerIds"})
 
     @field_validator("source_server_ids")
     @classmethod
@@ -218,10 +249,44 @@ class ProtectionGroup(RecordModel):
 
 
 class RecoveryPlanInput(InputModel):
+    """A plan. The earlier console's top-level fields are understood: ``protectionGroupId`` (a plan
+    of that one group when no waves are given; otherwise a group the waves must use),
+    ``accountId`` (the account every group must be in), ``assumeRoleName`` (checked against the
+    account's registered role) and ``notificationEmail`` (subscribed to this plan's notifications)."""
+
     plan_name: Name
     description: Description = ""
-    waves: list[WaveInput]
+    waves: list[WaveInput] = Field(default_factory=list)
     version: int | None = Field(default=None, ge=0)
+    notification_email: Email | None = None
+    protection_group_id: str | None = Field(default=None, min_length=1, max_length=128)
+    account_id: AccountId | None = None
+    assume_role_name: RoleName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_aliases(cls, data: Any) -> Any:
+        data = apply_aliases(data, {"name": "planName"})
+        if isinstance(data, dict) and data.get("notificationEmail") == "":
+            data = {**data, "notificationEmail": None}  # the console sends "" for "no e-mail"
+        return data
+
+    @model_validator(mode="after")
+    def _one_group_plan(self) -> RecoveryPlanInput:
+        if not self.waves and self.protection_group_id:
+            self.waves = [WaveInput(wave_number=1, wave_name="Wave 1",
+                                    protection_group_ids=[self.protection_group_id])]
+        return self
+
+    def problems(self) -> list[dict[str, str]]:
+        if not self.waves:
+            return [{"field": "waves", "message": "at least one wave is required (or protectionGroupId alone "
+                                                  "for a plan of one wave)"}]
+        used = {g for w in self.waves for g in w.protection_group_ids}
+        if self.protection_group_id and self.protection_group_id not in used:
+            return [{"field": "protectionGroupId",
+                     "message": f"protection group {self.protection_group_id} is in none of the waves"}]
+        return []
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)

@@ -145,8 +145,11 @@ class Container:
 
         from drs_orch.services.recovery_plans import RecoveryPlanService
 
+        from drs_orch.adapters.sns import SnsNotifier
+
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
-                                   now=lambda: datetime.now(UTC))
+                                   now=lambda: datetime.now(UTC),
+                                   subscriptions=SnsNotifier(self.settings.execution_topic_arn, self.settings.region))
 
     @cached_property
     def target_accounts(self) -> TargetAccountService:

@@ -110,13 +110,16 @@ class StateMachine(Protocol):
 
 
 class Notifier(Protocol):
-    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any]) -> None: ...
+    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any],
+                topic_arn: str | None = None) -> None: ...
+    def topic_exists(self, topic_arn: str) -> bool: ...
 
 
 class WavePreparer(Protocol):
     """Launch settings applied before a wave's StartRecovery (issue 7)."""
 
-    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str) -> dict[str, Any]: ...
+    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str, *,
+                     dry_run: bool = False) -> dict[str, Any]: ...
 
 
 class Clock(Protocol):

@@ -143,9 +143,8 @@ class Container:
     def recovery_plans(self) -> RecoveryPlanService:
         from datetime import UTC, datetime
 
-        from drs_orch.services.recovery_plans import RecoveryPlanService
-
         from drs_orch.adapters.sns import SnsNotifier
+        from drs_orch.services.recovery_plans import RecoveryPlanService
 
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
                                    now=lambda: datetime.now(UTC),

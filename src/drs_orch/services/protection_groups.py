@@ -13,8 +13,8 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from drs_orch.domain.data_rules import check_drs_region, page_size
 from drs_orch.domain.accounts import role_name_problem
+from drs_orch.domain.data_rules import check_drs_region, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.inventory import summarize_source_server
 from drs_orch.domain.models import ProtectionGroupInput, dump, parse, to_iso

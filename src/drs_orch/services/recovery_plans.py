@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.accounts import role_name_problem
+from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
 from drs_orch.domain.plan_graph import (

@@ -328,6 +328,12 @@ class TargetAccountInput(InputModel):
     external_id: ExternalId | None = None
     staging_accounts: list[StagingAccount] = Field(default_factory=list)
 
+    @field_validator("role_arn", "external_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        """The earlier console sends ``roleArn: ""`` for the hub (and for a blank field)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     def problems(self) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []
         if self.role_arn is not None and _role_account(self.role_arn) != self.account_id:

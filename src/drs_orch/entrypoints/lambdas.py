@@ -86,6 +86,11 @@ def _principal_from_event(event: dict[str, Any]) -> Principal | None:
     )
 
 
+def _function_arn(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", None)
+    return str(arn) if arn else None
+
+
 def _rest_resolver(function: str) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
 
@@ -101,6 +106,7 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
                     multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
                     principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
                     correlation_id=correlation_id,
+                    function_arn=_function_arn(app.lambda_context),
                 )
             except DomainError as exc:
                 return _response(exc.status, exc.to_body())
@@ -128,7 +134,7 @@ def _response(status: int, body: Any) -> Response[Any]:
     )
 
 
-def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
+def _direct(function: str, event: dict[str, Any], correlation_id: str, function_arn: str | None = None) -> Any:
     operation = event.get("operation")
     by_operation = {r.operation: r for r in routes_for(function)}
     route = by_operation.get(str(operation))
@@ -150,7 +156,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
         return exc.to_body()
-    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)
+    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                      function_arn=function_arn)
     _, out = _run(route, request)
     return out
 
@@ -163,7 +170,7 @@ def _handle(function: str, event: dict[str, Any], context: Any) -> Any:
     logger.set_correlation_id(correlation_id)
     logger.append_keys(function=function)
     if "operation" in event:
-        return _direct(function, event, correlation_id)
+        return _direct(function, event, correlation_id, _function_arn(context))
     if "httpMethod" in event:
         app = _resolvers.get(function)
         if app is None:

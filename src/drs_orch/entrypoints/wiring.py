@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drs_orch.adapters.aws import client
 from drs_orch.adapters.clients import ClientFactory
@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 class Container:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def run_in_background(self, function_arn: str, event: dict[str, Any]) -> None:
+        """Queue ``event`` for an asynchronous invocation of ``function_arn``."""
+        from drs_orch.adapters.lambda_invoke import invoke_async
+
+        invoke_async(function_arn, self.settings.region, event)
 
     @cached_property
     def health_probe(self) -> AwsHealthProbe:

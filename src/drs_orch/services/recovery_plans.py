@@ -68,7 +68,8 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
     total = 0
     accounts: set[str] = set()
     regions: set[str] = set()
-    for wave in item.get("waves") or []:
+    normalized = stored_waves(item)
+    for wave in (dump_wave(w) for w in normalized):
         server_ids: list[str] = []
         for group_id in wave.get("protectionGroupIds") or []:
             group = groups.get(group_id)
@@ -80,7 +81,7 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
         total += len(server_ids)
         waves.append({**wave, "serverIds": server_ids, "serverCount": len(server_ids)})
     out["waves"] = waves
-    out["effectiveOrder"] = effective_order(stored_waves(item))
+    out["effectiveOrder"] = effective_order(normalized)
     out["waveCount"] = len(waves)
     out["totalServers"] = total
     out["accountId"] = next(iter(accounts)) if len(accounts) == 1 else None

@@ -18,13 +18,18 @@ def _deps() -> Any:
     return container().engine_deps
 
 
+def _started(out: dict[str, Any]) -> Result:
+    """202 for a run that was started; 200 for a dry run (nothing was started)."""
+    return Result(200 if out.get("dryRun") else 202, out)
+
+
 def execute(req: Request) -> Result:
-    return Result(202, start_execution(_deps(), req.body, req.principal.username))
+    return _started(start_execution(_deps(), req.body, req.principal.username))
 
 
 def execute_plan(req: Request) -> Result:
     body = {**req.body, "planId": req.path_param("planId")}
-    return Result(202, start_execution(_deps(), body, req.principal.username))
+    return _started(start_execution(_deps(), body, req.principal.username))
 
 
 def list_executions(req: Request) -> dict[str, Any]:
@@ -73,10 +78,12 @@ def check_existing(req: Request) -> dict[str, Any]:
 
 ROUTES: list[Route] = [
     Route("POST", "/executions", "execute_recovery_plan", F, P.START_RECOVERY, execute, status=202,
-          summary="Start a DRILL or RECOVERY of a plan: body planId, executionType, initiatedBy?, "
-                  "pollIntervalSeconds?; 409 lists servers held by other executions or DRS jobs"),
+          summary="Start a DRILL or RECOVERY of a plan: body planId, executionType (or isDrill), initiatedBy?, "
+                  "pollIntervalSeconds?, topicArn?; dryRun: true answers 200 with the prediction and starts "
+                  "nothing; 409 lists servers held by other executions or DRS jobs"),
     Route("POST", "/recovery-plans/{planId}/execute", "execute_plan", F, P.START_RECOVERY, execute_plan,
-          status=202, summary="Start a DRILL or RECOVERY of this plan (body executionType, initiatedBy?)"),
+          status=202, summary="Start a DRILL or RECOVERY of this plan (body executionType or isDrill, initiatedBy?, "
+                            "topicArn?, dryRun?)"),
     Route("GET", "/executions", "list_executions", F, P.VIEW_EXECUTIONS, list_executions,
           summary="Executions, newest first; filters planId, status; limit, nextToken"),
     Route("GET", "/executions/{executionId}", "get_execution_details", F, P.VIEW_EXECUTIONS, get_execution,

@@ -207,10 +207,10 @@ def test_notification_email_subscribes_to_that_plan_only(stack: Any, admin: Any)
 def test_the_earlier_consoles_plan_fields(stack: Any, admin: Any) -> None:
     gid = group(admin, seed(stack, 1))
     # top-level protectionGroupId alone: a plan of that one group; name for planName; "" e-mail
-    status, body = admin.post("/recovery-plans", {"name": unique("p"), "protectionGroupId": gid, "accountId": HUB,
-                                                  "notificationEmail": ""})
-    assert status == 201, body
-    assert [w["protectionGroupIds"] for w in body["waves"]] == [[gid]]
+    status, created = admin.post("/recovery-plans", {"name": unique("p"), "protectionGroupId": gid, "accountId": HUB,
+                                                     "notificationEmail": ""})
+    assert status == 201, created
+    assert [w["protectionGroupIds"] for w in created["waves"]] == [[gid]]
     other = group(admin, seed(stack, 1))
     status, body = admin.post("/recovery-plans", {"planName": unique("p"), "protectionGroupId": other,
                                                   "waves": [_wave(1, [gid])]})
@@ -221,6 +221,14 @@ def test_the_earlier_consoles_plan_fields(stack: Any, admin: Any) -> None:
     status, body = admin.post("/recovery-plans", {"planName": unique("p"), "assumeRoleName": "SomeRole",
                                                   "waves": [_wave(1, [gid])]})
     assert status == 400 and body["details"][0]["code"] == "ROLE_MISMATCH"
+    # waves[].serverIds (the console sends the groups' servers): checked, never used to pick servers
+    status, view = admin.get(f"/recovery-plans/{created['planId']}")
+    echoed = {k: v for k, v in view.items() if k in ("planName", "description", "waves", "version")}
+    status, body = admin.put(f"/recovery-plans/{created['planId']}", echoed)
+    assert status == 200, body
+    wrong = [{**view["waves"][0], "serverIds": ["s-0000000000000000a"]}]
+    status, body = admin.put(f"/recovery-plans/{created['planId']}", {"version": body["version"], "waves": wrong})
+    assert status == 400 and body["details"][0]["code"] == "WAVE_SERVERS_MISMATCH", body
 
 
 def test_the_earlier_consoles_group_fields(stack: Any, admin: Any, invoke: Any) -> None:

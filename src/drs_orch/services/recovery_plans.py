@@ -147,6 +147,7 @@ class RecoveryPlanService:
         servers = {g: list(found[g].get("sourceServerIds") or []) for g in ids if g in found}
         problems = validate_plan_graph(waves, refs, servers, default_account_id=self.contexts.hub_account_id)
         problems += self._account_problems(spec, refs)
+        problems += _expected_servers_problems(spec, servers)
         if problems:
             raise ValidationFailed(
                 f"the recovery plan has {len(problems)} problem(s): " + "; ".join(p.message for p in problems),
@@ -319,6 +320,28 @@ def _plan_body(body: Mapping[str, Any], drop: frozenset[str]) -> dict[str, Any]:
 
 
 def _strip_wave(wave: Any) -> Any:
+    """Drop the read-only echo ``serverCount``; ``serverIds`` stays, to be checked."""
     if not isinstance(wave, Mapping):
         return wave
-    return {k: v for k, v in wave.items() if k not in ("serverIds", "serverCount")}
+    return {k: v for k, v in wave.items() if k != "serverCount"}
+
+
+def _expected_servers_problems(spec: RecoveryPlanInput, servers: Mapping[str, list[str]]) -> list[Problem]:
+    """A wave's ``serverIds`` (sent by the earlier console, echoed by clients) must be exactly the
+    servers its groups launch: a plan launches whole groups, and a different list would be a
+    different recovery than the client believes it saved."""
+    found: list[Problem] = []
+    for wave in spec.waves:
+        if wave.server_ids is None:
+            continue
+        launched = {s for g in wave.protection_group_ids for s in servers.get(g, [])}
+        expected = set(wave.server_ids)
+        if expected != launched:
+            missing, extra = sorted(launched - expected), sorted(expected - launched)
+            found.append(Problem(
+                "WAVE_SERVERS_MISMATCH",
+                f"wave {wave.wave_number}: serverIds differs from the servers of its protection groups "
+                f"(not listed: {', '.join(missing[:10]) or 'none'}; not in its groups: {', '.join(extra[:10]) or 'none'}); "
+                "a wave launches whole groups: change the groups, or send the servers they hold",
+                wave.wave_number))
+    return found

@@ -42,6 +42,7 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     try:
         if not route.public:
             _authorize(route, request.principal)
+        _check_query(route, request)
         out = route.handler(request)
         if isinstance(out, Result):
             return out.status, out.body
@@ -53,6 +54,26 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     except Exception:
         logger.exception("unexpected error", extra={"operation": route.operation})
         return 500, _internal_error(request.correlation_id)
+
+
+def _check_query(route: Route, request: Request) -> None:
+    """Query parameters against the route's query model (the contract): a bad value is a 400
+    naming the parameter before the handler runs."""
+    from pydantic import ValidationError
+
+    from drs_orch.domain.models import error_details
+    from drs_orch.entrypoints.contract import CONTRACTS
+
+    contract = CONTRACTS.get(route.operation)
+    model = contract.query if contract is not None else None
+    if model is None or not request.query:
+        return
+    try:
+        model.model_validate(request.query)
+    except ValidationError as exc:
+        details = error_details(exc)
+        raise ValidationFailed(f"invalid query parameter(s): {', '.join(d['field'] for d in details)}",
+                               code="INVALID_PARAMETER", details=details) from None
 
 
 def _authorize(route: Route, principal: Principal | None) -> None:

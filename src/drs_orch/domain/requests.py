@@ -10,7 +10,7 @@ from drs_orch.domain.models import AccountId, InputModel, Region
 
 
 class ApplyLaunchConfigsInput(InputModel):
-    force: bool = Field(default=False, description="re-apply every server, changed or not")
+    force: bool = Field(default=False, strict=True, description="re-apply every server, changed or not")
 
 
 class StaticIpInput(InputModel):
@@ -61,6 +61,9 @@ class StagingAccountBody(InputModel):
     staging account (accountId, accountName, roleArn, externalId) is accepted as well."""
 
     staging_account: dict[str, str] | None = None
+    target_account_id: AccountId | None = Field(default=None, description="if given, must be the path's account")
+    added_by: str | None = Field(default=None, max_length=256,
+                                 description="accepted for the earlier console; the authenticated caller is recorded")
     account_id: AccountId | None = None
     account_name: str | None = Field(default=None, max_length=64)
     role_arn: str | None = Field(default=None, max_length=2048)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.domain.requests import DeleteExecutionsInput
 from drs_orch.entrypoints.routing import Request, Result, Route
 from drs_orch.entrypoints.wiring import container
 from drs_orch.services.engine import lifecycle, queries, termination
@@ -66,6 +68,7 @@ def recovery_instances(req: Request) -> dict[str, Any]:
 
 
 def delete(req: Request) -> dict[str, Any]:
+    parse(DeleteExecutionsInput, req.body)
     raw = req.query.get("ids") or ",".join(req.multi_query.get("ids", []))
     if not raw and isinstance(req.body.get("ids"), list):
         raw = ",".join(str(i) for i in req.body["ids"])

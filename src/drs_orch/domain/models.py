@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from drs_orch.domain.data_rules import DRS_REGIONS
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.launch_config import (
     SOURCE_SERVER_ID_PATTERN,
@@ -44,7 +46,14 @@ EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN)]
+def _drs_region(value: str) -> str:
+    if value not in DRS_REGIONS:
+        raise ValueError(f"{value!r} is not a region where AWS Elastic Disaster Recovery is available")
+    return value
+
+
+# The one region rule: a region the platform is asked about is a DRS region (known by name).
+Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN), AfterValidator(_drs_region)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ACCOUNT_ID_PATTERN)]
 SourceServerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SOURCE_SERVER_ID_PATTERN)]
 RoleArn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_ARN_PATTERN)]

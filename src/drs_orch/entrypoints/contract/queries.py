@@ -4,12 +4,12 @@ Gateway ignores undeclared ones."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from drs_orch.domain.data_rules import MAX_PAGE_SIZE
+from drs_orch.domain.data_rules import DRS_REGIONS, MAX_PAGE_SIZE
 from drs_orch.domain.inventory import MAX_PAGE_SIZE as MAX_INVENTORY_PAGE
-from drs_orch.domain.models import ACCOUNT_ID_PATTERN, REGION_PATTERN
+from drs_orch.domain.models import ACCOUNT_ID_PATTERN, Region
 
 REGIONS_PATTERN = r"^[a-z0-9-]+(,[a-z0-9-]+)*$"
 
@@ -27,7 +27,7 @@ class Paged(Query):
 class GroupListQuery(Paged):
     name: str | None = Field(default=None, max_length=64, description="name prefix, case-insensitive")
     account_id: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
-    region: str | None = Field(default=None, pattern=REGION_PATTERN)
+    region: Region | None = Field(default=None, description="a DRS region")
 
 
 class PlanListQuery(Paged):
@@ -41,13 +41,21 @@ class ExecutionListQuery(Paged):
 
 class AccountRegionQuery(Query):
     account_id: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN, description="default: the hub")
-    region: str | None = Field(default=None, pattern=REGION_PATTERN, description="default: the hub's region")
+    region: Region | None = Field(default=None, description="a DRS region; default: the hub's region")
 
 
 class RegionsQuery(Query):
     account_id: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
-    regions: str | None = Field(default=None, pattern=REGIONS_PATTERN, description="comma-separated")
-    region: str | None = Field(default=None, pattern=REGION_PATTERN)
+    regions: str | None = Field(default=None, pattern=REGIONS_PATTERN, description="comma-separated DRS regions")
+
+    @field_validator("regions")
+    @classmethod
+    def _drs_regions(cls, value: str | None) -> str | None:
+        for region in (value or "").split(","):
+            if region and region not in DRS_REGIONS:
+                raise ValueError(f"{region!r} is not a region where AWS Elastic Disaster Recovery is available")
+        return value
+    region: Region | None = Field(default=None, description="a DRS region")
 
 
 class SourceServerQuery(AccountRegionQuery, Paged):
@@ -84,7 +92,7 @@ class TagSyncStatusQuery(Query):
 
 
 class RegionQuery(Query):
-    region: str | None = Field(default=None, pattern=REGION_PATTERN)
+    region: Region | None = Field(default=None, description="a DRS region")
 
 
 class VersionQuery(Query):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]
 
@@ -55,12 +56,6 @@ class PlanWrite:
     releases: list[GuardRef] = field(default_factory=list)
     add_refs: list[str] = field(default_factory=list)  # group ids the plan starts to use
     remove_refs: list[str] = field(default_factory=list)  # group ids the plan stops using
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Item]
-    next_token: str | None
 
 
 class GroupStore(Protocol):

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from drs_orch.domain.paging import Page
+
 Item = dict[str, Any]
 
 
@@ -50,12 +52,6 @@ class ExecutionItems:
     servers: list[Item]
 
 
-@dataclass(frozen=True)
-class ListPage:
-    items: list[Item]
-    next_token: str | None
-
-
 class ExecutionStore(Protocol):
     def get_meta(self, execution_id: str) -> Item | None: ...
     def load(self, execution_id: str, *, servers: bool = False,
@@ -68,7 +64,7 @@ class ExecutionStore(Protocol):
                expect: Mapping[str, Any] | None = None) -> Item | None: ...
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]: ...
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None: ...
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ListPage: ...
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page: ...
     def delete_execution(self, execution_id: str) -> None: ...
 
 

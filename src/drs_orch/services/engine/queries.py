@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from drs_orch.domain.errors import NotFound, ValidationFailed
+from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
+from drs_orch.domain.paging import parse_limit
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
@@ -16,8 +17,6 @@ from drs_orch.services.engine.ports import Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
                   "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt")
@@ -126,13 +125,7 @@ def list_executions(deps: EngineDeps, query: Mapping[str, str]) -> dict[str, Any
     status = query.get("status")
     if status:
         status = coerce_status(ExecutionStatus, status.strip().upper()).value
-    raw_limit = query.get("limit") or str(DEFAULT_LIMIT)
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise ValidationFailed(f"limit must be an integer, got {raw_limit!r}", code="INVALID_PARAMETER") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", code="INVALID_PARAMETER")
+    limit = parse_limit(query.get("limit"))
     page = deps.store.page(plan_id=query.get("planId") or None, status=status, limit=limit,
                            token=query.get("nextToken") or None)
     items = [_summary(i) for i in page.items]

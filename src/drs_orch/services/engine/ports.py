@@ -6,7 +6,6 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
 from drs_orch.domain.paging import Page
@@ -118,5 +117,3 @@ class WavePreparer(Protocol):
                      dry_run: bool = False) -> dict[str, Any]: ...
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...

@@ -5,6 +5,10 @@
   drs-orch token --role ROLE                          a bearer token of a seeded local user
   drs-orch gen-api                                    regenerate the API block of infra/template.yaml
   drs-orch openapi                                    print the OpenAPI document
+
+Operator commands (over the REST API, local or deployed): profile, login, groups, plans,
+executions, accounts, servers, drill, recover, follow, pause, resume, cancel, terminate, export,
+import; `drs-orch <command> --help` for each.
 """
 
 from __future__ import annotations
@@ -91,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     tok.set_defaults(fn=_token)
     sub.add_parser("gen-api", help="regenerate the API Gateway block of the template").set_defaults(fn=_gen_api)
     sub.add_parser("openapi", help="print the OpenAPI document").set_defaults(fn=_openapi)
+    from drs_orch.entrypoints import operator_cli
+
+    operator_cli.register(sub)
     args = parser.parse_args(argv)
+    if getattr(args.fn, "__module__", "") == operator_cli.__name__:
+        return operator_cli.run(args)
     return int(args.fn(args))
 
 

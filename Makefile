@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	  (apt-get update -qq && apt-get install -y -qq jq curl >/dev/null)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,deploy]'
 	touch $(STAMP)
 
 lint: install

@@ -5,6 +5,7 @@
   drs-orch token --role ROLE                          a bearer token of a seeded local user
   drs-orch gen-api                                    regenerate the API block of infra/template.yaml
   drs-orch openapi                                    print the OpenAPI document
+  drs-orch package [--output FILE]                    build the Lambda artifact (reproducible)
 
 Operator commands (over the REST API, local or deployed): profile, login, groups, plans,
 executions, accounts, servers, drill, recover, follow, pause, resume, cancel, terminate, export,
@@ -72,6 +73,15 @@ def _gen_api(_: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from drs_orch.entrypoints.packaging_lambda import build
+
+    artifact = build(Path(args.output), wheels=Path(args.wheels) if args.wheels else None)
+    print(f"{artifact.path}  {artifact.size / 1e6:.1f} MB  sha256 {artifact.sha256}")
+    print("runtime dependencies: " + ", ".join(artifact.pins))
+    return 0
+
+
 def _openapi(_: argparse.Namespace) -> int:
     from drs_orch.entrypoints.openapi import build_openapi
 
@@ -95,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     tok.set_defaults(fn=_token)
     sub.add_parser("gen-api", help="regenerate the API Gateway block of the template").set_defaults(fn=_gen_api)
     sub.add_parser("openapi", help="print the OpenAPI document").set_defaults(fn=_openapi)
+    pkg = sub.add_parser("package", help="build the Lambda artifact (reproducible zip)")
+    pkg.add_argument("--output", default="dist/drs-orch-lambda.zip")
+    pkg.add_argument("--wheels", help="folder to keep the downloaded wheels in (reused)")
+    pkg.set_defaults(fn=_package)
     from drs_orch.entrypoints import operator_cli
 
     operator_cli.register(sub)

@@ -87,12 +87,11 @@ def test_a_failing_server_exits_partial_or_failed(cli_env: dict[str, Any], tmp_p
              "--region", "us-east-1")
     drs_orch(cli_env, "login", "--profile", "admin", "--username", user_for("DRSOrchestrationAdmin"),
              "--password-stdin", stdin=PASSWORD + "\n")
-    account = {"accountId": "222222222222", "accountName": "hr",
-               "roleArn": "arn:aws:iam::222222222222:role/DRSOrchestrationRole",
-               "externalId": "drs-orch-local-222222222222"}
-    (tmp_path / "account.json").write_text(json.dumps(account))
-    out = drs_orch(cli_env, "accounts", "create", "--profile", "admin", "-f", str(tmp_path / "account.json"))
-    assert out.returncode == 0 or "ACCOUNT_EXISTS" in out.stderr, out.stderr
+    assert "sts:ExternalId" in drs_orch(cli_env, "spoke-template").stdout
+    out = drs_orch(cli_env, "onboard-spoke", "--profile", "admin", "--account-id", "222222222222",
+                   "--role-arn", "arn:aws:iam::222222222222:role/DRSOrchestrationRole",
+                   "--external-id", "drs-orch-local-222222222222", "--region", "us-east-1", "-o", "json")
+    assert out.returncode == 0 and json.loads(out.stdout)["valid"] is True, out.stdout + out.stderr
     (tmp_path / "hr.yaml").write_text("groupName: cli hr\nregion: us-east-1\naccountId: '222222222222'\n"
                                       "serverSelectionTags: {Application: HRSystem, Tier: app}\n")
     out = drs_orch(cli_env, "groups", "create", "--profile", "admin", "-f", str(tmp_path / "hr.yaml"), "-o", "json")

@@ -8,6 +8,7 @@
   drs-orch drill PLAN [--follow]          drs-orch recover PLAN --confirm PLAN-NAME [--follow]
   drs-orch pause|resume|cancel|terminate EXECUTION        drs-orch follow EXECUTION
   drs-orch export [-f FILE]               drs-orch import -f FILE [--dry-run] [--mode skip|overwrite]
+  drs-orch spoke-template                 drs-orch onboard-spoke --account-id A --role-arn R --external-id X
 
 PLAN is a plan id or its name. ``--output table|json|yaml``. Exit codes: 0 success (and COMPLETED
 when following), 2 PARTIAL, 3 FAILED, 4 CANCELLED, 1 a usage or API error (its code and message
@@ -308,6 +309,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if report.get("success") else 3
 
 
+SPOKE_TEMPLATE = Path(__file__).resolve().parents[3] / "infra" / "spoke.yaml"
+
+
+def cmd_spoke_template(_: argparse.Namespace) -> int:
+    print(SPOKE_TEMPLATE.read_text(), end="")
+    return 0
+
+
+def cmd_onboard_spoke(args: argparse.Namespace) -> int:
+    """Register a spoke whose role was created from the spoke template, then validate it."""
+    api = _api(args)
+    body = {"accountId": args.account_id, "accountName": args.name or args.account_id, "roleArn": args.role_arn,
+            "externalId": args.external_id}
+    try:
+        api.call("POST", "/accounts/targets", body)
+    except ApiError as exc:
+        if exc.code != "ACCOUNT_EXISTS":
+            raise
+        current = api.call("GET", f"/accounts/targets/{args.account_id}")
+        api.call("PUT", f"/accounts/targets/{args.account_id}", {**body, "version": current["version"]})
+    report = api.call("POST", f"/accounts/targets/{args.account_id}/validate",
+                      {"regions": args.region} if args.region else {})
+    emit(report, args.output)
+    return 0 if report.get("valid") else 3
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -381,6 +408,16 @@ def register(sub: Any) -> None:
         control = sub.add_parser(action, parents=[common], help=f"{action} an execution")
         control.add_argument("execution")
         control.set_defaults(fn=_control(action))
+
+    sub.add_parser("spoke-template", help="print the spoke account's role template").set_defaults(
+        fn=cmd_spoke_template)
+    onboard = sub.add_parser("onboard-spoke", parents=[common], help="register and validate a spoke account")
+    onboard.add_argument("--account-id", required=True)
+    onboard.add_argument("--role-arn", required=True)
+    onboard.add_argument("--external-id", required=True)
+    onboard.add_argument("--name")
+    onboard.add_argument("--region", action="append", help="region to validate in (repeatable)")
+    onboard.set_defaults(fn=cmd_onboard_spoke)
 
     export = sub.add_parser("export", parents=[common], help="export groups, plans and accounts")
     export.add_argument("-f", "--file")

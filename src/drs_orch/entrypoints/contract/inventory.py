@@ -27,16 +27,6 @@ class SourceServerPage(ApiModel):
     next_token: str | None = None
 
 
-class ServiceLimits(ApiModel):
-    account_id: str
-    region: str
-    region_status: RegionStatus
-    status: str | None = None
-    current_usage: CapacityUsage | None = None
-    limits: CapacityLimits | None = None
-    metrics: list[CapacityMetric] | None = None
-
-
 class RegionCapacity(ApiModel):
     region: str
     region_status: RegionStatus
@@ -44,6 +34,10 @@ class RegionCapacity(ApiModel):
     current_usage: CapacityUsage | None = None
     limits: CapacityLimits | None = None
     metrics: list[CapacityMetric] | None = None
+
+
+class ServiceLimits(RegionCapacity):
+    account_id: str
 
 
 class Quotas(ApiModel):

@@ -320,3 +320,10 @@ def test_to_iso():
     )
     with pytest.raises(ValueError):
         to_iso(datetime(2025, 2, 16))
+
+
+def test_the_earlier_consoles_blank_role_arn_means_no_role() -> None:
+    hub = parse(TargetAccountInput, {"accountId": "123456789012", "accountName": "hub", "roleArn": ""})
+    assert hub.role_arn is None
+    spoke = parse(TargetAccountInput, {"accountId": "111111111111", "roleArn": " ", "externalId": ""})
+    assert spoke.role_arn is None and spoke.external_id is None

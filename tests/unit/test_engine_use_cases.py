@@ -130,3 +130,31 @@ def test_bootstrap_wires_one_clock_and_takes_injected_components() -> None:
     assert built.engine.deps is world.deps  # services are built over what was injected
     with pytest.raises(TypeError, match="not a component"):
         bootstrap(settings, no_such_thing=object())
+
+
+def test_details_carry_a_page_of_servers_and_the_rest_is_paged_by_wave_and_status() -> None:
+    from drs_orch.domain.errors import ValidationFailed
+    from drs_orch.services.engine.queries import cap_servers, execution_servers, get_execution
+
+    world = World()
+    world.plan("p", [_wave(1, [world.group("g1", world.drs.add_servers(5, "x"))]),
+                     _wave(2, [world.group("g2", world.drs.add_servers(3, "y"))])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    _run(world, execution_id)
+    details = cap_servers(get_execution(world.deps, execution_id), limit=6)
+    assert details["serversTotal"] == 8 and details["serversIncluded"] == 6
+    assert details["serversUrl"] == f"/executions/{execution_id}/servers"
+    assert [len(w["servers"]) for w in details["waves"]] == [5, 1] and details["waves"][1]["serversTruncated"]
+    seen, token = [], None
+    while True:
+        page = execution_servers(world.deps, execution_id, {"limit": "3", **({"nextToken": token} if token else {})})
+        seen += [s["sourceServerId"] for s in page["servers"]]
+        token = page["nextToken"]
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == 8 and page["total"] == 8
+    wave2 = execution_servers(world.deps, execution_id, {"wave": "2", "status": "launched"})
+    assert wave2["total"] == 3 and {s["waveNumber"] for s in wave2["servers"]} == {2}
+    first = execution_servers(world.deps, execution_id, {"limit": "3"})
+    with pytest.raises(ValidationFailed):  # a token of another filter is refused
+        execution_servers(world.deps, execution_id, {"wave": "2", "nextToken": first["nextToken"]})

@@ -111,6 +111,7 @@ CONTRACTS: dict[str, Contract] = {
     "execute_plan": Contract(partial(StartExecutionInput), None, STARTED_OR_DRY_RUN),
     "list_executions": Contract(None, q.ExecutionListQuery, ex.ExecutionList),
     "get_execution_details": Contract(None, None, ex.ExecutionDetails),
+    "get_execution_servers": Contract(None, q.ServerPageQuery, ex.ServerPage),
     "pause_execution": Contract(None, None, ex.Paused),
     "resume_execution": Contract(None, None, ex.Resumed),
     "cancel_execution": Contract(None, None, ex.Cancelled),

@@ -239,6 +239,7 @@ class WaveDetails(ApiModel):
     launch_config_path: str | None = None
     launch_config_reason: str | None = None
     launch_config_applied_count: int | None = None
+    servers_truncated: bool | None = Field(default=None, description="more servers: see serversUrl")
 
 
 class Timings(ApiModel):
@@ -261,6 +262,21 @@ class ExecutionDetails(ExecutionSummary):
     timings: Timings
     termination_metadata: TerminationMetadata
     can_terminate: bool
+    servers_total: int
+    servers_included: int
+    servers_url: str | None = Field(default=None, description="where the servers beyond the first 500 are paged")
+
+
+class PagedServer(ServerView):
+    wave_number: int
+
+
+class ServerPage(ApiModel):
+    execution_id: str
+    servers: list[PagedServer]
+    count: int
+    total: int
+    next_token: str | None = None
 
 
 class Paused(ApiModel):

@@ -97,3 +97,10 @@ class RegionQuery(Query):
 
 class VersionQuery(Query):
     version: int | None = Field(default=None, ge=0)
+
+
+class ServerPageQuery(Query):
+    wave: int | None = Field(default=None, ge=0)
+    status: str | None = Field(default=None, pattern=r"^[A-Za-z]+$", description="PENDING, LAUNCHING, LAUNCHED, ...")
+    limit: int | None = Field(default=None, ge=1, le=1000, description="page size (default 100)")
+    next_token: str | None = Field(default=None, max_length=4096)

@@ -39,7 +39,11 @@ def list_executions(req: Request) -> dict[str, Any]:
 
 
 def get_execution(req: Request) -> dict[str, Any]:
-    return queries.get_execution(_deps(), req.path_param("executionId"))
+    return queries.cap_servers(queries.get_execution(_deps(), req.path_param("executionId")))
+
+
+def execution_servers(req: Request) -> dict[str, Any]:
+    return queries.execution_servers(_deps(), req.path_param("executionId"), req.query)
 
 
 def pause(req: Request) -> dict[str, Any]:
@@ -90,7 +94,10 @@ ROUTES: list[Route] = [
     Route("GET", "/executions", "list_executions", F, P.VIEW_EXECUTIONS, list_executions,
           summary="Executions, newest first; filters planId, status; limit, nextToken"),
     Route("GET", "/executions/{executionId}", "get_execution_details", F, P.VIEW_EXECUTIONS, get_execution,
-          summary="One execution: waves, jobs, servers, timings, counts, canTerminate"),
+          summary="One execution: waves, jobs, timings, counts, canTerminate and up to 500 servers "
+                  "(the rest: /executions/{executionId}/servers)"),
+    Route("GET", "/executions/{executionId}/servers", "get_execution_servers", F, P.VIEW_EXECUTIONS,
+          execution_servers, summary="The execution's servers a page at a time; filters wave, status"),
     Route("POST", "/executions/{executionId}/pause", "pause_execution", F, P.STOP_RECOVERY, pause,
           summary="Pause before the next wave (waves in flight finish first)"),
     Route("POST", "/executions/{executionId}/resume", "resume_execution", F, P.START_RECOVERY, resume,

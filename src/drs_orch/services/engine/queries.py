@@ -3,12 +3,14 @@ instances earlier runs of a plan's servers left behind."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
+from drs_orch.domain.inventory import page
 from drs_orch.domain.paging import parse_limit
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
 from drs_orch.services.engine.context import EngineDeps
@@ -223,3 +225,41 @@ def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
             found.append(entry)
     return {"planId": plan_id, "hasExistingInstances": bool(found), "instanceCount": len(found),
             "existingInstances": found}
+
+
+MAX_DETAIL_SERVERS = 500
+SERVER_PAGE_DEFAULT = 100
+SERVER_PAGE_MAX = 1000
+
+
+def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS) -> dict[str, Any]:
+    """GET /executions/{id} carries at most ``limit`` servers (in wave order); a wave whose list was
+    cut says ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are
+    always whole."""
+    total = sum(len(w.get("servers") or []) for w in details.get("waves") or [])
+    room = limit
+    for wave in details.get("waves") or []:
+        servers = wave.get("servers") or []
+        if len(servers) > room:
+            wave["servers"] = servers[:room]
+            wave["serversTruncated"] = True
+        room -= len(wave["servers"])
+    details["serversTotal"] = total
+    details["serversIncluded"] = min(total, limit)
+    if total > limit:
+        details["serversUrl"] = f"/executions/{details['executionId']}/servers"
+    return details
+
+
+def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """The execution's servers, a page at a time, optionally of one wave and/or one status."""
+    wave = int(query["wave"]) if query.get("wave") else None
+    status = coerce_status(ServerStatus, query["status"].strip().upper()).value if query.get("status") else None
+    limit = parse_limit(query.get("limit"), SERVER_PAGE_DEFAULT, SERVER_PAGE_MAX)
+    details = get_execution(deps, execution_id)
+    rows = [{**s, "waveNumber": int(w["waveNumber"])} for w in details["waves"] for s in w.get("servers") or []
+            if (wave is None or int(w["waveNumber"]) == wave) and (status is None or s.get("status") == status)]
+    fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
+    chunk, next_token = page(rows, limit, query.get("nextToken") or None, fingerprint)
+    return {"executionId": execution_id, "servers": chunk, "count": len(chunk), "total": len(rows),
+            "nextToken": next_token}

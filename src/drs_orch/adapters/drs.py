@@ -102,3 +102,12 @@ class DrsReader:
     def recovery_instances(self, recovery_instance_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return self._filtered("describe_recovery_instances", "recoveryInstanceIDs", recovery_instance_ids,
                               MAX_RECOVERY_INSTANCE_IDS)
+
+    def staging_accounts(self) -> list[str]:
+        """The accounts DRS of this account-region accepts as staging accounts."""
+        return [str(a["accountID"]) for a in self._list("list_staging_accounts")]
+
+    def extensible_source_servers(self, staging_account_id: str) -> list[dict[str, Any]]:
+        """Source servers of ``staging_account_id`` that can be extended into this account-region
+        (``{hostname, arn, tags}``; those already extended are not listed)."""
+        return self._list("list_extensible_source_servers", stagingAccountID=staging_account_id)

@@ -8,7 +8,7 @@ from typing import Any
 from drs_orch.domain.rbac import Permission as P
 from drs_orch.entrypoints.routing import Request, Result, Route
 from drs_orch.entrypoints.wiring import container
-from drs_orch.services.engine import lifecycle, queries, termination
+from drs_orch.services.engine import lifecycle, progress, queries, termination
 from drs_orch.services.engine.start import start_execution
 
 F = "execution"
@@ -33,6 +33,18 @@ def list_executions(req: Request) -> dict[str, Any]:
 
 def get_execution(req: Request) -> dict[str, Any]:
     return queries.get_execution(_deps(), req.path_param("executionId"))
+
+
+def execution_status(req: Request) -> dict[str, Any]:
+    return progress.execution_status(_deps(), req.path_param("executionId"))
+
+
+def execution_waves(req: Request) -> dict[str, Any]:
+    return progress.execution_waves(_deps(), req.path_param("executionId"))
+
+
+def execution_jobs(req: Request) -> dict[str, Any]:
+    return progress.execution_jobs(_deps(), req.path_param("executionId"))
 
 
 def pause(req: Request) -> dict[str, Any]:
@@ -81,6 +93,13 @@ ROUTES: list[Route] = [
           summary="Executions, newest first; filters planId, status; limit, nextToken"),
     Route("GET", "/executions/{executionId}", "get_execution_details", F, P.VIEW_EXECUTIONS, get_execution,
           summary="One execution: waves, jobs, servers, timings, counts, canTerminate"),
+    Route("GET", "/executions/{executionId}/status", "get_execution_status", F, P.VIEW_EXECUTIONS, execution_status,
+          summary="Compact status: execution status, waves in flight, counts, what may be done next "
+                  "(pause/resume/cancel)"),
+    Route("GET", "/executions/{executionId}/waves", "get_execution_waves", F, P.VIEW_EXECUTIONS, execution_waves,
+          summary="The execution's waves: status, timings, server counts, DRS job ids"),
+    Route("GET", "/executions/{executionId}/jobs", "get_execution_jobs", F, P.VIEW_EXECUTIONS, execution_jobs,
+          summary="The execution's DRS jobs: id, wave, account and region, status, servers"),
     Route("POST", "/executions/{executionId}/pause", "pause_execution", F, P.STOP_RECOVERY, pause,
           summary="Pause before the next wave (waves in flight finish first)"),
     Route("POST", "/executions/{executionId}/resume", "resume_execution", F, P.START_RECOVERY, resume,

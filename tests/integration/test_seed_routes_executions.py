@@ -134,3 +134,28 @@ def test_plan_list_shows_the_last_run_and_servers_held_by_another_plans_run(stac
     wait_terminal(admin, running, timeout=120)
     assert _listed(admin, other_plan)["hasServerConflict"] is False
     assert _listed(admin, running_plan)["lastExecutionStatus"] in ("CANCELLED", "COMPLETED")
+
+
+def test_the_seeds_operation_names_work_by_direct_invocation(stack: Any, admin: Any, invoke: Any) -> None:
+    import json
+
+    execution_id = start(admin, plan(admin, [[group(admin, seed(stack, 1))]]))
+    wait_terminal(admin, execution_id)
+    status = _get(admin, f"/executions/{execution_id}/status")
+    polled = invoke("execution", "poll_execution_status", body={"executionId": execution_id})
+    assert polled == status
+    assert invoke("execution", "get_execution", body={"executionId": execution_id}) == \
+        _get(admin, f"/executions/{execution_id}")
+    # the earlier legacy envelope: the execution id at the top of the event
+    lam = stack.client("lambda")
+    out = lam.invoke(FunctionName=stack.outputs["ExecutionFunctionName"],
+                     Payload=json.dumps({"operation": "poll", "executionId": execution_id}).encode())
+    assert json.loads(out["Payload"].read()) == status
+    quotas = invoke("query", "get_drs_account_capacity", query={"regions": "eu-west-1"})
+    assert quotas == invoke("query", "get_drs_quotas", query={"regions": "eu-west-1"})
+    assert quotas["accountId"] == "123456789012" and [r["region"] for r in quotas["regions"]] == ["eu-west-1"]
+    assert invoke("query", "get_current_account_id")["accountId"] == "123456789012"
+    wrong = invoke("query", "export_configuration")
+    assert wrong["error"] == "WRONG_FUNCTION" and wrong["details"]["function"] == "data-management"
+    wrong = invoke("query", "trigger_tag_sync")
+    assert wrong["error"] == "WRONG_FUNCTION" and wrong["details"]["operation"] == "run_tag_sync"

@@ -53,7 +53,10 @@ def validate_staging(req: Request) -> dict[str, Any]:
 
 
 def sync_staging(req: Request) -> dict[str, Any]:
-    return container().staging_accounts.sync(req.path_param("accountId"), req.body)
+    account_id = req.path_param("accountId")
+    # direct invocation may name the target in the body too
+    body = {k: v for k, v in req.body.items() if not (k == "accountId" and v == account_id)}
+    return container().staging_accounts.sync(account_id, body)
 
 
 ROUTES: list[Route] = [

@@ -111,8 +111,11 @@ def test_plan_list_shows_the_last_run_and_servers_held_by_another_plans_run(stac
     assert listed["lastExecutionStatus"] == "COMPLETED" and listed["lastExecutionId"] == finished["executionId"]
     assert listed["lastStartTime"] == finished["startTime"] and listed["lastEndTime"] == finished["endTime"]
     assert listed["lastExecutionType"] == "DRILL" and listed["activeExecutionId"] is None
+    status, body = admin.delete("/executions", ids=finished["executionId"])
+    assert status == 200 and body["deletedCount"] == 1, body
+    assert _listed(admin, done_plan)["lastExecutionId"] is None  # never names a run that cannot be read
 
-    slow = seed(stack, 2, launch_seconds=6000)
+    slow = seed(stack, 2, launch_seconds=3000)
     shared = group(admin, slow)
     running_plan = plan(admin, [[shared]])
     other_plan = plan(admin, [[group(admin, seed(stack, 1))], [shared]])

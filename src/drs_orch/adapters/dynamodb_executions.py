@@ -213,9 +213,19 @@ class DynamoExecutionStore:
                 batch.delete_item(Key={"executionId": execution_id, "sk": sk})
 
     def delete_execution(self, execution_id: str) -> None:
-        keys = [i["sk"] for i in self._query(Key("executionId").eq(execution_id))]
+        items = self._query(Key("executionId").eq(execution_id))
+        keys = [i["sk"] for i in items]
+        plan_ids = {str(i["planId"]) for i in items if i["sk"] == "META" and i.get("planId")}
         # META last: a half-deleted execution stays visible and can be deleted again
         self.delete_items(execution_id, [k for k in keys if k != "META"])
+        for plan_id in plan_ids:  # a plan's latest run is no longer one that can be read
+            try:
+                self._table.delete_item(Key={"executionId": plan_run_key(plan_id), "sk": PLAN_RUN_SK},
+                                        ConditionExpression="lastExecutionId = :e",
+                                        ExpressionAttributeValues={":e": execution_id})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
         self.delete_items(execution_id, [k for k in keys if k == "META"])
 
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,

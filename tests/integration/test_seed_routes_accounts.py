@@ -74,6 +74,10 @@ def test_a_staging_account_is_checked_before_it_is_added(stack: Any, admin: Any,
     assert status == 400 and "stagingRegion" in str(out["details"]), dump(out)
     status, out = admin.post("/staging-accounts/validate", {**body, "roleArn": spokes.role(spokes.b)})
     assert status == 400 and "roleArn" in str(out["details"]), dump(out)
+    status, out = admin.post("/staging-accounts/validate", {**body, "targetAccountId": spokes.s})
+    assert status == 400 and "targetAccountId" in str(out["details"]), dump(out)
+    status, out = admin.post("/staging-accounts/validate", {**body, "targetAccountId": "000000000000"})
+    assert status == 404 and out["error"] == "ACCOUNT_NOT_FOUND", dump(out)
     assert readonly.post("/staging-accounts/validate", body)[0] == 403
 
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.capacity import combined_replication, is_replicating, usage_from
 from drs_orch.domain.data_rules import check_drs_region
-from drs_orch.domain.errors import DomainError, NotFound
+from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, region_status
 from drs_orch.domain.models import AccountId, InputModel, StagingAccount, parse
 from drs_orch.services.accounts import AccountDirectory, AccountKind, KnownAccount
@@ -73,6 +73,10 @@ class StagingAccountService:
     def validate(self, body: Mapping[str, Any]) -> Item:
         spec = parse(StagingValidation, body)
         region = check_drs_region(spec.region)
+        if spec.target_account_id == spec.account_id:
+            raise ValidationFailed("the target account cannot be its own staging account",
+                                   details=[{"field": "targetAccountId", "message": "equals accountId"}])
+        members = self._members(spec.target_account_id) if spec.target_account_id is not None else []
         ctx = AccountContext(spec.account_id, region, role_arn=spec.role_arn, external_id=spec.external_id)
         checks = self.probe.check(ctx)
         out: Item = {"accountId": spec.account_id, "region": region, "roleAccessible": _passed(checks, "assumeRole"),
@@ -86,13 +90,13 @@ class StagingAccountService:
         replicating = sum(1 for s in servers if is_replicating(s))
         out.update(currentServers=len(servers), replicatingServers=replicating, totalAfter=replicating)
         if spec.target_account_id is not None:
-            out.update(self._after_adding(spec.target_account_id, spec.account_id, region, servers))
+            out.update(self._after_adding(spec.target_account_id, members, spec.account_id, region, servers))
         out["valid"] = not _failed(checks)
         return out
 
-    def _after_adding(self, target_id: str, staging_id: str, region: str, servers: list[Item]) -> Item:
+    def _after_adding(self, target_id: str, members: Sequence[KnownAccount], staging_id: str, region: str,
+                      servers: list[Item]) -> Item:
         """The target's combined replication in ``region`` once this staging account is added."""
-        members = self._members(target_id)
         usages = []
         unreachable = []
         for member in members:

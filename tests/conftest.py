@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,17 @@ import pytest
 from contract_check import check_answer, check_rest
 
 os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+
+# The test stacks record themselves in a state directory of their own, never in the checkout's
+# .drs-orch/ (where a `drs-orch up` of the same checkout keeps the file `drs-orch token` reads).
+CHECKOUT_STATE_FILE = Path(__file__).resolve().parents[1] / ".drs-orch" / "local-stack.json"
+CHECKOUT_STATE_BEFORE = CHECKOUT_STATE_FILE.read_bytes() if CHECKOUT_STATE_FILE.exists() else None
+TEST_STATE_DIR = tempfile.mkdtemp(prefix="drs-orch-test-state-")
+os.environ["DRS_ORCH_STATE_DIR"] = TEST_STATE_DIR
+
+
+def pytest_unconfigure(config: Any) -> None:
+    shutil.rmtree(TEST_STATE_DIR, ignore_errors=True)
 
 try:
     from hypothesis import HealthCheck, settings
@@ -64,6 +78,12 @@ def stack() -> Iterator[Any]:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def checkout_state() -> tuple[Path, bytes | None]:
+    """The checkout's own stack state file and its bytes when this session began (None: absent)."""
+    return CHECKOUT_STATE_FILE, CHECKOUT_STATE_BEFORE
 
 
 @pytest.fixture(scope="session")

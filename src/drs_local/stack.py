@@ -32,12 +32,18 @@ SECRET_KEY = "testing"
 STACK_NAME = "drs-orch-local"
 ARTIFACT_BUCKET = "drs-orch-artifacts-local"
 PASSWORD = "Local-Passw0rd!"
-STATE_DIR = Path(os.environ.get("DRS_ORCH_STATE_DIR", ROOT / ".drs-orch"))
+DEFAULT_STATE_DIR = ROOT / ".drs-orch"
 ROLES = ["DRSOrchestrationAdmin", "DRSRecoveryManager", "DRSPlanManager", "DRSOperator", "DRSReadOnly",
          "DRSAuditor"]
 # Resource types moto's CloudFormation skips (it logs a warning and still reports CREATE_COMPLETE);
 # the stack creates them through their own APIs instead.
 DIRECT_TYPES = {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"}
+
+
+def state_dir() -> Path:
+    """Where ``drs-orch up`` records the running stack (read by ``drs-orch env``/``token``). Read from
+    ``DRS_ORCH_STATE_DIR`` at each use, so a test session that sets it never touches the checkout's."""
+    return Path(os.environ.get("DRS_ORCH_STATE_DIR") or DEFAULT_STATE_DIR)
 
 
 def free_port() -> int:
@@ -269,12 +275,13 @@ class LocalStack:
         }
 
     def write_state(self) -> None:
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        (STATE_DIR / "local-stack.json").write_text(json.dumps(self.state(), indent=2))
+        directory = state_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "local-stack.json").write_text(json.dumps(self.state(), indent=2))
 
 
 def read_state() -> dict[str, Any]:
-    path = STATE_DIR / "local-stack.json"
+    path = state_dir() / "local-stack.json"
     if not path.exists():
         raise SystemExit("no local stack is running (start one with: drs-orch up)")
     state: dict[str, Any] = json.loads(path.read_text())

@@ -253,6 +253,14 @@ class FakeExecutions:
     def server_ids(self, execution_id: str) -> list[str]:
         return list(self.servers.get(execution_id, []))
 
+    def last_runs(self, plan_ids: Any) -> dict[str, dict[str, Any]]:
+        wanted = set(plan_ids)
+        ended = sorted((e for e in self.items if e["status"] not in ("PENDING", "RUNNING", "PAUSED", "CANCELLING")
+                        and e.get("planId") in wanted), key=lambda e: str(e.get("startTime") or ""))
+        return {str(e["planId"]): {"lastExecutionId": e["executionId"], "lastExecutionStatus": e["status"],
+                                   "lastStartTime": e.get("startTime"), "lastEndTime": e.get("endTime")}
+                for e in ended}
+
 
 class FakeContexts:
     hub_account_id = HUB

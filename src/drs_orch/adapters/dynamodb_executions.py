@@ -36,6 +36,13 @@ TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 GUARD_KIND = "exec-server"
 
 
+PLAN_RUN_SK = "LAST_RUN"
+
+
+def plan_run_key(plan_id: str) -> str:
+    return f"PLAN#{plan_id}"
+
+
 def _chunks(values: list[Any], size: int) -> list[list[Any]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
 
@@ -184,9 +191,19 @@ class DynamoExecutionStore:
                 batch.delete_item(Key={"executionId": execution_id, "sk": sk})
 
     def delete_execution(self, execution_id: str) -> None:
-        keys = [i["sk"] for i in self._query(Key("executionId").eq(execution_id))]
+        items = self._query(Key("executionId").eq(execution_id))
+        keys = [i["sk"] for i in items]
+        plan_ids = {str(i["planId"]) for i in items if i["sk"] == "META" and i.get("planId")}
         # META last: a half-deleted execution stays visible and can be deleted again
         self.delete_items(execution_id, [k for k in keys if k != "META"])
+        for plan_id in plan_ids:  # a plan's latest run is no longer one that can be read
+            try:
+                self._table.delete_item(Key={"executionId": plan_run_key(plan_id), "sk": PLAN_RUN_SK},
+                                        ConditionExpression="lastExecutionId = :e",
+                                        ExpressionAttributeValues={":e": execution_id})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
         self.delete_items(execution_id, [k for k in keys if k == "META"])
 
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,
@@ -211,6 +228,26 @@ class DynamoExecutionStore:
             raise
         attributes: dict[str, Any] = from_dynamo(out.get("Attributes") or {})
         return attributes
+
+    # ------------------------------------------------------------------ latest run of a plan
+    def record_plan_run(self, meta: Item) -> None:
+        """One item per plan (``PLAN#<planId>`` / ``LAST_RUN``) naming its latest ended execution, so
+        a page of plans gets theirs in one BatchGetItem. It carries none of the indexed attributes
+        (``entityType``, ``status``, ``planId``, ``startTime``), so no listing of executions sees it."""
+        start = str(meta.get("startTime") or "")
+        values = {":e": meta["executionId"], ":s": meta.get("status"), ":t": meta.get("executionType"),
+                  ":st": start, ":et": meta.get("endTime"), ":p": meta.get("planId"), ":n": meta.get("planName")}
+        try:
+            self._table.update_item(
+                Key={"executionId": plan_run_key(str(meta["planId"])), "sk": PLAN_RUN_SK},
+                UpdateExpression="SET lastExecutionId = :e, lastExecutionStatus = :s, lastExecutionType = :t, "
+                                 "lastStartTime = :st, lastEndTime = :et, forPlanId = :p, forPlanName = :n",
+                ConditionExpression="attribute_not_exists(lastStartTime) OR lastStartTime <= :st",
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # ------------------------------------------------------------------ guards
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:

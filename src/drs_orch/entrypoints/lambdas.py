@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from drs_orch.domain.rbac import Permission, permissions_for
-from drs_orch.entrypoints.routes import routes_for
+from drs_orch.entrypoints.routes import aliases, routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
 
 logger = Logger(service="drs-orch")
@@ -155,23 +155,46 @@ def _response(status: int, body: Any) -> Response[Any]:
     )
 
 
-def _direct(function: str, event: dict[str, Any], correlation_id: str, function_arn: str | None = None) -> Any:
-    operation = event.get("operation")
-    by_operation = {r.operation: r for r in routes_for(function)}
-    route = by_operation.get(str(operation))
-    if route is None:
+def _direct_route(function: str, operation: Any) -> Route | DomainError:
+    """The route an operation name (ours or an earlier system's alias, ``routes/aliases.py``) stands
+    for in ``function``, or the error that says which function serves it or what replaced it."""
+    name = str(operation)
+    route = aliases.resolve(name)
+    if route is not None and route.function == function:
+        return route
+    if route is not None:
+        alias = f" ({name} is the earlier name of {route.operation})" if name != route.operation else ""
         return ValidationFailed(
-            f"unknown operation {operation!r} for the {function} function",
-            code="UNKNOWN_OPERATION",
-            details={"operations": sorted(by_operation)},
-        ).to_body()
+            f"operation {name!r} is served by the {route.function} function, not the {function} function{alias}",
+            code="WRONG_FUNCTION",
+            details={"operation": route.operation, "function": route.function, "method": route.method,
+                     "path": route.path},
+        )
+    if name in aliases.RETIRED:
+        return ValidationFailed(f"operation {name!r} no longer exists: {aliases.RETIRED[name]}",
+                                code="OPERATION_RETIRED", details={"operation": name})
+    return ValidationFailed(
+        f"unknown operation {operation!r} for the {function} function",
+        code="UNKNOWN_OPERATION",
+        details={"operations": sorted(r.operation for r in routes_for(function))},
+    )
+
+
+def _direct(function: str, event: dict[str, Any], correlation_id: str, function_arn: str | None = None) -> Any:
+    route = _direct_route(function, event.get("operation"))
+    if isinstance(route, DomainError):
+        return route.to_body()
     try:
-        body = parse_json_object(event.get("body"))
+        # the earlier execution handler's envelope carries the body as "parameters"
+        body = parse_json_object(event.get("body") if "body" in event else event.get("parameters"))
         path = {k: str(v) for k, v in (event.get("pathParameters") or {}).items()}
-        # Path parameters may also be given in the body (e.g. {"executionId": ...}).
+        # Path parameters may also be given in the body (e.g. {"executionId": ...}) or, as the
+        # earlier handlers read them, at the top of the event.
         for name in route.path_params:
             if name not in path and isinstance(body.get(name), str):
                 path[name] = body[name]
+            elif name not in path and isinstance(event.get(name), str):
+                path[name] = event[name]
         raw_query = event.get("queryParams") or event.get("queryStringParameters") or {}
         # Structured values (e.g. tags={"Tier": "db"}) travel as JSON, as they would in a query string.
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}

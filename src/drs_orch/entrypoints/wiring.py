@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from drs_orch.services.engine.reconcile import Engine
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
+    from drs_orch.services.staging_accounts import StagingAccountService
     from drs_orch.services.tag_sync import TagSyncService
     from drs_orch.services.target_accounts import TargetAccountService
 
@@ -163,6 +164,16 @@ class Container:
         return TargetAccountService(self.account_store, self.group_store, self.accounts,
                                     AwsAccountProbe(self.settings.region),
                                     now=self.clock.now, hub_region=self.settings.region)
+
+    @cached_property
+    def staging_accounts(self) -> StagingAccountService:
+        from drs_orch.adapters.account_probe import AwsAccountProbe
+        from drs_orch.adapters.drs_staging import AwsStagingGateway
+        from drs_orch.services.staging_accounts import StagingAccountService
+
+        probe = AwsAccountProbe(self.settings.region)
+        return StagingAccountService(self.accounts, self.readers, probe, AwsStagingGateway(self.clients, probe),
+                                     self.drs_regions)
 
     @cached_property
     def tag_sync(self) -> TagSyncService:

@@ -98,6 +98,11 @@ class ExecutionReader(Protocol):
 
     def server_ids(self, execution_id: str) -> list[str]: ...
 
+    def last_runs(self, plan_ids: Iterable[str]) -> dict[str, Item]:
+        """planId -> ``{lastExecutionId, lastExecutionStatus, lastExecutionType, lastStartTime,
+        lastEndTime}`` of the plan's latest ended execution (plans never run are absent)."""
+        ...
+
 
 class AccountContexts(Protocol):
     hub_account_id: str

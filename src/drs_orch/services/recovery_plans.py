@@ -26,6 +26,7 @@ from drs_orch.domain.plan_graph import (
     normalize_waves,
     validate_plan_graph,
 )
+from drs_orch.domain.plan_runs import with_runs
 from drs_orch.domain.statuses import ExecutionStatus
 from drs_orch.services.data_ports import (
     AccountContexts,
@@ -127,6 +128,9 @@ class RecoveryPlanService:
             ids.extend(plan_group_ids(plan))
         groups = self.groups.get_many(ids)
         plans = [plan_view(p, groups) for p in result.items]
+        # the page's runs in reads that do not grow with the page (domain/plan_runs.py)
+        runs = self.executions.last_runs(str(p["planId"]) for p in plans) if plans else {}
+        plans = with_runs(plans, self.executions.active() if plans else [], runs, groups)
         return {"recoveryPlans": plans, "count": len(plans), "nextToken": result.next_token}
 
     # writes -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from drs_orch.entrypoints.contract import executions as ex
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
 from drs_orch.entrypoints.contract.base import ErrorBody
+from drs_orch.services.staging_accounts import StagingSync, StagingValidation
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,12 @@ CONTRACTS: dict[str, Contract] = {
     "list_executions": Contract(None, q.ExecutionListQuery, ex.ExecutionList),
     "get_execution_details": Contract(None, None, ex.ExecutionDetails),
     "get_execution_servers": Contract(None, q.ServerPageQuery, ex.ServerPage),
+    "get_execution_status": Contract(None, None, ex.ExecutionStatusView),
+    "get_execution_waves": Contract(None, None, ex.ExecutionWaves),
+    "get_execution_jobs": Contract(None, None, ex.ExecutionJobs),
+    "get_target_account_capacity": Contract(None, q.RegionsQuery, inv.TargetAccountCapacity),
+    "validate_staging_account": Contract(StagingValidation, None, accounts.StagingValidation),
+    "sync_staging_accounts": Contract(StagingSync, None, accounts.StagingSyncReport),
     "pause_execution": Contract(None, None, ex.Paused),
     "resume_execution": Contract(None, None, ex.Resumed),
     "cancel_execution": Contract(None, None, ex.Cancelled),

@@ -471,3 +471,90 @@ class Realtime(ApiModel):
     data_source: str
     live_sources: list[LiveSource]
     api_calls: dict[str, int] | None = None
+
+
+class WaveRef(ApiModel):
+    wave_number: int
+    wave_name: str | None = None
+    status: str
+
+
+class ExecutionStatusView(ApiModel):
+    """GET /executions/{id}/status: the compact view, without per-server items."""
+
+    execution_id: str
+    plan_id: str
+    plan_name: str | None = None
+    execution_type: str
+    status: str
+    is_paused: bool | None = None
+    pause_requested: bool
+    start_time: str
+    end_time: str | None = None
+    server_counts: ServerCounts
+    wave_counts: dict[str, int]
+    is_terminal: bool
+    total_waves: int
+    completed_waves: int
+    current_waves: list[WaveRef]
+    current_wave: int | None = None
+    next_wave: int | None = None
+    paused_before_waves: list[int]
+    timings: Timings
+    hint: str
+    can_pause: bool
+    can_resume: bool
+    can_cancel: bool
+    next: list[str] = Field(description="the calls allowed now")
+
+
+class WaveProgress(ApiModel):
+    wave_number: int
+    wave_name: str
+    status: str
+    depends_on_waves: list[int]
+    pause_before_wave: bool
+    on_server_failure: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    server_count: int
+    server_counts: ServerCounts
+    account_id: str | None = None
+    region: str | None = None
+    job_ids: list[str]
+    status_history: dict[str, str]
+    launch_config_path: str | None = None
+    launch_config_reason: str | None = None
+    duration_seconds: float | None = None
+    job_count: int
+
+
+class ExecutionWaves(ApiModel):
+    execution_id: str
+    status: str
+    waves: list[WaveProgress]
+    count: int
+
+
+class JobMember(ApiModel):
+    source_server_id: str
+    status: str | None = None
+    hostname: str | None = None
+    recovery_instance_id: str | None = None
+    ec2_instance_id: str | None = None
+    failure_reason: str | None = None
+
+
+class JobProgress(JobView):
+    wave_number: int
+    wave_name: str | None = None
+    execution_type: str
+    servers: list[JobMember]
+
+
+class ExecutionJobs(ApiModel):
+    execution_id: str
+    status: str
+    jobs: list[JobProgress]
+    count: int
+    job_ids: list[str]

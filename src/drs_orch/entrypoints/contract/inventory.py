@@ -165,3 +165,15 @@ class InstanceProfile(ApiModel):
 
 class InstanceProfiles(Ec2Listing):
     instance_profiles: list[InstanceProfile]
+
+
+class TargetAccountCapacity(ApiModel):
+    target_account_id: str
+    staging_account_ids: list[str]
+    regions: list[str]
+    status: str
+    combined: Combined
+    recovery_capacity: CapacityMetric
+    accounts: list[AccountCapacity]
+    warnings: list[Any]
+    unreachable_accounts: list[str]

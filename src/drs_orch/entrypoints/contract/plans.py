@@ -56,6 +56,8 @@ class Plan(ApiModel):
     notification_subscription_arn: str | None = None
     last_execution_status: str | None = None
     last_execution_id: str | None = None
+    last_execution_type: str | None = None
+    active_execution_id: str | None = None
     last_start_time: str | None = None
     last_end_time: str | None = None
     has_server_conflict: bool | None = None

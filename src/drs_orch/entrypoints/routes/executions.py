@@ -10,7 +10,7 @@ from drs_orch.domain.rbac import Permission as P
 from drs_orch.domain.requests import DeleteExecutionsInput
 from drs_orch.entrypoints.routing import Request, Result, Route
 from drs_orch.entrypoints.wiring import container
-from drs_orch.services.engine import lifecycle, queries, termination
+from drs_orch.services.engine import lifecycle, progress, queries, termination
 from drs_orch.services.engine.start import start_execution
 
 F = "execution"
@@ -44,6 +44,18 @@ def get_execution(req: Request) -> dict[str, Any]:
 
 def execution_servers(req: Request) -> dict[str, Any]:
     return queries.execution_servers(_deps(), req.path_param("executionId"), req.query)
+
+
+def execution_status(req: Request) -> dict[str, Any]:
+    return progress.execution_status(_deps(), req.path_param("executionId"))
+
+
+def execution_waves(req: Request) -> dict[str, Any]:
+    return progress.execution_waves(_deps(), req.path_param("executionId"))
+
+
+def execution_jobs(req: Request) -> dict[str, Any]:
+    return progress.execution_jobs(_deps(), req.path_param("executionId"))
 
 
 def pause(req: Request) -> dict[str, Any]:
@@ -98,6 +110,13 @@ ROUTES: list[Route] = [
                   "(the rest: /executions/{executionId}/servers)"),
     Route("GET", "/executions/{executionId}/servers", "get_execution_servers", F, P.VIEW_EXECUTIONS,
           execution_servers, summary="The execution's servers a page at a time; filters wave, status"),
+    Route("GET", "/executions/{executionId}/status", "get_execution_status", F, P.VIEW_EXECUTIONS, execution_status,
+          summary="Compact status: execution status, waves in flight, counts, what may be done next "
+                  "(pause/resume/cancel)"),
+    Route("GET", "/executions/{executionId}/waves", "get_execution_waves", F, P.VIEW_EXECUTIONS, execution_waves,
+          summary="The execution's waves: status, timings, server counts, DRS job ids"),
+    Route("GET", "/executions/{executionId}/jobs", "get_execution_jobs", F, P.VIEW_EXECUTIONS, execution_jobs,
+          summary="The execution's DRS jobs: id, wave, account and region, status, servers"),
     Route("POST", "/executions/{executionId}/pause", "pause_execution", F, P.STOP_RECOVERY, pause,
           summary="Pause before the next wave (waves in flight finish first)"),
     Route("POST", "/executions/{executionId}/resume", "resume_execution", F, P.START_RECOVERY, resume,

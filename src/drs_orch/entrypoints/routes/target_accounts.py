@@ -56,6 +56,17 @@ def remove_staging(req: Request) -> dict[str, Any]:
                                                       req.path_param("stagingAccountId"), req.principal.username)
 
 
+def validate_staging(req: Request) -> dict[str, Any]:
+    return container().staging_accounts.validate(req.body)
+
+
+def sync_staging(req: Request) -> dict[str, Any]:
+    account_id = req.path_param("accountId")
+    # direct invocation may name the target in the body too
+    body = {k: v for k, v in req.body.items() if not (k == "accountId" and v == account_id)}
+    return container().staging_accounts.sync(account_id, body)
+
+
 ROUTES: list[Route] = [
     Route("GET", "/accounts/targets", "list_target_accounts", F, P.VIEW_ACCOUNTS, list_accounts,
           summary="Registered target accounts (without secrets)"),
@@ -73,4 +84,12 @@ ROUTES: list[Route] = [
           add_staging, status=201, summary="Add a staging account under a target account"),
     Route("DELETE", "/accounts/targets/{accountId}/staging-accounts/{stagingAccountId}", "remove_staging_account",
           F, P.MODIFY_ACCOUNTS, remove_staging, summary="Remove a staging account from a target account"),
+    Route("POST", "/accounts/targets/{accountId}/staging-accounts/sync", "sync_staging_accounts", F,
+          P.MODIFY_ACCOUNTS, sync_staging,
+          summary="Re-validate each staging account, report the servers it holds and extend those not yet "
+                  "extended into the target (body regions?, dryRun?)"),
+    Route("POST", "/staging-accounts/validate", "validate_staging_account", "query", P.MODIFY_ACCOUNTS,
+          validate_staging,
+          summary="Check a staging account before adding it: body accountId, roleArn, externalId?, region, "
+                  "targetAccountId?; role assumable, DRS initialized, servers, total after adding"),
 ]

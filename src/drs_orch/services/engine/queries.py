@@ -15,7 +15,7 @@ from drs_orch.domain.paging import parse_limit
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
-from drs_orch.services.engine.ports import Item
+from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
 
@@ -62,10 +62,20 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
             "terminationStatus": termination.get("status", "NOT_REQUESTED")}
 
 
-def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
-    loaded = deps.store.load(execution_id, servers=True)
+def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionItems:
+    loaded = deps.store.load(execution_id, servers=servers)
     if loaded is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    return loaded
+
+
+def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
+    return execution_details(load_execution(deps, execution_id), deps.now())
+
+
+def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
+    """GET /executions/{id}: the META item with its waves, their jobs and servers, timings and counts
+    (the views of ``services/engine/progress.py`` are cut from this)."""
     out = public_meta(loaded.meta)
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
     live = {s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
@@ -103,7 +113,6 @@ def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         wave_counts[str(wave["status"])] = wave_counts.get(str(wave["status"]), 0) + 1
     out["waves"] = waves
     out["waveCounts"] = wave_counts
-    now = deps.now()
     end = str(loaded.meta.get("endTime") or now)
     out["timings"] = {
         "startTime": loaded.meta.get("startTime"),

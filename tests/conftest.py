@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from contract_check import check_answer, check_rest
+
 os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
 
 # The test stacks record themselves in a state directory of their own, never in the checkout's
@@ -49,7 +51,9 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> tuple[int, Any]:
         r = self._s.request(method, self.base + path, json=body, params=params or None, timeout=60)
-        return r.status_code, (r.json() if r.content else None)
+        out = r.json() if r.content else None
+        check_rest(method, path, r.status_code, out)
+        return r.status_code, out
 
     def get(self, path: str, **params: Any) -> tuple[int, Any]:
         return self.call("GET", path, **params)
@@ -118,6 +122,9 @@ def invoke(stack: Any) -> Any:
             event["queryParams"] = query
         out = lam.invoke(FunctionName=names[function], Payload=json.dumps(event).encode())
         assert "FunctionError" not in out, out["Payload"].read()
-        return json.loads(out["Payload"].read())
+        answer = json.loads(out["Payload"].read())
+        if not (isinstance(answer, dict) and "error" in answer and "message" in answer):
+            check_answer(operation, 200, answer)
+        return answer
 
     return _invoke

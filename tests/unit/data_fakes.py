@@ -14,7 +14,8 @@ from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.errors import NotFound
-from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, Page, PlanWrite
+from drs_orch.domain.paging import Page
+from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, PlanWrite
 
 HUB = "123456789012"
 

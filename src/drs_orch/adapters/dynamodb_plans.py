@@ -11,8 +11,9 @@ from botocore.exceptions import ClientError
 
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import low_level, serialize
+from drs_orch.domain.paging import Page
 from drs_orch.domain.plan_graph import WAVE_ORDER_SCHEMA, migrate_stored_waves
-from drs_orch.services.data_ports import GuardRef, Item, Page, PlanWrite
+from drs_orch.services.data_ports import GuardRef, Item, PlanWrite
 
 ENTITY = "PLAN"
 _INTERNAL = ("entityType", "planNameLower")

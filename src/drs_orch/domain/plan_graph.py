@@ -86,6 +86,9 @@ class WaveInput(BaseModel):
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    # input only: the servers the client expects the wave to launch (the earlier console sends the
+    # groups' servers here); checked against the groups, never stored or used to pick servers
+    server_ids: list[str] | None = None
 
     @model_validator(mode="after")
     def _independent_names_no_dependencies(self) -> WaveInput:

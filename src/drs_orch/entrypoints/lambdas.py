@@ -42,6 +42,7 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     try:
         if not route.public:
             _authorize(route, request.principal)
+        _check_query(route, request)
         out = route.handler(request)
         if isinstance(out, Result):
             return out.status, out.body
@@ -53,6 +54,26 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     except Exception:
         logger.exception("unexpected error", extra={"operation": route.operation})
         return 500, _internal_error(request.correlation_id)
+
+
+def _check_query(route: Route, request: Request) -> None:
+    """Query parameters against the route's query model (the contract): a bad value is a 400
+    naming the parameter before the handler runs."""
+    from pydantic import ValidationError
+
+    from drs_orch.domain.models import error_details
+    from drs_orch.entrypoints.contract import CONTRACTS
+
+    contract = CONTRACTS.get(route.operation)
+    model = contract.query if contract is not None else None
+    if model is None or not request.query:
+        return
+    try:
+        model.model_validate(request.query)
+    except ValidationError as exc:
+        details = error_details(exc)
+        raise ValidationFailed(f"invalid query parameter(s): {', '.join(d['field'] for d in details)}",
+                               code="INVALID_PARAMETER", details=details) from None
 
 
 def _authorize(route: Route, principal: Principal | None) -> None:
@@ -86,6 +107,11 @@ def _principal_from_event(event: dict[str, Any]) -> Principal | None:
     )
 
 
+def _function_arn(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", None)
+    return str(arn) if arn else None
+
+
 def _rest_resolver(function: str) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
 
@@ -101,6 +127,7 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
                     multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
                     principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
                     correlation_id=correlation_id,
+                    function_arn=_function_arn(app.lambda_context),
                 )
             except DomainError as exc:
                 return _response(exc.status, exc.to_body())
@@ -153,7 +180,7 @@ def _direct_route(function: str, operation: Any) -> Route | DomainError:
     )
 
 
-def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
+def _direct(function: str, event: dict[str, Any], correlation_id: str, function_arn: str | None = None) -> Any:
     route = _direct_route(function, event.get("operation"))
     if isinstance(route, DomainError):
         return route.to_body()
@@ -173,7 +200,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
         return exc.to_body()
-    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)
+    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                      function_arn=function_arn)
     _, out = _run(route, request)
     return out
 
@@ -186,7 +214,7 @@ def _handle(function: str, event: dict[str, Any], context: Any) -> Any:
     logger.set_correlation_id(correlation_id)
     logger.append_keys(function=function)
     if "operation" in event:
-        return _direct(function, event, correlation_id)
+        return _direct(function, event, correlation_id, _function_arn(context))
     if "httpMethod" in event:
         app = _resolvers.get(function)
         if app is None:

@@ -4,7 +4,6 @@ hub knows, and the live status of an execution."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
@@ -136,7 +135,7 @@ def execution_realtime(req: Request) -> dict[str, Any]:
     c = container()
     return realtime.execution_realtime(
         c.execution_items, c.accounts.context_for, c.readers, req.path_param("executionId"),
-        default_region=c.settings.region, now=datetime.now(UTC),
+        default_region=c.settings.region, now=c.clock.now(),
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.domain.requests import RegionsInput, StagingAccountBody
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -33,6 +36,7 @@ def delete_account(req: Request) -> dict[str, Any]:
 
 
 def validate_account(req: Request) -> dict[str, Any]:
+    parse(RegionsInput, req.body)
     body = dict(req.body)
     if req.query.get("region") and "region" not in body:
         body["region"] = req.query["region"]
@@ -40,6 +44,10 @@ def validate_account(req: Request) -> dict[str, Any]:
 
 
 def add_staging(req: Request) -> dict[str, Any]:
+    spec = parse(StagingAccountBody, req.body)
+    if spec.target_account_id and spec.target_account_id != req.path_param("accountId"):
+        raise ValidationFailed("targetAccountId differs from the account in the path",
+                               details=[{"field": "targetAccountId", "message": "must be the path's accountId"}])
     return container().target_accounts.add_staging(req.path_param("accountId"), req.body, req.principal.username)
 
 

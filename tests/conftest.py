@@ -29,6 +29,7 @@ os.environ["DRS_ORCH_STATE_DIR"] = TEST_STATE_DIR
 def pytest_unconfigure(config: Any) -> None:
     shutil.rmtree(TEST_STATE_DIR, ignore_errors=True)
 
+
 try:
     from hypothesis import HealthCheck, settings
 

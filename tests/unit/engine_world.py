@@ -51,6 +51,7 @@ class MemoryExecutionStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
         self.guards: dict[str, Item] = {}
+        self.plan_runs: dict[str, Item] = {}  # planId -> its latest ended run (the adapter's LAST_RUN item)
         self.writes = 0
 
     def get_meta(self, execution_id: str) -> Item | None:
@@ -85,6 +86,19 @@ class MemoryExecutionStore:
 
     def delete_execution(self, execution_id: str) -> None:
         self.delete_items(execution_id, [sk for e, sk in list(self.items) if e == execution_id])
+        for plan_id, run in list(self.plan_runs.items()):
+            if run["lastExecutionId"] == execution_id:
+                del self.plan_runs[plan_id]
+
+    def record_plan_run(self, meta: Item) -> None:
+        known = self.plan_runs.get(str(meta["planId"]))
+        if known is not None and str(known["lastStartTime"]) > str(meta.get("startTime") or ""):
+            return
+        self.plan_runs[str(meta["planId"])] = {
+            "lastExecutionId": meta["executionId"], "lastExecutionStatus": meta.get("status"),
+            "lastExecutionType": meta.get("executionType"), "lastStartTime": meta.get("startTime"),
+            "lastEndTime": meta.get("endTime")}
+        self.writes += 1
 
     def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None:
         taken = [c.key for c in claims

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from drs_orch.domain.launch_config import ServerLaunchOverride
-from drs_orch.domain.models import AccountId, InputModel, Region
+from drs_orch.domain.models import AccountId, InputModel, Region, StagingAccount
 
 
 class ApplyLaunchConfigsInput(InputModel):
@@ -68,3 +68,19 @@ class StagingAccountBody(InputModel):
     account_name: str | None = Field(default=None, max_length=64)
     role_arn: str | None = Field(default=None, max_length=2048)
     external_id: str | None = Field(default=None, max_length=1224)
+
+
+class StagingValidationInput(StagingAccount):
+    """POST /staging-accounts/validate: a staging account as it would be added (accountId, roleArn,
+    externalId?, accountName?), the region to check, and optionally the target it would join."""
+
+    region: Region
+    target_account_id: AccountId | None = Field(default=None, description="report the target's combined "
+                                                                          "replication before and after adding it")
+
+
+class StagingSyncInput(InputModel):
+    """POST /accounts/targets/{accountId}/staging-accounts/sync."""
+
+    regions: list[Region] | None = Field(default=None, max_length=32, description="default: DRS_REGIONS")
+    dry_run: bool = Field(default=False, strict=True, description="report what would be extended; change nothing")

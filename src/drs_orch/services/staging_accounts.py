@@ -18,7 +18,8 @@ from drs_orch.domain.capacity import combined_replication, is_replicating, usage
 from drs_orch.domain.data_rules import check_drs_region
 from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, region_status
-from drs_orch.domain.models import AccountId, InputModel, StagingAccount, parse
+from drs_orch.domain.models import parse
+from drs_orch.domain.requests import StagingSyncInput, StagingValidationInput
 from drs_orch.services.accounts import AccountDirectory, AccountKind, KnownAccount
 from drs_orch.services.query_ports import Readers
 
@@ -36,19 +37,6 @@ class StagingGateway(Protocol):
 
 class Probe(Protocol):
     def check(self, ctx: AccountContext) -> list[Item]: ...
-
-
-class StagingValidation(StagingAccount):
-    """A staging account as it would be added (accountId, roleArn, externalId?, accountName?), the
-    region to check, and optionally the target it would be added to."""
-
-    region: str
-    target_account_id: AccountId | None = None
-
-
-class StagingSync(InputModel):
-    regions: list[str] | None = None
-    dry_run: bool = False
 
 
 def _passed(checks: Sequence[Mapping[str, Any]], name: str) -> bool:
@@ -71,7 +59,7 @@ class StagingAccountService:
     # ------------------------------------------------------------------ validate
 
     def validate(self, body: Mapping[str, Any]) -> Item:
-        spec = parse(StagingValidation, body)
+        spec = parse(StagingValidationInput, body)
         region = check_drs_region(spec.region)
         if spec.target_account_id == spec.account_id:
             raise ValidationFailed("the target account cannot be its own staging account",
@@ -125,7 +113,7 @@ class StagingAccountService:
     # ------------------------------------------------------------------ sync
 
     def sync(self, target_id: str, body: Mapping[str, Any]) -> Item:
-        spec = parse(StagingSync, body)
+        spec = parse(StagingSyncInput, body)
         regions = [check_drs_region(r) for r in dict.fromkeys(spec.regions or self.default_regions)]
         members = self._members(target_id)
         target, staging = members[0], members[1:]
@@ -192,7 +180,9 @@ class StagingAccountService:
         entry["replicatingServers"] = sum(1 for s in held if is_replicating(s))
         entry["extendedIntoTarget"] = sorted(scope["extendedArns"].get(account.account_id, []))
         if scope["regionStatus"]["status"] != RegionState.OK.value:
-            entry["extension"] = {"status": "TARGET_UNAVAILABLE", **scope["regionStatus"]}
+            target_state = scope["regionStatus"]
+            entry["extension"] = {"status": "TARGET_UNAVAILABLE",
+                                  "message": target_state.get("message") or target_state["status"]}
             return entry
         if account.account_id not in scope["stagingAccountIds"]:
             entry["extension"] = {"status": "NOT_A_STAGING_ACCOUNT",

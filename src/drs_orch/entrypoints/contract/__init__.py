@@ -23,7 +23,6 @@ from drs_orch.entrypoints.contract import executions as ex
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
 from drs_orch.entrypoints.contract.base import ErrorBody
-from drs_orch.services.staging_accounts import StagingSync, StagingValidation
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,8 @@ CONTRACTS: dict[str, Contract] = {
     "validate_target_account": Contract(rq.RegionsInput, q.RegionQuery, accounts.AccountValidation),
     "add_staging_account": Contract(rq.StagingAccountBody, None, accounts.TargetAccountView),
     "remove_staging_account": Contract(None, None, accounts.TargetAccountView),
+    "sync_staging_accounts": Contract(rq.StagingSyncInput, None, accounts.StagingSync),
+    "validate_staging_account": Contract(rq.StagingValidationInput, None, inv.StagingValidation),
     "run_tag_sync": Contract(TagSyncRunInput, None, config.TagSyncRun),
     "get_tag_sync_status": Contract(None, q.TagSyncStatusQuery, config.TagSyncRun),
     "get_tag_sync_settings": Contract(None, None, config.TagSyncSettings),
@@ -116,9 +117,6 @@ CONTRACTS: dict[str, Contract] = {
     "get_execution_status": Contract(None, None, ex.ExecutionStatusView),
     "get_execution_waves": Contract(None, None, ex.ExecutionWaves),
     "get_execution_jobs": Contract(None, None, ex.ExecutionJobs),
-    "get_target_account_capacity": Contract(None, q.RegionsQuery, inv.TargetAccountCapacity),
-    "validate_staging_account": Contract(StagingValidation, None, accounts.StagingValidation),
-    "sync_staging_accounts": Contract(StagingSync, None, accounts.StagingSyncReport),
     "pause_execution": Contract(None, None, ex.Paused),
     "resume_execution": Contract(None, None, ex.Resumed),
     "cancel_execution": Contract(None, None, ex.Cancelled),
@@ -132,6 +130,7 @@ CONTRACTS: dict[str, Contract] = {
     "get_drs_quotas": Contract(None, q.RegionsQuery, inv.Quotas),
     "get_drs_accounts": Contract(None, None, inv.DrsAccounts),
     "get_accounts_capacity": Contract(None, q.RegionsQuery, inv.AccountsCapacity),
+    "get_target_account_capacity": Contract(None, q.RegionListQuery, inv.OneTargetCapacity),
     "get_current_account_info": Contract(None, None, inv.CurrentAccount),
     "get_ec2_subnets": Contract(None, q.VpcQuery, inv.Subnets),
     "get_ec2_security_groups": Contract(None, q.VpcQuery, inv.SecurityGroups),

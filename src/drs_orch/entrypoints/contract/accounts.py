@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
-from drs_orch.entrypoints.contract.base import ApiModel
+from drs_orch.entrypoints.contract.base import ApiModel, RegionStatus
 
 
 class StagingAccountView(ApiModel):
@@ -59,72 +57,66 @@ class AccountValidation(ApiModel):
     regions: dict[str, list[Check]] = Field(description="region -> the checks made there")
 
 
-class CombinedReplication(ApiModel):
-    replicating_servers: int
-    max_replicating_servers: int
-    percent_used: float | None = None
-    status: str | None = None
-
-
-class StagingValidation(ApiModel):
-    account_id: str
-    region: str
-    role_accessible: bool
-    drs_initialized: bool
-    checks: list[Check]
-    current_servers: int
-    replicating_servers: int
-    total_after: int
-    target_account_id: str | None = None
-    combined_before: CombinedReplication | None = None
-    combined_after: CombinedReplication | None = None
-    unreachable_accounts: list[str] | None = None
-    valid: bool
-    error: dict[str, Any] | None = None
-
-
-class ServerRef(ApiModel):
-    arn: str | None = None
-    hostname: str | None = None
+class StagingServer(ApiModel):
     source_server_id: str | None = None
+    hostname: str | None = None
+    arn: str | None = None
     replication_state: str | None = None
 
 
-class Extension(ApiModel):
-    status: str
+class ExtensibleServer(ApiModel):
+    arn: str
+    hostname: str | None = None
+
+
+class ExtendedServer(ApiModel):
+    arn: str
+    hostname: str | None = None
+    source_server_id: str | None = Field(default=None, description="the new source server in the target")
+
+
+class ExtendFailure(ApiModel):
+    arn: str
+    code: str
     message: str
 
 
-class StagingRegion(ApiModel):
+class Extension(ApiModel):
+    status: str = Field(description="OK | FAILED | DRY_RUN | NOT_A_STAGING_ACCOUNT | TARGET_UNAVAILABLE | ERROR")
+    message: str | None = None
+    code: str | None = None
+
+
+class StagingRegionSync(ApiModel):
     region: str
-    extensible: list[ServerRef] = Field(default_factory=list)
-    extended: list[ServerRef] = Field(default_factory=list)
-    failed: list[dict[str, Any]] = Field(default_factory=list)
-    region_status: dict[str, Any]
-    source_servers: list[ServerRef] = Field(default_factory=list)
-    source_server_count: int | None = None
-    replicating_servers: int | None = None
-    extended_into_target: list[str] = Field(default_factory=list, description="ARNs of the source servers extended into the target")
+    region_status: RegionStatus = Field(description="whether the staging account answered in this region")
+    source_servers: list[StagingServer] = Field(description="what the staging account holds now")
+    source_server_count: int
+    replicating_servers: int
+    extended_into_target: list[str] = Field(description="ARNs of its servers already extended into the target")
+    extensible: list[ExtensibleServer] = Field(description="not extended yet (after a sync: none left)")
+    extended: list[ExtendedServer]
+    failed: list[ExtendFailure]
     extension: Extension | None = None
 
 
-class StagingSync(ApiModel):
+class StagingSyncReport(ApiModel):
     account_id: str
     account_name: str | None = None
-    account_type: str | None = None
+    account_type: str
     role_arn: str | None = None
-    has_external_id: bool | None = None
+    has_external_id: bool
     target_account_id: str | None = None
     reachable: bool
     valid: bool
     checks: list[Check]
-    regions: list[StagingRegion]
+    regions: list[StagingRegionSync]
 
 
 class TargetRegion(ApiModel):
     region: str
-    region_status: dict[str, Any]
-    staging_account_ids: list[str]
+    region_status: RegionStatus
+    staging_account_ids: list[str] = Field(description="the staging accounts DRS in the target accepts")
 
 
 class SyncSummary(ApiModel):
@@ -135,10 +127,12 @@ class SyncSummary(ApiModel):
     would_extend: int
 
 
-class StagingSyncReport(ApiModel):
+class StagingSync(ApiModel):
+    """POST /accounts/targets/{accountId}/staging-accounts/sync."""
+
     target_account_id: str
     regions: list[str]
     dry_run: bool
     target_regions: list[TargetRegion]
-    staging_accounts: list[StagingSync]
+    staging_accounts: list[StagingSyncReport]
     summary: SyncSummary

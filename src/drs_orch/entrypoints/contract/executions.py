@@ -480,32 +480,32 @@ class WaveRef(ApiModel):
 
 
 class ExecutionStatusView(ApiModel):
-    """GET /executions/{id}/status: the compact view, without per-server items."""
+    """GET /executions/{id}/status: the compact status and what may be done next."""
 
     execution_id: str
     plan_id: str
     plan_name: str | None = None
     execution_type: str
     status: str
-    is_paused: bool | None = None
+    is_paused: bool
     pause_requested: bool
+    is_terminal: bool
     start_time: str
     end_time: str | None = None
     server_counts: ServerCounts
     wave_counts: dict[str, int]
-    is_terminal: bool
     total_waves: int
-    completed_waves: int
-    current_waves: list[WaveRef]
+    completed_waves: int = Field(description="waves in a terminal status")
+    current_waves: list[WaveRef] = Field(description="waves QUEUED or LAUNCHING now")
     current_wave: int | None = None
-    next_wave: int | None = None
+    next_wave: int | None = Field(default=None, description="the first wave not started (none once ended)")
     paused_before_waves: list[int]
     timings: Timings
     hint: str
     can_pause: bool
     can_resume: bool
     can_cancel: bool
-    next: list[str] = Field(description="the calls allowed now")
+    next: list[str] = Field(description="the calls allowed now, e.g. POST /executions/{id}/resume")
 
 
 class WaveProgress(ApiModel):
@@ -513,20 +513,21 @@ class WaveProgress(ApiModel):
     wave_name: str
     status: str
     depends_on_waves: list[int]
+    independent: bool | None = None
     pause_before_wave: bool
     on_server_failure: str
+    status_history: dict[str, str]
     started_at: str | None = None
     ended_at: str | None = None
+    duration_seconds: float | None = Field(default=None, description="until now while in flight")
     server_count: int
     server_counts: ServerCounts
     account_id: str | None = None
     region: str | None = None
     job_ids: list[str]
-    status_history: dict[str, str]
+    job_count: int
     launch_config_path: str | None = None
     launch_config_reason: str | None = None
-    duration_seconds: float | None = None
-    job_count: int
 
 
 class ExecutionWaves(ApiModel):
@@ -536,7 +537,7 @@ class ExecutionWaves(ApiModel):
     count: int
 
 
-class JobMember(ApiModel):
+class JobServer(ApiModel):
     source_server_id: str
     status: str | None = None
     hostname: str | None = None
@@ -545,16 +546,17 @@ class JobMember(ApiModel):
     failure_reason: str | None = None
 
 
-class JobProgress(JobView):
+class ExecutionJob(JobView):
     wave_number: int
     wave_name: str | None = None
-    execution_type: str
-    servers: list[JobMember]
+    execution_type: str | None = None
+    servers: list[JobServer]
 
 
 class ExecutionJobs(ApiModel):
     execution_id: str
     status: str
-    jobs: list[JobProgress]
+    jobs: list[ExecutionJob] = Field(description="one per wave and account-region (at most 100 servers); "
+                                                 "jobId once DRS started it")
     count: int
     job_ids: list[str]

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from drs_orch.entrypoints.contract.accounts import Check
 from drs_orch.entrypoints.contract.base import (
     ApiModel,
     CapacityLimits,
@@ -95,6 +96,46 @@ class AccountsCapacity(ApiModel):
     targets: list[TargetCapacity]
     status: str
     unreachable_accounts: list[str]
+
+
+class OneTargetCapacity(ApiModel):
+    """GET /accounts/targets/{accountId}/capacity."""
+
+    target_account_id: str
+    staging_account_ids: list[str]
+    regions: list[str]
+    status: str | None = None
+    combined: Combined = Field(description="the target and its staging accounts: 300 replicating servers "
+                                           "per account-region that answered")
+    recovery_capacity: CapacityMetric | None = Field(default=None, description="the target's recovery instances")
+    accounts: list[AccountCapacity]
+    warnings: list[str]
+    unreachable_accounts: list[str]
+
+
+class UnreachableAccount(ApiModel):
+    account_id: str
+    code: str
+    message: str
+
+
+class StagingValidation(ApiModel):
+    """POST /staging-accounts/validate."""
+
+    account_id: str
+    region: str
+    valid: bool
+    role_accessible: bool
+    drs_initialized: bool
+    current_servers: int
+    replicating_servers: int
+    total_after: int = Field(description="replicating servers after adding it (the target's combined total "
+                                         "when targetAccountId is given)")
+    checks: list[Check]
+    target_account_id: str | None = None
+    combined_before: Combined | None = None
+    combined_after: Combined | None = None
+    unreachable_accounts: list[UnreachableAccount] | None = None
 
 
 class CurrentAccount(ApiModel):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from drs_orch.entrypoints.contract.base import ApiModel, CapacityMetric, CapacityReport, Deleted
@@ -36,6 +34,24 @@ class ConflictServer(ApiModel):
     conflict_source: str
 
 
+class ConflictExecution(ApiModel):
+    execution_id: str
+    plan_id: str
+    plan_name: str | None = None
+    status: str
+    execution_type: str | None = None
+    protection_group_ids: list[str] = Field(description="the groups this plan shares with that execution")
+    server_ids: list[str]
+    server_count: int
+
+
+class ConflictInfo(ApiModel):
+    server_ids: list[str] = Field(description="this plan's servers held by other plans' active executions")
+    server_count: int
+    executions: list[ConflictExecution]
+    reason: str
+
+
 class Plan(ApiModel):
     plan_id: str
     plan_name: str
@@ -54,14 +70,16 @@ class Plan(ApiModel):
     region: str | None = None
     notification_email: str | None = None
     notification_subscription_arn: str | None = None
-    last_execution_status: str | None = None
+    last_execution_status: str | None = Field(default=None, description="plan lists: the active execution's, "
+                                                                        "else the latest ended one's")
     last_execution_id: str | None = None
     last_execution_type: str | None = None
-    active_execution_id: str | None = None
     last_start_time: str | None = None
     last_end_time: str | None = None
-    has_server_conflict: bool | None = None
-    conflict_info: dict[str, Any] | None = None
+    active_execution_id: str | None = None
+    has_server_conflict: bool | None = Field(default=None, description="plan lists: servers held by another "
+                                                                       "plan's active execution")
+    conflict_info: ConflictInfo | None = None
 
 
 class PlanList(ApiModel):

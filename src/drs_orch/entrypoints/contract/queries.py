@@ -44,8 +44,7 @@ class AccountRegionQuery(Query):
     region: Region | None = Field(default=None, description="a DRS region; default: the hub's region")
 
 
-class RegionsQuery(Query):
-    account_id: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
+class RegionListQuery(Query):
     regions: str | None = Field(default=None, pattern=REGIONS_PATTERN, description="comma-separated DRS regions")
 
     @field_validator("regions")
@@ -55,6 +54,10 @@ class RegionsQuery(Query):
             if region and region not in DRS_REGIONS:
                 raise ValueError(f"{region!r} is not a region where AWS Elastic Disaster Recovery is available")
         return value
+
+
+class RegionsQuery(RegionListQuery):
+    account_id: str | None = Field(default=None, pattern=ACCOUNT_ID_PATTERN)
     region: Region | None = Field(default=None, description="a DRS region")
 
 

@@ -17,7 +17,7 @@ _E = ExecutionStatus
 _IN_FLIGHT = frozenset({WaveStatus.QUEUED.value, WaveStatus.LAUNCHING.value})
 _TERMINAL_WAVES = frozenset(s.value for s in TERMINAL_WAVE)
 _TERMINAL = frozenset(s.value for s in TERMINAL_EXECUTION)
-_WAVE_VIEW = ("waveNumber", "waveName", "status", "dependsOnWaves", "pauseBeforeWave", "onServerFailure",
+_WAVE_VIEW = ("waveNumber", "waveName", "status", "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure",
               "startedAt", "endedAt", "serverCount", "serverCounts", "accountId", "region", "jobIds",
               "statusHistory", "launchConfigPath", "launchConfigReason")
 

@@ -24,6 +24,16 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import (
+    MAX_IDS_PER_REQUEST,
+    MAX_OVERRIDES_PER_GROUP,
+    MAX_STAGING_ACCOUNTS,
+    MAX_TAGS,
+    MAX_WAVES_PER_PLAN,
+    Description,
+    Name,
+    max_items,
+)
 from drs_orch.domain.launch_config import (
     SOURCE_SERVER_ID_PATTERN,
     EffectiveLaunchConfig,
@@ -42,8 +52,6 @@ ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9_+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ACCOUNT_ID_PATTERN)]
 SourceServerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SOURCE_SERVER_ID_PATTERN)]
@@ -142,10 +150,11 @@ class ProtectionGroupInput(InputModel):
     description: Description = ""
     region: Region
     account_id: AccountId | None = None
-    source_server_ids: list[SourceServerId] | None = Field(default=None, min_length=1)
-    server_selection_tags: dict[str, str] | None = None
+    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_IDS_PER_REQUEST)] = Field(
+        default=None, min_length=1)
+    server_selection_tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = None
     launch_config: LaunchConfig | None = None
-    servers: dict[SourceServerId, ServerLaunchOverride] | None = None
+    servers: Annotated[dict[SourceServerId, ServerLaunchOverride] | None, max_items(MAX_OVERRIDES_PER_GROUP)] = None
     version: int | None = Field(default=None, ge=0)
 
     @field_validator("source_server_ids")
@@ -220,7 +229,7 @@ class ProtectionGroup(RecordModel):
 class RecoveryPlanInput(InputModel):
     plan_name: Name
     description: Description = ""
-    waves: list[WaveInput]
+    waves: Annotated[list[WaveInput], max_items(MAX_WAVES_PER_PLAN)]
     version: int | None = Field(default=None, ge=0)
 
     def normalized_waves(self) -> list[Wave]:
@@ -261,7 +270,7 @@ class TargetAccountInput(InputModel):
     account_name: Name | None = None
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
-    staging_accounts: list[StagingAccount] = Field(default_factory=list)
+    staging_accounts: Annotated[list[StagingAccount], max_items(MAX_STAGING_ACCOUNTS)] = Field(default_factory=list)
 
     def problems(self) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []

@@ -114,13 +114,18 @@ def parse(model_cls: type[M], data: Any) -> M:
         model = model_cls.model_validate(data)
     except ValidationError as exc:
         details = error_details(exc)
-        raise ValidationFailed(
-            f"invalid {model_cls.__name__}: {len(details)} problem(s)", details=details
-        ) from None
+        raise ValidationFailed(_summary(model_cls, details), details=details) from None
     problems = model.problems() if isinstance(model, InputModel) else []
     if problems:
-        raise ValidationFailed(f"invalid {model_cls.__name__}: {len(problems)} problem(s)", details=problems)
+        raise ValidationFailed(_summary(model_cls, problems), details=problems)
     return model
+
+
+def _summary(model_cls: type[BaseModel], details: list[dict[str, str]]) -> str:
+    """``invalid X: 2 problem(s); first: groupName: contains U+0000 ...``"""
+    first = details[0]
+    where = f"{first['field']}: " if first.get("field") else ""
+    return f"invalid {model_cls.__name__}: {len(details)} problem(s); first: {where}{first['message']}"
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from drs_orch.domain.input_rules import MAX_BODY_BYTES
 from drs_orch.entrypoints.routes import ROUTES
 from drs_orch.entrypoints.routing import Route
 
 log = logging.getLogger("drs_local.apigw")
+
+# Lambda refuses a synchronous invocation whose event is larger than 6 MB; API Gateway then answers
+# 413 (gateway response REQUEST_TOO_LARGE) without running the function.
+LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 
 
 @dataclass
@@ -90,6 +96,14 @@ class LocalApiGateway:
                 "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS"}
         if request.method == "OPTIONS":
             return Response("", 204, headers=cors)
+        # API Gateway refuses a payload over 10 MB before anything else (gateway response
+        # REQUEST_TOO_LARGE, shaped in infra/template.yaml): by its Content-Length, unread, or
+        # while reading a body sent without one.
+        request.max_content_length = MAX_BODY_BYTES
+        try:
+            raw = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            return _too_large(cors)
         path = request.path.rstrip("/") or "/"
         found = self._match(request.method, path)
         if found is None:
@@ -100,13 +114,14 @@ class LocalApiGateway:
             claims = self._auth.claims(request.headers.get("Authorization"))
             if claims is None:
                 return _json(401, {"error": "UNAUTHORIZED", "message": "Unauthorized"}, cors)
-        event = self._event(request, route, path, params, claims)
+        event = self._event(request, raw, route, path, params, claims)
+        if len(json.dumps(event).encode()) > LAMBDA_SYNC_PAYLOAD_BYTES:
+            return _too_large(cors)
         status, headers, body = self._invoke(self._functions[route.function], event)
         return Response(body, status, headers={**cors, **headers})
 
-    def _event(self, request: Request, route: Route, path: str, params: dict[str, str],
+    def _event(self, request: Request, raw: bytes, route: Route, path: str, params: dict[str, str],
                claims: dict[str, Any] | None) -> dict[str, Any]:
-        raw = request.get_data()
         try:
             body: str | None = raw.decode() if raw else None
             encoded = False
@@ -138,6 +153,14 @@ class LocalApiGateway:
                 "authorizer": {"claims": flat_claims} if flat_claims else None,
             },
         }
+
+
+_TOO_LARGE = (f"the request is too large: API Gateway accepts bodies up to {MAX_BODY_BYTES} bytes and Lambda "
+              f"events up to {LAMBDA_SYNC_PAYLOAD_BYTES} bytes")
+
+
+def _too_large(headers: dict[str, str]) -> Response:
+    return _json(413, {"error": "REQUEST_TOO_LARGE", "message": _TOO_LARGE}, {**headers, "Connection": "close"})
 
 
 def _json(status: int, body: Any, headers: dict[str, str]) -> Response:

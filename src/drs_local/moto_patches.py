@@ -61,7 +61,12 @@ def _import_handler(spec: str) -> Any:
 
 
 def _invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, str]:
-    payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
+    try:
+        payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
+    except (RecursionError, ValueError) as exc:  # the runtime cannot turn the payload into an event
+        body = {"errorMessage": f"Unable to unmarshal input: {type(exc).__name__}",
+                "errorType": "Runtime.UnmarshalError", "stackTrace": []}
+        return json.dumps(body), True, ""
     try:
         fn = _import_handler(self.handler)
         result = fn(payload, LocalLambdaContext(self))

@@ -198,6 +198,13 @@ class LocalStack:
                 apigw.create_stage(restApiId=physical["RestApi"], stageName="local",
                                    deploymentId=physical["ApiDeployment"], tracingEnabled=True)
                 self.created_directly.append(logical)
+            elif res["Type"] == "AWS::ApiGateway::GatewayResponse":  # served by drs_local.apigw
+                props = res["Properties"]
+                apigw.put_gateway_response(restApiId=physical["RestApi"], responseType=props["ResponseType"],
+                                           statusCode=props["StatusCode"],
+                                           responseParameters=props.get("ResponseParameters", {}),
+                                           responseTemplates=props.get("ResponseTemplates", {}))
+                self.created_directly.append(logical)
         for logical in self.created_directly:
             log.warning("moto's CloudFormation skipped %s (%s); created it directly", logical,
                         missing[logical]["Type"])

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import MAX_IMPORT_ITEMS, check_count, nfc
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride
 from drs_orch.domain.plan_graph import migrate_stored_waves
 
@@ -136,12 +137,13 @@ def _entries(config: Mapping[str, Any], key: str) -> list[Any]:
     if not isinstance(value, list):
         raise ValidationFailed(f"{key} must be a list", code="INVALID_CONFIG", details=[{"field": key,
                                                                                          "message": "must be a list"}])
+    check_count(value, MAX_IMPORT_ITEMS, key)
     return value
 
 
 def _name(entry: Any, key: str, index: int) -> str:
     if isinstance(entry, Mapping) and isinstance(entry.get(key), str) and entry[key].strip():
-        return str(entry[key]).strip()
+        return nfc(str(entry[key]).strip())
     return f"#{index}"
 
 

@@ -4,11 +4,12 @@ plans and accounts)."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
 from drs_orch.domain.data_rules import DRS_REGIONS, MAX_SYNC_HOURS, MIN_SYNC_HOURS
+from drs_orch.domain.input_rules import MAX_REGIONS, PlainText, max_items
 from drs_orch.domain.models import AccountId, InputModel, Region
 
 
@@ -24,7 +25,7 @@ def _drs_regions(value: list[str] | None) -> list[str] | None:
 class TagSyncSettingsInput(InputModel):
     enabled: bool | None = None
     interval_hours: int | None = Field(default=None, ge=MIN_SYNC_HOURS, le=MAX_SYNC_HOURS)
-    regions: list[Region] | None = None
+    regions: Annotated[list[Region] | None, max_items(MAX_REGIONS)] = None
 
     _regions = field_validator("regions")(classmethod(lambda cls, v: _drs_regions(v)))
 
@@ -34,8 +35,8 @@ class TagSyncRunInput(InputModel):
 
     account_id: AccountId | None = None
     region: Region | None = None
-    regions: list[Region] | None = None
-    source: str | None = Field(default=None, max_length=32)
+    regions: Annotated[list[Region] | None, max_items(MAX_REGIONS)] = None
+    source: Annotated[str | None, PlainText] = Field(default=None, max_length=32)
     # the earlier console's {async: true}: answer 202 with a run id at once, run in the background
     run_async: bool = Field(default=False, alias="async")
     # set by the asynchronous dispatch only: the run id the 202 answer promised

@@ -60,3 +60,10 @@ class UpstreamError(DomainError):
 
     status = 502
     default_code = "UPSTREAM_ERROR"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than API Gateway accepts (10 MB)."""
+
+    status = 413
+    default_code = "REQUEST_TOO_LARGE"

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
 from drs_orch.domain.errors import Conflict, ValidationFailed
+from drs_orch.domain.input_rules import PlainText
 from drs_orch.domain.limits import MAX_SERVERS_PER_JOB, chunk_servers
 from drs_orch.domain.models import FieldProblem, InputModel
 from drs_orch.domain.plan_graph import OnServerFailure, Wave, topological_levels
@@ -46,7 +47,7 @@ class StartExecutionInput(InputModel):
     plan_id: str = Field(min_length=1, max_length=128)
     execution_type: str | None = Field(default=None, pattern=r"^(DRILL|RECOVERY)$")
     is_drill: bool | None = None
-    initiated_by: str | None = Field(default=None, min_length=1, max_length=256)
+    initiated_by: Annotated[str | None, PlainText] = Field(default=None, min_length=1, max_length=256)
     poll_interval_seconds: int = Field(default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)
     dry_run: bool = False
     topic_arn: str | None = Field(default=None, pattern=SNS_TOPIC_ARN_PATTERN)

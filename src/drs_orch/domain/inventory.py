@@ -27,6 +27,7 @@ from typing import Any
 
 from drs_orch.domain import paging
 from drs_orch.domain.errors import UpstreamError, ValidationFailed
+from drs_orch.domain.input_rules import MAX_IDS_PER_REQUEST
 from drs_orch.domain.tags import matches, normalize_selection
 
 REPLICATION_STATES: tuple[str, ...] = (
@@ -264,6 +265,9 @@ def parse_server_ids(raw: str | None) -> frozenset[str]:
     if raw is None or not raw.strip():
         return frozenset()
     ids = {s.strip() for s in raw.split(",") if s.strip()}
+    if len(ids) > MAX_IDS_PER_REQUEST:
+        raise ValidationFailed(f"at most {MAX_IDS_PER_REQUEST} source server ids per request, got {len(ids)}",
+                               code="INVALID_PARAMETER")
     bad = sorted(i for i in ids if not _SERVER_ID.match(i))
     if bad:
         raise ValidationFailed(f"invalid source server ids: {', '.join(bad)}", code="INVALID_PARAMETER")

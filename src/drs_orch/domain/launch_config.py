@@ -50,6 +50,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.input_rules import MAX_SECURITY_GROUPS, max_items
 from drs_orch.domain.statuses import LaunchConfigState
 
 SOURCE_SERVER_ID_PATTERN = r"^s-[0-9a-zA-Z]{17}$"
@@ -115,7 +116,7 @@ class LaunchSettings(BaseModel):
     model_config = _CAMEL
 
     subnet_id: str | None = Field(default=None, pattern=SUBNET_ID_PATTERN)
-    security_group_ids: list[SecurityGroupId] | None = None
+    security_group_ids: Annotated[list[SecurityGroupId] | None, max_items(MAX_SECURITY_GROUPS)] = None
     instance_type: str | None = Field(default=None, pattern=INSTANCE_TYPE_PATTERN)
     instance_profile_name: str | None = Field(default=None, pattern=INSTANCE_PROFILE_NAME_PATTERN)
     copy_private_ip: bool | None = None

@@ -26,6 +26,16 @@ from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.data_rules import DRS_REGIONS
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import (
+    MAX_IDS_PER_REQUEST,
+    MAX_OVERRIDES_PER_GROUP,
+    MAX_STAGING_ACCOUNTS,
+    MAX_TAGS,
+    MAX_WAVES_PER_PLAN,
+    Description,
+    Name,
+    max_items,
+)
 from drs_orch.domain.launch_config import (
     SOURCE_SERVER_ID_PATTERN,
     EffectiveLaunchConfig,
@@ -44,8 +54,6 @@ ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9_+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 def _drs_region(value: str) -> str:
     if value not in DRS_REGIONS:
         raise ValueError(f"{value!r} is not a region where AWS Elastic Disaster Recovery is available")
@@ -137,13 +145,18 @@ def parse(model_cls: type[M], data: Any) -> M:
         model = model_cls.model_validate(data)
     except ValidationError as exc:
         details = error_details(exc)
-        raise ValidationFailed(
-            f"invalid {model_cls.__name__}: {len(details)} problem(s)", details=details
-        ) from None
+        raise ValidationFailed(_summary(model_cls, details), details=details) from None
     problems = model.problems() if isinstance(model, InputModel) else []
     if problems:
-        raise ValidationFailed(f"invalid {model_cls.__name__}: {len(problems)} problem(s)", details=problems)
+        raise ValidationFailed(_summary(model_cls, problems), details=problems)
     return model
+
+
+def _summary(model_cls: type[BaseModel], details: list[dict[str, str]]) -> str:
+    """``invalid X: 2 problem(s); first: groupName: contains U+0000 ...``"""
+    first = details[0]
+    where = f"{first['field']}: " if first.get("field") else ""
+    return f"invalid {model_cls.__name__}: {len(details)} problem(s); first: {where}{first['message']}"
 
 
 def dump(model: BaseModel) -> dict[str, Any]:
@@ -173,10 +186,11 @@ class ProtectionGroupInput(InputModel):
     description: Description = ""
     region: Region
     account_id: AccountId | None = None
-    source_server_ids: list[SourceServerId] | None = Field(default=None, min_length=1)
-    server_selection_tags: dict[str, str] | None = None
+    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_IDS_PER_REQUEST)] = Field(
+        default=None, min_length=1)
+    server_selection_tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = None
     launch_config: LaunchConfig | None = None
-    servers: dict[SourceServerId, ServerLaunchOverride] | None = None
+    servers: Annotated[dict[SourceServerId, ServerLaunchOverride] | None, max_items(MAX_OVERRIDES_PER_GROUP)] = None
     version: int | None = Field(default=None, ge=0)
     # input only: the role the caller expects the account to be reached through (checked, not stored)
     assume_role_name: RoleName | None = None
@@ -265,7 +279,7 @@ class RecoveryPlanInput(InputModel):
 
     plan_name: Name
     description: Description = ""
-    waves: list[WaveInput] = Field(default_factory=list)
+    waves: Annotated[list[WaveInput], max_items(MAX_WAVES_PER_PLAN)] = Field(default_factory=list)
     version: int | None = Field(default=None, ge=0)
     notification_email: Email | None = None
     protection_group_id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -335,7 +349,7 @@ class TargetAccountInput(InputModel):
     account_name: Name | None = None
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
-    staging_accounts: list[StagingAccount] = Field(default_factory=list)
+    staging_accounts: Annotated[list[StagingAccount], max_items(MAX_STAGING_ACCOUNTS)] = Field(default_factory=list)
 
     @field_validator("role_arn", "external_id", mode="before")
     @classmethod

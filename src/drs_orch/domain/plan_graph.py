@@ -20,12 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import (
+    MAX_GROUPS_PER_WAVE,
+    MAX_WAVES_PER_PLAN,
+    GroupId,
+    MultilineText,
+    PlainText,
+    max_items,
+)
 
 
 class OnServerFailure(StrEnum):
@@ -79,10 +87,10 @@ class WaveInput(BaseModel):
     )
 
     wave_number: int = Field(ge=0)
-    wave_name: str = Field(min_length=1, max_length=64)
-    wave_description: str | None = Field(default=None, max_length=1000)
-    protection_group_ids: list[str] = Field(default_factory=list)
-    depends_on_waves: list[int] | None = None
+    wave_name: Annotated[str, PlainText] = Field(min_length=1, max_length=64)
+    wave_description: Annotated[str | None, MultilineText] = Field(default=None, max_length=1000)
+    protection_group_ids: Annotated[list[GroupId], max_items(MAX_GROUPS_PER_WAVE)] = Field(default_factory=list)
+    depends_on_waves: Annotated[list[int] | None, max_items(MAX_WAVES_PER_PLAN)] = None
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import MAX_TAGS, check_text
 
 T = TypeVar("T")
 
@@ -25,7 +26,8 @@ MAX_TAG_VALUE_LENGTH = 256
 
 
 def normalize_selection(tags: Mapping[str, str]) -> dict[str, str]:
-    """Strip keys and values; reject an empty selection, empty keys and keys that collide.
+    """Strip keys and values; reject an empty selection, more than :data:`MAX_TAGS` pairs, empty
+    keys, keys that collide, and control or format characters (``input_rules.check_text``).
 
     Raises :class:`ValidationFailed` (code ``VALIDATION_ERROR``) listing every problem in
     ``details`` as ``[{"field": "serverSelectionTags.<key>", "message": ...}]``.
@@ -34,6 +36,11 @@ def normalize_selection(tags: Mapping[str, str]) -> dict[str, str]:
         raise ValidationFailed(
             "serverSelectionTags must be an object of tag keys to values",
             details=[{"field": "serverSelectionTags", "message": "must be an object"}],
+        )
+    if len(tags) > MAX_TAGS:
+        raise ValidationFailed(
+            f"at most {MAX_TAGS} tags are allowed, got {len(tags)}",
+            details=[{"field": "serverSelectionTags", "message": f"at most {MAX_TAGS} tags are allowed"}],
         )
     problems: list[dict[str, str]] = []
     result: dict[str, str] = {}
@@ -57,6 +64,10 @@ def normalize_selection(tags: Mapping[str, str]) -> dict[str, str]:
                 {"field": field, "message": f"tag value longer than {MAX_TAG_VALUE_LENGTH} characters"}
             )
             continue
+        refused = _text_problem(key, f"tag key {key!r}") or _text_problem(value, f"the value of tag {key!r}")
+        if refused is not None:
+            problems.append({"field": field, "message": refused})
+            continue
         if key in result:
             problems.append({"field": field, "message": f"tag key {key!r} is given more than once"})
             continue
@@ -66,6 +77,14 @@ def normalize_selection(tags: Mapping[str, str]) -> dict[str, str]:
     if problems:
         raise ValidationFailed("invalid server selection tags", details=problems)
     return result
+
+
+def _text_problem(text: str, what: str) -> str | None:
+    try:
+        check_text(text)
+    except ValueError as exc:
+        return f"{what} {exc}"
+    return None
 
 
 def _fold(value: str) -> str:

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
+from drs_orch.domain.input_rules import check_decoded
 from drs_orch.domain.rbac import Permission, permissions_for
 from drs_orch.entrypoints.routes import aliases, routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
@@ -187,7 +188,10 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str, function_
     try:
         # the earlier execution handler's envelope carries the body as "parameters"
         body = parse_json_object(event.get("body") if "body" in event else event.get("parameters"))
-        path = {k: str(v) for k, v in (event.get("pathParameters") or {}).items()}
+        raw_path = event.get("pathParameters") or {}
+        if not isinstance(raw_path, dict) or not all(isinstance(v, str | int) for v in raw_path.values()):
+            raise ValidationFailed("pathParameters must be an object of strings", code="INVALID_PARAMETER")
+        path = {k: str(v) for k, v in raw_path.items()}
         # Path parameters may also be given in the body (e.g. {"executionId": ...}) or, as the
         # earlier handlers read them, at the top of the event.
         for name in route.path_params:
@@ -195,7 +199,9 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str, function_
                 path[name] = body[name]
             elif name not in path and isinstance(event.get(name), str):
                 path[name] = event[name]
-        raw_query = event.get("queryParams") or event.get("queryStringParameters") or {}
+        raw_query = check_decoded(event.get("queryParams") or event.get("queryStringParameters") or {})
+        if not isinstance(raw_query, dict):
+            raise ValidationFailed("queryParams must be an object", code="INVALID_PARAMETER")
         # Structured values (e.g. tags={"Tier": "db"}) travel as JSON, as they would in a query string.
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.input_rules import check_decoded, load_json
 from drs_orch.domain.rbac import Permission
 
 FUNCTIONS = ("data-management", "execution", "query")
@@ -76,17 +77,17 @@ class Route:
 
 
 def parse_json_object(raw: Any) -> dict[str, Any]:
-    """Bodies may arrive as a JSON string (API Gateway) or a dict (direct invocation)."""
-    import json
-
+    """Bodies may arrive as a JSON string (API Gateway) or a dict (direct invocation). Either way
+    the body limits of ``domain/input_rules.py`` apply here, before any model sees it: at most
+    10 MB (413 REQUEST_TOO_LARGE) and 32 levels of nesting (400 JSON_TOO_DEEP)."""
     if raw is None or raw == "":
         return {}
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(f"request body is not valid JSON: {exc}", code="INVALID_JSON") from exc
-    if not isinstance(value, dict):
+    if isinstance(raw, Mapping | list):
+        value = check_decoded(raw)
+    elif isinstance(raw, str | bytes):
+        value = load_json(raw)
+    else:
+        value = raw
+    if not isinstance(value, Mapping):
         raise ValidationFailed("request body must be a JSON object", code="INVALID_JSON")
-    return value
+    return dict(value)

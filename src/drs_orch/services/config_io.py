@@ -20,6 +20,7 @@ from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.config_doc import DocItem, export_document, parse_document
 from drs_orch.domain.data_models import ImportMode, ImportRequest
 from drs_orch.domain.errors import Conflict, DomainError, ValidationFailed
+from drs_orch.domain.input_rules import MAX_GROUPS_PER_WAVE, MAX_WAVES_PER_PLAN, check_count, name_key, nfc
 from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput, parse, to_iso
 from drs_orch.services import group_members as gm
 from drs_orch.services.data_ports import AccountContexts, ExecutionReader, Item
@@ -168,7 +169,7 @@ class ConfigService:
 
         contexts = ImportContexts(self.groups.contexts, planned_accounts)
         busy = self._active_servers()
-        existing_groups = {d.name.lower(): self.groups.groups.find_by_name(d.name) for d in groups}
+        existing_groups = {name_key(d.name): self.groups.groups.find_by_name(d.name) for d in groups}
         overwritten = {str(g["groupId"]) for g in existing_groups.values() if g and mode is ImportMode.OVERWRITE}
         records: dict[str, Item] = {}  # lower name -> the group as it will be
         failed_groups: set[str] = set()
@@ -177,7 +178,7 @@ class ConfigService:
         for doc in groups:
             p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
             out.append(p)
-            lower = doc.name.lower()
+            lower = name_key(doc.name)
             existing = existing_groups.get(lower)
             try:
                 if lower in seen:
@@ -212,7 +213,7 @@ class ConfigService:
             p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
             out.append(p)
             try:
-                lower = doc.name.lower()
+                lower = name_key(doc.name)
                 if lower in seen:
                     raise ValidationFailed(f"recovery plan {doc.name!r} is listed twice")
                 seen.add(lower)
@@ -253,18 +254,20 @@ class ConfigService:
         body = {k: v for k, v in doc.body.items() if k != "waves"}
         used: dict[str, Item] = {}
         waves: list[Any] = []
-        for wave in doc.body.get("waves") or []:
+        check_count(doc.body.get("waves"), MAX_WAVES_PER_PLAN, "waves")
+        for index, wave in enumerate(doc.body.get("waves") or []):
             if not isinstance(wave, Mapping):
                 waves.append(wave)
                 continue
             entry = {k: v for k, v in wave.items() if k != "protectionGroupNames"}
             ids = list(entry.pop("protectionGroupIds", None) or [])
+            check_count(wave.get("protectionGroupNames"), MAX_GROUPS_PER_WAVE, f"waves[{index}].protectionGroupNames")
             for name in wave.get("protectionGroupNames") or []:
-                lower = str(name).lower()
+                lower = name_key(str(name))
                 if lower in failed_groups:
                     raise ValidationFailed(f"wave {wave.get('waveNumber')} uses protection group {name!r}, which "
                                            "failed to import", code="DEPENDS_ON_FAILED_ITEM")
-                record = records.get(lower) or self.groups.groups.find_by_name(str(name))
+                record = records.get(lower) or self.groups.groups.find_by_name(nfc(str(name)))
                 if record is None:
                     raise ValidationFailed(f"wave {wave.get('waveNumber')} uses protection group {name!r}, which "
                                            "neither exists nor is in this import", code="UNKNOWN_GROUP")

@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, UpstreamError, ValidationFailed
+from drs_orch.domain.input_rules import MAX_OVERRIDES_PER_GROUP, check_count
 from drs_orch.domain.launch_config import (
     EffectiveLaunchConfig,
     LaunchConfigStatus,
@@ -447,6 +448,7 @@ class LaunchSettingsService:
         if not isinstance(changes, dict) or not changes:
             raise ValidationFailed("servers must be a non-empty object of serverId -> override or null",
                                    details=[{"field": "servers", "message": "required"}])
+        check_count(changes, MAX_OVERRIDES_PER_GROUP, "servers")
         view = self._load(group_id)
         outsiders = [{"field": f"servers.{sid}", "message": "server is not in this group"}
                      for sid in changes if sid not in view.members]

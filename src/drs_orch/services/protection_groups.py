@@ -16,6 +16,7 @@ from typing import Any
 from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import check_drs_region, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from drs_orch.domain.input_rules import nfc
 from drs_orch.domain.inventory import summarize_source_server
 from drs_orch.domain.models import ProtectionGroupInput, dump, parse, to_iso
 from drs_orch.domain.tags import normalize_selection
@@ -78,7 +79,7 @@ class ProtectionGroupService:
         if region:
             check_drs_region(region)
         result = self.groups.page(account_id=query.get("accountId") or None, region=region,
-                                  name_prefix=query.get("name") or None, limit=page_size(query.get("limit")),
+                                  name_prefix=nfc(query.get("name") or "") or None, limit=page_size(query.get("limit")),
                                   token=query.get("nextToken") or None)
         groups = [view(g) for g in result.items]
         return {"groups": groups, "count": len(groups), "nextToken": result.next_token}

@@ -17,6 +17,7 @@ from typing import Any
 from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from drs_orch.domain.input_rules import nfc
 from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
 from drs_orch.domain.plan_graph import (
     WAVE_ORDER_SCHEMA,
@@ -121,7 +122,7 @@ class RecoveryPlanService:
         return plan_view(item, self.groups.get_many(plan_group_ids(item)))
 
     def list_page(self, query: Mapping[str, str]) -> Item:
-        result = self.plans.page(name_prefix=query.get("name") or None, limit=page_size(query.get("limit")),
+        result = self.plans.page(name_prefix=nfc(query.get("name") or "") or None, limit=page_size(query.get("limit")),
                                  token=query.get("nextToken") or None)
         ids: list[str] = []
         for plan in result.items:

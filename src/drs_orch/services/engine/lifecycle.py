@@ -21,6 +21,7 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, decide
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
+from drs_orch.domain.input_rules import MAX_EXECUTION_IDS_PER_DELETE
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus, check_transition
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.notify import notify_status
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 _E = ExecutionStatus
 MAX_ATTEMPTS = 5
-MAX_DELETE = 100
+MAX_DELETE = MAX_EXECUTION_IDS_PER_DELETE
 
 
 def _meta(deps: EngineDeps, execution_id: str) -> Item:

@@ -222,6 +222,7 @@ class RecoveryPlanInput(InputModel):
     description: Description = ""
     waves: list[WaveInput]
     version: int | None = Field(default=None, ge=0)
+    drill_ttl_hours: int | None = Field(default=None, ge=1, le=720)  # drill instances' lifetime (issue 16)
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)
@@ -236,6 +237,7 @@ class RecoveryPlan(RecordModel):
     created_date: IsoTimestamp
     last_modified_date: IsoTimestamp
     created_by: str | None = None
+    drill_ttl_hours: int | None = None
 
 
 # Target accounts

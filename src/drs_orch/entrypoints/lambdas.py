@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from drs_orch.domain.rbac import Permission, permissions_for
+from drs_orch.entrypoints.audit_capture import capture
 from drs_orch.entrypoints.routes import routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
 
@@ -55,6 +56,17 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
         return 500, _internal_error(request.correlation_id)
 
 
+def _dispatch(function: str, route: Route, request: Request, refused: DomainError | None = None) -> tuple[int, Any]:
+    """Run the route (or answer a request refused before it could run) and audit it: the one place
+    REST and direct invocation pass through."""
+    if refused is not None:
+        status, out = refused.status, refused.to_body()
+    else:
+        status, out = _run(route, request)
+    capture(function, route, request, status, out)
+    return status, out
+
+
 def _authorize(route: Route, principal: Principal | None) -> None:
     if principal is None:
         raise Unauthorized("a valid bearer token is required")
@@ -93,18 +105,23 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
         def endpoint(**path: str) -> Response[Any]:
             event = app.current_event
             correlation_id = event.request_context.request_id or str(uuid.uuid4())
+            principal = _principal_from_event(event.raw_event)
+            source_ip = event.request_context.identity.source_ip
             try:
                 request = Request(
                     body=parse_json_object(event.body),
                     path=dict(path),
                     query=dict(event.query_string_parameters or {}),
                     multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
-                    principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
+                    principal=principal,  # type: ignore[arg-type]
                     correlation_id=correlation_id,
+                    source_ip=source_ip,
                 )
             except DomainError as exc:
-                return _response(exc.status, exc.to_body())
-            status, body = _run(route, request)
+                bare = Request(body={}, path=dict(path), query={}, principal=principal,  # type: ignore[arg-type]
+                               correlation_id=correlation_id, source_ip=source_ip)
+                return _response(*_dispatch(function, route, bare, refused=exc))
+            status, body = _dispatch(function, route, request)
             return _response(status, body)
 
         app.route(route.resolver_rule, method=route.method)(endpoint)
@@ -138,6 +155,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
             code="UNKNOWN_OPERATION",
             details={"operations": sorted(by_operation)},
         ).to_body()
+    source = event.get("invocationSource")
+    source = str(source)[:200] if source else "direct"
     try:
         body = parse_json_object(event.get("body"))
         path = {k: str(v) for k, v in (event.get("pathParameters") or {}).items()}
@@ -149,9 +168,12 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
         # Structured values (e.g. tags={"Tier": "db"}) travel as JSON, as they would in a query string.
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
-        return exc.to_body()
-    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)
-    _, out = _run(route, request)
+        bare = Request(body={}, path={}, query={}, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                       invocation_source=source)
+        return _dispatch(function, route, bare, refused=exc)[1]
+    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                      invocation_source=source)
+    _, out = _dispatch(function, route, request)
     return out
 
 

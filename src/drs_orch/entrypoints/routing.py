@@ -33,6 +33,8 @@ class Request:
     principal: Principal
     correlation_id: str
     multi_query: dict[str, list[str]] = field(default_factory=dict)
+    source_ip: str | None = None  # REST: the caller's IP (audit)
+    invocation_source: str | None = None  # direct invocation: who says it invoked (a schedule, a script)
 
     def path_param(self, name: str) -> str:
         value = self.path.get(name)

@@ -149,6 +149,7 @@ class RecoveryPlanService:
             "createdBy": actor if old is None else old.get("createdBy"),
             "lastModifiedDate": now,
             "lastModifiedBy": actor,
+            **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
         }
 
     def create(self, body: Mapping[str, Any], actor: str) -> Item:
@@ -163,6 +164,8 @@ class RecoveryPlanService:
                                    details=[{"field": "version", "message": "required"}])
         old = self.load(plan_id)
         merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"]}
+        if old.get("drillTtlHours"):
+            merged["drillTtlHours"] = old["drillTtlHours"]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
         if spec.version != old["version"]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from drs_orch.domain.models import to_iso
+from drs_orch.services.engine.observe import AlertPublisher, InstanceTagger
 from drs_orch.services.engine.ports import (
     Clock,
     DrsGateway,
@@ -34,6 +35,9 @@ class EngineDeps:
     hub_account_id: str
     clock: Clock
     preparer: WavePreparer | None = None
+    alerts: AlertPublisher | None = None
+    drill_tagger: InstanceTagger | None = None
+    drill_ttl_hours: int = 24
 
     def now(self) -> str:
         return to_iso(self.clock.now())

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.observe import on_status
 
 EVENTS = ("start", "pause", "complete", "fail", "cancel")
 
@@ -40,3 +41,4 @@ def notification(meta: Mapping[str, Any], event: str) -> tuple[str, dict[str, An
 def notify_status(deps: EngineDeps, meta: Mapping[str, Any], event: str) -> None:
     subject, message = notification(meta, event)
     deps.notifier.publish(event, str(meta.get("planId")), subject, message)
+    on_status(meta, event, deps.alerts)

@@ -141,6 +141,8 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],
     }
+    if plan.get("drillTtlHours"):
+        meta["drillTtlHours"] = int(plan["drillTtlHours"])
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)

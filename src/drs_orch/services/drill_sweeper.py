@@ -67,6 +67,9 @@ class DrillSweeper:
                 self._sweep_scope(scope, now, owners, report)
             except DomainError as exc:
                 report["errors"].append({"scope": scope, "error": exc.code, "message": exc.message})
+            except Exception as exc:  # noqa: BLE001 - one account-region that cannot answer must not stop the rest
+                log.warning("drill sweep of %s failed: %s", scope, exc)
+                report["errors"].append({"scope": scope, "error": type(exc).__name__, "message": str(exc)[:500]})
         report["terminatedCount"] = len(report["terminatedInstanceIds"])
         report["status"] = "FAILED" if report["errors"] or report["unverifiedInstanceIds"] else "OK"
         self._report(report)

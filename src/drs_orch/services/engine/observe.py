@@ -36,8 +36,8 @@ def on_status(meta: Mapping[str, Any], event: str, alerts: AlertPublisher | None
         telemetry.seconds(telemetry.EXECUTION_DURATION, float(meta["durationSeconds"]), executionType=kind,
                           outcome=status)
     counts = meta.get("serverCounts") or {}
-    telemetry.count(telemetry.SERVERS_LAUNCHED, int(counts.get("LAUNCHED", 0) or 0), executionType=kind)
-    telemetry.count(telemetry.SERVERS_FAILED, int(counts.get("FAILED", 0) or 0), executionType=kind)
+    telemetry.count(telemetry.SERVERS_LAUNCHED, int(counts.get("launched", 0) or 0), executionType=kind)
+    telemetry.count(telemetry.SERVERS_FAILED, int(counts.get("failed", 0) or 0), executionType=kind)
     if status == "FAILED":
         telemetry.count(telemetry.EXECUTIONS_FAILED)
         if alerts is not None:

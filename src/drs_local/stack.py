@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from drs_local import iam_policy, moto_patches
+from drs_local import iam_policy, moto_patches, ops_resources
 from drs_local.apigw import Authorizer, LocalApiGateway
 from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
 
@@ -66,6 +66,7 @@ class LocalStack:
     api_url: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     created_directly: list[str] = field(default_factory=list)
+    not_modelled: list[str] = field(default_factory=list)  # template resources with no local API (logged)
     user_pool_id: str = ""
     client_id: str = ""
     emulator: Any = None
@@ -141,12 +142,13 @@ class LocalStack:
         AWS); then create what moto's CloudFormation skips."""
         from drs_orch.entrypoints.deploy import DeployRequest, deploy
 
+        parameters = {"ArtifactBucket": ARTIFACT_BUCKET, "Environment": "local", "DrsRegions": "us-east-1,us-west-2"}
         with tempfile.TemporaryDirectory() as tmp:
             artifact = Path(tmp) / "lambda.zip"
             artifact.write_bytes(_code_zip())
             deploy(self.client, DeployRequest(
                 STACK_NAME, artifact, bucket=ARTIFACT_BUCKET, yes=True, poll_seconds=0.05,
-                parameters={"Environment": "local", "DrsRegions": "us-east-1,us-west-2"}), say=log.info)
+                parameters={k: v for k, v in parameters.items() if k != "ArtifactBucket"}), say=log.info)
         template = package(load_template(TEMPLATE), ASL.read_text())
         cfn = self.client("cloudformation")
         stack = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
@@ -157,7 +159,13 @@ class LocalStack:
         missing = {k: v for k, v in template["Resources"].items()
                    if k not in physical and "Condition" not in v}
         self._create_directly(missing, physical)
-        still = sorted(k for k in missing if k not in self.created_directly)
+        defaults = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
+        created, self.not_modelled = ops_resources.create(
+            missing, ops_resources.Resolver({**defaults, **parameters}, physical, HUB_ACCOUNT, REGION), self.client)
+        self.created_directly += created
+        for logical in self.not_modelled:
+            log.warning("%s (%s) has no local API; not created locally", logical, missing[logical]["Type"])
+        still = sorted(k for k in missing if k not in self.created_directly and k not in self.not_modelled)
         if still:
             raise RuntimeError(f"the local CloudFormation did not create {still} and no direct creation is known")
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -217,10 +225,11 @@ class LocalStack:
         for key in ("DataManagementFunctionName", "ExecutionFunctionName", "QueryFunctionName",
                     "OrchestrationFunctionName"):
             cfg = lam.get_function_configuration(FunctionName=self.outputs[key])
-            for k, v in (cfg.get("Environment") or {}).get("Variables", {}).items():
+            for k, raw in (cfg.get("Environment") or {}).get("Variables", {}).items():
+                v = str(raw)
                 if merged.get(k, v) != v:
                     raise RuntimeError(f"function environments disagree on {k}")
-                merged[k] = v
+                merged[k] = v  # Lambda environment values are strings (moto keeps template numbers)
         os.environ.update(merged)
 
     # ------------------------------------------------------------------ Cognito users

@@ -8,6 +8,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from drs_orch.adapters.paging import THROTTLING_CODES
+
 # Adaptive retries absorb throttling (DRS answers 429 under load) with client-side rate limiting.
 DEFAULT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
 
@@ -23,4 +25,23 @@ def client(service: str, *, region: str | None = None, credentials: dict[str, st
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials.get("SessionToken"),
         )
-    return boto3.session.Session().client(service, **kwargs)
+    made = boto3.session.Session().client(service, **kwargs)
+    made.meta.events.register("needs-retry", _count_throttle)
+    return made
+
+
+def _count_throttle(response: Any = None, operation: Any = None, **_: Any) -> None:
+    """botocore asks whether to retry after every attempt: count the throttled ones (metric
+    ``Throttled`` by AWS service, and ``DrsThrottled`` for DRS, which the template alarms on).
+    Returns None: the retry decision stays botocore's."""
+    if not response or not isinstance(response, tuple) or len(response) < 2 or not isinstance(response[1], dict):
+        return
+    code = str((response[1].get("Error") or {}).get("Code") or "")
+    if code not in THROTTLING_CODES:
+        return
+    from drs_orch.services import telemetry
+
+    aws_service = str(getattr(getattr(operation, "service_model", None), "service_name", "") or "unknown")
+    telemetry.count(telemetry.THROTTLED, awsService=aws_service)
+    if aws_service == "drs":
+        telemetry.count(telemetry.DRS_THROTTLED)

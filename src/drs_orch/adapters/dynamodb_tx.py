@@ -196,9 +196,11 @@ def set_fields(tx: Transaction, table: str, key: dict[str, Any], item: dict[str,
 
 def _query_params(table: str, index: str | None, key_condition: str, values: dict[str, Any],
                   names: dict[str, str] | None, filter_expression: str | None,
-                  projection: str | None) -> dict[str, Any]:
+                  projection: str | None, forward: bool = True) -> dict[str, Any]:
     params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
                               "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
+    if not forward:
+        params["ScanIndexForward"] = False
     optional = {"IndexName": index, "ExpressionAttributeNames": names, "FilterExpression": filter_expression,
                 "ProjectionExpression": projection}
     params.update({k: v for k, v in optional.items() if v})
@@ -208,10 +210,8 @@ def _query_params(table: str, index: str | None, key_condition: str, values: dic
 def page(table: str, *, index: str | None, key_condition: str, values: dict[str, Any], names: dict[str, str] | None,
          filter_expression: str | None, limit: int, token: str | None, forward: bool = True) -> Page:
     """One page of a Query served by a key or index, resumable with the opaque ``token``
-    (``forward=False``: descending sort key, e.g. newest first)."""
-    params = _query_params(table, index, key_condition, values, names, filter_expression, None)
-    if not forward:
-        params["ScanIndexForward"] = False
+    (``forward`` False: newest first)."""
+    params = _query_params(table, index, key_condition, values, names, filter_expression, None, forward)
     config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
     if token:
         try:

@@ -1,6 +1,8 @@
 """Execution notifications on the SNS topic, with ``planId`` and ``eventType`` message attributes
-so that subscriptions can filter per plan and event. A notification that cannot be published is
-logged and never fails the execution."""
+so that subscriptions can filter per plan and event. Email subscribers get a text a person can read
+(:func:`drs_orch.domain.messages.execution_text`); machine subscribers (SQS, Lambda, HTTP) get the
+JSON document (SNS ``MessageStructure=json``). A notification that cannot be published is logged
+and never fails the execution."""
 
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orch.adapters.aws import client
+from drs_orch.domain.messages import execution_text
 
 log = logging.getLogger(__name__)
 
 
 class SnsNotifier:
-    def __init__(self, topic_arn: str, region: str) -> None:
+    def __init__(self, topic_arn: str, region: str, console_url: str = "") -> None:
         self._topic = topic_arn
         self._sns = client("sns", region=region)
+        self._console = console_url
 
     def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any],
                 topic_arn: str | None = None) -> None:
@@ -28,7 +32,8 @@ class SnsNotifier:
             self._sns.publish(
                 TopicArn=topic_arn or self._topic,
                 Subject=subject[:100],
-                Message=json.dumps(dict(message), default=str, indent=2),
+                Message=bodies(json.dumps(dict(message), default=str, indent=2), execution_text(message, self._console)),
+                MessageStructure="json",
                 MessageAttributes={
                     "planId": {"DataType": "String", "StringValue": plan_id},
                     "eventType": {"DataType": "String", "StringValue": event_type},
@@ -61,3 +66,7 @@ class SnsNotifier:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("NotFound", "NotFoundException", "InvalidParameter"):
                 raise
+
+def bodies(document: str, text: str) -> str:
+    """An SNS ``MessageStructure=json`` message: readable text for email, the document otherwise."""
+    return json.dumps({"default": document, "email": text})

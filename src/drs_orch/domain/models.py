@@ -310,6 +310,7 @@ class RecoveryPlanInput(InputModel):
             return [{"field": "protectionGroupId",
                      "message": f"protection group {self.protection_group_id} is in none of the waves"}]
         return []
+    drill_ttl_hours: int | None = Field(default=None, ge=1, le=720)  # drill instances' lifetime (issue 16)
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)
@@ -324,6 +325,7 @@ class RecoveryPlan(RecordModel):
     created_date: IsoTimestamp
     last_modified_date: IsoTimestamp
     created_by: str | None = None
+    drill_ttl_hours: int | None = None
 
 
 # Target accounts

@@ -84,3 +84,9 @@ class StagingSyncInput(InputModel):
 
     regions: list[Region] | None = Field(default=None, max_length=32, description="default: DRS_REGIONS")
     dry_run: bool = Field(default=False, strict=True, description="report what would be extended; change nothing")
+
+
+class MaintenanceInput(InputModel):
+    """Housekeeping and the drill sweeper take no options; ``source`` says who started them."""
+
+    source: str | None = Field(default=None, max_length=64)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from drs_orch.domain.input_rules import check_decoded
 from drs_orch.domain.rbac import Permission, permissions_for
+from drs_orch.entrypoints.audit_capture import capture
 from drs_orch.entrypoints.routes import aliases, routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
 
@@ -75,6 +76,15 @@ def _check_query(route: Route, request: Request) -> None:
         details = error_details(exc)
         raise ValidationFailed(f"invalid query parameter(s): {', '.join(d['field'] for d in details)}",
                                code="INVALID_PARAMETER", details=details) from None
+def _dispatch(function: str, route: Route, request: Request, refused: DomainError | None = None) -> tuple[int, Any]:
+    """Run the route (or answer a request refused before it could run) and audit it: the one place
+    REST and direct invocation pass through."""
+    if refused is not None:
+        status, out = refused.status, refused.to_body()
+    else:
+        status, out = _run(route, request)
+    capture(function, route, request, status, out)
+    return status, out
 
 
 def _authorize(route: Route, principal: Principal | None) -> None:
@@ -120,19 +130,24 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
         def endpoint(**path: str) -> Response[Any]:
             event = app.current_event
             correlation_id = event.request_context.request_id or str(uuid.uuid4())
+            principal = _principal_from_event(event.raw_event)
+            source_ip = event.request_context.identity.source_ip
             try:
                 request = Request(
                     body=parse_json_object(event.body),
                     path=dict(path),
                     query=dict(event.query_string_parameters or {}),
                     multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
-                    principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
+                    principal=principal,  # type: ignore[arg-type]
                     correlation_id=correlation_id,
                     function_arn=_function_arn(app.lambda_context),
+                    source_ip=source_ip,
                 )
             except DomainError as exc:
-                return _response(exc.status, exc.to_body())
-            status, body = _run(route, request)
+                bare = Request(body={}, path=dict(path), query={}, principal=principal,  # type: ignore[arg-type]
+                               correlation_id=correlation_id, source_ip=source_ip)
+                return _response(*_dispatch(function, route, bare, refused=exc))
+            status, body = _dispatch(function, route, request)
             return _response(status, body)
 
         app.route(route.resolver_rule, method=route.method)(endpoint)
@@ -185,6 +200,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str, function_
     route = _direct_route(function, event.get("operation"))
     if isinstance(route, DomainError):
         return route.to_body()
+    source = event.get("invocationSource")
+    source = str(source)[:200] if source else "direct"
     try:
         # the earlier execution handler's envelope carries the body as "parameters"
         body = parse_json_object(event.get("body") if "body" in event else event.get("parameters"))
@@ -205,10 +222,12 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str, function_
         # Structured values (e.g. tags={"Tier": "db"}) travel as JSON, as they would in a query string.
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
-        return exc.to_body()
+        bare = Request(body={}, path={}, query={}, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                       invocation_source=source, function_arn=function_arn)
+        return _dispatch(function, route, bare, refused=exc)[1]
     request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
-                      function_arn=function_arn)
-    _, out = _run(route, request)
+                      invocation_source=source, function_arn=function_arn)
+    _, out = _dispatch(function, route, request)
     return out
 
 

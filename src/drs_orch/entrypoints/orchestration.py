@@ -12,9 +12,11 @@ step is idempotent) and, when retries run out, aborts.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from drs_orch.entrypoints.wiring import container
+from drs_orch.services import telemetry
 
 _DONE = {"next": "DONE", "waitSeconds": 0}
 
@@ -28,7 +30,14 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
     if action == "begin":
         return engine.begin(execution_id).to_dict()
     if action == "tick":
-        return engine.tick(execution_id).to_dict()
+        started = time.monotonic()
+        try:
+            return engine.tick(execution_id).to_dict()
+        except Exception:
+            telemetry.count(telemetry.TICK_ERRORS)
+            raise
+        finally:
+            telemetry.seconds(telemetry.TICK_DURATION, time.monotonic() - started)
     if action == "pause":
         engine.store_task_token(execution_id, str(event["taskToken"]))
         return {"next": "PAUSE", "waitSeconds": 0}

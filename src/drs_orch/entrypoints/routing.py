@@ -35,6 +35,8 @@ class Request:
     correlation_id: str
     multi_query: dict[str, list[str]] = field(default_factory=dict)
     function_arn: str | None = None  # the Lambda function serving the request (for background runs)
+    source_ip: str | None = None  # REST: the caller's IP (audit)
+    invocation_source: str | None = None  # direct invocation: who says it invoked (a schedule, a script)
 
     def path_param(self, name: str) -> str:
         value = self.path.get(name)

@@ -19,6 +19,14 @@ class Settings:
     cross_account_role_name: str
     tag_sync_rule_name: str
     region: str
+    # Operations (issue 16)
+    audit_table: str = ""
+    alerts_topic_arn: str = ""
+    audit_retention_days: int = 400
+    execution_retention_days: int = 365
+    drill_ttl_hours: int = 24
+    paused_alert_minutes: int = 60
+    console_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +50,13 @@ class Settings:
             cross_account_role_name=env.get("CROSS_ACCOUNT_ROLE_NAME", "DRSOrchestrationRole"),
             tag_sync_rule_name=env.get("TAG_SYNC_RULE_NAME", ""),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            audit_table=need("AUDIT_TABLE"),
+            alerts_topic_arn=need("ALERTS_TOPIC_ARN"),
+            audit_retention_days=_positive(env, "AUDIT_RETENTION_DAYS", 400),
+            execution_retention_days=_positive(env, "EXECUTION_RETENTION_DAYS", 365),
+            drill_ttl_hours=_positive(env, "DRILL_TTL_HOURS", 24),
+            paused_alert_minutes=_positive(env, "PAUSED_ALERT_MINUTES", 60),
+            console_url=env.get("CONSOLE_URL", "").rstrip("/"),
         )
 
     @property
@@ -53,4 +68,14 @@ class Settings:
             "targetAccounts": self.target_accounts_table,
             "tagSync": self.tag_sync_table,
             "guards": self.guards_table,
+            "audit": self.audit_table,
         }
+
+
+def _positive(env: os._Environ[str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"environment variable {name} must be a positive integer, not {raw!r}")
+    return int(raw)

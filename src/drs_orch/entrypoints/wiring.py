@@ -19,16 +19,24 @@ from drs_orch.services.clock import Clock, SystemClock
 from drs_orch.services.launch_settings import LaunchSettingsService
 
 if TYPE_CHECKING:
+    from drs_orch.adapters.drill_instances import AwsDrillInstances
     from drs_orch.adapters.drs_inventory import AwsDrsInventory
     from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
     from drs_orch.adapters.dynamodb_executions_read import DynamoExecutionReader
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
+    from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
+    from drs_orch.adapters.sns_alerts import SnsAlerts
+    from drs_orch.services.audit import AuditTrail
     from drs_orch.services.config_io import ConfigService
+    from drs_orch.services.drill_sweeper import DrillSweeper
     from drs_orch.services.engine.context import EngineDeps
     from drs_orch.services.engine.reconcile import Engine
+    from drs_orch.services.health import HealthService
+    from drs_orch.services.housekeeping import Housekeeping
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
+    from drs_orch.services.retention import RetentionService
     from drs_orch.services.staging_accounts import StagingAccountService
     from drs_orch.services.tag_sync import TagSyncService
     from drs_orch.services.target_accounts import TargetAccountService
@@ -51,6 +59,13 @@ class Container:
     @cached_property
     def health_probe(self) -> AwsHealthProbe:
         return AwsHealthProbe(self.settings.region)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from drs_orch.services.health import HealthService
+
+        self.health_probe.warm()
+        return HealthService(self.health_probe, self.settings.table_names, self.settings.state_machine_arn)
 
     @cached_property
     def clients(self) -> ClientFactory:
@@ -213,10 +228,13 @@ class Container:
             drs=DrsJobs(self.clients, contexts),
             ec2=Ec2Instances(self.clients, contexts),
             sfn=StepFunctionsStateMachine(s.state_machine_arn, s.region),
-            notifier=SnsNotifier(s.execution_topic_arn, s.region),
+            notifier=SnsNotifier(s.execution_topic_arn, s.region, s.console_url),
             hub_account_id=self.hub_account_id,
             clock=self.clock,
             preparer=self.launch_settings,
+            alerts=self.alerts,
+            drill_tagger=self.drill_instances,
+            drill_ttl_hours=s.drill_ttl_hours,
         )
 
     @cached_property
@@ -224,6 +242,73 @@ class Container:
         from drs_orch.services.engine.reconcile import Engine
 
         return Engine(self.engine_deps)
+
+    # ------------------------------------------------------------------ operations (issue 16)
+    @cached_property
+    def alerts(self) -> SnsAlerts:
+        from drs_orch.adapters.sns_alerts import SnsAlerts
+
+        return SnsAlerts(self.settings.alerts_topic_arn, self.settings.region, self.settings.console_url)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        from datetime import UTC, datetime
+
+        from drs_orch.services.engine.lifecycle import delete_executions
+        from drs_orch.services.retention import RetentionService
+
+        return RetentionService(self.retention_index,
+                                lambda ids: delete_executions(self.engine_deps, ids),
+                                now=lambda: datetime.now(UTC), retention_days=self.settings.execution_retention_days)
+
+    @cached_property
+    def retention_index(self) -> DynamoRetentionIndex:
+        from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
+
+        return DynamoRetentionIndex(self.settings.executions_table)
+
+    @cached_property
+    def housekeeping(self) -> Housekeeping:
+        from datetime import UTC, datetime
+
+        from drs_orch.services.housekeeping import Housekeeping
+
+        return Housekeeping(self.retention, self.engine_deps, self.retention_index.paused,
+                            now=lambda: datetime.now(UTC), paused_alert_minutes=self.settings.paused_alert_minutes)
+
+    @cached_property
+    def drill_instances(self) -> AwsDrillInstances:
+        from drs_orch.adapters.drill_instances import AwsDrillInstances
+        from drs_orch.adapters.drs_jobs import DrsJobs, Ec2Instances, ScopeContexts
+
+        contexts = ScopeContexts(self.accounts.context_for)
+        return AwsDrillInstances(self.clients, contexts, DrsJobs(self.clients, contexts),
+                                 Ec2Instances(self.clients, contexts))
+
+    @cached_property
+    def drill_sweeper(self) -> DrillSweeper:
+        from datetime import UTC, datetime
+
+        from drs_orch.services.drill_sweeper import DrillSweeper
+
+        def scopes(since: str) -> set[str]:
+            accounts = [self.hub_account_id] + [str(a["accountId"]) for a in self.account_store.all()
+                                                if str(a["accountId"]) != self.hub_account_id]
+            known = {f"{a}#{r}" for a in accounts for r in self.drs_regions}
+            return known | self.retention_index.drill_scopes_since(since)
+
+        return DrillSweeper(self.drill_instances, get_meta=self.engine_deps.store.get_meta, scopes=scopes,
+                            alerts=self.alerts, now=lambda: datetime.now(UTC))
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        from datetime import UTC, datetime
+
+        from drs_orch.adapters.dynamodb_audit import DynamoAuditStore
+        from drs_orch.services.audit import AuditTrail
+
+        return AuditTrail(DynamoAuditStore(self.settings.audit_table), now=lambda: datetime.now(UTC),
+                          retention_days=self.settings.audit_retention_days)
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, **adapters: Any) -> Container:

@@ -173,6 +173,7 @@ class RecoveryPlanService:
             "lastModifiedBy": actor,
             "notificationEmail": spec.notification_email,
             "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
+            **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
         }
 
     def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
@@ -224,6 +225,8 @@ class RecoveryPlanService:
         old = self.load(plan_id)
         merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
                   "notificationEmail": old.get("notificationEmail")}
+        if old.get("drillTtlHours"):
+            merged["drillTtlHours"] = old["drillTtlHours"]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
         if spec.version != old["version"]:

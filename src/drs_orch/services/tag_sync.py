@@ -19,6 +19,7 @@ from drs_orch.domain.data_models import TagSyncRunInput, TagSyncSettingsInput
 from drs_orch.domain.data_rules import interval_hours, schedule_expression, tag_sync_diff
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.models import parse, to_iso
+from drs_orch.services import telemetry
 from drs_orch.services.data_ports import (
     AccountContexts,
     AccountStore,
@@ -136,6 +137,8 @@ class TagSyncService:
         self.store.put({"configId": LAST_RUN, **report})
         if spec.run_id:
             self.store.put({"configId": run_key(run_id), **report})
+        if status in ("FAILED", "PARTIAL"):
+            telemetry.count(telemetry.TAG_SYNC_FAILED, status=status)
         return report
 
     def _sync_one(self, account_id: str, region: str) -> Item:

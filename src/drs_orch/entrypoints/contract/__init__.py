@@ -18,7 +18,7 @@ from drs_orch.domain import requests as rq
 from drs_orch.domain.data_models import ImportRequest, TagSyncRunInput, TagSyncSettingsInput
 from drs_orch.domain.execution_snapshot import StartExecutionInput
 from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput
-from drs_orch.entrypoints.contract import accounts, config, groups, plans, system
+from drs_orch.entrypoints.contract import accounts, config, groups, operations, plans, system
 from drs_orch.entrypoints.contract import executions as ex
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
@@ -71,6 +71,10 @@ STARTED_OR_DRY_RUN = ex.Started | ex.DryRun
 
 CONTRACTS: dict[str, Contract] = {
     "health": Contract(None, None, system.Health),
+    "health_deep": Contract(None, None, system.Health),
+    "get_audit_log": Contract(None, q.AuditQuery, operations.AuditLog),
+    "run_housekeeping": Contract(rq.MaintenanceInput, None, operations.Housekeeping),
+    "sweep_drill_instances": Contract(rq.MaintenanceInput, None, operations.DrillSweep),
     "get_openapi": Contract(None, None, system.OpenApiDocument),
     "get_user_permissions": Contract(None, None, system.UserPermissions),
     "list_protection_groups": Contract(None, q.GroupListQuery, groups.GroupList),

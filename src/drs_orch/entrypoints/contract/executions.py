@@ -168,6 +168,8 @@ class ExecutionSummary(ApiModel):
     termination: Termination | None = None
     instances_terminated: bool | None = None
     topic_arn: str | None = None
+    drill_ttl_hours: int | None = None
+    expires_at: int | None = Field(default=None, description="retention: when DynamoDB deletes it (epoch seconds)")
     cancelled_by: str | None = None
     error_code: str | None = None
     error_message: str | None = None
@@ -387,6 +389,11 @@ class ExecutionsDeleted(ApiModel):
     not_found: list[str]
     deleted_count: int
     refused_count: int
+    older_than_days: int | None = None
+    statuses: list[str] | None = None
+    cutoff: str | None = None
+    active_kept: int | None = None
+    more: bool | None = None
 
 
 class ExistingInstances(ApiModel):

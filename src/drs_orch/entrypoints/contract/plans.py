@@ -69,6 +69,7 @@ class Plan(ApiModel):
     account_id: str | None = None
     region: str | None = None
     notification_email: str | None = None
+    drill_ttl_hours: int | None = Field(default=None, description="drill instances older than this are swept")
     notification_subscription_arn: str | None = None
     last_execution_status: str | None = Field(default=None, description="plan lists: the active execution's, "
                                                                         "else the latest ended one's")

@@ -84,6 +84,9 @@ class JobLogQuery(Query):
 
 class DeleteExecutionsQuery(Query):
     ids: str | None = Field(default=None, max_length=20000, description="comma-separated execution ids")
+    older_than_days: int | None = Field(default=None, ge=1, le=3650, description="retention: ended executions "
+                                                                                 "older than this")
+    status: str | None = Field(default=None, max_length=200, description="with olderThanDays: these statuses only")
 
 
 class LaunchStatusQuery(Query):
@@ -107,3 +110,12 @@ class ServerPageQuery(Query):
     status: str | None = Field(default=None, pattern=r"^[A-Za-z]+$", description="PENDING, LAUNCHING, LAUNCHED, ...")
     limit: int | None = Field(default=None, ge=1, le=1000, description="page size (default 100)")
     next_token: str | None = Field(default=None, max_length=4096)
+
+
+class AuditQuery(Paged):
+    actor: str | None = Field(default=None, max_length=256)
+    operation: str | None = Field(default=None, max_length=128)
+    target: str | None = Field(default=None, max_length=256, description="an id the call was about")
+    outcome: str | None = Field(default=None, max_length=32)
+    from_: str | None = Field(default=None, alias="from", max_length=40, description="ISO time, inclusive")
+    to: str | None = Field(default=None, max_length=40, description="ISO time, exclusive")

@@ -25,10 +25,14 @@ class DrsReach(ApiModel):
 
 
 class Health(ApiModel):
-    status: str = Field(description="HEALTHY | DEGRADED")
+    status: str = Field(description="HEALTHY | UNHEALTHY")
     tables: dict[str, NamedStatus]
     state_machine: ArnStatus
     drs: DrsReach
+    configuration: str | None = None
+    mode: str | None = Field(default=None, description="cached (at most a minute old) | deep")
+    checked_at: str | None = None
+    age_seconds: float | None = None
 
 
 class OpenApiDocument(ApiModel):

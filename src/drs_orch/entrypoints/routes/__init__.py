@@ -8,6 +8,7 @@ from drs_orch.entrypoints.routes import (
     executions,
     inventory,
     launch_settings,
+    operations,
     protection_groups,
     recovery_plans,
     system,
@@ -26,6 +27,7 @@ ROUTES: list[Route] = [
     *config_io.ROUTES,
     *executions.ROUTES,
     *inventory.ROUTES,
+    *operations.ROUTES,
 ]
 
 

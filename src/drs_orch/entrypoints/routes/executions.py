@@ -85,6 +85,8 @@ def recovery_instances(req: Request) -> dict[str, Any]:
 
 def delete(req: Request) -> dict[str, Any]:
     parse(DeleteExecutionsInput, req.body)
+    if "olderThanDays" in req.query:  # retention: by age (issue 16)
+        return container().retention.delete_older_than(req.query)
     raw = req.query.get("ids") or ",".join(req.multi_query.get("ids", []))
     if not raw and isinstance(req.body.get("ids"), list):
         raw = ",".join(str(i) for i in req.body["ids"])
@@ -131,7 +133,8 @@ ROUTES: list[Route] = [
     Route("GET", "/executions/{executionId}/recovery-instances", "get_recovery_instances", F, P.VIEW_EXECUTIONS,
           recovery_instances, summary="The execution's recovery instances as DRS and EC2 report them now"),
     Route("DELETE", "/executions", "delete_executions", F, P.STOP_RECOVERY, delete,
-          summary="Delete ended executions: ?ids=a,b (active ones are refused and reported)"),
+          summary="Delete ended executions: ?ids=a,b, or by age ?olderThanDays=N&status=COMPLETED,FAILED "
+                  "(active ones are never deleted; counts returned)"),
     Route("GET", "/recovery-plans/{planId}/check-existing-instances", "check_existing_instances", F,
           P.VIEW_RECOVERY_PLANS, check_existing,
           summary="Recovery instances left by earlier runs of the plan's servers"),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from drs_orch.domain.models import to_iso
 from drs_orch.services.clock import Clock
+from drs_orch.services.engine.observe import AlertPublisher, InstanceTagger
 from drs_orch.services.engine.ports import (
     DrsGateway,
     Ec2Gateway,
@@ -29,6 +30,9 @@ class EngineDeps:
     hub_account_id: str
     clock: Clock
     preparer: WavePreparer | None = None
+    alerts: AlertPublisher | None = None
+    drill_tagger: InstanceTagger | None = None
+    drill_ttl_hours: int = 24
 
     def now(self) -> str:
         return to_iso(self.clock.now())

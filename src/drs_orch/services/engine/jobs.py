@@ -30,7 +30,9 @@ from drs_orch.domain.engine_rules import (
 )
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.statuses import ServerStatus
+from drs_orch.services import telemetry
 from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.drill_tags import tag_drill_instances
 from drs_orch.services.engine.ports import Changes, Item, StartRefused
 from drs_orch.services.engine.records import job_sk, server_sk, wave_sk
 
@@ -148,6 +150,8 @@ class JobRunner:
         now = self.deps.now()
         launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
         details = self._launch_details(scope, launched) if launched else {}
+        if self.is_drill and details:
+            tag_drill_instances(self.deps, self.meta, scope, details)
         reasons: dict[str, str] = {}
         if any(n is _S.FAILED for n in changed.values()):
             reasons = failure_reasons(self.deps.drs.job_log(scope, str(job["jobId"])))
@@ -157,6 +161,10 @@ class JobRunner:
                 launching_at.setdefault(server, now)
         failed_reasons = {s: reasons.get(s) or (UNFINISHED_REASON if completed else "launch failed")
                           for s, n in changed.items() if n is _S.FAILED}
+        for server, reason in failed_reasons.items():
+            telemetry.event("SERVER_FAILED", executionId=self.execution_id, sourceServerId=server, scope=scope,
+                            waveNumber=job.get("waveNumber"), jobId=job.get("jobId"), reason=reason,
+                            executionType=self.meta.get("executionType"))
         finals = [server_item(self.meta, job, s, n, now, launching_at.get(s),
                               {**({"recoveryInstanceId": instance_of[s]} if instance_of.get(s) else {}),
                                **details.get(s, {})}, failed_reasons.get(s))

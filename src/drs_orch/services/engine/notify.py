@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.observe import on_status
 
 EVENTS = ("start", "pause", "complete", "fail", "cancel")
 
@@ -42,3 +43,4 @@ def notify_status(deps: EngineDeps, meta: Mapping[str, Any], event: str) -> None
     deps.notifier.publish(event, str(meta.get("planId")), subject, message)
     if meta.get("topicArn"):  # the execution's own topic (POST /executions topicArn)
         deps.notifier.publish(event, str(meta.get("planId")), subject, message, topic_arn=str(meta["topicArn"]))
+    on_status(meta, event, deps.alerts)

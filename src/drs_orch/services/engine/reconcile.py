@@ -44,6 +44,7 @@ from drs_orch.domain.statuses import (
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner
 from drs_orch.services.engine.notify import notify_status
+from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.ports import Changes, Item
 from drs_orch.services.engine.records import (
     META,
@@ -249,7 +250,8 @@ class Engine:
             changes.remove.append("tickErrors")
         # Facts first (waves that ended, jobs that will never start), so that a reader never sees
         # the execution end or pause with waves still running; starts only after the commit.
-        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False)
+        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False,
+                          kind=str(meta.get("executionType")))
         for key in decision.drop_jobs:
             job = runner.jobs[key]
             if job["status"] == JobStatus.QUEUED.value:
@@ -262,7 +264,8 @@ class Engine:
                 return None
             updated = result
 
-        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=True)
+        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=True,
+                          kind=str(meta.get("executionType")))
         for key in decision.start_jobs:
             runner.call(runner.jobs[key])
 
@@ -295,6 +298,7 @@ class Engine:
             except Exception as exc:  # noqa: BLE001 - any failure to apply settings fails the wave, not the tick
                 log.warning("launch settings of wave %s of %s failed: %s", number, meta["executionId"], exc)
                 prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": str(exc)[:1000]}
+                launch_settings_path("FAILED")
                 failed.add(number)
                 continue
             applied = outcome.get("applied") or []
@@ -304,6 +308,7 @@ class Engine:
             if len(applied) <= 100:
                 record["launchConfigApplied"] = applied
             prepared[number] = record
+            launch_settings_path(record["launchConfigPath"])
         return failed
 
     @staticmethod
@@ -319,7 +324,7 @@ class Engine:
         return counts
 
     def _write_waves(self, execution_id: str, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
-                     prepared: Mapping[int, dict[str, Any]], *, starts: bool) -> None:
+                     prepared: Mapping[int, dict[str, Any]], *, starts: bool, kind: str = "UNKNOWN") -> None:
         """Write the waves' new statuses and counts: ``starts`` selects the moves into QUEUED or
         LAUNCHING (decisions, written after the commit) or all others (facts, written before)."""
         now = self.deps.now()
@@ -342,7 +347,10 @@ class Engine:
                 if new in (_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.CANCELLED, _W.SKIPPED):
                     changes.set["endedAt"] = now
             if changes:
-                self.deps.store.update(execution_id, wave_sk(number), changes, expect={"status": wave["status"]})
+                written = self.deps.store.update(execution_id, wave_sk(number), changes,
+                                                 expect={"status": wave["status"]})
+                if written is not None and "endedAt" in changes.set:
+                    wave_ended(kind, wave, str(new.value if new else ""), now)
 
     def _wave_status(self, execution_id: str, wave: Item, new: WaveStatus, now: str) -> None:
         check_transition(WaveStatus, str(wave["status"]), new)

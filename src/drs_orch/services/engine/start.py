@@ -180,6 +180,8 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     }
     if req.topic_arn:
         meta["topicArn"] = req.topic_arn
+    if plan.get("drillTtlHours"):
+        meta["drillTtlHours"] = int(plan["drillTtlHours"])
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)

@@ -9,9 +9,12 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@# the seed examples are bash scripts using jq and curl (Debian packages)
+	command -v jq >/dev/null && command -v curl >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq jq curl >/dev/null)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,deploy]'
 	touch $(STAMP)
 
 lint: install

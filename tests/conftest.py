@@ -5,13 +5,30 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contract_check import check_answer, check_rest
+
 os.environ.setdefault("HYPOTHESIS_PROFILE", "ci")
+
+# The test stacks record themselves in a state directory of their own, never in the checkout's
+# .drs-orch/ (where a `drs-orch up` of the same checkout keeps the file `drs-orch token` reads).
+CHECKOUT_STATE_FILE = Path(__file__).resolve().parents[1] / ".drs-orch" / "local-stack.json"
+CHECKOUT_STATE_BEFORE = CHECKOUT_STATE_FILE.read_bytes() if CHECKOUT_STATE_FILE.exists() else None
+TEST_STATE_DIR = tempfile.mkdtemp(prefix="drs-orch-test-state-")
+os.environ["DRS_ORCH_STATE_DIR"] = TEST_STATE_DIR
+
+
+def pytest_unconfigure(config: Any) -> None:
+    shutil.rmtree(TEST_STATE_DIR, ignore_errors=True)
+
 
 try:
     from hypothesis import HealthCheck, settings
@@ -35,7 +52,9 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None, **params: Any) -> tuple[int, Any]:
         r = self._s.request(method, self.base + path, json=body, params=params or None, timeout=60)
-        return r.status_code, (r.json() if r.content else None)
+        out = r.json() if r.content else None
+        check_rest(method, path, r.status_code, out)
+        return r.status_code, out
 
     def get(self, path: str, **params: Any) -> tuple[int, Any]:
         return self.call("GET", path, **params)
@@ -60,6 +79,12 @@ def stack() -> Iterator[Any]:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def checkout_state() -> tuple[Path, bytes | None]:
+    """The checkout's own stack state file and its bytes when this session began (None: absent)."""
+    return CHECKOUT_STATE_FILE, CHECKOUT_STATE_BEFORE
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +123,9 @@ def invoke(stack: Any) -> Any:
             event["queryParams"] = query
         out = lam.invoke(FunctionName=names[function], Payload=json.dumps(event).encode())
         assert "FunctionError" not in out, out["Payload"].read()
-        return json.loads(out["Payload"].read())
+        answer = json.loads(out["Payload"].read())
+        if not (isinstance(answer, dict) and "error" in answer and "message" in answer):
+            check_answer(operation, 200, answer)
+        return answer
 
     return _invoke

@@ -90,6 +90,33 @@ def scaled(seconds: float) -> float:
     return float(seconds) / _speed
 
 
+def _create_change_sets_like_stacks() -> None:
+    """moto 5.2.5 applies a CREATE change set as an update of an empty stack, which ignores the
+    dependency order (an API Gateway deployment before its methods); CloudFormation creates the
+    resources exactly as CreateStack does. Executing a CREATE change set does that here."""
+    from moto.cloudformation import models as cfn_models
+
+    original = cfn_models.CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = self.change_sets.get(change_set_name) or next(
+            (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None)
+        if change_set is None or change_set.change_set_type != "CREATE":
+            return original(self, change_set_name, stack_name)
+        stack = self.stacks[change_set.stack_id]
+        stack.template, stack.parameters = change_set.template, change_set.parameters
+        stack._parse_template()
+        stack.description = stack.template_dict.get("Description")
+        stack.resource_map = stack._create_resource_map()
+        stack.output_map = stack._create_output_map()
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.create_resources()
+        change_set.execution_status = "EXECUTE_COMPLETE"
+        return None
+
+    cfn_models.CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Apply the patches once per process (idempotent)."""
     global _applied
@@ -103,6 +130,7 @@ def apply() -> None:
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
         lambda_models.LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+        _create_change_sets_like_stacks()
         sfn_models.stepfunctions_backends = parser_models.stepfunctions_parser_backends  # type: ignore[assignment]
 
         def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:

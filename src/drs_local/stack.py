@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import time
 import warnings
 import zipfile
@@ -31,12 +32,18 @@ SECRET_KEY = "testing"
 STACK_NAME = "drs-orch-local"
 ARTIFACT_BUCKET = "drs-orch-artifacts-local"
 PASSWORD = "Local-Passw0rd!"
-STATE_DIR = Path(os.environ.get("DRS_ORCH_STATE_DIR", ROOT / ".drs-orch"))
+DEFAULT_STATE_DIR = ROOT / ".drs-orch"
 ROLES = ["DRSOrchestrationAdmin", "DRSRecoveryManager", "DRSPlanManager", "DRSOperator", "DRSReadOnly",
          "DRSAuditor"]
 # Resource types moto's CloudFormation skips (it logs a warning and still reports CREATE_COMPLETE);
 # the stack creates them through their own APIs instead.
 DIRECT_TYPES = {"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup"}
+
+
+def state_dir() -> Path:
+    """Where ``drs-orch up`` records the running stack (read by ``drs-orch env``/``token``). Read from
+    ``DRS_ORCH_STATE_DIR`` at each use, so a test session that sets it never touches the checkout's."""
+    return Path(os.environ.get("DRS_ORCH_STATE_DIR") or DEFAULT_STATE_DIR)
 
 
 def free_port() -> int:
@@ -130,20 +137,18 @@ class LocalStack:
                             endpoint_url=self.drs_url if service == "drs" else self.moto_url, **kwargs)
 
     def _deploy(self) -> None:
-        s3 = self.client("s3")
-        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
-        s3.put_object(Bucket=ARTIFACT_BUCKET, Key="drs-orch/lambda.zip", Body=_code_zip())
-        s3.put_object(Bucket=ARTIFACT_BUCKET, Key="drs-orch/orchestration.asl.json", Body=ASL.read_bytes())
+        """Deploy infra/template.yaml through the product's own deploy code (a change set, as in
+        AWS); then create what moto's CloudFormation skips."""
+        from drs_orch.entrypoints.deploy import DeployRequest, deploy
+
+        with tempfile.TemporaryDirectory() as tmp:
+            artifact = Path(tmp) / "lambda.zip"
+            artifact.write_bytes(_code_zip())
+            deploy(self.client, DeployRequest(
+                STACK_NAME, artifact, bucket=ARTIFACT_BUCKET, yes=True, poll_seconds=0.05,
+                parameters={"Environment": "local", "DrsRegions": "us-east-1,us-west-2"}), say=log.info)
         template = package(load_template(TEMPLATE), ASL.read_text())
         cfn = self.client("cloudformation")
-        cfn.create_stack(
-            StackName=STACK_NAME,
-            TemplateBody=json.dumps(template),
-            Parameters=[{"ParameterKey": "ArtifactBucket", "ParameterValue": ARTIFACT_BUCKET},
-                        {"ParameterKey": "Environment", "ParameterValue": "local"},
-                        {"ParameterKey": "DrsRegions", "ParameterValue": "us-east-1,us-west-2"}],
-            Capabilities=["CAPABILITY_IAM"],
-        )
         stack = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
         if stack["StackStatus"] != "CREATE_COMPLETE":
             raise RuntimeError(f"stack {STACK_NAME} is {stack['StackStatus']}: {stack.get('StackStatusReason')}")
@@ -277,12 +282,13 @@ class LocalStack:
         }
 
     def write_state(self) -> None:
-        STATE_DIR.mkdir(parents=True, exist_ok=True)
-        (STATE_DIR / "local-stack.json").write_text(json.dumps(self.state(), indent=2))
+        directory = state_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "local-stack.json").write_text(json.dumps(self.state(), indent=2))
 
 
 def read_state() -> dict[str, Any]:
-    path = STATE_DIR / "local-stack.json"
+    path = state_dir() / "local-stack.json"
     if not path.exists():
         raise SystemExit("no local stack is running (start one with: drs-orch up)")
     state: dict[str, Any] = json.loads(path.read_text())

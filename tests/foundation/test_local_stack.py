@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -41,6 +42,25 @@ def test_template_resources_all_exist_on_the_local_stack(stack: Any) -> None:
     template = load_template(TEMPLATE)["Resources"]
     expected = {k for k, v in template.items() if "Condition" not in v}
     assert expected == physical | set(stack.created_directly)
+
+
+def test_a_test_run_keeps_its_stack_state_out_of_the_checkout(
+    stack: Any, checkout_state: tuple[Path, bytes | None]
+) -> None:
+    """A `drs-orch up` of this checkout keeps .drs-orch/local-stack.json for `drs-orch token`; the
+    test stack (already started: ``stack``) records itself in the session's own directory instead."""
+    from drs_local.stack import state_dir
+
+    own = state_dir()
+    assert own == Path(os.environ["DRS_ORCH_STATE_DIR"])
+    assert ROOT / ".drs-orch" not in (own, *own.parents)
+    recorded = json.loads((own / "local-stack.json").read_text())
+    assert recorded["apiUrl"] == stack.api_url
+    checkout_file, before = checkout_state
+    now = checkout_file.read_bytes() if checkout_file.exists() else None
+    assert now == before
+    if now is not None:
+        assert json.loads(now).get("apiUrl") != stack.api_url
 
 
 def test_openapi_is_served(stack: Any) -> None:

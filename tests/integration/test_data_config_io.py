@@ -55,7 +55,7 @@ def test_export_import_round_trip_with_dry_run_matching_the_real_import(admin: A
     prefix = unique("io")
     account, secret, ids = build(admin, stack, prefix)
     status, exported = admin.get("/config/export")
-    assert status == 200 and exported["schemaVersion"] == "2.0" and exported["exportedAt"]
+    assert status == 200 and exported["schemaVersion"] == "2.1" and exported["exportedAt"]
     assert "never-exported" not in json.dumps(exported) and "groupId" not in json.dumps(exported)
     first = mine(exported, prefix, {account})
     assert [g["groupName"] for g in first["protectionGroups"]] == [f"{prefix}-db", f"{prefix}-remote", f"{prefix}-web"]

@@ -99,6 +99,10 @@ def test_three_wave_drill_completes_then_instances_are_terminated(stack: Any, ad
     assert termination["terminatedCount"] == 7 and termination["verifiedAt"] and termination["completedAt"]
     assert ended["instancesTerminated"] is True and ended["canTerminate"] is False
     assert {s["status"] for w in ended["waves"] for s in w["servers"]} == {"TERMINATED"}
+    # the counts follow: nothing is still counted as launched
+    assert ended["serverCounts"]["terminated"] == 7 and ended["serverCounts"]["launched"] == 0
+    assert sum(w["serverCounts"]["terminated"] for w in ended["waves"]) == 7
+    assert all(w["serverCounts"].get("launched", 0) == 0 for w in ended["waves"])
     ec2 = boto3.client("ec2", region_name=REGION)
     ids = [s["ec2InstanceId"] for s in servers]
     states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances(InstanceIds=ids)["Reservations"]

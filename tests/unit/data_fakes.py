@@ -14,7 +14,8 @@ from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.errors import NotFound
-from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, Page, PlanWrite
+from drs_orch.domain.paging import Page
+from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, PlanWrite
 
 HUB = "123456789012"
 
@@ -251,6 +252,14 @@ class FakeExecutions:
 
     def server_ids(self, execution_id: str) -> list[str]:
         return list(self.servers.get(execution_id, []))
+
+    def last_runs(self, plan_ids: Any) -> dict[str, dict[str, Any]]:
+        wanted = set(plan_ids)
+        ended = sorted((e for e in self.items if e["status"] not in ("PENDING", "RUNNING", "PAUSED", "CANCELLING")
+                        and e.get("planId") in wanted), key=lambda e: str(e.get("startTime") or ""))
+        return {str(e["planId"]): {"lastExecutionId": e["executionId"], "lastExecutionStatus": e["status"],
+                                   "lastStartTime": e.get("startTime"), "lastEndTime": e.get("endTime")}
+                for e in ended}
 
 
 class FakeContexts:

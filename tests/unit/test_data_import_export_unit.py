@@ -46,7 +46,7 @@ def strip(doc: dict) -> dict:
 def test_export_has_names_not_ids_and_no_secrets():
     s, _ = populated()
     doc = s.config.export()
-    assert doc["schemaVersion"] == "2.0"
+    assert doc["schemaVersion"] == "2.1"
     assert [g["groupName"] for g in doc["protectionGroups"]] == ["DB", "Spoke DB", "web"]
     assert doc["recoveryPlans"][0]["waves"][1]["protectionGroupNames"] == ["web"]
     assert doc["protectionGroups"][2] == {"groupName": "web", "description": "", "region": R, "accountId": HUB,

@@ -49,8 +49,8 @@ def test_waves_over_100_servers_and_levels_over_500_are_warnings():
         groups.append(s.groups.create({"groupName": f"g{n}", "region": R, "sourceServerIds": ids}, "t")["groupId"])
     plan = s.plans.create({"planName": "big", "waves": [
         {"waveNumber": 1, "waveName": "a", "protectionGroupIds": groups[:2], "dependsOnWaves": []},
-        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": groups[2:4], "dependsOnWaves": []},
-        {"waveNumber": 3, "waveName": "c", "protectionGroupIds": groups[4:], "dependsOnWaves": []}]}, "t")
+        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": groups[2:4], "independent": True},
+        {"waveNumber": 3, "waveName": "c", "protectionGroupIds": groups[4:], "independent": True}]}, "t")
     report = lint(s, plan)
     assert report["valid"] and report["summary"]["levels"] == [[1, 2, 3]]
     codes = [w["code"] for w in report["warnings"]]

@@ -96,11 +96,16 @@ def test_protection_group_input_rejects(body, field):
     assert field in fields(err)
 
 
-@pytest.mark.parametrize(
-    "region", ["us-east-1", "ap-southeast-5", "us-gov-west-1", "cn-north-1", "eusc-de-east-1"]
-)
+@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-5", "us-gov-west-1"])
 def test_regions(region):
     assert parse(ProtectionGroupInput, pg(region=region)).region == region
+
+
+@pytest.mark.parametrize("region", ["cn-north-1", "eusc-de-east-1", "aa-aa-1"])
+def test_one_region_rule_refuses_regions_without_drs(region):
+    with pytest.raises(ValidationFailed) as err:
+        parse(ProtectionGroupInput, pg(region=region))
+    assert "region" in fields(err)
 
 
 def test_parse_lists_every_problem():
@@ -201,6 +206,7 @@ def test_recovery_plan_input_and_record():
         "waveName": "DB",
         "protectionGroupIds": ["pg-1"],
         "dependsOnWaves": [],
+        "independent": False,
         "pauseBeforeWave": True,
         "onServerFailure": "STOP",
     }
@@ -314,3 +320,10 @@ def test_to_iso():
     )
     with pytest.raises(ValueError):
         to_iso(datetime(2025, 2, 16))
+
+
+def test_the_earlier_consoles_blank_role_arn_means_no_role() -> None:
+    hub = parse(TargetAccountInput, {"accountId": "123456789012", "accountName": "hub", "roleArn": ""})
+    assert hub.role_arn is None
+    spoke = parse(TargetAccountInput, {"accountId": "111111111111", "roleArn": " ", "externalId": ""})
+    assert spoke.role_arn is None and spoke.external_id is None

@@ -6,11 +6,14 @@ from hypothesis import strategies as st
 
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.plan_graph import (
+    WAVE_ORDER_SCHEMA,
     OnServerFailure,
     Problem,
     Wave,
+    effective_order,
     find_cycles,
     graph_problems,
+    migrate_stored_waves,
     normalize_waves,
     ready_waves,
     topological_levels,
@@ -71,11 +74,56 @@ def test_normalize_default_dependency_is_previous_wave_by_number():
     assert [(w.wave_number, w.depends_on_waves) for w in waves] == [(1, []), (3, [1]), (5, [3])]
 
 
-def test_normalize_explicit_empty_dependencies_are_kept():
+def test_normalize_absent_null_or_empty_dependencies_mean_after_the_previous_wave():
+    for empty in ({}, {"dependsOnWaves": None}, {"dependsOnWaves": []}):
+        waves = normalize_waves(
+            [{"waveNumber": 1, "waveName": "a", **empty}, {"waveNumber": 2, "waveName": "b", **empty},
+             {"waveNumber": 4, "waveName": "c", **empty}]
+        )
+        assert [(w.wave_number, w.depends_on_waves, w.independent) for w in waves] == [
+            (1, [], False), (2, [1], False), (4, [2], False)]
+        assert topological_levels(waves) == [[1], [2], [4]]
+
+
+def test_normalize_independent_wave_waits_for_nothing():
     waves = normalize_waves(
-        [{"waveNumber": 1, "waveName": "a"}, {"waveNumber": 2, "waveName": "b", "dependsOnWaves": []}]
+        [{"waveNumber": 1, "waveName": "a"}, {"waveNumber": 2, "waveName": "b", "independent": True},
+         {"waveNumber": 3, "waveName": "c"}]
     )
-    assert waves[1].depends_on_waves == []
+    assert [(w.wave_number, w.depends_on_waves) for w in waves] == [(1, []), (2, []), (3, [2])]
+    assert topological_levels(waves) == [[1, 2], [3]]
+
+
+def test_independent_with_dependencies_is_refused_as_ambiguous():
+    with pytest.raises(ValidationFailed) as exc:
+        normalize_waves([{"waveNumber": 1, "waveName": "a"},
+                         {"waveNumber": 2, "waveName": "b", "independent": True, "dependsOnWaves": [1]}])
+    assert exc.value.details[0]["field"].startswith("waves[1]")
+    assert "independent" in exc.value.details[0]["message"]
+
+
+def test_effective_order_names_the_waves_that_run_together():
+    waves = normalize_waves(
+        [{"waveNumber": 1, "waveName": "a"}, {"waveNumber": 2, "waveName": "b", "dependsOnWaves": []},
+         {"waveNumber": 3, "waveName": "c", "independent": True}, {"waveNumber": 4, "waveName": "d",
+                                                                   "dependsOnWaves": [2, 3]}]
+    )
+    assert effective_order(waves) == [
+        {"step": 1, "waves": [1, 3], "runTogether": True, "waitsFor": {"1": [], "3": []}},
+        {"step": 2, "waves": [2], "runTogether": False, "waitsFor": {"2": [1]}},
+        {"step": 3, "waves": [4], "runTogether": False, "waitsFor": {"4": [2, 3]}},
+    ]
+
+
+def test_migration_keeps_the_meaning_of_plans_saved_before_independent_existed():
+    stored = [{"waveNumber": 1, "waveName": "a", "dependsOnWaves": []},
+              {"waveNumber": 2, "waveName": "b", "dependsOnWaves": []},
+              {"waveNumber": 3, "waveName": "c", "dependsOnWaves": [2]}]
+    migrated = migrate_stored_waves(stored, None)
+    assert [w.get("independent", False) for w in migrated] == [False, True, False]
+    assert topological_levels(normalize_waves(migrated)) == [[1, 2], [3]]
+    assert migrate_stored_waves(migrated, WAVE_ORDER_SCHEMA) == migrated  # current plans untouched
+    assert stored[1] == {"waveNumber": 2, "waveName": "b", "dependsOnWaves": []}  # input not mutated
 
 
 def test_normalize_sorts_and_dedupes_dependencies():

@@ -77,6 +77,9 @@ class AwsAccountProbe:
         checks.append(self._drs(ctx, creds))
         return checks
 
+    def assume(self, ctx: AccountContext) -> dict[str, str]:
+        return self._assume(ctx)
+
     def _assume(self, ctx: AccountContext) -> dict[str, str]:
         """A fresh AssumeRole (never the cached credentials of the client factory), so that what is
         reported is what STS says now."""

@@ -70,7 +70,7 @@ class DrsReader:
         self._sleep = sleep
         self.calls: dict[str, int] = {}
 
-    def _list(self, operation: str, **params: Any) -> list[dict[str, Any]]:
+    def _list(self, operation: str, result_key: str = "items", **params: Any) -> list[dict[str, Any]]:
         name = "".join(part.capitalize() for part in operation.split("_"))
 
         def count() -> None:
@@ -80,7 +80,7 @@ class DrsReader:
         try:
             for page in pages(self._client, operation, token_key="nextToken", page_size=self._page_size,
                               sleep=self._sleep, on_page=count, **params):
-                out.extend(page.get("items") or [])
+                out.extend(page.get(result_key) or [])
         except (ClientError, BotoCoreError, Throttled) as exc:
             raise region_error("drs", self._ctx, exc) from exc
         return out
@@ -102,3 +102,12 @@ class DrsReader:
     def recovery_instances(self, recovery_instance_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return self._filtered("describe_recovery_instances", "recoveryInstanceIDs", recovery_instance_ids,
                               MAX_RECOVERY_INSTANCE_IDS)
+
+    def staging_accounts(self) -> list[str]:
+        """The accounts DRS of this account-region accepts as staging accounts."""
+        return [str(a["accountID"]) for a in self._list("list_staging_accounts", result_key="accounts")]
+
+    def extensible_source_servers(self, staging_account_id: str) -> list[dict[str, Any]]:
+        """Source servers of ``staging_account_id`` that can be extended into this account-region
+        (``{hostname, arn, tags}``; those already extended are not listed)."""
+        return self._list("list_extensible_source_servers", stagingAccountID=staging_account_id)

@@ -12,15 +12,13 @@ item exists.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import (
     batch_get_keys,
     from_dynamo,
@@ -29,35 +27,24 @@ from drs_orch.adapters.dynamodb import (
     table,
     to_dynamo,
 )
-from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_WAVE
-from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item, ListPage
+from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item
 
 MAX_TRANSACTION = 100
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 GUARD_KIND = "exec-server"
 
 
+PLAN_RUN_SK = "LAST_RUN"
+
+
+def plan_run_key(plan_id: str) -> str:
+    return f"PLAN#{plan_id}"
+
+
 def _chunks(values: list[Any], size: int) -> list[list[Any]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
-
-
-def encode_token(key: Mapping[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(from_dynamo(dict(key)), sort_keys=True).encode()).decode()
-
-
-def decode_token(token: str | None) -> dict[str, Any] | None:
-    if not token:
-        return None
-    try:
-        value = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed("nextToken is not a token this API returned", code="INVALID_TOKEN") from None
-    if not isinstance(value, dict) or "executionId" not in value:
-        raise ValidationFailed("nextToken is not a token this API returned", code="INVALID_TOKEN")
-    return {k: to_dynamo(v) for k, v in value.items()}
 
 
 class _Expression:
@@ -176,23 +163,21 @@ class DynamoExecutionStore:
     def load_servers(self, execution_id: str) -> list[Item]:
         return self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with("SERVER#"))
 
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ListPage:
-        kwargs: dict[str, Any] = {"Limit": limit, "ScanIndexForward": False}
-        start = decode_token(token)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page:
+        """Executions newest first, by plan and/or status, through the one paged query."""
+        names: dict[str, str] | None = None
+        filter_expression: str | None = None
         if plan_id:
-            kwargs.update(IndexName="ByPlan", KeyConditionExpression=Key("planId").eq(plan_id))
+            index, key_condition, values = "ByPlan", "planId = :k", {":k": plan_id}
             if status:
-                kwargs.update(FilterExpression="#s = :s", ExpressionAttributeNames={"#s": "status"},
-                              ExpressionAttributeValues={":s": status})
+                names, filter_expression, values[":s"] = {"#s": "status"}, "#s = :s", status
         elif status:
-            kwargs.update(IndexName="ByStatus", KeyConditionExpression=Key("status").eq(status))
+            index, key_condition, values, names = "ByStatus", "#s = :k", {":k": status}, {"#s": "status"}
         else:
-            kwargs.update(IndexName="ByStartTime", KeyConditionExpression=Key("entityType").eq("EXECUTION"))
-        out = self._table.query(**kwargs)
-        return ListPage(items=[from_dynamo(i) for i in out.get("Items", [])],
-                        next_token=encode_token(out.get("LastEvaluatedKey")))
+            index, key_condition, values = "ByStartTime", "entityType = :k", {":k": "EXECUTION"}
+        result = dx.page(self._name, index=index, key_condition=key_condition, values=values, names=names,
+                         filter_expression=filter_expression, limit=limit, token=token, forward=False)
+        return Page(items=[from_dynamo(i) for i in result.items], next_token=result.next_token)
 
     # ------------------------------------------------------------------ writes
     def put_children(self, items: list[Item]) -> None:
@@ -206,9 +191,19 @@ class DynamoExecutionStore:
                 batch.delete_item(Key={"executionId": execution_id, "sk": sk})
 
     def delete_execution(self, execution_id: str) -> None:
-        keys = [i["sk"] for i in self._query(Key("executionId").eq(execution_id))]
+        items = self._query(Key("executionId").eq(execution_id))
+        keys = [i["sk"] for i in items]
+        plan_ids = {str(i["planId"]) for i in items if i["sk"] == "META" and i.get("planId")}
         # META last: a half-deleted execution stays visible and can be deleted again
         self.delete_items(execution_id, [k for k in keys if k != "META"])
+        for plan_id in plan_ids:  # a plan's latest run is no longer one that can be read
+            try:
+                self._table.delete_item(Key={"executionId": plan_run_key(plan_id), "sk": PLAN_RUN_SK},
+                                        ConditionExpression="lastExecutionId = :e",
+                                        ExpressionAttributeValues={":e": execution_id})
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
         self.delete_items(execution_id, [k for k in keys if k == "META"])
 
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,
@@ -233,6 +228,26 @@ class DynamoExecutionStore:
             raise
         attributes: dict[str, Any] = from_dynamo(out.get("Attributes") or {})
         return attributes
+
+    # ------------------------------------------------------------------ latest run of a plan
+    def record_plan_run(self, meta: Item) -> None:
+        """One item per plan (``PLAN#<planId>`` / ``LAST_RUN``) naming its latest ended execution, so
+        a page of plans gets theirs in one BatchGetItem. It carries none of the indexed attributes
+        (``entityType``, ``status``, ``planId``, ``startTime``), so no listing of executions sees it."""
+        start = str(meta.get("startTime") or "")
+        values = {":e": meta["executionId"], ":s": meta.get("status"), ":t": meta.get("executionType"),
+                  ":st": start, ":et": meta.get("endTime"), ":p": meta.get("planId"), ":n": meta.get("planName")}
+        try:
+            self._table.update_item(
+                Key={"executionId": plan_run_key(str(meta["planId"])), "sk": PLAN_RUN_SK},
+                UpdateExpression="SET lastExecutionId = :e, lastExecutionStatus = :s, lastExecutionType = :t, "
+                                 "lastStartTime = :st, lastEndTime = :et, forPlanId = :p, forPlanName = :n",
+                ConditionExpression="attribute_not_exists(lastStartTime) OR lastStartTime <= :st",
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # ------------------------------------------------------------------ guards
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:

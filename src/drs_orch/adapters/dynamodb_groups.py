@@ -13,7 +13,8 @@ from typing import Any
 
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
-from drs_orch.services.data_ports import GroupWrite, GuardRef, Item, Page
+from drs_orch.domain.paging import Page
+from drs_orch.services.data_ports import GroupWrite, GuardRef, Item
 
 ENTITY = "GROUP"
 _INTERNAL = ("entityType", "groupNameLower", "accountRegion")

@@ -7,17 +7,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from drs_orch.adapters import dynamodb_tx as dx
-from drs_orch.adapters.dynamodb import serialize
-from drs_orch.services.data_ports import GuardRef, Item, Page, PlanWrite
+from drs_orch.adapters.dynamodb import low_level, serialize
+from drs_orch.domain.paging import Page
+from drs_orch.domain.plan_graph import WAVE_ORDER_SCHEMA, migrate_stored_waves
+from drs_orch.services.data_ports import GuardRef, Item, PlanWrite
 
 ENTITY = "PLAN"
 _INTERNAL = ("entityType", "planNameLower")
 _REMOVABLE = ("description", "lastModifiedBy")
 
 
-def _public(item: dict[str, Any]) -> Item:
-    return {k: v for k, v in item.items() if k not in _INTERNAL}
+def upgraded(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A stored plan in today's form. A plan saved before :data:`WAVE_ORDER_SCHEMA` has its waves
+    migrated (:func:`migrate_stored_waves`, same meaning, explicit form) and the migration is
+    written back once, conditional on the plan being unchanged; its ``version`` does not move,
+    since what the plan does is the same."""
+    if int(item.get("schemaVersion") or 1) >= WAVE_ORDER_SCHEMA:
+        return item
+    out = dict(item)
+    out["waves"] = migrate_stored_waves(item.get("waves") or [], item.get("schemaVersion"))
+    out["schemaVersion"] = WAVE_ORDER_SCHEMA
+    try:
+        low_level().update_item(
+            TableName=table_name, Key={"planId": dx.av(item["planId"])},
+            UpdateExpression="SET waves = :w, schemaVersion = :s",
+            ConditionExpression="version = :v AND attribute_not_exists(schemaVersion)",
+            ExpressionAttributeValues={":w": dx.av(out["waves"]), ":s": dx.av(WAVE_ORDER_SCHEMA),
+                                       ":v": dx.av(item["version"])})
+    except ClientError as exc:  # changed or migrated meanwhile: the next read sees the new item
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+    return out
+
+
+def _public(table_name: str, item: dict[str, Any]) -> Item:
+    return {k: v for k, v in upgraded(table_name, item).items() if k not in _INTERNAL}
 
 
 class DynamoPlanStore:
@@ -28,15 +55,15 @@ class DynamoPlanStore:
 
     def get(self, plan_id: str) -> Item | None:
         item = dx.get_item(self.table, "planId", plan_id)
-        return _public(item) if item else None
+        return _public(self.table, item) if item else None
 
     def get_many(self, plan_ids: Iterable[str]) -> dict[str, Item]:
-        return {k: _public(v) for k, v in dx.batch_get(self.table, "planId", plan_ids).items()}
+        return {k: _public(self.table, v) for k, v in dx.batch_get(self.table, "planId", plan_ids).items()}
 
     def find_by_name(self, name: str) -> Item | None:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND planNameLower = :n",
                                  values={":e": ENTITY, ":n": name.strip().lower()}):
-            return _public(item)
+            return _public(self.table, item)
         return None
 
     def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page:
@@ -47,11 +74,11 @@ class DynamoPlanStore:
             values[":p"] = name_prefix.strip().lower()
         result = dx.page(self.table, index="ByName", key_condition=key_condition, values=values, names=None,
                          filter_expression=None, limit=limit, token=token)
-        return Page([_public(i) for i in result.items], result.next_token)
+        return Page([_public(self.table, i) for i in result.items], result.next_token)
 
     def all(self) -> Iterator[Item]:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e", values={":e": ENTITY}):
-            yield _public(item)
+            yield _public(self.table, item)
 
     def name_guard(self, name: str) -> GuardRef | None:
         key = dx.plan_name_key(name.strip().lower())

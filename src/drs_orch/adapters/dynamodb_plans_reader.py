@@ -6,17 +6,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from drs_orch.adapters.dynamodb import from_dynamo, table
+from drs_orch.adapters.dynamodb_plans import upgraded
 from drs_orch.adapters.dynamodb_tx import batch_get
 
 
 class DynamoPlanReader:
     def __init__(self, plans_table: str, groups_table: str) -> None:
         self._plans = table(plans_table)
+        self._plans_name = plans_table
         self._groups_name = groups_table
 
     def get_plan(self, plan_id: str) -> dict[str, Any] | None:
         item = self._plans.get_item(Key={"planId": plan_id}, ConsistentRead=True).get("Item")
-        return from_dynamo(item) if item else None
+        return upgraded(self._plans_name, from_dynamo(item)) if item else None
 
     def get_groups(self, group_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return batch_get(self._groups_name, "groupId", sorted(set(group_ids)))

@@ -21,7 +21,8 @@ from botocore.paginate import TokenDecoder
 from drs_orch.adapters.dynamodb import batch_get_keys, deserialize, low_level, serialize, to_dynamo
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.errors import UpstreamError, ValidationFailed
-from drs_orch.services.data_ports import CommitConflict, GuardRef, Page
+from drs_orch.domain.paging import Page
+from drs_orch.services.data_ports import CommitConflict, GuardRef
 
 _ser = TypeSerializer()
 
@@ -205,9 +206,12 @@ def _query_params(table: str, index: str | None, key_condition: str, values: dic
 
 
 def page(table: str, *, index: str | None, key_condition: str, values: dict[str, Any], names: dict[str, str] | None,
-         filter_expression: str | None, limit: int, token: str | None) -> Page:
-    """One page of a Query served by a key or index, resumable with the opaque ``token``."""
+         filter_expression: str | None, limit: int, token: str | None, forward: bool = True) -> Page:
+    """One page of a Query served by a key or index, resumable with the opaque ``token``
+    (``forward=False``: descending sort key, e.g. newest first)."""
     params = _query_params(table, index, key_condition, values, names, filter_expression, None)
+    if not forward:
+        params["ScanIndexForward"] = False
     config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
     if token:
         try:

@@ -21,10 +21,12 @@ class SnsNotifier:
         self._topic = topic_arn
         self._sns = client("sns", region=region)
 
-    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any]) -> None:
+    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any],
+                topic_arn: str | None = None) -> None:
+        """Publish on the platform's topic, or on ``topic_arn`` (an execution's own topic)."""
         try:
             self._sns.publish(
-                TopicArn=self._topic,
+                TopicArn=topic_arn or self._topic,
                 Subject=subject[:100],
                 Message=json.dumps(dict(message), default=str, indent=2),
                 MessageAttributes={
@@ -34,3 +36,28 @@ class SnsNotifier:
             )
         except (ClientError, BotoCoreError) as exc:
             log.warning("notification %s for plan %s not published: %s", event_type, plan_id, exc)
+
+    def topic_exists(self, topic_arn: str) -> bool:
+        try:
+            self._sns.get_topic_attributes(TopicArn=topic_arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException", "InvalidParameter",
+                                                              "AuthorizationError"):
+                return False
+            raise
+        return True
+
+    def subscribe_plan(self, plan_id: str, email: str) -> str:
+        """Subscribe ``email`` to the notifications of one plan (a filter policy on ``planId``)."""
+        answer = self._sns.subscribe(
+            TopicArn=self._topic, Protocol="email", Endpoint=email, ReturnSubscriptionArn=True,
+            Attributes={"FilterPolicy": json.dumps({"planId": [plan_id]}), "FilterPolicyScope": "MessageAttributes"},
+        )
+        return str(answer["SubscriptionArn"])
+
+    def unsubscribe(self, subscription_arn: str) -> None:
+        try:
+            self._sns.unsubscribe(SubscriptionArn=subscription_arn)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NotFound", "NotFoundException", "InvalidParameter"):
+                raise

@@ -30,13 +30,18 @@ from typing import Any
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import MAX_IMPORT_ITEMS, check_count, nfc
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride
+from drs_orch.domain.plan_graph import migrate_stored_waves
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
+# 2.0 documents predate explicit wave independence: an empty dependsOnWaves meant "start with the
+# first wave" then, so their plans are read with that meaning (plan_graph.migrate_stored_waves).
+_SCHEMA_BEFORE_INDEPENDENT = "2.0"
 LEGACY = "legacy"
 
 _GROUP_FIELDS = ("groupName", "description", "region", "accountId", "sourceServerIds", "serverSelectionTags",
                  "launchConfig", "servers")
-_WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "dependsOnWaves", "pauseBeforeWave", "onServerFailure")
+_WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "dependsOnWaves", "independent", "pauseBeforeWave",
+                "onServerFailure")
 _LAUNCH_FIELDS = frozenset(f.alias or n for n, f in LaunchConfig.model_fields.items())
 _OVERRIDE_FIELDS = frozenset(f.alias or n for n, f in ServerLaunchOverride.model_fields.items())
 
@@ -123,6 +128,10 @@ def schema_of(config: Mapping[str, Any]) -> str:
                            code="UNSUPPORTED_SCHEMA")
 
 
+def _declared_version(config: Mapping[str, Any]) -> str:
+    return str(config.get("schemaVersion") or (config.get("metadata") or {}).get("schemaVersion") or "")
+
+
 def _entries(config: Mapping[str, Any], key: str) -> list[Any]:
     value = config.get(key, [])
     if not isinstance(value, list):
@@ -159,6 +168,10 @@ def parse_document(config: Mapping[str, Any]) -> ConfigDoc:
         item = DocItem("recoveryPlan", _name(entry, name_key, i), body)
         if schema == LEGACY:
             item.body, item.warnings = _legacy_plan(body)
+        elif _declared_version(config) == _SCHEMA_BEFORE_INDEPENDENT and isinstance(body.get("waves"), list):
+            waves = [w for w in body["waves"] if isinstance(w, Mapping)]
+            if len(waves) == len(body["waves"]):
+                body["waves"] = migrate_stored_waves(waves, 1)
         plans.append(item)
     return ConfigDoc(schema, accounts, groups, plans)
 

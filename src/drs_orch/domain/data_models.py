@@ -37,6 +37,10 @@ class TagSyncRunInput(InputModel):
     region: Region | None = None
     regions: Annotated[list[Region] | None, max_items(MAX_REGIONS)] = None
     source: Annotated[str | None, PlainText] = Field(default=None, max_length=32)
+    # the earlier console's {async: true}: answer 202 with a run id at once, run in the background
+    run_async: bool = Field(default=False, alias="async")
+    # set by the asynchronous dispatch only: the run id the 202 answer promised
+    run_id: str | None = Field(default=None, pattern=r"^[0-9a-f-]{36}$")
 
     _regions = field_validator("regions")(classmethod(lambda cls, v: _drs_regions(v)))
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.paging import parse_limit
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_SERVERS_PER_GROUP = MAX_TRANSACTION_ITEMS - 2
@@ -51,16 +52,8 @@ def check_drs_region(region: str, field: str = "region") -> str:
 
 
 def page_size(raw: str | int | None) -> int:
-    """``limit`` query parameter: 1..100, default 50."""
-    if raw is None or raw == "":
-        return DEFAULT_PAGE_SIZE
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"limit must be an integer, got {raw!r}", code="INVALID_PARAMETER") from None
-    if not 1 <= value <= MAX_PAGE_SIZE:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_PAGE_SIZE}", code="INVALID_PARAMETER")
-    return value
+    """``limit`` of the data listings: 1..100, default 50."""
+    return parse_limit(raw, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
 # Replication health -------------------------------------------------------------------------------

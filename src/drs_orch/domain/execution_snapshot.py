@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from drs_orch.domain.errors import Conflict, ValidationFailed
 from drs_orch.domain.input_rules import PlainText
 from drs_orch.domain.limits import MAX_SERVERS_PER_JOB, chunk_servers
-from drs_orch.domain.models import InputModel
+from drs_orch.domain.models import FieldProblem, InputModel
 from drs_orch.domain.plan_graph import OnServerFailure, Wave, topological_levels
 from drs_orch.domain.statuses import WaveStatus
 
@@ -36,11 +36,37 @@ TAG_JOB = "drs-orch:job"
 TAG_PLAN = "drs-orch:plan-id"
 
 
+SNS_TOPIC_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$"
+
+
 class StartExecutionInput(InputModel):
+    """Start (or, with ``dryRun``, predict) a run. The type is ``executionType`` or the seeds'
+    ``isDrill`` (true: DRILL, false: RECOVERY); one of them is required and, when both are given,
+    they must agree: a recovery is never started because a field was missing or contradicted."""
+
     plan_id: str = Field(min_length=1, max_length=128)
-    execution_type: str = Field(pattern=r"^(DRILL|RECOVERY)$")
+    execution_type: str | None = Field(default=None, pattern=r"^(DRILL|RECOVERY)$")
+    is_drill: bool | None = None
     initiated_by: Annotated[str | None, PlainText] = Field(default=None, min_length=1, max_length=256)
     poll_interval_seconds: int = Field(default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)
+    dry_run: bool = False
+    topic_arn: str | None = Field(default=None, pattern=SNS_TOPIC_ARN_PATTERN)
+
+    @model_validator(mode="after")
+    def _one_execution_type(self) -> StartExecutionInput:
+        if self.is_drill is not None:
+            implied = "DRILL" if self.is_drill else "RECOVERY"
+            if self.execution_type is not None and self.execution_type != implied:
+                raise FieldProblem("isDrill", f"isDrill={str(self.is_drill).lower()} contradicts "
+                                              f"executionType={self.execution_type}")
+            self.execution_type = implied
+        if self.execution_type is None:
+            raise FieldProblem("executionType", "required: DRILL or RECOVERY (or isDrill: true/false)")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return str(self.execution_type)
 
 
 def scope_of(account_id: str, region: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from drs_orch.domain import paging
 from drs_orch.domain.errors import UpstreamError, ValidationFailed
 from drs_orch.domain.input_rules import MAX_IDS_PER_REQUEST
 from drs_orch.domain.tags import matches, normalize_selection
@@ -253,15 +254,8 @@ def parse_replication_states(raw: str | None) -> frozenset[str]:
 
 
 def parse_limit(raw: str | None, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(f"limit must be an integer, got {raw!r}", code="INVALID_PARAMETER") from None
-    if not 1 <= value <= maximum:
-        raise ValidationFailed(f"limit must be between 1 and {maximum}", code="INVALID_PARAMETER")
-    return value
+    """``limit`` of the inventory listings: 1..1000, default 100 (DRS pages are large)."""
+    return paging.parse_limit(raw, default, maximum)
 
 
 _SERVER_ID = re.compile(r"^s-[0-9a-zA-Z]{17}$")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from drs_orch.domain.data_rules import DRS_REGIONS
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import (
     MAX_IDS_PER_REQUEST,
@@ -52,7 +54,14 @@ ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/[A-Za-z0-9_+=,.@/-]+$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$"
 
-Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN)]
+def _drs_region(value: str) -> str:
+    if value not in DRS_REGIONS:
+        raise ValueError(f"{value!r} is not a region where AWS Elastic Disaster Recovery is available")
+    return value
+
+
+# The one region rule: a region the platform is asked about is a DRS region (known by name).
+Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=REGION_PATTERN), AfterValidator(_drs_region)]
 AccountId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ACCOUNT_ID_PATTERN)]
 SourceServerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SOURCE_SERVER_ID_PATTERN)]
 RoleArn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_ARN_PATTERN)]
@@ -87,6 +96,28 @@ def error_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]
         message = str(cause) if isinstance(cause, ValueError) else error["msg"]
         details.append({"field": _path(loc), "message": message})
     return details
+
+
+ROLE_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+RoleName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_NAME_PATTERN)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
+
+
+def apply_aliases(data: Any, aliases: dict[str, str]) -> Any:
+    """Accept the seeds' field names as aliases of ours (``{"serverIds": "sourceServerIds"}``).
+    Giving both with different values is ambiguous and refused, naming the alias."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for alias, name in aliases.items():
+        if alias not in out:
+            continue
+        value = out.pop(alias)
+        if name in out and out[name] != value:
+            raise FieldProblem(alias, f"{alias} is another name for {name}; give one of them, or both equal")
+        out[name] = value
+    return out
 
 
 class InputModel(BaseModel):
@@ -161,6 +192,15 @@ class ProtectionGroupInput(InputModel):
     launch_config: LaunchConfig | None = None
     servers: Annotated[dict[SourceServerId, ServerLaunchOverride] | None, max_items(MAX_OVERRIDES_PER_GROUP)] = None
     version: int | None = Field(default=None, ge=0)
+    # input only: the role the caller expects the account to be reached through (checked, not stored)
+    assume_role_name: RoleName | None = None
+    # input only (PUT): re-apply every server's launch settings after the save, changed or not
+    force: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_aliases(cls, data: Any) -> Any:
+        return apply_aliases(data, {"serverIds": "sourceServerIds"})
 
     @field_validator("source_server_ids")
     @classmethod
@@ -232,10 +272,44 @@ class ProtectionGroup(RecordModel):
 
 
 class RecoveryPlanInput(InputModel):
+    """A plan. The earlier console's top-level fields are understood: ``protectionGroupId`` (a plan
+    of that one group when no waves are given; otherwise a group the waves must use),
+    ``accountId`` (the account every group must be in), ``assumeRoleName`` (checked against the
+    account's registered role) and ``notificationEmail`` (subscribed to this plan's notifications)."""
+
     plan_name: Name
     description: Description = ""
-    waves: Annotated[list[WaveInput], max_items(MAX_WAVES_PER_PLAN)]
+    waves: Annotated[list[WaveInput], max_items(MAX_WAVES_PER_PLAN)] = Field(default_factory=list)
     version: int | None = Field(default=None, ge=0)
+    notification_email: Email | None = None
+    protection_group_id: str | None = Field(default=None, min_length=1, max_length=128)
+    account_id: AccountId | None = None
+    assume_role_name: RoleName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_aliases(cls, data: Any) -> Any:
+        data = apply_aliases(data, {"name": "planName"})
+        if isinstance(data, dict) and data.get("notificationEmail") == "":
+            data = {**data, "notificationEmail": None}  # the console sends "" for "no e-mail"
+        return data
+
+    @model_validator(mode="after")
+    def _one_group_plan(self) -> RecoveryPlanInput:
+        if not self.waves and self.protection_group_id:
+            self.waves = [WaveInput(wave_number=1, wave_name="Wave 1",
+                                    protection_group_ids=[self.protection_group_id])]
+        return self
+
+    def problems(self) -> list[dict[str, str]]:
+        if not self.waves:
+            return [{"field": "waves", "message": "at least one wave is required (or protectionGroupId alone "
+                                                  "for a plan of one wave)"}]
+        used = {g for w in self.waves for g in w.protection_group_ids}
+        if self.protection_group_id and self.protection_group_id not in used:
+            return [{"field": "protectionGroupId",
+                     "message": f"protection group {self.protection_group_id} is in none of the waves"}]
+        return []
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)
@@ -276,6 +350,12 @@ class TargetAccountInput(InputModel):
     role_arn: RoleArn | None = None
     external_id: ExternalId | None = None
     staging_accounts: Annotated[list[StagingAccount], max_items(MAX_STAGING_ACCOUNTS)] = Field(default_factory=list)
+
+    @field_validator("role_arn", "external_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        """The earlier console sends ``roleArn: ""`` for the hub (and for a blank field)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def problems(self) -> list[dict[str, str]]:
         found: list[dict[str, str]] = []

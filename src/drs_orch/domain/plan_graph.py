@@ -2,9 +2,15 @@
 
 A plan is a set of waves; each wave recovers the servers of one or more protection groups and may
 depend on other waves (``dependsOnWaves``, by wave number). A wave starts when every wave it depends
-on has completed. When ``dependsOnWaves`` is omitted the wave depends on the previous wave by number
-(the first wave on nothing), so a plan without dependencies runs its waves one after the other; an
-explicit empty list lets a wave start with the first level.
+on has completed.
+
+Ambiguous input never changes the order of a recovery: an absent, null or empty ``dependsOnWaves``
+means "after the previous wave" (by wave number; the first wave depends on nothing), so a plan
+without dependencies runs its waves one after the other. A wave that must not wait for any other
+wave says so explicitly with ``"independent": true`` (and then names no dependencies).
+
+Plans stored before ``independent`` existed gave that meaning to an explicit empty list; they are
+migrated on read by :func:`migrate_stored_waves` so that they keep it.
 
 Edges are written in run order in messages: ``1 -> 2`` means wave 2 depends on wave 1.
 """
@@ -85,8 +91,20 @@ class WaveInput(BaseModel):
     wave_description: Annotated[str | None, MultilineText] = Field(default=None, max_length=1000)
     protection_group_ids: Annotated[list[GroupId], max_items(MAX_GROUPS_PER_WAVE)] = Field(default_factory=list)
     depends_on_waves: Annotated[list[int] | None, max_items(MAX_WAVES_PER_PLAN)] = None
+    independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    # input only: the servers the client expects the wave to launch (the earlier console sends the
+    # groups' servers here); checked against the groups, never stored or used to pick servers
+    server_ids: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _independent_names_no_dependencies(self) -> WaveInput:
+        if self.independent and self.depends_on_waves:
+            raise ValueError(
+                "an independent wave waits for no other wave: give independent: true or dependsOnWaves, not both"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -123,8 +141,31 @@ class Wave(BaseModel):
     wave_description: str | None = None
     protection_group_ids: list[str]
     depends_on_waves: list[int]
+    independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+
+
+WAVE_ORDER_SCHEMA = 2
+"""``schemaVersion`` of plans whose waves follow the rule above; older plans are migrated on read."""
+
+
+def migrate_stored_waves(waves: Sequence[Mapping[str, Any]], schema_version: int | None) -> list[dict[str, Any]]:
+    """The waves of a stored plan in today's explicit form.
+
+    Before :data:`WAVE_ORDER_SCHEMA`, a stored wave with ``dependsOnWaves: []`` that was not the
+    first wave started with the first wave; it is now written ``independent: true`` so that the
+    plan keeps the order it was saved with. Waves of current plans are returned unchanged."""
+    out = [dict(w) for w in waves]
+    if (schema_version or 1) >= WAVE_ORDER_SCHEMA or not out:
+        return out
+    numbers = [int(w["waveNumber"]) for w in out if isinstance(w.get("waveNumber"), int)]
+    first = min(numbers) if numbers else None
+    for wave in out:
+        deps = wave.get("dependsOnWaves")
+        if isinstance(deps, list) and not deps and wave.get("waveNumber") != first:
+            wave["independent"] = True
+    return out
 
 
 def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list[Wave]:
@@ -155,11 +196,13 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
     previous = {number: (numbers[i - 1] if i else None) for i, number in enumerate(numbers)}
     waves: list[Wave] = []
     for wave in sorted(parsed, key=lambda w: w.wave_number):
-        if wave.depends_on_waves is None:
+        if wave.independent:
+            depends = []
+        elif wave.depends_on_waves:
+            depends = list(wave.depends_on_waves)
+        else:  # absent, null or empty: after the previous wave
             before = previous[wave.wave_number]
             depends = [] if before is None else [before]
-        else:
-            depends = list(wave.depends_on_waves)
         waves.append(
             Wave(
                 wave_number=wave.wave_number,
@@ -167,6 +210,7 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
                 wave_description=wave.wave_description,
                 protection_group_ids=list(wave.protection_group_ids),
                 depends_on_waves=depends,
+                independent=wave.independent,
                 pause_before_wave=wave.pause_before_wave,
                 on_server_failure=wave.on_server_failure,
             )
@@ -390,6 +434,26 @@ def topological_levels(waves: Sequence[Wave]) -> list[list[int]]:
     for number, lvl in sorted(level.items()):
         levels[lvl].append(number)
     return levels
+
+
+def effective_order(waves: Sequence[Wave]) -> list[dict[str, Any]]:
+    """The order a plan runs in, for people: steps of waves that may run at the same time.
+
+    Step ``n`` holds the waves whose dependencies all lie in earlier steps; a wave starts as soon as
+    its own dependencies completed. Each step names, per wave, what it waits for. An invalid graph
+    gives an empty list (its problems are reported by :func:`graph_problems`)."""
+    if not waves or graph_problems(waves):
+        return []
+    by_number = {w.wave_number: w for w in waves}
+    steps: list[dict[str, Any]] = []
+    for index, level in enumerate(topological_levels(waves), start=1):
+        steps.append({
+            "step": index,
+            "waves": list(level),
+            "runTogether": len(level) > 1,
+            "waitsFor": {str(n): sorted(by_number[n].depends_on_waves) for n in level},
+        })
+    return steps
 
 
 def ready_waves(waves: Sequence[Wave], completed: set[int], started: set[int]) -> list[int]:

@@ -5,6 +5,13 @@
   drs-orch token --role ROLE                          a bearer token of a seeded local user
   drs-orch gen-api                                    regenerate the API block of infra/template.yaml
   drs-orch openapi                                    print the OpenAPI document
+  drs-orch package [--output FILE]                    build the Lambda artifact (reproducible)
+  drs-orch deploy --stack-name N [--admin-email E]    create/update the hub stack (change set)
+  drs-orch destroy --stack-name N [--delete-data]     delete it (tables kept unless --delete-data)
+
+Operator commands (over the REST API, local or deployed): profile, login, groups, plans,
+executions, accounts, servers, drill, recover, follow, pause, resume, cancel, terminate, export,
+import; `drs-orch <command> --help` for each.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -68,6 +76,49 @@ def _gen_api(_: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from drs_orch.entrypoints.packaging_lambda import build
+
+    artifact = build(Path(args.output), wheels=Path(args.wheels) if args.wheels else None)
+    print(f"{artifact.path}  {artifact.size / 1e6:.1f} MB  sha256 {artifact.sha256}")
+    print("runtime dependencies: " + ", ".join(artifact.pins))
+    return 0
+
+
+def _clients(region: str | None) -> Any:
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    return lambda service: session.client(service)
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from drs_orch.entrypoints.deploy import DeployError, DeployRequest, deploy
+    from drs_orch.entrypoints.packaging_lambda import build
+
+    artifact = Path(args.artifact) if args.artifact else build(Path("dist/drs-orch-lambda.zip")).path
+    parameters = dict(p.split("=", 1) for p in args.parameters or [])
+    try:
+        deploy(_clients(args.region), DeployRequest(args.stack_name, artifact, parameters=parameters, bucket=args.bucket,
+                                                    admin_email=args.admin_email, yes=args.yes,
+                                                    allow_replacement=args.allow_replacement))
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _destroy(args: argparse.Namespace) -> int:
+    from drs_orch.entrypoints.deploy import DeployError, destroy
+
+    try:
+        destroy(_clients(args.region), args.stack_name, delete_data=args.delete_data, yes=args.yes)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _openapi(_: argparse.Namespace) -> int:
     from drs_orch.entrypoints.openapi import build_openapi
 
@@ -91,7 +142,32 @@ def main(argv: list[str] | None = None) -> int:
     tok.set_defaults(fn=_token)
     sub.add_parser("gen-api", help="regenerate the API Gateway block of the template").set_defaults(fn=_gen_api)
     sub.add_parser("openapi", help="print the OpenAPI document").set_defaults(fn=_openapi)
+    pkg = sub.add_parser("package", help="build the Lambda artifact (reproducible zip)")
+    pkg.add_argument("--output", default="dist/drs-orch-lambda.zip")
+    pkg.add_argument("--wheels", help="folder to keep the downloaded wheels in (reused)")
+    pkg.set_defaults(fn=_package)
+    dep = sub.add_parser("deploy", help="create or update the hub stack through a change set")
+    dep.add_argument("--stack-name", required=True)
+    dep.add_argument("--region")
+    dep.add_argument("--admin-email", help="first deploy: create this admin user (Cognito mails the password)")
+    dep.add_argument("--parameters", nargs="*", metavar="KEY=VALUE", help="template parameters")
+    dep.add_argument("--artifact", help="a built artifact (default: build one with `package`)")
+    dep.add_argument("--bucket", help="artifact bucket (default: drs-orch-artifacts-ACCOUNT-REGION)")
+    dep.add_argument("--allow-replacement", action="store_true", help="allow replacing a DynamoDB table")
+    dep.add_argument("--yes", action="store_true", help="execute the change set without asking")
+    dep.set_defaults(fn=_deploy)
+    des = sub.add_parser("destroy", help="delete the hub stack (tables are kept unless --delete-data)")
+    des.add_argument("--stack-name", required=True)
+    des.add_argument("--region")
+    des.add_argument("--delete-data", action="store_true")
+    des.add_argument("--yes", action="store_true")
+    des.set_defaults(fn=_destroy)
+    from drs_orch.entrypoints import operator_cli
+
+    operator_cli.register(sub)
     args = parser.parse_args(argv)
+    if getattr(args.fn, "__module__", "") == operator_cli.__name__:
+        return operator_cli.run(args)
     return int(args.fn(args))
 
 

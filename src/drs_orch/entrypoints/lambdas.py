@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
 from drs_orch.domain.input_rules import check_decoded
 from drs_orch.domain.rbac import Permission, permissions_for
-from drs_orch.entrypoints.routes import routes_for
+from drs_orch.entrypoints.routes import aliases, routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
 
 logger = Logger(service="drs-orch")
@@ -43,6 +43,7 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     try:
         if not route.public:
             _authorize(route, request.principal)
+        _check_query(route, request)
         out = route.handler(request)
         if isinstance(out, Result):
             return out.status, out.body
@@ -54,6 +55,26 @@ def _run(route: Route, request: Request) -> tuple[int, Any]:
     except Exception:
         logger.exception("unexpected error", extra={"operation": route.operation})
         return 500, _internal_error(request.correlation_id)
+
+
+def _check_query(route: Route, request: Request) -> None:
+    """Query parameters against the route's query model (the contract): a bad value is a 400
+    naming the parameter before the handler runs."""
+    from pydantic import ValidationError
+
+    from drs_orch.domain.models import error_details
+    from drs_orch.entrypoints.contract import CONTRACTS
+
+    contract = CONTRACTS.get(route.operation)
+    model = contract.query if contract is not None else None
+    if model is None or not request.query:
+        return
+    try:
+        model.model_validate(request.query)
+    except ValidationError as exc:
+        details = error_details(exc)
+        raise ValidationFailed(f"invalid query parameter(s): {', '.join(d['field'] for d in details)}",
+                               code="INVALID_PARAMETER", details=details) from None
 
 
 def _authorize(route: Route, principal: Principal | None) -> None:
@@ -87,6 +108,11 @@ def _principal_from_event(event: dict[str, Any]) -> Principal | None:
     )
 
 
+def _function_arn(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", None)
+    return str(arn) if arn else None
+
+
 def _rest_resolver(function: str) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
 
@@ -102,6 +128,7 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
                     multi_query={k: list(v) for k, v in (event.multi_value_query_string_parameters or {}).items()},
                     principal=_principal_from_event(event.raw_event),  # type: ignore[arg-type]
                     correlation_id=correlation_id,
+                    function_arn=_function_arn(app.lambda_context),
                 )
             except DomainError as exc:
                 return _response(exc.status, exc.to_body())
@@ -129,26 +156,49 @@ def _response(status: int, body: Any) -> Response[Any]:
     )
 
 
-def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
-    operation = event.get("operation")
-    by_operation = {r.operation: r for r in routes_for(function)}
-    route = by_operation.get(str(operation))
-    if route is None:
+def _direct_route(function: str, operation: Any) -> Route | DomainError:
+    """The route an operation name (ours or an earlier system's alias, ``routes/aliases.py``) stands
+    for in ``function``, or the error that says which function serves it or what replaced it."""
+    name = str(operation)
+    route = aliases.resolve(name)
+    if route is not None and route.function == function:
+        return route
+    if route is not None:
+        alias = f" ({name} is the earlier name of {route.operation})" if name != route.operation else ""
         return ValidationFailed(
-            f"unknown operation {operation!r} for the {function} function",
-            code="UNKNOWN_OPERATION",
-            details={"operations": sorted(by_operation)},
-        ).to_body()
+            f"operation {name!r} is served by the {route.function} function, not the {function} function{alias}",
+            code="WRONG_FUNCTION",
+            details={"operation": route.operation, "function": route.function, "method": route.method,
+                     "path": route.path},
+        )
+    if name in aliases.RETIRED:
+        return ValidationFailed(f"operation {name!r} no longer exists: {aliases.RETIRED[name]}",
+                                code="OPERATION_RETIRED", details={"operation": name})
+    return ValidationFailed(
+        f"unknown operation {operation!r} for the {function} function",
+        code="UNKNOWN_OPERATION",
+        details={"operations": sorted(r.operation for r in routes_for(function))},
+    )
+
+
+def _direct(function: str, event: dict[str, Any], correlation_id: str, function_arn: str | None = None) -> Any:
+    route = _direct_route(function, event.get("operation"))
+    if isinstance(route, DomainError):
+        return route.to_body()
     try:
-        body = parse_json_object(event.get("body"))
+        # the earlier execution handler's envelope carries the body as "parameters"
+        body = parse_json_object(event.get("body") if "body" in event else event.get("parameters"))
         raw_path = event.get("pathParameters") or {}
         if not isinstance(raw_path, dict) or not all(isinstance(v, str | int) for v in raw_path.values()):
             raise ValidationFailed("pathParameters must be an object of strings", code="INVALID_PARAMETER")
         path = {k: str(v) for k, v in raw_path.items()}
-        # Path parameters may also be given in the body (e.g. {"executionId": ...}).
+        # Path parameters may also be given in the body (e.g. {"executionId": ...}) or, as the
+        # earlier handlers read them, at the top of the event.
         for name in route.path_params:
             if name not in path and isinstance(body.get(name), str):
                 path[name] = body[name]
+            elif name not in path and isinstance(event.get(name), str):
+                path[name] = event[name]
         raw_query = check_decoded(event.get("queryParams") or event.get("queryStringParameters") or {})
         if not isinstance(raw_query, dict):
             raise ValidationFailed("queryParams must be an object", code="INVALID_PARAMETER")
@@ -156,7 +206,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str) -> Any:
         query = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw_query.items()}
     except DomainError as exc:
         return exc.to_body()
-    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id)
+    request = Request(body=body, path=path, query=query, principal=_DIRECT_PRINCIPAL, correlation_id=correlation_id,
+                      function_arn=function_arn)
     _, out = _run(route, request)
     return out
 
@@ -169,7 +220,7 @@ def _handle(function: str, event: dict[str, Any], context: Any) -> Any:
     logger.set_correlation_id(correlation_id)
     logger.append_keys(function=function)
     if "operation" in event:
-        return _direct(function, event, correlation_id)
+        return _direct(function, event, correlation_id, _function_arn(context))
     if "httpMethod" in event:
         app = _resolvers.get(function)
         if app is None:

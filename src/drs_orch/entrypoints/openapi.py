@@ -18,36 +18,89 @@ BEGIN = "  # BEGIN GENERATED API (drs-orch gen-api; do not edit by hand)\n"
 END = "  # END GENERATED API\n"
 
 
+_COMMON_ERRORS = {
+    "400": ("the request is invalid: the body, a parameter or a rule (details name the fields)",
+            ["VALIDATION_ERROR", "INVALID_PARAMETER", "INVALID_JSON", "MISSING_PARAMETER"]),
+    "401": ("no valid bearer token", ["UNAUTHORIZED"]),
+    "403": ("the caller's role lacks the route's permission", ["FORBIDDEN"]),
+    "404": ("no such route or resource", ["NOT_FOUND"]),
+    "409": ("a conflict with the current state (version, name, servers in use, status)", []),
+    "429": ("a DRS limit or throttling", ["LIMIT_EXCEEDED"]),
+    "502": ("AWS refused or failed for a reason that is not the caller's input", ["UPSTREAM_ERROR"]),
+}
+
+
+def _schema_of(tp: Any, defs: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The JSON schema of a model (or union), its definitions hoisted into ``defs``."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(tp).json_schema(by_alias=True, mode=mode,  # type: ignore[arg-type]
+                                         ref_template="#/components/schemas/{model}")
+    defs.update(schema.pop("$defs", {}))
+    title = schema.get("title")
+    if schema.get("type") == "object" and isinstance(title, str) and title.isidentifier():
+        defs[title] = schema
+        return {"$ref": f"#/components/schemas/{title}"}
+    return schema
+
+
+def _query_parameters(model: Any, defs: dict[str, Any]) -> list[dict[str, Any]]:
+    schema = _schema_of(model, defs, "validation")
+    if "$ref" in schema:
+        schema = defs.pop(schema["$ref"].rsplit("/", 1)[-1])
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required,
+             "description": prop.get("description", ""), "schema": {k: v for k, v in prop.items()
+                                                                   if k not in ("title", "description")}}
+            for name, prop in schema.get("properties", {}).items()]
+
+
 def build_openapi() -> dict[str, Any]:
+    """OpenAPI 3.1 from the route table and the contract: every operation with its permission,
+    request body, query parameters, success body and typed errors."""
+    from drs_orch.entrypoints.contract import CONTRACTS, ERROR
+
+    defs: dict[str, Any] = {}
+    error_ref = _schema_of(ERROR, defs, "serialization")
     paths: dict[str, dict[str, Any]] = {}
     for r in ROUTES:
+        contract = CONTRACTS[r.operation]
+        responses: dict[str, Any] = {
+            str(r.status): {"description": "success",
+                            "content": {"application/json": {"schema": _schema_of(contract.response, defs,
+                                                                                  "serialization")}}},
+        }
+        if r.operation in ("execute_recovery_plan", "execute_plan"):
+            responses["200"] = {"description": "dry run: the prediction (nothing was started)",
+                                "content": responses[str(r.status)]["content"]}
+        for status, (meaning, codes) in _COMMON_ERRORS.items():
+            if r.public and status in ("401", "403"):
+                continue
+            responses[status] = {"description": meaning + (f"; codes include {', '.join(codes)}" if codes else ""),
+                                 "content": {"application/json": {"schema": error_ref}}}
         op: dict[str, Any] = {
             "operationId": r.operation,
             "summary": r.summary or r.operation.replace("_", " "),
             "tags": [r.function],
             "x-lambda-function": r.function,
-            "responses": {
-                str(r.status): {"description": "success"},
-                "400": {"$ref": "#/components/responses/Error"},
-                "401": {"$ref": "#/components/responses/Error"},
-                "403": {"$ref": "#/components/responses/Error"},
-                "404": {"$ref": "#/components/responses/Error"},
-                "409": {"$ref": "#/components/responses/Error"},
-                "429": {"$ref": "#/components/responses/Error"},
-            },
+            "responses": responses,
         }
         if r.public:
             op["security"] = []
         else:
-            op["x-required-permission"] = r.permission.value if r.permission else None
+            op["x-required-permission"] = r.permission.value if r.permission else "AUTHENTICATED"
         params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in r.path_params]
+        if contract.query is not None:
+            params += _query_parameters(contract.query, defs)
         if params:
             op["parameters"] = params
-        if r.method in ("POST", "PUT"):
-            op["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
+        if contract.body is not None:
+            op["requestBody"] = {"required": r.method == "POST" and r.operation not in _OPTIONAL_BODY,
+                                 "content": {"application/json": {"schema": _schema_of(contract.body, defs,
+                                                                                       "validation")}}}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "DRS orchestration API", "version": "1"},
         "paths": paths,
         "security": [{"cognito": []}],
@@ -56,19 +109,13 @@ def build_openapi() -> dict[str, Any]:
                 "cognito": {"type": "apiKey", "name": "Authorization", "in": "header",
                             "x-amazon-apigateway-authtype": "cognito_user_pools"}
             },
-            "responses": {
-                "Error": {
-                    "description": "error",
-                    "content": {"application/json": {"schema": {
-                        "type": "object",
-                        "required": ["error", "message"],
-                        "properties": {"error": {"type": "string"}, "message": {"type": "string"},
-                                       "details": {}},
-                    }}},
-                }
-            },
+            "schemas": dict(sorted(defs.items())),
         },
     }
+
+
+_OPTIONAL_BODY = frozenset({"apply_launch_configs", "validate_target_account", "run_tag_sync", "execute_plan",
+                            "delete_server_launch_config", "delete_executions"})
 
 
 def _logical(parts: list[str]) -> str:

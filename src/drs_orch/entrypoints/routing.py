@@ -34,6 +34,7 @@ class Request:
     principal: Principal
     correlation_id: str
     multi_query: dict[str, list[str]] = field(default_factory=dict)
+    function_arn: str | None = None  # the Lambda function serving the request (for background runs)
 
     def path_param(self, name: str) -> str:
         value = self.path.get(name)

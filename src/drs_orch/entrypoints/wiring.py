@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from drs_orch.adapters.aws import client
 from drs_orch.adapters.clients import ClientFactory
@@ -15,6 +15,7 @@ from drs_orch.adapters.readers import AwsReaders
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.entrypoints.settings import Settings
 from drs_orch.services.accounts import AccountDirectory
+from drs_orch.services.clock import Clock, SystemClock
 from drs_orch.services.launch_settings import LaunchSettingsService
 
 if TYPE_CHECKING:
@@ -28,13 +29,24 @@ if TYPE_CHECKING:
     from drs_orch.services.engine.reconcile import Engine
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
+    from drs_orch.services.staging_accounts import StagingAccountService
     from drs_orch.services.tag_sync import TagSyncService
     from drs_orch.services.target_accounts import TargetAccountService
 
 
 class Container:
-    def __init__(self, settings: Settings) -> None:
+    """The composition root's product: adapters and services, built on first use. ``clock`` is the
+    one Clock every use case reads; build it with :func:`bootstrap`."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+
+    def run_in_background(self, function_arn: str, event: dict[str, Any]) -> None:
+        """Queue ``event`` for an asynchronous invocation of ``function_arn``."""
+        from drs_orch.adapters.lambda_invoke import invoke_async
+
+        invoke_async(function_arn, self.settings.region, event)
 
     @cached_property
     def health_probe(self) -> AwsHealthProbe:
@@ -68,8 +80,6 @@ class Container:
     # ------------------------------------------------------------------ launch settings (issue 7)
     @cached_property
     def launch_settings(self) -> LaunchSettingsService:
-        from datetime import UTC, datetime
-
         from drs_orch.adapters.dynamodb_launch import GroupLaunchTable
         from drs_orch.adapters.ec2_launch import AwsLaunchGateway
         from drs_orch.services.launch_groups import LaunchOptions
@@ -85,7 +95,7 @@ class Container:
 
         return LaunchSettingsService(
             GroupLaunchTable(self.settings.protection_groups_table), self.accounts, gateway,
-            options=LaunchOptions.from_env(os.environ), clock=lambda: datetime.now(UTC), edit_guard=edit_guard,
+            options=LaunchOptions.from_env(os.environ), clock=self.clock.now, edit_guard=edit_guard,
         )
 
     @cached_property
@@ -129,40 +139,44 @@ class Container:
 
     @cached_property
     def protection_groups(self) -> ProtectionGroupService:
-        from datetime import UTC, datetime
-
         from drs_orch.services.protection_groups import ProtectionGroupService
 
         return ProtectionGroupService(
             self.group_store, self.plan_store, self.account_store, self.accounts, self.drs_inventory,
-            self.execution_reader, now=lambda: datetime.now(UTC),
+            self.execution_reader, now=self.clock.now,
             launch_settings=self.launch_settings,
         )
 
     @cached_property
     def recovery_plans(self) -> RecoveryPlanService:
-        from datetime import UTC, datetime
-
+        from drs_orch.adapters.sns import SnsNotifier
         from drs_orch.services.recovery_plans import RecoveryPlanService
 
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
-                                   now=lambda: datetime.now(UTC))
+                                   now=self.clock.now,
+                                   subscriptions=SnsNotifier(self.settings.execution_topic_arn, self.settings.region))
 
     @cached_property
     def target_accounts(self) -> TargetAccountService:
-        from datetime import UTC, datetime
-
         from drs_orch.adapters.account_probe import AwsAccountProbe
         from drs_orch.services.target_accounts import TargetAccountService
 
         return TargetAccountService(self.account_store, self.group_store, self.accounts,
                                     AwsAccountProbe(self.settings.region),
-                                    now=lambda: datetime.now(UTC), hub_region=self.settings.region)
+                                    now=self.clock.now, hub_region=self.settings.region)
+
+    @cached_property
+    def staging_accounts(self) -> StagingAccountService:
+        from drs_orch.adapters.account_probe import AwsAccountProbe
+        from drs_orch.adapters.drs_staging import AwsStagingGateway
+        from drs_orch.services.staging_accounts import StagingAccountService
+
+        probe = AwsAccountProbe(self.settings.region)
+        return StagingAccountService(self.accounts, self.readers, probe, AwsStagingGateway(self.clients, probe),
+                                     self.drs_regions)
 
     @cached_property
     def tag_sync(self) -> TagSyncService:
-        from datetime import UTC, datetime
-
         from drs_orch.adapters.dynamodb_tagsync import DynamoTagSyncStore
         from drs_orch.adapters.events import EventBridgeSchedule
         from drs_orch.services.tag_sync import TagSyncService
@@ -171,17 +185,15 @@ class Container:
             DynamoTagSyncStore(self.settings.tag_sync_table),
             EventBridgeSchedule(self.settings.tag_sync_rule_name, self.settings.region),
             self.accounts, self.account_store, self.group_store, self.drs_inventory, self.drs_inventory,
-            now=lambda: datetime.now(UTC), hub_region=self.settings.region,
+            now=self.clock.now, hub_region=self.settings.region,
         )
 
     @cached_property
     def config_io(self) -> ConfigService:
-        from datetime import UTC, datetime
-
         from drs_orch.services.config_io import ConfigService
 
         return ConfigService(self.protection_groups, self.recovery_plans, self.target_accounts,
-                             self.execution_reader, now=lambda: datetime.now(UTC), hub_region=self.settings.region)
+                             self.execution_reader, now=self.clock.now, hub_region=self.settings.region)
 
     # ------------------------------------------------------------------ execution engine (issue 5)
     @cached_property
@@ -191,7 +203,7 @@ class Container:
         from drs_orch.adapters.dynamodb_plans_reader import DynamoPlanReader
         from drs_orch.adapters.sns import SnsNotifier
         from drs_orch.adapters.stepfunctions import StepFunctionsStateMachine
-        from drs_orch.services.engine.context import EngineDeps, SystemClock
+        from drs_orch.services.engine.context import EngineDeps
 
         s = self.settings
         contexts = ScopeContexts(self.accounts.context_for)
@@ -203,7 +215,7 @@ class Container:
             sfn=StepFunctionsStateMachine(s.state_machine_arn, s.region),
             notifier=SnsNotifier(s.execution_topic_arn, s.region),
             hub_account_id=self.hub_account_id,
-            clock=SystemClock(),
+            clock=self.clock,
             preparer=self.launch_settings,
         )
 
@@ -214,6 +226,19 @@ class Container:
         return Engine(self.engine_deps)
 
 
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None, **adapters: Any) -> Container:
+    """The one place that wires the platform: settings from the environment unless given, the
+    Clock, and any adapter or service replaced by name (``bootstrap(engine_deps=..., group_store=...)``
+    for tests over in-memory stores). Unknown names are refused."""
+    built = Container(settings or Settings.from_env(), clock)
+    for name, value in adapters.items():
+        if not isinstance(getattr(Container, name, None), cached_property):
+            raise TypeError(f"bootstrap: {name!r} is not a component of the container")
+        built.__dict__[name] = value  # takes the place of the cached_property's first build
+    return built
+
+
 @cache
 def container() -> Container:
-    return Container(Settings.from_env())
+    """The Lambda runtime's container (one per process)."""
+    return bootstrap()

@@ -10,10 +10,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
-from drs_orch.domain.capacity import RegionUsage, capacity_report, combined_replication, usage_from, worst
-from drs_orch.domain.errors import DomainError
+from drs_orch.domain.capacity import (
+    RegionUsage,
+    capacity_report,
+    combined_replication,
+    metric,
+    usage_from,
+    worst,
+)
+from drs_orch.domain.errors import DomainError, NotFound
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, region_status
-from drs_orch.domain.limits import CapacityStatus
+from drs_orch.domain.limits import MAX_RECOVERY_INSTANCES, CapacityStatus
 from drs_orch.services.accounts import AccountDirectory, AccountKind, KnownAccount
 from drs_orch.services.query_ports import Readers
 
@@ -90,12 +97,11 @@ def _access(readers: Readers, known: KnownAccount, region: str) -> dict[str, Any
     return None
 
 
-def all_accounts_capacity(
-    readers: Readers, directory: AccountDirectory, regions: Sequence[str], workers: int = DEFAULT_WORKERS
-) -> dict[str, Any]:
-    """Every known account (hub, targets, their staging accounts) over ``regions``; per target
-    account the combined replication of the target and its staging accounts."""
-    accounts = directory.known_accounts()
+def _accounts_capacity(
+    readers: Readers, accounts: Sequence[KnownAccount], regions: Sequence[str], workers: int
+) -> tuple[list[dict[str, Any]], dict[str, list[tuple[dict[str, Any], RegionUsage | None]]]]:
+    """Per account its entry (status, regions, totals; ``status: ERROR`` when its role cannot be
+    assumed) and the region results of the reachable ones, queried in parallel."""
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         access_futures = [pool.submit(_access, readers, known, regions[0]) for known in accounts]
         errors = [f.result() for f in access_futures]
@@ -121,6 +127,16 @@ def all_accounts_capacity(
                 "totals": _totals([u for _, u in region_results if u is not None]),
             }
         )
+    return entries, per_account
+
+
+def all_accounts_capacity(
+    readers: Readers, directory: AccountDirectory, regions: Sequence[str], workers: int = DEFAULT_WORKERS
+) -> dict[str, Any]:
+    """Every known account (hub, targets, their staging accounts) over ``regions``; per target
+    account the combined replication of the target and its staging accounts."""
+    accounts = directory.known_accounts()
+    entries, per_account = _accounts_capacity(readers, accounts, regions, workers)
     return {
         "regions": list(regions),
         "accounts": entries,
@@ -128,6 +144,56 @@ def all_accounts_capacity(
         "status": _overall([e for e in entries if e["status"] != "ERROR"]),
         "unreachableAccounts": [e["accountId"] for e in entries if e["status"] == "ERROR"],
     }
+
+
+def target_capacity(
+    readers: Readers, directory: AccountDirectory, target_account_id: str, regions: Sequence[str],
+    workers: int = DEFAULT_WORKERS,
+) -> dict[str, Any]:
+    """One target account and its staging accounts over ``regions``: each account's capacity, their
+    combined replication (each account-region may replicate 300 servers, so staging accounts add
+    room), the target's recovery-instance headroom, and a warning per figure that needs attention."""
+    known = directory.known_accounts()
+    members = [a for a in known if a.account_id == target_account_id and a.kind is not AccountKind.STAGING]
+    if not members or (members[0].kind is AccountKind.HUB
+                       and not any(str(t.get("accountId")) == target_account_id for t in directory.targets())):
+        raise NotFound(f"account {target_account_id} is not a registered target account", code="ACCOUNT_NOT_FOUND",
+                       details={"accountId": target_account_id})
+    members += [a for a in known if a.target_account_id == target_account_id]
+    entries, per_account = _accounts_capacity(readers, members, regions, workers)
+    usages = [u for m in members for _, u in per_account.get(m.account_id, []) if u is not None]
+    target_usages = [u for _, u in per_account.get(target_account_id, []) if u is not None]
+    recovery = metric("recoveryInstances", sum(u.recovery_instances for u in target_usages),
+                      MAX_RECOVERY_INSTANCES * len(target_usages)) if target_usages else None
+    return {
+        "targetAccountId": target_account_id,
+        "stagingAccountIds": [m.account_id for m in members[1:]],
+        "regions": list(regions),
+        "status": _overall([e for e in entries if e["status"] != "ERROR"]),
+        "combined": combined_replication(usages, len(usages)),
+        "recoveryCapacity": recovery,
+        "accounts": entries,
+        "warnings": _warnings(entries),
+        "unreachableAccounts": [e["accountId"] for e in entries if e["status"] == "ERROR"],
+    }
+
+
+def _warnings(entries: Sequence[dict[str, Any]]) -> list[str]:
+    out = []
+    for entry in entries:
+        account = entry["accountId"]
+        if entry["status"] == "ERROR":
+            out.append(f"account {account} cannot be reached: {entry['error']['message']}")
+            continue
+        for region in entry["regions"]:
+            state = region["regionStatus"]
+            if state.get("status") != RegionState.OK.value:
+                out.append(f"account {account} in {region['region']}: {state.get('message') or state.get('status')}")
+            for m in region.get("metrics") or []:
+                if m["status"] != CapacityStatus.OK.value:
+                    out.append(f"account {account} in {region['region']}: {m['metric']} {m['used']}/{m['limit']} "
+                               f"({m['percentUsed']}%) is {m['status']}")
+    return out
 
 
 def _combined(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]
 
@@ -57,12 +58,6 @@ class PlanWrite:
     remove_refs: list[str] = field(default_factory=list)  # group ids the plan stops using
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Item]
-    next_token: str | None
-
-
 class GroupStore(Protocol):
     def get(self, group_id: str) -> Item | None: ...
     def get_many(self, group_ids: Iterable[str]) -> dict[str, Item]: ...
@@ -102,6 +97,11 @@ class ExecutionReader(Protocol):
         ...
 
     def server_ids(self, execution_id: str) -> list[str]: ...
+
+    def last_runs(self, plan_ids: Iterable[str]) -> dict[str, Item]:
+        """planId -> ``{lastExecutionId, lastExecutionStatus, lastExecutionType, lastStartTime,
+        lastEndTime}`` of the plan's latest ended execution (plans never run are absent)."""
+        ...
 
 
 class AccountContexts(Protocol):
@@ -150,3 +150,11 @@ class AccountProbe(Protocol):
 class LaunchSettingsHook(Protocol):
     def validate(self, group: Item) -> None: ...
     def apply_after_save(self, group: Item, actor: str) -> Item: ...
+    def apply_group(self, group_id: str, actor: str, *, force: bool = False) -> Item: ...
+
+
+class PlanSubscriptions(Protocol):
+    """E-mail subscriptions to one plan's notifications (SNS, filtered on ``planId``)."""
+
+    def subscribe_plan(self, plan_id: str, email: str) -> str: ...
+    def unsubscribe(self, subscription_arn: str) -> None: ...

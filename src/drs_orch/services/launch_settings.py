@@ -299,8 +299,11 @@ class LaunchSettingsService:
                 drifted[sid] = Reason.DRIFTED
         return drifted, observations, gateway.call_counts()
 
-    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str) -> dict[str, Any]:
+    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str, *,
+                     dry_run: bool = False) -> dict[str, Any]:
         """Decide and prepare the launch settings of a wave's servers (module docstring: costs).
+        With ``dry_run`` the decision is made exactly so, and nothing is applied or written: the
+        servers that would be applied are listed under ``wouldApply``.
 
         FAST: every server with settings is ready with its current settings and nothing drifted;
         nothing is written. FALLBACK: the servers that are not ready, changed or drifted are applied
@@ -329,6 +332,9 @@ class LaunchSettingsService:
             per_group[view.group_id] = (targets, known)
         path, reason = wave_path(managed, needing)
         result: dict[str, Any] = {"path": path.value, "reason": reason, "applied": [], "calls": calls}
+        if dry_run:
+            result["wouldApply"] = dict(sorted(needing.items()))
+            return result
         if path is not WavePath.FALLBACK:
             result["durationMs"] = int((self._monotonic() - started) * 1000)
             return result

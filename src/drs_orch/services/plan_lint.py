@@ -40,7 +40,8 @@ def lint_plan(plan: Mapping[str, Any], groups: Mapping[str, Item], contexts: Acc
     all_servers = [s for ids_ in wave_servers.values() for s in ids_]
     summary: Item = {"waves": len(waves), "groups": len(ids), "servers": len(all_servers),
                      "accountId": view["accountId"], "region": view["region"], "levels": None}
-    report: Item = {"planId": plan["planId"], "planName": plan["planName"], "summary": summary}
+    report: Item = {"planId": plan["planId"], "planName": plan["planName"], "summary": summary,
+                    "effectiveOrder": view["effectiveOrder"]}
     if errors or not view["accountId"] or not view["region"]:
         report.update(valid=not errors, errors=errors, warnings=warnings, capacity=None)
         return report

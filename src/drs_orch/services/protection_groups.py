@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
+from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import check_drs_region, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import nfc
@@ -97,6 +98,10 @@ class ProtectionGroupService:
         check_drs_region(spec.region)
         account_id = gm.account_for(spec.account_id, self.contexts, self.accounts, extra_accounts)
         ctx = (contexts or self.contexts).context_for(account_id, spec.region)
+        wrong_role = role_name_problem(ctx, spec.assume_role_name)
+        if wrong_role:
+            raise ValidationFailed(wrong_role, code="ROLE_MISMATCH",
+                                   details=[{"field": "assumeRoleName", "message": wrong_role}])
         members = gm.resolve_members(self.drs, ctx, spec.source_server_ids, spec.server_selection_tags)
         gm.check_size(members.server_ids, members.resolved)
         now = to_iso(self.now())
@@ -142,6 +147,13 @@ class ProtectionGroupService:
         if (item["accountId"], item["region"]) != (old["accountId"], old["region"]):
             self._refuse_if_used(group_id, "move it to another account or region")
         self.save(item, old)
+        if spec.force and self.launch_settings is not None:
+            out = view(item)
+            try:  # force: re-apply every server's settings, changed or not (seed 004)
+                out["launchConfigStatus"] = self.launch_settings.apply_group(group_id, actor, force=True)
+            except DomainError as exc:
+                out["launchConfigError"] = exc.to_body()
+            return out
         return self.after_save(item, actor)
 
     def refresh(self, group_id: str, actor: str) -> Item:

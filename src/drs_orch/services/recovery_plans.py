@@ -14,11 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import nfc
 from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
-from drs_orch.domain.plan_graph import Wave, normalize_waves, validate_plan_graph
+from drs_orch.domain.plan_graph import (
+    WAVE_ORDER_SCHEMA,
+    Problem,
+    Wave,
+    effective_order,
+    normalize_waves,
+    validate_plan_graph,
+)
+from drs_orch.domain.plan_runs import with_runs
 from drs_orch.domain.statuses import ExecutionStatus
 from drs_orch.services.data_ports import (
     AccountContexts,
@@ -28,12 +37,14 @@ from drs_orch.services.data_ports import (
     GuardRef,
     Item,
     PlanStore,
+    PlanSubscriptions,
     PlanWrite,
 )
 from drs_orch.services.protection_groups import version_conflict
 
 READ_ONLY_FIELDS = frozenset({"planId", "createdDate", "lastModifiedDate", "createdBy", "lastModifiedBy",
-                              "waveCount", "totalServers", "accountId", "region"})
+                              "waveCount", "totalServers", "region", "effectiveOrder", "schemaVersion",
+                              "notificationSubscriptionArn"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +70,8 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
     total = 0
     accounts: set[str] = set()
     regions: set[str] = set()
-    for wave in item.get("waves") or []:
+    normalized = stored_waves(item)
+    for wave in (dump_wave(w) for w in normalized):
         server_ids: list[str] = []
         for group_id in wave.get("protectionGroupIds") or []:
             group = groups.get(group_id)
@@ -71,6 +83,7 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
         total += len(server_ids)
         waves.append({**wave, "serverIds": server_ids, "serverCount": len(server_ids)})
     out["waves"] = waves
+    out["effectiveOrder"] = effective_order(normalized)
     out["waveCount"] = len(waves)
     out["totalServers"] = total
     out["accountId"] = next(iter(accounts)) if len(accounts) == 1 else None
@@ -87,7 +100,9 @@ def plan_group_ids(item: Mapping[str, Any]) -> list[str]:
 
 class RecoveryPlanService:
     def __init__(self, plans: PlanStore, groups: GroupStore, executions: ExecutionReader, contexts: AccountContexts,
-                 now: Callable[[], datetime], new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+                 now: Callable[[], datetime], new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+                 subscriptions: PlanSubscriptions | None = None) -> None:
+        self.subscriptions = subscriptions
         self.plans = plans
         self.groups = groups
         self.executions = executions
@@ -114,6 +129,9 @@ class RecoveryPlanService:
             ids.extend(plan_group_ids(plan))
         groups = self.groups.get_many(ids)
         plans = [plan_view(p, groups) for p in result.items]
+        # the page's runs in reads that do not grow with the page (domain/plan_runs.py)
+        runs = self.executions.last_runs(str(p["planId"]) for p in plans) if plans else {}
+        plans = with_runs(plans, self.executions.active() if plans else [], runs, groups)
         return {"recoveryPlans": plans, "count": len(plans), "nextToken": result.next_token}
 
     # writes -----------------------------------------------------------------------------------
@@ -133,6 +151,8 @@ class RecoveryPlanService:
         refs = {g: GroupInfo(str(found[g]["region"]), found[g].get("accountId")) for g in ids if g in found}
         servers = {g: list(found[g].get("sourceServerIds") or []) for g in ids if g in found}
         problems = validate_plan_graph(waves, refs, servers, default_account_id=self.contexts.hub_account_id)
+        problems += self._account_problems(spec, refs)
+        problems += _expected_servers_problems(spec, servers)
         if problems:
             raise ValidationFailed(
                 f"the recovery plan has {len(problems)} problem(s): " + "; ".join(p.message for p in problems),
@@ -145,17 +165,56 @@ class RecoveryPlanService:
             "planName": spec.plan_name,
             "description": spec.description,
             "waves": [dump_wave(w) for w in waves],
+            "schemaVersion": WAVE_ORDER_SCHEMA,
             "version": 1 if old is None else int(old["version"]) + 1,
             "createdDate": now if old is None else old["createdDate"],
             "createdBy": actor if old is None else old.get("createdBy"),
             "lastModifiedDate": now,
             "lastModifiedBy": actor,
+            "notificationEmail": spec.notification_email,
+            "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
         }
+
+    def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
+        """The earlier console's top-level accountId / assumeRoleName, checked against the groups."""
+        if not spec.account_id and not spec.assume_role_name:
+            return []
+        hub = self.contexts.hub_account_id
+        found: list[Problem] = []
+        expected = spec.account_id
+        for group_id, ref in sorted(refs.items()):
+            account = ref.account_id or hub
+            if expected and account != expected:
+                found.append(Problem("ACCOUNT_MISMATCH", f"protection group {group_id} is in account {account}, "
+                                                         f"not in the plan's accountId {expected}"))
+            wrong_role = role_name_problem(self.contexts.context_for(account, ref.region), spec.assume_role_name)
+            if wrong_role:
+                found.append(Problem("ROLE_MISMATCH", wrong_role))
+        return list({p.message: p for p in found}.values())
+
+    def _save_with_subscription(self, item: Item, old: Item | None) -> None:
+        """Save, keeping the plan's e-mail subscription in step with its ``notificationEmail``: the
+        new subscription is made first and dropped again if the save is refused; the old one is
+        dropped once the save is done."""
+        email, before = item.get("notificationEmail"), (old or {}).get("notificationEmail")
+        if self.subscriptions is None or email == before:
+            self.save(item, old)
+            return
+        new_arn = self.subscriptions.subscribe_plan(str(item["planId"]), str(email)) if email else None
+        item["notificationSubscriptionArn"] = new_arn
+        try:
+            self.save(item, old)
+        except DomainError:
+            if new_arn:
+                self.subscriptions.unsubscribe(new_arn)
+            raise
+        if old is not None and old.get("notificationSubscriptionArn"):
+            self.subscriptions.unsubscribe(str(old["notificationSubscriptionArn"]))
 
     def create(self, body: Mapping[str, Any], actor: str) -> Item:
         spec = parse(RecoveryPlanInput, _plan_body(body, drop=frozenset({"version"})))
         item = self.build(spec, plan_id=self.new_id(), old=None, actor=actor)
-        self.save(item, None)
+        self._save_with_subscription(item, None)
         return self.get(str(item["planId"]))
 
     def update(self, plan_id: str, body: Mapping[str, Any], actor: str) -> Item:
@@ -163,14 +222,15 @@ class RecoveryPlanService:
             raise ValidationFailed("an update must carry the version it read", code="VERSION_REQUIRED",
                                    details=[{"field": "version", "message": "required"}])
         old = self.load(plan_id)
-        merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"]}
+        merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
+                  "notificationEmail": old.get("notificationEmail")}
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
         if spec.version != old["version"]:
             raise version_conflict(plan_id, spec.version, old["version"])
         self._refuse_if_running(plan_id, allow_paused=True, what="change it")
         item = self.build(spec, plan_id=plan_id, old=old, actor=actor)
-        self.save(item, old)
+        self._save_with_subscription(item, old)
         return self.get(plan_id)
 
     def save(self, item: Item, old: Item | None) -> None:
@@ -218,6 +278,8 @@ class RecoveryPlanService:
             self.plans.commit(write)
         except CommitConflict as exc:
             raise self._commit_error(exc, old) from None
+        if self.subscriptions is not None and old.get("notificationSubscriptionArn"):
+            self.subscriptions.unsubscribe(str(old["notificationSubscriptionArn"]))
         return {"planId": plan_id, "planName": old["planName"], "deleted": True, "deletedBy": actor}
 
     def active_executions(self, plan_id: str) -> list[Item]:
@@ -263,6 +325,28 @@ def _plan_body(body: Mapping[str, Any], drop: frozenset[str]) -> dict[str, Any]:
 
 
 def _strip_wave(wave: Any) -> Any:
+    """Drop the read-only echo ``serverCount``; ``serverIds`` stays, to be checked."""
     if not isinstance(wave, Mapping):
         return wave
-    return {k: v for k, v in wave.items() if k not in ("serverIds", "serverCount")}
+    return {k: v for k, v in wave.items() if k != "serverCount"}
+
+
+def _expected_servers_problems(spec: RecoveryPlanInput, servers: Mapping[str, list[str]]) -> list[Problem]:
+    """A wave's ``serverIds`` (sent by the earlier console, echoed by clients) must be exactly the
+    servers its groups launch: a plan launches whole groups, and a different list would be a
+    different recovery than the client believes it saved."""
+    found: list[Problem] = []
+    for wave in spec.waves:
+        if wave.server_ids is None:
+            continue
+        launched = {s for g in wave.protection_group_ids for s in servers.get(g, [])}
+        expected = set(wave.server_ids)
+        if expected != launched:
+            missing, extra = sorted(launched - expected), sorted(expected - launched)
+            found.append(Problem(
+                "WAVE_SERVERS_MISMATCH",
+                f"wave {wave.wave_number}: serverIds differs from the servers of its protection groups "
+                f"(not listed: {', '.join(missing[:10]) or 'none'}; not in its groups: {', '.join(extra[:10]) or 'none'}); "
+                "a wave launches whole groups: change the groups, or send the servers they hold",
+                wave.wave_number))
+    return found

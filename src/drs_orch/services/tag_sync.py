@@ -17,7 +17,7 @@ from typing import Any
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.data_models import TagSyncRunInput, TagSyncSettingsInput
 from drs_orch.domain.data_rules import interval_hours, schedule_expression, tag_sync_diff
-from drs_orch.domain.errors import Conflict, DomainError, ValidationFailed
+from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.models import parse, to_iso
 from drs_orch.services.data_ports import (
     AccountContexts,
@@ -36,6 +36,10 @@ LAST_RUN = "last-run"
 SETTINGS = "settings"
 _COUNTERS = ("servers", "withInstance", "noInstanceHint", "instanceNotFound", "updated", "tagsSet", "tagsRemoved",
              "failed")
+
+
+def run_key(run_id: str) -> str:
+    return f"run#{run_id}"
 
 
 def synced_key(account_id: str, region: str, server_id: str) -> str:
@@ -76,13 +80,36 @@ class TagSyncService:
                 {self.hub_region} | {str(g["region"]) for g in self.groups.all()})
         return accounts, regions
 
-    def run(self, body: Mapping[str, Any], actor: str) -> Item:
+    def start_async(self, body: Mapping[str, Any], actor: str, dispatch: Callable[[Item], None]) -> Item:
+        """``{async: true}``: check the request, record the run as RUNNING and hand it to
+        ``dispatch`` (an asynchronous invocation of the same function), answering at once."""
         spec = parse(TagSyncRunInput, body)
         accounts, regions = self._targets(spec)
         run_id = str(uuid.uuid4())
+        record: Item = {"runId": run_id, "status": "RUNNING", "source": spec.source or "api", "startedBy": actor,
+                        "startedAt": to_iso(self.now()), "accounts": accounts, "regions": regions}
+        self.store.put({"configId": run_key(run_id), **record})
+        worker = {k: v for k, v in dict(body).items() if k != "async"}
+        dispatch({**worker, "runId": run_id})
+        return {**record, "statusUrl": f"/drs/tag-sync?runId={run_id}"}
+
+    def run_status(self, run_id: str) -> Item:
+        item = self.store.get(run_key(run_id))
+        if item is None:
+            raise NotFound(f"tag sync run {run_id} does not exist", code="TAG_SYNC_RUN_NOT_FOUND")
+        return {k: v for k, v in item.items() if k != "configId"}
+
+    def run(self, body: Mapping[str, Any], actor: str) -> Item:
+        spec = parse(TagSyncRunInput, body)
+        accounts, regions = self._targets(spec)
+        run_id = spec.run_id or str(uuid.uuid4())
         started = self.now()
         if not self.store.acquire_lock(run_id, int(started.timestamp()), LOCK_SECONDS):
-            raise Conflict("a tag sync is already running; wait for it to finish", code="TAG_SYNC_RUNNING")
+            refused = Conflict("a tag sync is already running; wait for it to finish", code="TAG_SYNC_RUNNING")
+            if spec.run_id:  # an asynchronous run promised to the caller: record why it did not run
+                self.store.put({"configId": run_key(run_id), "runId": run_id, "status": "REFUSED",
+                                "error": refused.to_body(), "finishedAt": to_iso(self.now())})
+            raise refused
         results: list[Item] = []
         try:
             for account_id in accounts:
@@ -107,6 +134,8 @@ class TagSyncService:
             "results": results,
         }
         self.store.put({"configId": LAST_RUN, **report})
+        if spec.run_id:
+            self.store.put({"configId": run_key(run_id), **report})
         return report
 
     def _sync_one(self, account_id: str, region: str) -> Item:

@@ -166,7 +166,7 @@ class TargetAccountService:
 
     def add_staging(self, account_id: str, body: Mapping[str, Any], actor: str) -> Item:
         old = self._load(account_id)
-        raw = body.get("stagingAccount", body)
+        raw = body.get("stagingAccount") or {k: v for k, v in body.items() if k not in ("targetAccountId", "addedBy")}
         staging = parse(StagingAccount, raw)
         existing = list(old.get("stagingAccounts") or [])
         if any(s.get("accountId") == staging.account_id for s in existing):

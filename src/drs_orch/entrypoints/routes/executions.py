@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.domain.requests import DeleteExecutionsInput
 from drs_orch.entrypoints.routing import Request, Result, Route
 from drs_orch.entrypoints.wiring import container
-from drs_orch.services.engine import lifecycle, queries, termination
+from drs_orch.services.engine import lifecycle, progress, queries, termination
 from drs_orch.services.engine.start import start_execution
 
 F = "execution"
@@ -18,13 +20,18 @@ def _deps() -> Any:
     return container().engine_deps
 
 
+def _started(out: dict[str, Any]) -> Result:
+    """202 for a run that was started; 200 for a dry run (nothing was started)."""
+    return Result(200 if out.get("dryRun") else 202, out)
+
+
 def execute(req: Request) -> Result:
-    return Result(202, start_execution(_deps(), req.body, req.principal.username))
+    return _started(start_execution(_deps(), req.body, req.principal.username))
 
 
 def execute_plan(req: Request) -> Result:
     body = {**req.body, "planId": req.path_param("planId")}
-    return Result(202, start_execution(_deps(), body, req.principal.username))
+    return _started(start_execution(_deps(), body, req.principal.username))
 
 
 def list_executions(req: Request) -> dict[str, Any]:
@@ -32,7 +39,23 @@ def list_executions(req: Request) -> dict[str, Any]:
 
 
 def get_execution(req: Request) -> dict[str, Any]:
-    return queries.get_execution(_deps(), req.path_param("executionId"))
+    return queries.cap_servers(queries.get_execution(_deps(), req.path_param("executionId")))
+
+
+def execution_servers(req: Request) -> dict[str, Any]:
+    return queries.execution_servers(_deps(), req.path_param("executionId"), req.query)
+
+
+def execution_status(req: Request) -> dict[str, Any]:
+    return progress.execution_status(_deps(), req.path_param("executionId"))
+
+
+def execution_waves(req: Request) -> dict[str, Any]:
+    return progress.execution_waves(_deps(), req.path_param("executionId"))
+
+
+def execution_jobs(req: Request) -> dict[str, Any]:
+    return progress.execution_jobs(_deps(), req.path_param("executionId"))
 
 
 def pause(req: Request) -> dict[str, Any]:
@@ -61,6 +84,7 @@ def recovery_instances(req: Request) -> dict[str, Any]:
 
 
 def delete(req: Request) -> dict[str, Any]:
+    parse(DeleteExecutionsInput, req.body)
     raw = req.query.get("ids") or ",".join(req.multi_query.get("ids", []))
     if not raw and isinstance(req.body.get("ids"), list):
         raw = ",".join(str(i) for i in req.body["ids"])
@@ -73,14 +97,26 @@ def check_existing(req: Request) -> dict[str, Any]:
 
 ROUTES: list[Route] = [
     Route("POST", "/executions", "execute_recovery_plan", F, P.START_RECOVERY, execute, status=202,
-          summary="Start a DRILL or RECOVERY of a plan: body planId, executionType, initiatedBy?, "
-                  "pollIntervalSeconds?; 409 lists servers held by other executions or DRS jobs"),
+          summary="Start a DRILL or RECOVERY of a plan: body planId, executionType (or isDrill), initiatedBy?, "
+                  "pollIntervalSeconds?, topicArn?; dryRun: true answers 200 with the prediction and starts "
+                  "nothing; 409 lists servers held by other executions or DRS jobs"),
     Route("POST", "/recovery-plans/{planId}/execute", "execute_plan", F, P.START_RECOVERY, execute_plan,
-          status=202, summary="Start a DRILL or RECOVERY of this plan (body executionType, initiatedBy?)"),
+          status=202, summary="Start a DRILL or RECOVERY of this plan (body executionType or isDrill, initiatedBy?, "
+                            "topicArn?, dryRun?)"),
     Route("GET", "/executions", "list_executions", F, P.VIEW_EXECUTIONS, list_executions,
           summary="Executions, newest first; filters planId, status; limit, nextToken"),
     Route("GET", "/executions/{executionId}", "get_execution_details", F, P.VIEW_EXECUTIONS, get_execution,
-          summary="One execution: waves, jobs, servers, timings, counts, canTerminate"),
+          summary="One execution: waves, jobs, timings, counts, canTerminate and up to 500 servers "
+                  "(the rest: /executions/{executionId}/servers)"),
+    Route("GET", "/executions/{executionId}/servers", "get_execution_servers", F, P.VIEW_EXECUTIONS,
+          execution_servers, summary="The execution's servers a page at a time; filters wave, status"),
+    Route("GET", "/executions/{executionId}/status", "get_execution_status", F, P.VIEW_EXECUTIONS, execution_status,
+          summary="Compact status: execution status, waves in flight, counts, what may be done next "
+                  "(pause/resume/cancel)"),
+    Route("GET", "/executions/{executionId}/waves", "get_execution_waves", F, P.VIEW_EXECUTIONS, execution_waves,
+          summary="The execution's waves: status, timings, server counts, DRS job ids"),
+    Route("GET", "/executions/{executionId}/jobs", "get_execution_jobs", F, P.VIEW_EXECUTIONS, execution_jobs,
+          summary="The execution's DRS jobs: id, wave, account and region, status, servers"),
     Route("POST", "/executions/{executionId}/pause", "pause_execution", F, P.STOP_RECOVERY, pause,
           summary="Pause before the next wave (waves in flight finish first)"),
     Route("POST", "/executions/{executionId}/resume", "resume_execution", F, P.START_RECOVERY, resume,

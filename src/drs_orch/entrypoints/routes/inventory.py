@@ -4,7 +4,6 @@ hub knows, and the live status of an execution."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
@@ -94,6 +93,14 @@ def accounts_capacity(req: Request) -> dict[str, Any]:
     return capacity.all_accounts_capacity(c.readers, c.accounts, _regions(req))
 
 
+def target_capacity(req: Request) -> dict[str, Any]:
+    c = container()
+    account_id = req.path_param("accountId")
+    if not re.match(ACCOUNT_ID_PATTERN, account_id):
+        raise ValidationFailed(f"accountId {account_id!r} is not a 12-digit AWS account id", code="INVALID_PARAMETER")
+    return capacity.target_capacity(c.readers, c.accounts, account_id, _regions(req))
+
+
 def drs_accounts(_: Request) -> dict[str, Any]:
     return inventory.list_accounts(container().accounts)
 
@@ -128,7 +135,7 @@ def execution_realtime(req: Request) -> dict[str, Any]:
     c = container()
     return realtime.execution_realtime(
         c.execution_items, c.accounts.context_for, c.readers, req.path_param("executionId"),
-        default_region=c.settings.region, now=datetime.now(UTC),
+        default_region=c.settings.region, now=c.clock.now(),
     )
 
 
@@ -144,6 +151,9 @@ ROUTES: list[Route] = [
           summary="The hub, the target accounts and their staging accounts"),
     Route("GET", "/accounts/capacity", "get_accounts_capacity", "query", P.VIEW_ACCOUNTS, accounts_capacity,
           summary="DRS capacity of every target and staging account, queried in parallel (?regions)"),
+    Route("GET", "/accounts/targets/{accountId}/capacity", "get_target_account_capacity", "query", P.VIEW_ACCOUNTS,
+          target_capacity, summary="DRS capacity of one target account and its staging accounts: combined "
+                                   "replication, recovery headroom, warnings (?regions)"),
     Route("GET", "/accounts/current", "get_current_account_info", "query", P.VIEW_ACCOUNTS, current_account,
           summary="The hub account this API runs in"),
     Route("GET", "/ec2/subnets", "get_ec2_subnets", "query", P.VIEW_PROTECTION_GROUPS, ec2_subnets,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission
+from drs_orch.domain.requests import (
+    ApplyLaunchConfigsInput,
+    BulkLaunchInput,
+    ServerLaunchInput,
+    StaticIpInput,
+    VersionInput,
+)
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -27,6 +35,7 @@ def _flag(raw: Any, name: str) -> bool:
 
 
 def put_server_config(req: Request) -> dict[str, Any]:
+    parse(ServerLaunchInput, req.body)
     return container().launch_settings.put_server_config(
         req.path_param("groupId"), req.path_param("serverId"), req.body, _actor(req))
 
@@ -36,6 +45,7 @@ def get_server_config(req: Request) -> dict[str, Any]:
 
 
 def delete_server_config(req: Request) -> dict[str, Any]:
+    parse(VersionInput, req.body)
     version = req.query.get("version") or req.body.get("version")
     expected: Any = version
     if isinstance(version, str):
@@ -48,20 +58,18 @@ def delete_server_config(req: Request) -> dict[str, Any]:
 
 
 def bulk_update(req: Request) -> dict[str, Any]:
+    parse(BulkLaunchInput, req.body)
     return container().launch_settings.bulk_update(req.path_param("groupId"), req.body, _actor(req))
 
 
 def validate_ip(req: Request) -> dict[str, Any]:
+    parse(StaticIpInput, req.body)
     return container().launch_settings.validate_ip(req.path_param("groupId"), req.path_param("serverId"), req.body)
 
 
 def apply_launch_configs(req: Request) -> dict[str, Any]:
-    unknown = sorted(set(req.body) - {"force"})
-    if unknown:
-        raise ValidationFailed(f"unknown field(s): {', '.join(unknown)}",
-                               details=[{"field": f, "message": "unknown field"} for f in unknown])
-    return container().launch_settings.apply_group(
-        req.path_param("groupId"), _actor(req), force=_flag(req.body.get("force"), "force"))
+    spec = parse(ApplyLaunchConfigsInput, req.body)
+    return container().launch_settings.apply_group(req.path_param("groupId"), _actor(req), force=spec.force)
 
 
 def get_status(req: Request) -> dict[str, Any]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.domain.requests import TagPreviewInput
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -32,6 +34,7 @@ def delete_group(req: Request) -> dict[str, Any]:
 
 
 def preview_tags(req: Request) -> dict[str, Any]:
+    parse(TagPreviewInput, req.body)
     return container().protection_groups.preview(req.body)
 
 

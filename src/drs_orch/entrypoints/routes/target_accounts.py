@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.domain.requests import RegionsInput, StagingAccountBody
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -33,6 +36,7 @@ def delete_account(req: Request) -> dict[str, Any]:
 
 
 def validate_account(req: Request) -> dict[str, Any]:
+    parse(RegionsInput, req.body)
     body = dict(req.body)
     if req.query.get("region") and "region" not in body:
         body["region"] = req.query["region"]
@@ -40,12 +44,27 @@ def validate_account(req: Request) -> dict[str, Any]:
 
 
 def add_staging(req: Request) -> dict[str, Any]:
+    spec = parse(StagingAccountBody, req.body)
+    if spec.target_account_id and spec.target_account_id != req.path_param("accountId"):
+        raise ValidationFailed("targetAccountId differs from the account in the path",
+                               details=[{"field": "targetAccountId", "message": "must be the path's accountId"}])
     return container().target_accounts.add_staging(req.path_param("accountId"), req.body, req.principal.username)
 
 
 def remove_staging(req: Request) -> dict[str, Any]:
     return container().target_accounts.remove_staging(req.path_param("accountId"),
                                                       req.path_param("stagingAccountId"), req.principal.username)
+
+
+def validate_staging(req: Request) -> dict[str, Any]:
+    return container().staging_accounts.validate(req.body)
+
+
+def sync_staging(req: Request) -> dict[str, Any]:
+    account_id = req.path_param("accountId")
+    # direct invocation may name the target in the body too
+    body = {k: v for k, v in req.body.items() if not (k == "accountId" and v == account_id)}
+    return container().staging_accounts.sync(account_id, body)
 
 
 ROUTES: list[Route] = [
@@ -65,4 +84,12 @@ ROUTES: list[Route] = [
           add_staging, status=201, summary="Add a staging account under a target account"),
     Route("DELETE", "/accounts/targets/{accountId}/staging-accounts/{stagingAccountId}", "remove_staging_account",
           F, P.MODIFY_ACCOUNTS, remove_staging, summary="Remove a staging account from a target account"),
+    Route("POST", "/accounts/targets/{accountId}/staging-accounts/sync", "sync_staging_accounts", F,
+          P.MODIFY_ACCOUNTS, sync_staging,
+          summary="Re-validate each staging account, report the servers it holds and extend those not yet "
+                  "extended into the target (body regions?, dryRun?)"),
+    Route("POST", "/staging-accounts/validate", "validate_staging_account", "query", P.MODIFY_ACCOUNTS,
+          validate_staging,
+          summary="Check a staging account before adding it: body accountId, roleArn, externalId?, region, "
+                  "targetAccountId?; role assumable, DRS initialized, servers, total after adding"),
 ]

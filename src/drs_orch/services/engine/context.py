@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from drs_orch.domain.models import to_iso
+from drs_orch.services.clock import Clock
 from drs_orch.services.engine.ports import (
-    Clock,
     DrsGateway,
     Ec2Gateway,
     ExecutionStore,
@@ -16,11 +16,6 @@ from drs_orch.services.engine.ports import (
     StateMachine,
     WavePreparer,
 )
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass

@@ -147,6 +147,7 @@ def cancel_execution(deps: EngineDeps, execution_id: str, actor: str) -> dict[st
         if meta.get("taskToken"):  # a run stopped while it waits: its token is void (AWS) or wakes it
             deps.sfn.send_success(str(meta["taskToken"]), {"cancelled": True})
         notify_status(deps, updated, "cancel")
+        deps.store.record_plan_run(updated)
         return _cancel_answer(updated, waves, [], "cancelled")
     raise _concurrent()
 

@@ -40,3 +40,5 @@ def notification(meta: Mapping[str, Any], event: str) -> tuple[str, dict[str, An
 def notify_status(deps: EngineDeps, meta: Mapping[str, Any], event: str) -> None:
     subject, message = notification(meta, event)
     deps.notifier.publish(event, str(meta.get("planId")), subject, message)
+    if meta.get("topicArn"):  # the execution's own topic (POST /executions topicArn)
+        deps.notifier.publish(event, str(meta.get("planId")), subject, message, topic_arn=str(meta["topicArn"]))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
+
+from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]
 
@@ -50,12 +51,6 @@ class ExecutionItems:
     servers: list[Item]
 
 
-@dataclass(frozen=True)
-class ListPage:
-    items: list[Item]
-    next_token: str | None
-
-
 class ExecutionStore(Protocol):
     def get_meta(self, execution_id: str) -> Item | None: ...
     def load(self, execution_id: str, *, servers: bool = False,
@@ -68,7 +63,11 @@ class ExecutionStore(Protocol):
                expect: Mapping[str, Any] | None = None) -> Item | None: ...
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]: ...
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None: ...
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ListPage: ...
+    def record_plan_run(self, meta: Item) -> None:
+        """Remember ``meta`` (an execution that just ended) as its plan's latest ended run, unless a
+        run that started later is already recorded."""
+        ...
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page: ...
     def delete_execution(self, execution_id: str) -> None: ...
 
 
@@ -110,14 +109,15 @@ class StateMachine(Protocol):
 
 
 class Notifier(Protocol):
-    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any]) -> None: ...
+    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any],
+                topic_arn: str | None = None) -> None: ...
+    def topic_exists(self, topic_arn: str) -> bool: ...
 
 
 class WavePreparer(Protocol):
     """Launch settings applied before a wave's StartRecovery (issue 7)."""
 
-    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str) -> dict[str, Any]: ...
+    def prepare_wave(self, group_ids: list[str], server_ids: list[str], actor: str, *,
+                     dry_run: bool = False) -> dict[str, Any]: ...
 
 
-class Clock(Protocol):
-    def now(self) -> datetime: ...

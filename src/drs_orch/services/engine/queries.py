@@ -3,21 +3,22 @@ instances earlier runs of a plan's servers left behind."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from drs_orch.domain.errors import NotFound, ValidationFailed
+from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
+from drs_orch.domain.inventory import page
+from drs_orch.domain.paging import parse_limit
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
-from drs_orch.services.engine.ports import Item
+from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
                   "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt")
@@ -61,10 +62,20 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
             "terminationStatus": termination.get("status", "NOT_REQUESTED")}
 
 
-def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
-    loaded = deps.store.load(execution_id, servers=True)
+def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionItems:
+    loaded = deps.store.load(execution_id, servers=servers)
     if loaded is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    return loaded
+
+
+def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
+    return execution_details(load_execution(deps, execution_id), deps.now())
+
+
+def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
+    """GET /executions/{id}: the META item with its waves, their jobs and servers, timings and counts
+    (the views of ``services/engine/progress.py`` are cut from this)."""
     out = public_meta(loaded.meta)
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
     live = {s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
@@ -102,7 +113,6 @@ def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         wave_counts[str(wave["status"])] = wave_counts.get(str(wave["status"]), 0) + 1
     out["waves"] = waves
     out["waveCounts"] = wave_counts
-    now = deps.now()
     end = str(loaded.meta.get("endTime") or now)
     out["timings"] = {
         "startTime": loaded.meta.get("startTime"),
@@ -126,13 +136,7 @@ def list_executions(deps: EngineDeps, query: Mapping[str, str]) -> dict[str, Any
     status = query.get("status")
     if status:
         status = coerce_status(ExecutionStatus, status.strip().upper()).value
-    raw_limit = query.get("limit") or str(DEFAULT_LIMIT)
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise ValidationFailed(f"limit must be an integer, got {raw_limit!r}", code="INVALID_PARAMETER") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", code="INVALID_PARAMETER")
+    limit = parse_limit(query.get("limit"))
     page = deps.store.page(plan_id=query.get("planId") or None, status=status, limit=limit,
                            token=query.get("nextToken") or None)
     items = [_summary(i) for i in page.items]
@@ -230,3 +234,41 @@ def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
             found.append(entry)
     return {"planId": plan_id, "hasExistingInstances": bool(found), "instanceCount": len(found),
             "existingInstances": found}
+
+
+MAX_DETAIL_SERVERS = 500
+SERVER_PAGE_DEFAULT = 100
+SERVER_PAGE_MAX = 1000
+
+
+def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS) -> dict[str, Any]:
+    """GET /executions/{id} carries at most ``limit`` servers (in wave order); a wave whose list was
+    cut says ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are
+    always whole."""
+    total = sum(len(w.get("servers") or []) for w in details.get("waves") or [])
+    room = limit
+    for wave in details.get("waves") or []:
+        servers = wave.get("servers") or []
+        if len(servers) > room:
+            wave["servers"] = servers[:room]
+            wave["serversTruncated"] = True
+        room -= len(wave["servers"])
+    details["serversTotal"] = total
+    details["serversIncluded"] = min(total, limit)
+    if total > limit:
+        details["serversUrl"] = f"/executions/{details['executionId']}/servers"
+    return details
+
+
+def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """The execution's servers, a page at a time, optionally of one wave and/or one status."""
+    wave = int(query["wave"]) if query.get("wave") else None
+    status = coerce_status(ServerStatus, query["status"].strip().upper()).value if query.get("status") else None
+    limit = parse_limit(query.get("limit"), SERVER_PAGE_DEFAULT, SERVER_PAGE_MAX)
+    details = get_execution(deps, execution_id)
+    rows = [{**s, "waveNumber": int(w["waveNumber"])} for w in details["waves"] for s in w.get("servers") or []
+            if (wave is None or int(w["waveNumber"]) == wave) and (status is None or s.get("status") == status)]
+    fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
+    chunk, next_token = page(rows, limit, query.get("nextToken") or None, fingerprint)
+    return {"executionId": execution_id, "servers": chunk, "count": len(chunk), "total": len(rows),
+            "nextToken": next_token}

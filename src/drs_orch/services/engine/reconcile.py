@@ -196,6 +196,7 @@ class Engine:
                     self._wave_status(execution_id, wave, new, now)
             self._release(execution_id, loaded.jobs)
             notify_status(self.deps, updated, "fail")
+            self.deps.store.record_plan_run(updated)
             return
 
     # ------------------------------------------------------------------ the tick
@@ -271,6 +272,7 @@ class Engine:
                 self._release(execution_id, everything.jobs if everything else jobs)
                 event = {_E.COMPLETED: "complete", _E.CANCELLED: "cancel"}.get(new_status, "fail")
                 notify_status(self.deps, updated, event)
+                self.deps.store.record_plan_run(updated)
             elif new_status is _E.PAUSED:
                 notify_status(self.deps, updated, "pause")
         return TickResult(decision.next, _poll(meta))

@@ -18,14 +18,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.data_rules import replication_problem
+from drs_orch.domain.dry_run import (
+    DEFAULT_LAUNCH_SECONDS,
+    ActiveUsage,
+    JobSpec,
+    describe,
+    forecast,
+    launch_seconds,
+)
 from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
 from drs_orch.domain.execution_snapshot import (
     ExecutionHolder,
     GroupRef,
     JobHolder,
+    Snapshot,
     StartExecutionInput,
     build_snapshot,
     conflict_error,
@@ -41,7 +51,7 @@ from drs_orch.services.engine.records import META, child_items, guard_keys_of_jo
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
-                "dependsOnWaves", "pauseBeforeWave", "onServerFailure")
+                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure")
 
 
 def plan_waves(plan: Mapping[str, Any]) -> list[Wave]:
@@ -91,40 +101,67 @@ def _claims(deps: EngineDeps, keys: list[str], guards: Mapping[str, Item]) -> tu
     return claims, holders
 
 
-def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
-    req = parse(StartExecutionInput, body)
+@dataclass
+class Checked:
+    """A plan resolved and checked against DRS and the locks, as a start needs it."""
+
+    plan: Item
+    waves: list[Wave]
+    groups: dict[str, Item]
+    snapshot: Snapshot
+    unknown: list[dict[str, str]] = field(default_factory=list)
+    unhealthy: list[dict[str, str]] = field(default_factory=list)
+    hostnames: dict[str, str | None] = field(default_factory=dict)
+    job_holders: list[JobHolder] = field(default_factory=list)
+    listings: dict[str, list[Item]] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+    claims: list[GuardClaim] = field(default_factory=list)
+    execution_holders: list[ExecutionHolder] = field(default_factory=list)
+
+
+def check_start(deps: EngineDeps, req: StartExecutionInput) -> Checked:
+    """Everything a start checks before it writes anything (reads only, no lock taken)."""
     plan = deps.plans.get_plan(req.plan_id)
     if plan is None:
         raise NotFound(f"recovery plan {req.plan_id} not found", code="PLAN_NOT_FOUND")
+    if req.topic_arn and not deps.notifier.topic_exists(req.topic_arn):
+        raise ValidationFailed(f"SNS topic {req.topic_arn} does not exist or cannot be published to",
+                               code="TOPIC_NOT_FOUND", details=[{"field": "topicArn", "message": "no such topic"}])
     waves = plan_waves(plan)
     groups = deps.plans.get_groups({g for w in waves for g in w.protection_group_ids})
-    snapshot = build_snapshot(waves, group_refs(groups, deps.hub_account_id))
-
-    unknown: list[dict[str, str]] = []
-    unhealthy: list[dict[str, str]] = []
-    hostnames: dict[str, str | None] = {}
-    job_holders: list[JobHolder] = []
-    for scope, server_ids in snapshot.servers_by_scope().items():
+    checked = Checked(plan, waves, groups, build_snapshot(waves, group_refs(groups, deps.hub_account_id)))
+    for scope, server_ids in checked.snapshot.servers_by_scope().items():
         account, region = split_scope(scope)
         found = deps.drs.source_servers(scope, server_ids)
         for server_id in server_ids:
             server = found.get(server_id)
             if server is None:
-                unknown.append({"serverId": server_id, "accountId": account, "region": region})
+                checked.unknown.append({"serverId": server_id, "accountId": account, "region": region})
                 continue
-            hostnames[server_id] = _hostname(server)
+            checked.hostnames[server_id] = _hostname(server)
             problem = replication_problem(server)
             if problem:
-                unhealthy.append({"serverId": server_id, "accountId": account, "region": region, "problem": problem})
-        job_holders += drs_job_holders(deps.drs.list_jobs(scope), scope, set(server_ids))
-    if unknown:
-        raise ValidationFailed(f"{len(unknown)} server(s) of the plan are unknown to DRS",
-                               code="UNKNOWN_SOURCE_SERVERS", details={"servers": unknown})
+                checked.unhealthy.append({"serverId": server_id, "accountId": account, "region": region,
+                                          "problem": problem})
+        checked.listings[scope] = deps.drs.list_jobs(scope)
+        checked.job_holders += drs_job_holders(checked.listings[scope], scope, set(server_ids))
+    checked.keys = checked.snapshot.guard_keys()
+    checked.claims, checked.execution_holders = _claims(deps, checked.keys, deps.store.read_guards(checked.keys))
+    return checked
 
-    keys = snapshot.guard_keys()
-    claims, execution_holders = _claims(deps, keys, deps.store.read_guards(keys))
-    if execution_holders or job_holders:
-        raise conflict_error(execution_holders, job_holders)
+
+def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
+    req = parse(StartExecutionInput, body)
+    checked = check_start(deps, req)
+    if req.dry_run:
+        return dry_run_report(deps, req, checked, actor)
+    plan, snapshot, unhealthy, keys = checked.plan, checked.snapshot, checked.unhealthy, checked.keys
+    if checked.unknown:
+        raise ValidationFailed(f"{len(checked.unknown)} server(s) of the plan are unknown to DRS",
+                               code="UNKNOWN_SOURCE_SERVERS", details={"servers": checked.unknown})
+    if checked.execution_holders or checked.job_holders:
+        raise conflict_error(checked.execution_holders, checked.job_holders)
+    claims, hostnames = checked.claims, checked.hostnames
 
     execution_id = str(uuid.uuid4())
     now = deps.now()
@@ -132,7 +169,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     meta: Item = {
         "executionId": execution_id, "sk": META, "entityType": "EXECUTION",
         "planId": req.plan_id, "planName": plan.get("planName"), "planVersion": plan.get("version"),
-        "executionType": req.execution_type, "status": ExecutionStatus.PENDING.value,
+        "executionType": req.kind, "status": ExecutionStatus.PENDING.value,
         "startTime": now, "initiatedBy": req.initiated_by or actor, "startedBy": actor,
         "accountId": first_account, "region": first_region, "scopes": list(snapshot.scopes),
         "protectionGroupIds": list(snapshot.group_ids), "pollIntervalSeconds": req.poll_interval_seconds,
@@ -141,6 +178,8 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],
     }
+    if req.topic_arn:
+        meta["topicArn"] = req.topic_arn
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)
@@ -190,3 +229,73 @@ def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], e
                               Changes(set={"status": cancelled, ("statusHistory", cancelled): now, "endedAt": now}),
                               expect={"status": WaveStatus.PENDING.value})
     deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["sk"].startswith("JOB#")]))
+
+
+def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked, actor: str) -> dict[str, Any]:
+    """What the start would do: the same checks, launch settings decided as at each wave's start,
+    and the run forecast against the DRS limits. Nothing is written, launched or locked."""
+    errors: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
+    if checked.unknown:
+        errors.append({"code": "UNKNOWN_SOURCE_SERVERS", "message": f"{len(checked.unknown)} server(s) of the "
+                       "plan are unknown to DRS", "servers": checked.unknown})
+    if checked.execution_holders or checked.job_holders:
+        conflict = conflict_error(checked.execution_holders, checked.job_holders)
+        errors.append({"code": conflict.code, "message": conflict.message, **dict(conflict.details or {})})
+    if checked.unhealthy:
+        warnings.append({"code": "REPLICATION_UNHEALTHY", "message": f"{len(checked.unhealthy)} server(s) "
+                         "replicate unhealthily and may fail or launch from an older point in time",
+                         "servers": checked.unhealthy})
+    seconds: dict[str, float] = {}
+    active: dict[str, ActiveUsage] = {}
+    launch_times: list[dict[str, Any]] = []
+    for scope, listing in checked.listings.items():
+        account, region = split_scope(scope)
+        observed = launch_seconds(listing)
+        live = [j for j in listing if j.get("status") in ("PENDING", "STARTED")]
+        active[scope] = ActiveUsage(len(live), sum(len(j.get("participatingServers") or []) for j in live))
+        seconds[scope] = observed if observed is not None else DEFAULT_LAUNCH_SECONDS
+        launch_times.append({"accountId": account, "region": region, "launchSeconds": round(seconds[scope]),
+                             "source": "RECENT_LAUNCHES" if observed is not None else "DEFAULT",
+                             "activeJobs": active[scope].jobs, "serversInActiveJobs": active[scope].servers})
+    jobs = [JobSpec(j.key, j.wave, j.scope, j.server_ids) for w in checked.snapshot.waves for j in w.jobs]
+    result = forecast(checked.waves, jobs, active, seconds)
+    prediction = describe(checked.waves, result)
+    queued = [w["waveNumber"] for w in prediction["waves"] if w["queued"]]
+    if queued:
+        warnings.append({"code": "JOBS_QUEUED", "waves": queued,
+                         "message": f"waves {', '.join(map(str, queued))} wait for DRS capacity (20 jobs / 500 "
+                                    "servers in active jobs per account-region)"})
+    launch: list[dict[str, Any]] = []
+    if deps.preparer is not None:
+        for wave in checked.snapshot.waves:
+            if not wave.servers:
+                continue
+            try:
+                outcome = deps.preparer.prepare_wave(list(wave.wave.protection_group_ids),
+                                                     [server for _, server in wave.servers], actor, dry_run=True)
+            except DomainError as exc:
+                errors.append({"code": exc.code, "message": exc.message, "wave": wave.number})
+                continue
+            would_apply: dict[str, str] = dict(outcome.get("wouldApply") or {})
+            launch.append({"waveNumber": wave.number, "path": outcome.get("path"), "reason": outcome.get("reason"),
+                           "wouldApply": would_apply})
+            if would_apply:
+                warnings.append({"code": "LAUNCH_SETTINGS_WOULD_APPLY", "wave": wave.number,
+                                 "message": f"wave {wave.number}: launch settings of {len(would_apply)} "
+                                            "server(s) are applied when the wave starts",
+                                 "servers": sorted(would_apply)})
+    return {
+        "dryRun": True,
+        "wouldStart": not errors,
+        "planId": req.plan_id,
+        "planName": checked.plan.get("planName"),
+        "executionType": req.kind,
+        "waveCount": len(checked.snapshot.waves),
+        "serverCount": checked.snapshot.server_count,
+        **prediction,
+        "launchTimes": launch_times,
+        "launchSettings": launch,
+        "errors": errors,
+        "warnings": warnings,
+    }

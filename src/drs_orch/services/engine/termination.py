@@ -114,6 +114,15 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
                  "message": f"terminating {requested} recovery instance(s); follow progress at /executions/{execution_id}"}
 
 
+def terminated_counts(counts: Mapping[str, Any] | None, terminated: int) -> dict[str, int]:
+    """Server counts after ``terminated`` launched servers had their instances terminated."""
+    out = {k: int(v) for k, v in (counts or {}).items()}
+    moved = min(terminated, out.get("launched", 0))
+    out["launched"] = out.get("launched", 0) - moved
+    out["terminated"] = out.get("terminated", 0) + moved
+    return out
+
+
 def termination_tick(deps: EngineDeps, meta: Item) -> Next:
     """Follow a requested termination (the execution itself has ended)."""
     termination = meta.get("termination") or {}
@@ -159,6 +168,15 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
         {**server, "status": ServerStatus.TERMINATED.value, "terminatedAt": now, "ec2State": "terminated",
          "statusHistory": {**(server.get("statusHistory") or {}), ServerStatus.TERMINATED.value: now}}
         for server in gone])
+    moved: dict[int, int] = {}
+    for server in gone:
+        moved[int(server.get("waveNumber") or 0)] = moved.get(int(server.get("waveNumber") or 0), 0) + 1
+    loaded = deps.store.load(execution_id) if moved else None
+    for wave in loaded.waves if loaded else []:
+        count = moved.get(int(wave["waveNumber"]), 0)
+        if count:
+            deps.store.update(execution_id, str(wave["sk"]),
+                              Changes(set={"serverCounts": terminated_counts(wave.get("serverCounts"), count)}))
     record = dict(termination)
     record.update(status="FAILED" if alive else "COMPLETED", completedAt=now, verifiedAt=now,
                   terminatedCount=len(gone), verifyAttempts=attempts)
@@ -166,7 +184,9 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
         record["stillRunning"] = alive[:100]
     if failed_servers:
         record["failedServers"] = sorted(failed_servers)[:100]
-    deps.store.update(execution_id, META, Changes(set={"termination": record, "instancesTerminated": not alive},
-                                                  increment={"version": 1}))
+    meta_set: dict[str | tuple[str, ...], Any] = {"termination": record, "instancesTerminated": not alive}
+    if gone:
+        meta_set["serverCounts"] = terminated_counts(meta.get("serverCounts"), len(gone))
+    deps.store.update(execution_id, META, Changes(set=meta_set, increment={"version": 1}))
     log.info("termination of %s: %s instance(s) gone, %s still running", execution_id, len(gone), len(alive))
     return Next.DONE

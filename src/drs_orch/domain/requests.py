@@ -1,0 +1,86 @@
+"""Small request bodies of the launch-settings and group routes (the large ones are in
+``models.py``, ``data_models.py`` and ``execution_snapshot.py``). Unknown fields are refused."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from drs_orch.domain.launch_config import ServerLaunchOverride
+from drs_orch.domain.models import AccountId, InputModel, Region, StagingAccount
+
+
+class ApplyLaunchConfigsInput(InputModel):
+    force: bool = Field(default=False, strict=True, description="re-apply every server, changed or not")
+
+
+class StaticIpInput(InputModel):
+    static_private_ip: str | None = Field(default=None, max_length=45)
+    ip: str | None = Field(default=None, max_length=45, description="alias of staticPrivateIp")
+    subnet_id: str | None = Field(default=None, max_length=64, description="default: the server's subnet")
+
+
+class ServerLaunchInput(ServerLaunchOverride):
+    """PUT of one server's override; ``version`` is the group version read (optimistic lock)."""
+
+    version: int | None = Field(default=None, ge=0)
+
+
+class BulkLaunchInput(InputModel):
+    servers: dict[str, ServerLaunchOverride | None] = Field(
+        min_length=1, description="serverId -> override, or null to remove the override")
+    version: int | None = Field(default=None, ge=0)
+
+
+class TagPreviewInput(InputModel):
+    region: Region | None = None
+    account_id: AccountId | None = None
+    server_selection_tags: dict[str, str] | None = None
+    tags: dict[str, str] | None = Field(default=None, description="alias of serverSelectionTags")
+    protection_group_id: str | None = Field(default=None, max_length=128,
+                                            description="preview this group's selection (tags may override)")
+    group_id: str | None = Field(default=None, max_length=128, description="alias of protectionGroupId")
+
+
+class VersionInput(InputModel):
+    version: int | None = Field(default=None, ge=0)
+
+
+class DeleteExecutionsInput(InputModel):
+    ids: list[str] | None = Field(default=None, max_length=1000)
+
+
+class RegionsInput(InputModel):
+    """Where to check an account: ``regions``, or one ``region`` (default: its groups' regions)."""
+
+    region: Region | None = None
+    regions: list[Region] | None = Field(default=None, max_length=32)
+
+
+class StagingAccountBody(InputModel):
+    """The earlier console wraps the staging account: ``{"stagingAccount": {...}}``; a bare
+    staging account (accountId, accountName, roleArn, externalId) is accepted as well."""
+
+    staging_account: dict[str, str] | None = None
+    target_account_id: AccountId | None = Field(default=None, description="if given, must be the path's account")
+    added_by: str | None = Field(default=None, max_length=256,
+                                 description="accepted for the earlier console; the authenticated caller is recorded")
+    account_id: AccountId | None = None
+    account_name: str | None = Field(default=None, max_length=64)
+    role_arn: str | None = Field(default=None, max_length=2048)
+    external_id: str | None = Field(default=None, max_length=1224)
+
+
+class StagingValidationInput(StagingAccount):
+    """POST /staging-accounts/validate: a staging account as it would be added (accountId, roleArn,
+    externalId?, accountName?), the region to check, and optionally the target it would join."""
+
+    region: Region
+    target_account_id: AccountId | None = Field(default=None, description="report the target's combined "
+                                                                          "replication before and after adding it")
+
+
+class StagingSyncInput(InputModel):
+    """POST /accounts/targets/{accountId}/staging-accounts/sync."""
+
+    regions: list[Region] | None = Field(default=None, max_length=32, description="default: DRS_REGIONS")
+    dry_run: bool = Field(default=False, strict=True, description="report what would be extended; change nothing")

@@ -1,0 +1,318 @@
+"""An in-memory world for the execution engine: every engine port implemented over dicts, a DRS
+whose jobs progress with a clock the test advances, and the real services on top (start, tick,
+termination), so the engine's use cases are unit-tested without the local stack."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from drs_orch.domain.paging import Page
+from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, StartRefused
+
+Item = dict[str, Any]
+HUB = "123456789012"
+REGION = "eu-west-1"
+SCOPE = f"{HUB}#{REGION}"
+TERMINAL_WAVES = {"COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "SKIPPED"}
+
+
+class SteppingClock:
+    def __init__(self) -> None:
+        self.current = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+def _matches(item: Mapping[str, Any], expect: Mapping[str, Any] | None) -> bool:
+    for attr, value in (expect or {}).items():
+        if value is None:
+            if attr in item:
+                return False
+        elif isinstance(value, list | tuple | set | frozenset):
+            if item.get(attr) not in value:
+                return False
+        elif item.get(attr) != value:
+            return False
+    return True
+
+
+class MemoryExecutionStore:
+    """``ExecutionStore`` over dicts, with the DynamoDB adapter's semantics (conditional updates
+    answer None, a start commits its META with every guard or nothing)."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Item] = {}
+        self.guards: dict[str, Item] = {}
+        self.plan_runs: dict[str, Item] = {}  # planId -> its latest ended run (the adapter's LAST_RUN item)
+        self.writes = 0
+
+    def get_meta(self, execution_id: str) -> Item | None:
+        item = self.items.get((execution_id, "META"))
+        return copy.deepcopy(item) if item else None
+
+    def _all(self, execution_id: str) -> list[Item]:
+        return [copy.deepcopy(v) for (e, _), v in sorted(self.items.items()) if e == execution_id]
+
+    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionItems | None:
+        meta = self.get_meta(execution_id)
+        if meta is None:
+            return None
+        items = self._all(execution_id)
+        waves = [i for i in items if i["sk"].startswith("WAVE#")]
+        open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES for k in w.get("jobKeys") or []}
+        jobs = [i for i in items if i["sk"].startswith("JOB#") and (settled_jobs or i["sk"][4:] in open_keys)]
+        return ExecutionItems(meta=meta, waves=waves, jobs=jobs,
+                              servers=[i for i in items if i["sk"].startswith("SERVER#")] if servers else [])
+
+    def load_servers(self, execution_id: str) -> list[Item]:
+        return [i for i in self._all(execution_id) if i["sk"].startswith("SERVER#")]
+
+    def put_children(self, items: list[Item]) -> None:
+        for item in items:
+            self.items[(item["executionId"], item["sk"])] = copy.deepcopy(item)
+            self.writes += 1
+
+    def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None:
+        for sk in sort_keys:
+            self.items.pop((execution_id, sk), None)
+
+    def delete_execution(self, execution_id: str) -> None:
+        self.delete_items(execution_id, [sk for e, sk in list(self.items) if e == execution_id])
+        for plan_id, run in list(self.plan_runs.items()):
+            if run["lastExecutionId"] == execution_id:
+                del self.plan_runs[plan_id]
+
+    def record_plan_run(self, meta: Item) -> None:
+        known = self.plan_runs.get(str(meta["planId"]))
+        if known is not None and str(known["lastStartTime"]) > str(meta.get("startTime") or ""):
+            return
+        self.plan_runs[str(meta["planId"])] = {
+            "lastExecutionId": meta["executionId"], "lastExecutionStatus": meta.get("status"),
+            "lastExecutionType": meta.get("executionType"), "lastStartTime": meta.get("startTime"),
+            "lastEndTime": meta.get("endTime")}
+        self.writes += 1
+
+    def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None:
+        taken = [c.key for c in claims
+                 if (c.take_over_from is None and c.key in self.guards)
+                 or (c.take_over_from is not None and (self.guards.get(c.key) or {}).get("executionId")
+                     != c.take_over_from)]
+        if taken or (meta["executionId"], "META") in self.items:
+            raise GuardsTaken(taken)
+        for claim in claims:
+            self.guards[claim.key] = {"guardKey": claim.key, "executionId": meta["executionId"],
+                                      "acquiredAt": meta["startTime"]}
+        self.items[(meta["executionId"], "META")] = copy.deepcopy(meta)
+        self.writes += 1
+
+    def update(self, execution_id: str, sort_key: str, changes: Changes, *,
+               expect: Mapping[str, Any] | None = None) -> Item | None:
+        item = self.items.get((execution_id, sort_key))
+        if item is None or not _matches(item, expect):
+            return None
+        for path, value in changes.set.items():
+            if isinstance(path, tuple):
+                target = item
+                for part in path[:-1]:
+                    target = target.setdefault(part, {})
+                target[path[-1]] = copy.deepcopy(value)
+            else:
+                item[path] = copy.deepcopy(value)
+        for attr, values in changes.append.items():
+            item[attr] = list(item.get(attr) or []) + copy.deepcopy(values)
+        for attr, add in changes.add.items():
+            item[attr] = set(item.get(attr) or set()) | set(add)
+        for attr, gone in changes.delete.items():
+            item[attr] = set(item.get(attr) or set()) - set(gone)
+        for attr, n in changes.increment.items():
+            item[attr] = int(item.get(attr) or 0) + n
+        for attr in changes.remove:
+            item.pop(attr, None)
+        self.writes += 1
+        return copy.deepcopy(item)
+
+    def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:
+        return {k: dict(self.guards[k]) for k in keys if k in self.guards}
+
+    def release_guards(self, execution_id: str, keys: Iterable[str]) -> None:
+        for key in list(keys):
+            if (self.guards.get(key) or {}).get("executionId") == execution_id:
+                del self.guards[key]
+
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page:
+        metas = [v for (_, sk), v in self.items.items() if sk == "META"
+                 and (plan_id is None or v["planId"] == plan_id) and (status is None or v["status"] == status)]
+        metas.sort(key=lambda m: m["startTime"], reverse=True)
+        return Page(items=copy.deepcopy(metas[:limit]), next_token=None)
+
+
+class MemoryPlans:
+    def __init__(self) -> None:
+        self.plans: dict[str, Item] = {}
+        self.groups: dict[str, Item] = {}
+
+    def get_plan(self, plan_id: str) -> Item | None:
+        return copy.deepcopy(self.plans.get(plan_id))
+
+    def get_groups(self, group_ids: Iterable[str]) -> dict[str, Item]:
+        return {g: copy.deepcopy(self.groups[g]) for g in group_ids if g in self.groups}
+
+
+class SimDrs:
+    """DRS of one account-region: a job's servers launch ``launch_seconds`` after it starts."""
+
+    def __init__(self, clock: SteppingClock, launch_seconds: float = 600) -> None:
+        self.clock = clock
+        self.launch_seconds = launch_seconds
+        self.servers: dict[str, Item] = {}
+        self.jobs: list[Item] = []
+        self.instances: dict[str, Item] = {}  # recovery instance id -> record
+        self.fail: set[str] = set()
+        self.starts = 0
+
+    def add_servers(self, count: int, prefix: str) -> list[str]:
+        ids = [f"s-{prefix}{n:0{17 - len(prefix)}d}" for n in range(count)]
+        for sid in ids:
+            self.servers[sid] = {"sourceServerID": sid, "dataReplicationInfo": {"dataReplicationState": "CONTINUOUS"},
+                                 "sourceProperties": {"identificationHints": {"hostname": f"{sid}.local"}}}
+        return ids
+
+    def _now(self) -> str:
+        return self.clock.now().isoformat()
+
+    def _progress(self) -> None:
+        now = self.clock.now()
+        for job in self.jobs:
+            if job["status"] == "COMPLETED":
+                continue
+            started = datetime.fromisoformat(job["creationDateTime"])
+            if now >= started + timedelta(seconds=self.launch_seconds):
+                job.update(status="COMPLETED", endDateTime=now.isoformat())
+                for entry in job["participatingServers"]:
+                    if job["type"] == "TERMINATE":
+                        self.instances[entry["recoveryInstanceID"]]["state"] = "terminated"
+                        entry["launchStatus"] = "TERMINATED"
+                    elif entry["sourceServerID"] in self.fail:
+                        entry["launchStatus"] = "FAILED"
+                    else:
+                        rid = f"i-{len(self.instances):017d}"
+                        self.instances[rid] = {"recoveryInstanceID": rid, "ec2InstanceID": rid, "state": "running",
+                                               "sourceServerID": entry["sourceServerID"], "isDrill": job["isDrill"]}
+                        entry.update(launchStatus="LAUNCHED", recoveryInstanceID=rid)
+            elif now >= started:
+                job["status"] = "STARTED"
+
+    def source_servers(self, scope: str, server_ids: list[str]) -> dict[str, Item]:
+        return {s: copy.deepcopy(self.servers[s]) for s in server_ids if s in self.servers}
+
+    def list_jobs(self, scope: str) -> list[Item]:
+        self._progress()
+        return copy.deepcopy(self.jobs)
+
+    def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, Item]:
+        self._progress()
+        return {j["jobID"]: copy.deepcopy(j) for j in self.jobs if j["jobID"] in job_ids}
+
+    def _job(self, kind: str, entries: list[Item], is_drill: bool, tags: Mapping[str, str]) -> Item:
+        job = {"jobID": f"drsjob-{len(self.jobs):017d}", "type": kind, "status": "PENDING", "isDrill": is_drill,
+               "tags": dict(tags), "creationDateTime": self._now(), "participatingServers": entries,
+               "initiatedBy": "START_DRILL" if is_drill else "START_RECOVERY"}
+        self.jobs.append(job)
+        return copy.deepcopy(job)
+
+    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: Mapping[str, str]) -> Item:
+        self.starts += 1
+        unknown = [s for s in server_ids if s not in self.servers]
+        if unknown:
+            raise StartRefused("ValidationException", 400, f"unknown servers {unknown}")
+        return self._job("LAUNCH", [{"sourceServerID": s, "launchStatus": "PENDING"} for s in server_ids],
+                         is_drill, tags)
+
+    def job_log(self, scope: str, job_id: str) -> list[Item]:
+        job = next(j for j in self.jobs if j["jobID"] == job_id)
+        return [{"event": "LAUNCH_FAILED", "logDateTime": job.get("endDateTime"),
+                 "eventData": {"sourceServerID": e["sourceServerID"], "rawError": "the instance did not boot"}}
+                for e in job["participatingServers"] if e.get("launchStatus") == "FAILED"]
+
+    def recovery_instances(self, scope: str, *, instance_ids: list[str] | None = None,
+                           server_ids: list[str] | None = None) -> list[Item]:
+        return [copy.deepcopy(r) for rid, r in self.instances.items()
+                if (instance_ids is None or rid in instance_ids) and r["state"] != "terminated"]
+
+    def terminate_recovery_instances(self, scope: str, instance_ids: list[str]) -> Item:
+        return self._job("TERMINATE", [{"sourceServerID": self.instances[i]["sourceServerID"],
+                                        "recoveryInstanceID": i} for i in instance_ids], True, {})
+
+
+class SimEc2:
+    def __init__(self, drs: SimDrs) -> None:
+        self.drs = drs
+
+    def instances(self, scope: str, instance_ids: list[str]) -> dict[str, Item]:
+        out = {}
+        for iid in instance_ids:
+            record = self.drs.instances.get(iid)
+            if record is not None:
+                out[iid] = {"InstanceId": iid, "PrivateIpAddress": "10.0.0.10", "InstanceType": "c5.large",
+                            "LaunchTime": self.drs.clock.now(), "State": {"Name": record["state"]}, "Tags": []}
+        return out
+
+
+class FakeStateMachine:
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.tokens_sent: list[str] = []
+
+    def start(self, name: str, payload: Mapping[str, Any]) -> str:
+        self.started.append(name)
+        return f"arn:aws:states:{REGION}:{HUB}:execution:orchestration:{name}"
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        pass
+
+    def send_success(self, task_token: str, output: Mapping[str, Any]) -> bool:
+        self.tokens_sent.append(task_token)
+        return True
+
+
+class ListNotifier:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str, str | None]] = []
+        self.topics: set[str] = set()
+
+    def publish(self, event_type: str, plan_id: str, subject: str, message: Mapping[str, Any],
+                topic_arn: str | None = None) -> None:
+        self.published.append((event_type, plan_id, topic_arn))
+
+    def topic_exists(self, topic_arn: str) -> bool:
+        return topic_arn in self.topics
+
+
+class World:
+    def __init__(self, launch_seconds: float = 600) -> None:
+        self.clock = SteppingClock()
+        self.store = MemoryExecutionStore()
+        self.plans = MemoryPlans()
+        self.drs = SimDrs(self.clock, launch_seconds)
+        self.sfn = FakeStateMachine()
+        self.notifier = ListNotifier()
+        self.deps = EngineDeps(store=self.store, plans=self.plans, drs=self.drs, ec2=SimEc2(self.drs),
+                               sfn=self.sfn, notifier=self.notifier, hub_account_id=HUB, clock=self.clock)
+
+    def group(self, group_id: str, servers: list[str]) -> str:
+        self.plans.groups[group_id] = {"groupId": group_id, "region": REGION, "accountId": HUB,
+                                       "sourceServerIds": servers}
+        return group_id
+
+    def plan(self, plan_id: str, waves: list[Item]) -> str:
+        self.plans.plans[plan_id] = {"planId": plan_id, "planName": plan_id, "version": 1, "schemaVersion": 2,
+                                     "waves": waves}
+        return plan_id

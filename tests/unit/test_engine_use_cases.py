@@ -1,0 +1,160 @@
+"""The engine's use cases (start, tick, termination, dry run) over in-memory stores and a DRS whose
+jobs progress with a clock the test advances (tests/unit/engine_world.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from engine_world import SCOPE, World
+
+from drs_orch.domain.errors import Conflict
+from drs_orch.services.engine.reconcile import Engine
+from drs_orch.services.engine.start import start_execution
+from drs_orch.services.engine.termination import request_termination
+
+
+def _wave(n: int, groups: list[str], **fields: Any) -> dict[str, Any]:
+    return {"waveNumber": n, "waveName": f"w{n}", "protectionGroupIds": groups, "dependsOnWaves": [],
+            "pauseBeforeWave": False, "onServerFailure": "STOP", **fields}
+
+
+def _run(world: World, execution_id: str, max_ticks: int = 200) -> list[dict[str, Any]]:
+    """Begin, then tick (advancing the clock by each answer's wait) until the run is DONE."""
+    engine = Engine(world.deps)
+    results = [engine.begin(execution_id).to_dict()]
+    while results[-1]["next"] == "CONTINUE" and len(results) < max_ticks:
+        world.clock.advance(max(1, results[-1]["waitSeconds"]))
+        results.append(engine.tick(execution_id).to_dict())
+    return results
+
+
+def _waves(world: World, execution_id: str) -> dict[int, dict[str, Any]]:
+    loaded = world.store.load(execution_id)
+    assert loaded is not None
+    return {int(w["waveNumber"]): w for w in loaded.waves}
+
+
+def test_a_drill_runs_its_waves_in_order_and_releases_its_locks() -> None:
+    world = World()
+    a = world.group("ga", world.drs.add_servers(3, "a"))
+    b = world.group("gb", world.drs.add_servers(2, "b"))
+    world.plan("p", [_wave(1, [a]), _wave(2, [b])])  # dependsOnWaves [] on both: one after the other
+    started = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")
+    execution_id = started["executionId"]
+    assert started["status"] == "PENDING" and len(world.store.guards) == 5
+    results = _run(world, execution_id)
+    assert results[-1]["next"] == "DONE"
+    meta = world.store.get_meta(execution_id)
+    assert meta is not None and meta["status"] == "COMPLETED" and meta["serverCounts"]["launched"] == 5
+    waves = _waves(world, execution_id)
+    assert waves[1]["endedAt"] <= waves[2]["startedAt"]  # wave 2 waited for wave 1
+    assert [j["isDrill"] for j in world.drs.jobs] == [True, True]
+    assert world.store.guards == {}
+    assert [e for e, _, _ in world.notifier.published] == ["start", "complete"]
+
+
+def test_an_overlapping_start_is_refused_while_the_first_holds_the_servers() -> None:
+    world = World()
+    shared = world.group("g", world.drs.add_servers(2, "s"))
+    world.plan("p1", [_wave(1, [shared])])
+    world.plan("p2", [_wave(1, [shared])])
+    first = start_execution(world.deps, {"planId": "p1", "executionType": "DRILL"}, "a")["executionId"]
+    with pytest.raises(Conflict) as refused:
+        start_execution(world.deps, {"planId": "p2", "executionType": "DRILL"}, "b")
+    assert refused.value.code == "SERVER_CONFLICT" and refused.value.details["conflictingExecutions"] == [first]
+    assert {g["executionId"] for g in world.store.guards.values()} == {first}
+
+
+def test_a_failed_server_stops_the_waves_after_it() -> None:
+    world = World()
+    bad = world.drs.add_servers(2, "f")
+    world.drs.fail.add(bad[0])
+    first = world.group("g1", bad)
+    second = world.group("g2", world.drs.add_servers(1, "n"))
+    world.plan("p", [_wave(1, [first]), _wave(2, [second])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    _run(world, execution_id)
+    meta = world.store.get_meta(execution_id)
+    assert meta is not None and meta["status"] in ("PARTIAL", "FAILED")
+    waves = _waves(world, execution_id)
+    assert waves[1]["status"] == "PARTIAL" and waves[2]["status"] in ("CANCELLED", "SKIPPED")
+    failed = [s for s in world.store.load_servers(execution_id) if s["status"] == "FAILED"]
+    assert [s["sourceServerId"] for s in failed] == [bad[0]] and "did not boot" in failed[0]["failureReason"]
+    assert len(world.drs.jobs) == 1  # wave 2 never launched
+
+
+def test_termination_terminates_verifies_and_counts() -> None:
+    world = World()
+    world.plan("p", [_wave(1, [world.group("g", world.drs.add_servers(3, "t"))])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    _run(world, execution_id)
+    status, body = request_termination(world.deps, execution_id, "t")
+    assert status == 202 and body["termination"]["requestedCount"] == 3
+    engine = Engine(world.deps)
+    for _ in range(20):
+        world.clock.advance(600)
+        if engine.tick(execution_id).to_dict()["next"] == "DONE":
+            break
+    meta = world.store.get_meta(execution_id)
+    assert meta is not None and meta["termination"]["status"] == "COMPLETED" and meta["instancesTerminated"]
+    assert meta["serverCounts"]["terminated"] == 3 and meta["serverCounts"]["launched"] == 0
+    assert {s["status"] for s in world.store.load_servers(execution_id)} == {"TERMINATED"}
+    assert all(r["state"] == "terminated" for r in world.drs.instances.values())
+
+
+def test_a_dry_run_predicts_without_writing_starting_or_locking() -> None:
+    world = World(launch_seconds=900)
+    groups = [world.group(f"g{n}", world.drs.add_servers(60, f"d{n}")) for n in range(3)]
+    world.plan("p", [_wave(1, groups[:2]), _wave(2, [groups[2]], pauseBeforeWave=True)])
+    world.drs.list_jobs(SCOPE)  # nothing in DRS yet
+    report = start_execution(world.deps, {"planId": "p", "executionType": "RECOVERY", "dryRun": True}, "t")
+    assert world.store.writes == 0 and world.store.guards == {} and world.drs.starts == 0
+    assert world.sfn.started == []
+    assert report["wouldStart"] and report["executionType"] == "RECOVERY"
+    first, second = report["waves"]
+    assert [j["serverCount"] for j in first["jobs"]] == [100, 20] and second["jobCount"] == 1
+    assert second["predictedStartSeconds"] == first["predictedEndSeconds"]
+    assert report["predictedDurationSeconds"] == 2400  # no launch known yet: 20 minutes per wave
+    assert report["pausesNotTimed"] == [2]
+
+
+def test_bootstrap_wires_one_clock_and_takes_injected_components() -> None:
+    from drs_orch.entrypoints.settings import Settings
+    from drs_orch.entrypoints.wiring import bootstrap
+
+    world = World()
+    settings = Settings(*(["t"] * 10), region="eu-west-1")
+    built = bootstrap(settings, clock=world.clock, engine_deps=world.deps, hub_account_id="123456789012")
+    assert built.clock is world.clock and built.engine_deps is world.deps
+    assert built.engine.deps is world.deps  # services are built over what was injected
+    with pytest.raises(TypeError, match="not a component"):
+        bootstrap(settings, no_such_thing=object())
+
+
+def test_details_carry_a_page_of_servers_and_the_rest_is_paged_by_wave_and_status() -> None:
+    from drs_orch.domain.errors import ValidationFailed
+    from drs_orch.services.engine.queries import cap_servers, execution_servers, get_execution
+
+    world = World()
+    world.plan("p", [_wave(1, [world.group("g1", world.drs.add_servers(5, "x"))]),
+                     _wave(2, [world.group("g2", world.drs.add_servers(3, "y"))])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    _run(world, execution_id)
+    details = cap_servers(get_execution(world.deps, execution_id), limit=6)
+    assert details["serversTotal"] == 8 and details["serversIncluded"] == 6
+    assert details["serversUrl"] == f"/executions/{execution_id}/servers"
+    assert [len(w["servers"]) for w in details["waves"]] == [5, 1] and details["waves"][1]["serversTruncated"]
+    seen, token = [], None
+    while True:
+        page = execution_servers(world.deps, execution_id, {"limit": "3", **({"nextToken": token} if token else {})})
+        seen += [s["sourceServerId"] for s in page["servers"]]
+        token = page["nextToken"]
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == 8 and page["total"] == 8
+    wave2 = execution_servers(world.deps, execution_id, {"wave": "2", "status": "launched"})
+    assert wave2["total"] == 3 and {s["waveNumber"] for s in wave2["servers"]} == {2}
+    first = execution_servers(world.deps, execution_id, {"limit": "3"})
+    with pytest.raises(ValidationFailed):  # a token of another filter is refused
+        execution_servers(world.deps, execution_id, {"wave": "2", "nextToken": first["nextToken"]})

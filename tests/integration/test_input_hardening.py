@@ -156,6 +156,8 @@ def test_oversized_lists_rest_and_direct(admin: Any, invoke: Any, stack: Any) ->
     assert (status, body["error"]) == (400, "TOO_MANY_IDS")
     out = invoke("execution", "delete_executions", query={"ids": ids})
     assert out["error"] == "TOO_MANY_IDS"
+    out = invoke("execution", "delete_executions", body={"ids": ids.split(",")})
+    assert out["error"] == "VALIDATION_ERROR" and out["details"][0]["field"] == "ids"
     server = seed(stack, 1)
     status, group = admin.post("/protection-groups", {"groupName": prefix, "region": REGION,
                                                       "sourceServerIds": server})
@@ -163,7 +165,8 @@ def test_oversized_lists_rest_and_direct(admin: Any, invoke: Any, stack: Any) ->
     try:
         out = invoke(DM, "bulk_update_server_configs", path={"groupId": group["groupId"]},
                      body={"servers": {f"s-{i:017d}": {} for i in range(99)}})
-        assert out["error"] == "TOO_MANY_ITEMS"
+        assert out["error"] == "VALIDATION_ERROR" and out["details"][0]["field"] == "servers"
+        assert "at most 98" in out["details"][0]["message"]
         status, body = admin.put(f"/protection-groups/{group['groupId']}/servers/{server[0]}/launch-config",
                                  {"securityGroupIds": [f"sg-{i:08x}" for i in range(17)]})
         assert status == 400 and body["details"][0]["field"] == "securityGroupIds", body  # the body's own field

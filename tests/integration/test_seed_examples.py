@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from own_stack import ROOT, aws_env, own_stack_process
 
 pytestmark = pytest.mark.integration

@@ -249,3 +249,27 @@ def test_import_applies_the_same_rules_and_writes_nothing() -> None:
     many = {"schemaVersion": "2.0", "protectionGroups": [{"groupName": f"g{i}"} for i in range(ir.MAX_IMPORT_ITEMS + 1)]}
     err = refusal(lambda: s.config.import_config({"config": many}, "t"))
     assert err.code == "TOO_MANY_ITEMS" and s.db.groups == {}
+
+
+def test_account_validation_regions_are_bounded() -> None:
+    s = services()
+    err = refusal(lambda: s.accounts.validate(HUB, {"regions": [R] * (ir.MAX_REGIONS + 1)}))
+    assert err.code == "TOO_MANY_ITEMS" and err.details == [{"field": "regions", "message": err.details[0]["message"]}]
+
+
+def test_handlers_apply_the_body_limits_before_any_route_runs() -> None:
+    """The Lambda handlers themselves (no AWS needed: the limits refuse before a handler runs)."""
+    from drs_orch.entrypoints import lambdas
+
+    rest = {"httpMethod": "POST", "path": "/protection-groups", "resource": "/protection-groups", "headers": {},
+            "body": nested(5000), "requestContext": {"requestId": "r1", "httpMethod": "POST",
+                                                     "path": "/protection-groups", "resourcePath": "/protection-groups"}}
+    out = lambdas.data_management(rest, None)
+    assert out["statusCode"] == 400 and json.loads(out["body"])["error"] == "JSON_TOO_DEEP"
+    out = lambdas.data_management({**rest, "body": " " * (ir.MAX_BODY_BYTES + 1)}, None)
+    assert out["statusCode"] == 413 and json.loads(out["body"])["error"] == "REQUEST_TOO_LARGE"
+    direct = {"operation": "get_protection_group"}
+    assert lambdas.data_management({**direct, "pathParameters": {"groupId": {"a": 1}}}, None)["error"] == \
+        "INVALID_PARAMETER"
+    assert lambdas.data_management({**direct, "queryParams": ["x"]}, None)["error"] == "INVALID_PARAMETER"
+    assert lambdas.data_management({**direct, "body": json.loads(nested(40))}, None)["error"] == "JSON_TOO_DEEP"

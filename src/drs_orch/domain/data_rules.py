@@ -7,8 +7,8 @@ holds the group, its name guard and one guard per server it claims; that is what
 per server" and unique names atomic. Hence a group holds at most :data:`MAX_SERVERS_PER_GROUP`
 servers. A plan write holds the plan, its name guards and two items per protection group it starts
 to reference (a check that the group exists and the reference that blocks the group's deletion),
-hence :data:`MAX_GROUPS_PER_PLAN`. Waves are not limited: a wave with several groups may exceed
-100 servers and is then launched as several DRS jobs.
+hence :data:`MAX_GROUPS_PER_PLAN`. A wave with several groups may exceed 100 servers and is then
+launched as several DRS jobs; the number of waves is bounded by ``input_rules.MAX_WAVES_PER_PLAN``.
 """
 
 from __future__ import annotations

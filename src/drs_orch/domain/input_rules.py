@@ -23,25 +23,28 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Mapping, Sized
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from drs_orch.domain.data_rules import DRS_REGIONS, MAX_GROUPS_PER_PLAN, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import PayloadTooLarge, ValidationFailed
 
 # Bodies ---------------------------------------------------------------------------------------
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway REST payload limit (10 MB)
-MAX_JSON_DEPTH = 32  # the deepest valid body (an import of a group with overrides) nests 7 levels
+MAX_JSON_DEPTH = 32  # the deepest valid body (an import in the earlier system's format) nests 8 levels
 
 # Collections with an AWS bound ----------------------------------------------------------------
 MAX_TAGS = 50  # tags per resource (EC2, DRS); key 128 / value 256 characters: domain/tags.py
 MAX_IDS_PER_REQUEST = 200  # DRS: StartRecovery sourceServers, DescribeSourceServers filters.sourceServerIDs
 MAX_SECURITY_GROUPS = 16  # EC2: security groups per network interface (default quota 5, at most 16)
-MAX_STAGING_ACCOUNTS = 50  # DRS: staging (extended source server) accounts per target account
 
 # Collections with our own bound ----------------------------------------------------------------
 MAX_WAVES_PER_PLAN = 50
+MAX_STAGING_ACCOUNTS = 50  # staging accounts per target account: one page of DRS ListStagingAccounts
 MAX_GROUPS_PER_WAVE = MAX_GROUPS_PER_PLAN  # a wave cannot use more groups than its plan
 MAX_OVERRIDES_PER_GROUP = MAX_SERVERS_PER_GROUP  # one override per member server at most
 MAX_REGIONS = len(DRS_REGIONS)
@@ -136,17 +139,35 @@ def count_problem(value: object, limit: int) -> str | None:
     return None
 
 
-def max_items(limit: int) -> BeforeValidator:
+@dataclass(frozen=True)
+class MaxItems:
     """A field annotation bounding a list or object to ``limit`` entries. It runs before the
-    entries are validated, so an absurd collection gives one problem, not one per entry."""
+    entries are validated, so an absurd collection gives one problem, not one per entry; the JSON
+    schema carries the bound as ``maxItems`` / ``maxProperties``."""
 
-    def check(value: Any) -> Any:
-        problem = count_problem(value, limit)
+    limit: int
+
+    def check(self, value: Any) -> Any:
+        problem = count_problem(value, self.limit)
         if problem is not None:
             raise ValueError(problem)
         return value
 
-    return BeforeValidator(check)
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        out = handler(schema)
+        for branch in [out, *out.get("anyOf", [])]:
+            if branch.get("type") == "array":
+                branch["maxItems"] = self.limit
+            elif branch.get("type") == "object":
+                branch["maxProperties"] = self.limit
+        return out
+
+
+def max_items(limit: int) -> MaxItems:
+    return MaxItems(limit)
 
 
 def check_count(value: object, limit: int, field: str) -> None:

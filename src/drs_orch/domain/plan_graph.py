@@ -28,6 +28,7 @@ from pydantic.alias_generators import to_camel
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import (
     MAX_GROUPS_PER_WAVE,
+    MAX_IDS_PER_REQUEST,
     MAX_WAVES_PER_PLAN,
     GroupId,
     MultilineText,
@@ -96,7 +97,7 @@ class WaveInput(BaseModel):
     on_server_failure: OnServerFailure = OnServerFailure.STOP
     # input only: the servers the client expects the wave to launch (the earlier console sends the
     # groups' servers here); checked against the groups, never stored or used to pick servers
-    server_ids: list[str] | None = None
+    server_ids: Annotated[list[str] | None, max_items(MAX_IDS_PER_REQUEST)] = None
 
     @model_validator(mode="after")
     def _independent_names_no_dependencies(self) -> WaveInput:

@@ -3,8 +3,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
+from drs_orch.domain.input_rules import (
+    MAX_EXECUTION_IDS_PER_DELETE,
+    MAX_OVERRIDES_PER_GROUP,
+    MAX_REGIONS,
+    MAX_TAGS,
+    Name,
+    PlainText,
+    max_items,
+)
 from drs_orch.domain.launch_config import ServerLaunchOverride
 from drs_orch.domain.models import AccountId, InputModel, Region, StagingAccount
 
@@ -26,7 +37,7 @@ class ServerLaunchInput(ServerLaunchOverride):
 
 
 class BulkLaunchInput(InputModel):
-    servers: dict[str, ServerLaunchOverride | None] = Field(
+    servers: Annotated[dict[str, ServerLaunchOverride | None], max_items(MAX_OVERRIDES_PER_GROUP)] = Field(
         min_length=1, description="serverId -> override, or null to remove the override")
     version: int | None = Field(default=None, ge=0)
 
@@ -34,8 +45,9 @@ class BulkLaunchInput(InputModel):
 class TagPreviewInput(InputModel):
     region: Region | None = None
     account_id: AccountId | None = None
-    server_selection_tags: dict[str, str] | None = None
-    tags: dict[str, str] | None = Field(default=None, description="alias of serverSelectionTags")
+    server_selection_tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = None
+    tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = Field(default=None,
+                                                                        description="alias of serverSelectionTags")
     protection_group_id: str | None = Field(default=None, max_length=128,
                                             description="preview this group's selection (tags may override)")
     group_id: str | None = Field(default=None, max_length=128, description="alias of protectionGroupId")
@@ -46,26 +58,26 @@ class VersionInput(InputModel):
 
 
 class DeleteExecutionsInput(InputModel):
-    ids: list[str] | None = Field(default=None, max_length=1000)
+    ids: Annotated[list[str] | None, max_items(MAX_EXECUTION_IDS_PER_DELETE)] = None
 
 
 class RegionsInput(InputModel):
     """Where to check an account: ``regions``, or one ``region`` (default: its groups' regions)."""
 
     region: Region | None = None
-    regions: list[Region] | None = Field(default=None, max_length=32)
+    regions: Annotated[list[Region] | None, max_items(MAX_REGIONS)] = None
 
 
 class StagingAccountBody(InputModel):
     """The earlier console wraps the staging account: ``{"stagingAccount": {...}}``; a bare
     staging account (accountId, accountName, roleArn, externalId) is accepted as well."""
 
-    staging_account: dict[str, str] | None = None
+    staging_account: Annotated[dict[str, str] | None, max_items(len(StagingAccount.model_fields))] = None
     target_account_id: AccountId | None = Field(default=None, description="if given, must be the path's account")
-    added_by: str | None = Field(default=None, max_length=256,
+    added_by: Annotated[str | None, PlainText] = Field(default=None, max_length=256,
                                  description="accepted for the earlier console; the authenticated caller is recorded")
     account_id: AccountId | None = None
-    account_name: str | None = Field(default=None, max_length=64)
+    account_name: Name | None = None
     role_arn: str | None = Field(default=None, max_length=2048)
     external_id: str | None = Field(default=None, max_length=1224)
 
@@ -82,7 +94,8 @@ class StagingValidationInput(StagingAccount):
 class StagingSyncInput(InputModel):
     """POST /accounts/targets/{accountId}/staging-accounts/sync."""
 
-    regions: list[Region] | None = Field(default=None, max_length=32, description="default: DRS_REGIONS")
+    regions: Annotated[list[Region] | None, max_items(MAX_REGIONS)] = Field(default=None,
+                                                                             description="default: DRS_REGIONS")
     dry_run: bool = Field(default=False, strict=True, description="report what would be extended; change nothing")
 
 

@@ -20,11 +20,13 @@ END = "  # END GENERATED API\n"
 
 _COMMON_ERRORS = {
     "400": ("the request is invalid: the body, a parameter or a rule (details name the fields)",
-            ["VALIDATION_ERROR", "INVALID_PARAMETER", "INVALID_JSON", "MISSING_PARAMETER"]),
+            ["VALIDATION_ERROR", "INVALID_PARAMETER", "INVALID_JSON", "JSON_TOO_DEEP", "TOO_MANY_ITEMS",
+             "MISSING_PARAMETER"]),
     "401": ("no valid bearer token", ["UNAUTHORIZED"]),
     "403": ("the caller's role lacks the route's permission", ["FORBIDDEN"]),
     "404": ("no such route or resource", ["NOT_FOUND"]),
     "409": ("a conflict with the current state (version, name, servers in use, status)", []),
+    "413": ("the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda)", ["REQUEST_TOO_LARGE"]),
     "429": ("a DRS limit or throttling", ["LIMIT_EXCEEDED"]),
     "502": ("AWS refused or failed for a reason that is not the caller's input", ["UPSTREAM_ERROR"]),
 }

@@ -10,6 +10,7 @@ from typing import Any
 
 from drs_orch.domain.data_rules import check_drs_region
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
+from drs_orch.domain.input_rules import MAX_REGIONS, check_count
 from drs_orch.domain.models import StagingAccount, TargetAccountInput, dump, parse, to_iso
 from drs_orch.services.data_ports import (
     AccountContexts,
@@ -196,6 +197,7 @@ class TargetAccountService:
         if old is None and account_id != self.hub:
             raise NotFound(f"account {account_id} is not registered", code="ACCOUNT_NOT_FOUND")
         raw_regions = body.get("regions") or ([body["region"]] if body.get("region") else None)
+        check_count(raw_regions, MAX_REGIONS, "regions")
         if raw_regions is None:
             raw_regions = sorted({str(g["region"]) for g in self.groups.all() if g.get("accountId") == account_id})
         regions = [check_drs_region(str(r)) for r in (raw_regions or [self.hub_region])]

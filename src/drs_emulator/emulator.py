@@ -104,8 +104,6 @@ class Emulator:
         out: dict[str, dict[str, list[str]]] = {}
         with self.lock:
             for key, value in spec.quotas.items():
-                if not hasattr(self.quotas, key):
-                    raise ValueError(f"unknown quota {key}")
                 setattr(self.quotas, key, int(value))
             for key, seconds in spec.timings.items():
                 if not hasattr(self.timings, key):
@@ -115,6 +113,7 @@ class Emulator:
             for region_spec in spec.regions:
                 state = self.store.get(region_spec.account, region_spec.region)
                 state.initialized = region_spec.initialized
+                state.quota_overrides.update(region_spec.quotas)
                 for staging in region_spec.staging_accounts:
                     if staging not in state.staging_accounts:
                         state.staging_accounts.append(staging)
@@ -261,9 +260,25 @@ class Emulator:
                     server.launch.outcome = str(launch["outcome"])
                 if "reason" in launch:
                     server.launch.reason = launch["reason"]
+                if "phase" in launch:
+                    if launch["phase"] not in ("LAUNCH", "CONVERSION"):
+                        raise ValueError("launch.phase must be LAUNCH or CONVERSION")
+                    server.launch.phase = str(launch["phase"])
             if private_ip is not None:
                 server.private_ip = private_ip or None
             return server_view(server, now)
+
+    def cancel_job(self, job_id: str, reason: str | None = None) -> dict[str, Any]:
+        """DRS cancels an active job (``JOB_CANCEL``): its unfinished servers fail, the job ends."""
+        with self.lock:
+            now = self.clock.now()
+            self.lifecycle.tick(self.store, now)
+            for state in self.store.regions.values():
+                job = state.jobs.get(job_id)
+                if job is not None:
+                    self.lifecycle.cancel_job(state, job, now, reason)
+                    return job_view(job)
+            raise KeyError(f"job {job_id} not found")
 
     def connect_failback_client(self, instance_id: str) -> dict[str, Any]:
         """The Failback Client of an on-premises origin connects: failback replication starts
@@ -348,6 +363,7 @@ class Emulator:
                         "activeJobs": len(state.active_jobs()),
                         "recoveryInstances": len(state.recovery_instances),
                         "stagingAccounts": list(state.staging_accounts),
+                        "quotas": state.quotas(self.quotas).to_dict(),
                     }
                 )
             return {

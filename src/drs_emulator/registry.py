@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .state import RecoveryInstance, RegionState, SourceServer
+from .state import Quotas, RecoveryInstance, RegionState, SourceServer
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -25,6 +25,11 @@ class Ctx:
     region: str
     state: RegionState
     now: float
+
+    @property
+    def quotas(self) -> Quotas:
+        """The quotas of this account-region (fleet-file increases over the emulator's)."""
+        return self.state.quotas(self.emulator.quotas)
 
     def server(self, server_id: str) -> SourceServer:
         server = self.state.servers.get(server_id)

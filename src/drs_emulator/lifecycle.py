@@ -26,7 +26,8 @@ When every server is terminal the job is COMPLETED (``JOB_END``) even if some se
 cancelled with :meth:`Lifecycle.cancel_job` logs ``JOB_CANCEL``, fails its unfinished servers and
 ends. Events are applied in time order whatever the tick frequency, so the job log is chronological
 and the same call sequence gives the same log. TERMINATE jobs log ``CLEANUP_START`` then
-``CLEANUP_END`` (TERMINATED) or ``CLEANUP_FAIL`` (FAILED, the instance stays); failback jobs
+``CLEANUP_END`` (TERMINATED) or ``CLEANUP_FAIL`` (FAILED, the instance stays), or ``SERVER_SKIPPED``
+when the EC2 instance was already terminated outside DRS; failback jobs
 (StartFailbackLaunch, Failback Client path) take ``D`` and set the recovery instance's failback
 state to FAILBACK_COMPLETED or FAILBACK_ERROR. An in-AWS failback is a launch of the reversed
 source server: when it launches, the recovery instance it was reversed from is FAILBACK_COMPLETED.
@@ -439,6 +440,15 @@ class Lifecycle:
 
     def _on_cleanup_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         part.launch_status = "IN_PROGRESS"
+        ri_id = part.recovery_instance_id
+        if ri_id and not self.ec2.instance_exists(state.account, state.region, ri_id):
+            # the EC2 instance was terminated outside DRS: nothing to clean up. DRS documents
+            # SERVER_SKIPPED without saying when; the emulator uses it here
+            self._log(job, at, "SERVER_SKIPPED", sourceServerID=part.server_id, targetInstanceID=ri_id,
+                      rawError=f"EC2 instance {ri_id} is already terminated")
+            part.planned_failure = None
+            self._forget_instance(state, part, at)
+            return
         self._log(
             job,
             at,
@@ -458,6 +468,11 @@ class Lifecycle:
             part.finished_at = at
             return
         self._log(job, at, "CLEANUP_END", sourceServerID=part.server_id, targetInstanceID=ri_id)
+        self._forget_instance(state, part, at)
+
+    @staticmethod
+    def _forget_instance(state: RegionState, part: Participant, at: float) -> None:
+        ri_id = part.recovery_instance_id
         if ri_id:
             state.recovery_instances.pop(ri_id, None)
         server = state.servers.get(part.server_id)

@@ -20,7 +20,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
-                  "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt")
+                  "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt", "pointInTime",
+                  "dataAgeSeconds")
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from emu_support import HUB, SPOKE, START, assume, sid
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drs_emulator import Emulator, EmulatorClock
 
@@ -167,3 +169,41 @@ def test_stopped_and_disconnected_servers_lose_their_snapshots(emu: Emulator, dr
     emu.advance(20)
     fail = next(e for e in _events(drs, job["jobID"]) if e["event"] == "SNAPSHOT_FAIL")
     assert "DISCONNECTED" in fail["eventData"]["rawError"]
+
+
+STATES = ["CONTINUOUS", "STALLED", "BACKLOG", "PAUSED", "RESCAN", "INITIAL_SYNC"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=60, max_value=6 * 3600), st.sampled_from(STATES)),
+                min_size=1, max_size=12))
+def test_snapshots_only_come_from_healthy_replication(changes: list[tuple[int, str]]) -> None:
+    """Whatever the replication history, every listed snapshot was taken while replication was
+    healthy, is within the policy's retention, and the history keeps the ones it had."""
+    from drs_emulator import replication, snapshots
+    from drs_emulator.state import LAUNCHABLE_STATES, SourceServer
+
+    t0 = 1_700_000_000.0
+    server = SourceServer(server_id="s-00000000000000001", account=HUB, region="us-east-1", hostname="p")
+    replication.set_replication_state(server, "CONTINUOUS", t0)
+    segments = [(t0, "CONTINUOUS")]
+    now = t0
+    for gap, state in changes:
+        now += gap
+        before = snapshots.snapshot_times(server, now)
+        replication.set_replication_state(server, state, now)
+        segments.append((now, state))
+        assert snapshots.snapshot_times(server, now) == before  # a state change deletes nothing here
+    end = now + 1800
+    healthy: list[list[float]] = []  # contiguous healthy stretches
+    for (start, state), (stop, _) in zip(segments, [*segments[1:], (end, "")], strict=True):
+        if state in LAUNCHABLE_STATES:
+            if healthy and healthy[-1][1] == start:
+                healthy[-1][1] = stop
+            else:
+                healthy.append([start, stop])
+    times = snapshots.snapshot_times(server, end)
+    assert times == sorted(set(times))
+    for t in times:
+        assert end - t <= 7 * 86400
+        assert any(start <= t <= stop - snapshots.COMPLETION_SECONDS for start, stop in healthy), t

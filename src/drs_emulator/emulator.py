@@ -39,7 +39,7 @@ from .fleet import DEFAULT_FLEET, build_server, load_fleet_file, parse_fleet
 from .lifecycle import Lifecycle
 from .registry import HANDLERS, Ctx
 from .replication import set_replication_state
-from .state import Quotas, SourceServer, Store, Timings
+from .state import Conventions, Quotas, SourceServer, Store, Timings
 from .views import job_view, recovery_instance_view, server_view
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.clock = clock or EmulatorClock(speed=speed)
         self.quotas = quotas or Quotas()
+        self.conventions = Conventions()
         self.timings = timings or Timings()
         self.store = Store()
         self.ec2 = Ec2Bridge()
@@ -105,6 +106,9 @@ class Emulator:
         with self.lock:
             for key, value in spec.quotas.items():
                 setattr(self.quotas, key, int(value))
+            if spec.busy_error:
+                self.conventions.busy_error = spec.busy_error
+            self.conventions.quota_codes.update(spec.quota_codes)
             for key, seconds in spec.timings.items():
                 if not hasattr(self.timings, key):
                     raise ValueError(f"unknown timing {key}")
@@ -369,6 +373,8 @@ class Emulator:
             return {
                 "clock": self.clock.state(),
                 "quotas": self.quotas.to_dict(),
+                "conventions": {"busyError": self.conventions.busy_error,
+                                "quotaCodes": dict(self.conventions.quota_codes)},
                 "timings": self.timings.to_dict(),
                 "regions": regions,
                 "emulatedOperations": emulated_operations(),

@@ -4,6 +4,7 @@ YAML or JSON (YAML is a superset, so both load with ``yaml.safe_load``)::
 
     timings: {jobPendingSeconds: 10, defaultLaunchSeconds: 300}   # optional, see state.Timings
     quotas: {maxActiveJobs: 20}                                   # optional, see state.Quotas
+    conventions: {busyError: ConflictException, quotaCodes: {maxActiveJobs: L-D88FAC3A}}  # state.Conventions
     defaults: {launch: {durationSeconds: 300}}                    # merged into every server
     accounts:
       - accountId: "123456789012"
@@ -56,7 +57,7 @@ from typing import Any
 import yaml
 
 from . import ids, snapshots
-from .state import LAUNCHABLE_STATES, LaunchBehaviour, Quotas, SourceServer
+from .state import BUSY_ERRORS, LAUNCHABLE_STATES, LaunchBehaviour, Quotas, SourceServer
 from .wire import service_model
 
 GIB = 1024**3
@@ -71,7 +72,7 @@ SERVER_KEYS = frozenset(
         "pitPolicy", "count", "start",
     }
 )  # fmt: skip
-TOP_LEVEL_KEYS = frozenset({"accounts", "defaults", "quotas", "timings"})
+TOP_LEVEL_KEYS = frozenset({"accounts", "conventions", "defaults", "quotas", "timings"})
 MERGED_KEYS = ("tags", "launch", "launchConfiguration")
 DEFAULT_LAUNCH_CONFIGURATION: dict[str, Any] = {
     "launchDisposition": "STARTED",
@@ -108,6 +109,8 @@ class FleetSpec:
     regions: list[RegionSpec]
     quotas: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    busy_error: str | None = None
+    quota_codes: dict[str, str] = field(default_factory=dict)
 
 
 def load_fleet_file(path: str | Path) -> dict[str, Any]:
@@ -181,6 +184,7 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
         quotas=_quotas(data.get("quotas"), "quotas"),
         timings={_snake(k): float(v) for k, v in (data.get("timings") or {}).items()},
     )
+    _conventions(data.get("conventions"), spec)
     states = _replication_states()
     for a, account_entry in enumerate(data.get("accounts") or []):
         where = f"accounts[{a}]"
@@ -227,6 +231,23 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
                 )
             )
     return spec
+
+
+def _conventions(value: Any, spec: FleetSpec) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict) or set(value) - {"busyError", "quotaCodes"}:
+        raise FleetError("conventions: a mapping of busyError and quotaCodes")
+    if "busyError" in value:
+        if value["busyError"] not in BUSY_ERRORS:
+            raise FleetError(f"conventions.busyError must be one of {list(BUSY_ERRORS)}")
+        spec.busy_error = str(value["busyError"])
+    codes = value.get("quotaCodes") or {}
+    known = {f.name for f in dataclasses.fields(Quotas)}
+    for key, code in codes.items():
+        if _snake(str(key)) not in known or not isinstance(code, str) or not code:
+            raise FleetError(f"conventions.quotaCodes.{key}: a quota name and a non-empty code")
+        spec.quota_codes[_snake(str(key))] = code
 
 
 def _quotas(value: Any, where: str) -> dict[str, int]:

@@ -5,8 +5,9 @@ Quotas (ServiceQuotaExceededException, 402), per account-region (:attr:`Ctx.quot
 PENDING/STARTED jobs (MaxActiveJobs), more than ``max_servers_in_active_jobs`` servers across active
 jobs (MaxServersInActiveJobs); the 4,000 source servers (MaxSourceServers) are checked where a source
 server is created. The documentation does not name the ``quotaCode`` values: these names are the
-emulator's. A server or recovery instance already in an active job is a ConflictException (409): the
-documentation does not say which error DRS gives. Unknown ids are ResourceNotFoundException (404).
+emulator's (``Conventions.quota_codes``, configurable in the fleet file). A server or recovery
+instance already in an active job is a ConflictException (409) by default: the documentation does
+not say which error DRS gives (``Conventions.busy_error``). Unknown ids are ResourceNotFoundException (404).
 
 DescribeJobs lists the newest job first (as the DRS console and API do).
 """
@@ -27,21 +28,21 @@ from .wire import parse_iso
 def _check_job_quotas(ctx: Ctx, new_servers: int) -> None:
     quotas = ctx.quotas
     if new_servers > quotas.max_servers_per_job:
-        raise errors.quota_exceeded(
+        raise ctx.quota_exceeded(
+            "max_servers_per_job",
             "JOB",
-            "MaxServersPerJob",
             f"A job can include at most {quotas.max_servers_per_job} source servers",
         )
     active = ctx.state.active_jobs()
     if len(active) + 1 > quotas.max_active_jobs:
-        raise errors.quota_exceeded(
-            "JOB", "MaxActiveJobs", f"At most {quotas.max_active_jobs} jobs can be active at the same time"
+        raise ctx.quota_exceeded(
+            "max_active_jobs", "JOB", f"At most {quotas.max_active_jobs} jobs can be active at the same time"
         )
     in_jobs = sum(len(j.participants) for j in active)
     if in_jobs + new_servers > quotas.max_servers_in_active_jobs:
-        raise errors.quota_exceeded(
+        raise ctx.quota_exceeded(
+            "max_servers_in_active_jobs",
             "JOB",
-            "MaxServersInActiveJobs",
             f"At most {quotas.max_servers_in_active_jobs} source servers can be in active jobs at the same time",
         )
 
@@ -134,7 +135,7 @@ def delete_job(ctx: Ctx, p: dict[str, Any]) -> None:
 
 def _ensure_instance_not_busy(ctx: Ctx, ri: RecoveryInstance) -> None:
     if ri.instance_id in ctx.state.busy_instance_ids() or ri.source_server_id in ctx.state.busy_server_ids():
-        raise errors.conflict(
+        raise ctx.busy(
             "RECOVERY_INSTANCE",
             ri.instance_id,
             f"Recovery instance {ri.instance_id} is part of an active job",

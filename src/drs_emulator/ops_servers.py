@@ -51,7 +51,7 @@ def check_source_server_quota(emulator: Any, state: RegionState, additional: int
     if len(state.servers) + additional > limit:
         raise errors.quota_exceeded(
             "SOURCE_SERVER",
-            "MaxSourceServers",
+            emulator.conventions.quota_codes["max_source_servers"],
             f"The quota of {limit} source servers per account and region would be exceeded",
         )
 
@@ -59,9 +59,9 @@ def check_source_server_quota(emulator: Any, state: RegionState, additional: int
 def check_replicating_quota(ctx: Ctx, additional: int = 1) -> None:
     limit = ctx.quotas.max_replicating_servers
     if ctx.state.replicating_count() + additional > limit:
-        raise errors.quota_exceeded(
+        raise ctx.quota_exceeded(
+            "max_replicating_servers",
             "SOURCE_SERVER",
-            "MaxReplicatingServers",
             f"The quota of {limit} replicating source servers per account and region would be exceeded",
         )
 

@@ -47,9 +47,17 @@ class Ctx:
 
     def ensure_not_busy(self, server_id: str) -> None:
         if server_id in self.state.busy_server_ids():
-            raise errors.conflict(
-                "SOURCE_SERVER", server_id, f"Source server {server_id} is already part of an active job"
-            )
+            raise self.busy("SOURCE_SERVER", server_id, f"Source server {server_id} is already part of an active job")
+
+    def busy(self, resource_type: str, resource_id: str, message: str) -> errors.DrsError:
+        """The error for a resource already in an active job (``Conventions.busy_error``)."""
+        if self.emulator.conventions.busy_error == "ValidationException":
+            return errors.validation(message, reason="other")
+        return errors.conflict(resource_type, resource_id, message)
+
+    def quota_exceeded(self, quota: str, resource_type: str, message: str) -> errors.DrsError:
+        """ServiceQuotaExceededException for the ``Quotas`` field ``quota`` (code per Conventions)."""
+        return errors.quota_exceeded(resource_type, self.emulator.conventions.quota_codes[quota], message)
 
 
 Handler = Callable[[Ctx, dict[str, Any]], "dict[str, Any] | None"]

@@ -45,6 +45,31 @@ class Quotas:
         return dict(self.__dict__)
 
 
+DEFAULT_QUOTA_CODES = {
+    "max_servers_per_job": "MaxServersPerJob",
+    "max_active_jobs": "MaxActiveJobs",
+    "max_servers_in_active_jobs": "MaxServersInActiveJobs",
+    "max_replicating_servers": "MaxReplicatingServers",
+    "max_source_servers": "MaxSourceServers",
+}
+BUSY_ERRORS = ("ConflictException", "ValidationException")
+
+
+@dataclass
+class Conventions:
+    """Answers the DRS documentation leaves open, configurable (fleet file ``conventions``):
+
+    * ``busy_error``: the error for a server or recovery instance already in an active job
+      (ConflictException by default; ValidationException is the other candidate);
+    * ``quota_codes``: the ``quotaCode`` of each ServiceQuotaExceededException, by quota (the
+      documentation names none; the defaults are descriptive names, a fleet may use Service Quotas
+      codes such as ``L-D88FAC3A``).
+    """
+
+    busy_error: str = "ConflictException"
+    quota_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_QUOTA_CODES))
+
+
 @dataclass
 class Timings:
     """Emulated durations in seconds."""

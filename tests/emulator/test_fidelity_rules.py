@@ -168,6 +168,26 @@ def test_quotas_are_the_documented_ones_and_per_account_region(aws: None) -> Non
     emu.reset(terminate_instances=True)
 
 
+def test_undocumented_answers_are_configurable(aws: None) -> None:
+    """The documentation names neither the quota codes nor the error for a server already in a job."""
+    from emu_support import call
+
+    emu = Emulator(clock=EmulatorClock(speed=0, start=START))
+    emu.seed({"conventions": {"busyError": "ValidationException", "quotaCodes": {"maxActiveJobs": "L-D88FAC3A"}},
+              "quotas": {"maxActiveJobs": 1},
+              "accounts": [{"accountId": HUB, "regions": [{"region": "eu-west-1",
+                                                            "servers": [{"hostname": "a.t"}, {"hostname": "b.t"}]}]}]})
+    a, b = sid("a.t", HUB, "eu-west-1"), sid("b.t", HUB, "eu-west-1")
+    assert call(emu, "StartRecovery", {"sourceServers": [{"sourceServerID": a}]}, region="eu-west-1")[0] == 202
+    status, headers, _ = call(emu, "StartRecovery", {"sourceServers": [{"sourceServerID": a}]}, region="eu-west-1")
+    assert status == 400 and headers["x-amzn-ErrorType"] == "ValidationException"
+    status, _, body = call(emu, "StartRecovery", {"sourceServers": [{"sourceServerID": b}]}, region="eu-west-1")
+    assert status == 402 and body["quotaCode"] == "L-D88FAC3A"
+    with pytest.raises(FleetError, match="busyError"):
+        emu.seed({"conventions": {"busyError": "TeapotException"}})
+    emu.reset(terminate_instances=True)
+
+
 # --------------------------------------------------------------------------- point 8
 # API Reference DescribeJobs / JobLogEvent.
 

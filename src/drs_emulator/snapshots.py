@@ -38,8 +38,6 @@ DEFAULT_PIT_POLICY: tuple[dict[str, Any], ...] = (
     {"ruleID": 2, "units": "HOUR", "interval": 1, "retentionDuration": 24, "enabled": True},
     {"ruleID": 3, "units": "DAY", "interval": 1, "retentionDuration": 7, "enabled": True},
 )
-# states in which replication keeps what it has but takes no new snapshot
-FROZEN_STATES = frozenset({"STALLED", "PAUSED", "DISCONNECTED"})
 
 
 def validate_policy(rules: Any, where: str) -> list[dict[str, Any]]:

@@ -16,7 +16,8 @@ S                          IN_PROGRESS; an earlier recovery instance of the serv
                            (initial sync not completed, STOPPED, DISCONNECTED > 90 min) fails here:
                            ``SNAPSHOT_FAIL`` + ``LAUNCH_FAILED``
 S + 0.1 D                  ``SNAPSHOT_END`` (a new snapshot: the point in time), ``CONVERSION_START``
-                           (``conversionProperties.dataTimestamp``: how current the data is)
+                           (``conversionProperties.dataTimestamp``: when the snapshot being
+                           converted was taken, API Reference ``ConversionProperties``)
 S + 0.6 D + x              ``CONVERSION_END`` (or ``CONVERSION_FAIL``: planned conversion failure),
                            ``LAUNCH_START``: the EC2 instance is run in moto, or launched into
 S + D + x                  LAUNCHED, or FAILED with ``LAUNCH_FAILED`` (planned outcome / fault)
@@ -304,22 +305,17 @@ class Lifecycle:
         part.data_source = "PREVIOUS"
         part.snapshot_id = snap["snapshotID"]
         part.point_in_time = snap["timestamp"]
-        # the snapshot holds the data replicated up to its instant, which lagged by the lag then
-        part.data_timestamp = snap["expectedTimestamp"] - server.lag_seconds
         self._log(job, at, "USING_PREVIOUS_SNAPSHOT", sourceServerID=server.server_id)
 
     def _on_snapshot_end(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         if part.data_source != "NEW":
             return
-        server = state.servers.get(part.server_id)
         part.point_in_time = at
-        lag = replication.lag_seconds(server, at) if server is not None else None
-        part.data_timestamp = at - (lag or 0.0)
         self._log(job, at, "SNAPSHOT_END", sourceServerID=part.server_id)
 
     def _on_conversion_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         self._log(job, at, "CONVERSION_START", sourceServerID=part.server_id,
-                  conversionProperties={"dataTimestamp": iso(part.data_timestamp)})
+                  conversionProperties={"dataTimestamp": iso(part.point_in_time)})
 
     def _on_conversion_end(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         if part.planned_failure and part.planned_failure_phase == "CONVERSION":
@@ -327,7 +323,7 @@ class Lifecycle:
             self._finish(state, job, part, "FAILED", at)
             return
         self._log(job, at, "CONVERSION_END", sourceServerID=part.server_id,
-                  conversionProperties={"dataTimestamp": iso(part.data_timestamp)})
+                  conversionProperties={"dataTimestamp": iso(part.point_in_time)})
 
     def _on_launch_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         server = state.servers.get(part.server_id)

@@ -157,7 +157,6 @@ class Participant:
     data_source: str | None = None
     snapshot_id: str | None = None
     point_in_time: float | None = None
-    data_timestamp: float | None = None
     finished_at: float | None = None
 
     @property

@@ -15,11 +15,12 @@ from .errors import DrsError
 from .fleet import DEFAULT_FLEET, FleetError, load_fleet_file
 from .ids import server_id_for
 from .server import ServerHandle, serve
-from .state import Quotas, Timings
+from .state import Conventions, Quotas, Timings
 from .wsgi import make_app
 
 __all__ = [
     "DEFAULT_FLEET",
+    "Conventions",
     "DrsError",
     "Emulator",
     "EmulatorClock",

@@ -25,6 +25,7 @@ GET      /_emulator/servers                  ?account=&region=&tag=Key=Value -> 
 POST     /_emulator/servers/{id}             {"replicationState"?, "lagSeconds"?, "replicationError"?,
                                              "tags"?, "removeTagKeys"?, "launch"?, "privateIp"?}
 GET      /_emulator/jobs                     ?account=&region= -> {"jobs": [...]}
+POST     /_emulator/jobs/{id}/cancel         {"reason"?} -> the job (JOB_CANCEL in its log)
 POST     /_emulator/recovery-instances/{id}  {"connectFailbackClient": true} or {"failbackState": S}
 POST     /_emulator/initialize               {"account", "region", "initialized"?: true}
 =======  ==================================  ===================================================
@@ -184,6 +185,12 @@ def _dispatch(emulator: Emulator, method: str, path: str, query_string: str, raw
         return _json(200, view)
     if path == "/jobs" and method == "GET":
         return _json(200, {"jobs": emulator.jobs(_one(query, "account"), _one(query, "region"))})
+    if path.startswith("/jobs/") and path.endswith("/cancel") and method == "POST":
+        job_id = path[len("/jobs/") : -len("/cancel")]
+        try:
+            return _json(200, emulator.cancel_job(job_id, body.get("reason")))
+        except KeyError:
+            raise AdminError(404, f"job {job_id} not found") from None
     if path.startswith("/recovery-instances/") and method == "POST":
         instance_id = path[len("/recovery-instances/") :]
         if body.get("connectFailbackClient"):

@@ -11,11 +11,15 @@ Launch rules:
 * instance type: the template's ``InstanceType`` when ``targetInstanceTypeRightSizingMethod`` is
   ``NONE``; with ``BASIC``/``IN_AWS`` the server's ``recommendedInstanceType`` (DRS right-sizing
   overrides the template, as the real service does); the recommended type when the template has none;
-* subnet: the template's first network interface ``SubnetId``; otherwise the default-VPC subnet whose
-  CIDR holds the copied private IP (when ``copyPrivateIp``), otherwise the first default subnet;
+* subnet: the template's first network interface ``SubnetId``; a template without one launches into
+  the default subnet EC2 would pick (the default VPC's subnet of the first availability zone), never
+  one chosen to fit the copied IP; no default VPC and no subnet fails the launch (User Guide, "Key
+  considerations for EC2 launch templates": define the subnet if there is no default VPC; a copied
+  private IP must be in the subnet's CIDR or the launch fails);
 * private IP: the source's IP when ``copyPrivateIp`` is true and the source has one (moto rejects an IP
   outside the subnet CIDR, and the launch fails with that message), else the template's, else moto's;
-* tags: template instance tags, ``Name=<hostname>``, the source tags when ``copyTags``, and the
+* tags: ``Name=<hostname>``, the source tags when ``copyTags``, then the template's instance tags,
+  which take precedence over copied source tags, then the
   ``AWSElasticDisasterRecoveryManaged``/``AWSElasticDisasterRecoverySourceServerID`` tags;
 * ``launchDisposition: STOPPED`` stops the instance after it is run.
 
@@ -32,6 +36,8 @@ from .state import SourceServer
 
 MANAGED_TAG = "AWSElasticDisasterRecoveryManaged"
 SOURCE_TAG = "AWSElasticDisasterRecoverySourceServerID"
+LAUNCH_INTO_TAG_KEY = "AWSDRS"
+LAUNCH_INTO_TAG_VALUE = "AllowLaunchingIntoThisInstance"
 
 _EC2_STATES = {
     "pending": "PENDING",
@@ -113,6 +119,19 @@ class Ec2Bridge:
         chosen = default or subnets
         return sorted(chosen, key=lambda s: (s.availability_zone, s.id))
 
+    def _default_subnet(self, backend: Any) -> str:
+        """The subnet EC2 launches into when none is given: a default subnet of the default VPC."""
+        default = [
+            s
+            for s in backend.describe_subnets()
+            if getattr(s, "default_for_az", False) in (True, "true")
+        ]
+        if not default:
+            raise LaunchFailed(
+                "The EC2 launch template defines no subnet and the Region has no default VPC"
+            )
+        return str(sorted(default, key=lambda s: (s.availability_zone, s.id))[0].id)
+
     def _pick_subnet(self, backend: Any, private_ip: str | None) -> str:
         candidates = self._default_subnets(backend)
         if not candidates:
@@ -146,15 +165,14 @@ class Ec2Bridge:
             if (lc.get("copyPrivateIp") and server.private_ip)
             else nic0.get("PrivateIpAddress")
         )
-        subnet_id = nic0.get("SubnetId") or self._pick_subnet(backend, private_ip)
+        subnet_id = nic0.get("SubnetId") or self._default_subnet(backend)
         groups = list(nic0.get("Groups") or data.get("SecurityGroupIds") or [])
-        tags: dict[str, str] = {}
+        tags: dict[str, str] = {"Name": server.hostname}
+        if lc.get("copyTags"):
+            tags.update(server.tags)
         for spec in data.get("TagSpecifications") or []:
             if spec.get("ResourceType") == "instance":
                 tags.update({t["Key"]: t["Value"] for t in spec.get("Tags", [])})
-        tags["Name"] = server.hostname
-        if lc.get("copyTags"):
-            tags.update(server.tags)
         tags[MANAGED_TAG] = "drs.amazonaws.com"
         tags[SOURCE_TAG] = server.server_id
         image_id = data.get("ImageId") or self._default_image(backend)
@@ -179,26 +197,46 @@ class Ec2Bridge:
             backend.stop_instances([instance.id])
         return self._info(instance)
 
-    def launch_into(self, server: SourceServer, instance_id: str) -> InstanceInfo:
-        """Reuse an existing instance (launch into instance): same id and private IP, restarted."""
+    def launch_into(self, server: SourceServer, instance_id: str, *, own: bool = False) -> InstanceInfo:
+        """Launch into an existing instance: same id, type, network and tags (source tags are not
+        copied), its volumes replaced by the recovered ones, then started unless the launch
+        disposition is STOPPED.
+
+        Prerequisites (User Guide, "Launch into instance" / "Launch into source instance"): the
+        instance carries ``AWSDRS=AllowLaunchingIntoThisInstance`` and is stopped. ``own``: the
+        instance is the server's current recovery instance (a relaunch), which DRS stops itself.
+        """
         backend = _backend(server.account, server.region)
+        prefix = f"Launch into instance {instance_id} failed"
         try:
             instance = backend.get_instance(instance_id)
         except Exception as exc:
             raise LaunchFailed(
-                f"Launch into instance failed: EC2 instance {instance_id} not found in "
-                f"{server.account}/{server.region}"
+                f"{prefix}: the EC2 instance does not exist in {server.account}/{server.region}"
             ) from exc
         if instance.state in ("terminated", "shutting-down"):
-            raise LaunchFailed(f"Launch into instance failed: EC2 instance {instance_id} is {instance.state}")
+            raise LaunchFailed(f"{prefix}: the EC2 instance is {instance.state}")
+        tags = {t["key"]: t["value"] for t in instance.get_tags()}
+        if tags.get(LAUNCH_INTO_TAG_KEY) != LAUNCH_INTO_TAG_VALUE:
+            raise LaunchFailed(
+                f"{prefix}: the instance must carry the tag {LAUNCH_INTO_TAG_KEY}={LAUNCH_INTO_TAG_VALUE}"
+            )
         if instance.state != "stopped":
+            if not own:
+                raise LaunchFailed(f"{prefix}: the instance must be stopped (it is {instance.state})")
             backend.stop_instances([instance_id])
         if server.launch_config.get("launchDisposition", "STARTED") != "STOPPED":
             backend.start_instances([instance_id])
-        extra = dict(server.tags) if server.launch_config.get("copyTags") else {}
-        extra.update({MANAGED_TAG: "drs.amazonaws.com", SOURCE_TAG: server.server_id})
-        instance.add_tags(extra)
+        instance.add_tags({MANAGED_TAG: "drs.amazonaws.com", SOURCE_TAG: server.server_id})
         return self._info(instance)
+
+    def instance_tags(self, account: str, region: str, instance_id: str) -> dict[str, str] | None:
+        backend = _backend(account, region)
+        try:
+            instance = backend.get_instance(instance_id)
+        except Exception:
+            return None
+        return {t["key"]: t["value"] for t in instance.get_tags()}
 
     def run_source_instance(
         self,

@@ -39,7 +39,7 @@ from .fleet import DEFAULT_FLEET, build_server, load_fleet_file, parse_fleet
 from .lifecycle import Lifecycle
 from .registry import HANDLERS, Ctx
 from .replication import set_replication_state
-from .state import Quotas, SourceServer, Store, Timings
+from .state import Conventions, Quotas, SourceServer, Store, Timings
 from .views import job_view, recovery_instance_view, server_view
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class Emulator:
         self.lock = threading.RLock()
         self.clock = clock or EmulatorClock(speed=speed)
         self.quotas = quotas or Quotas()
+        self.conventions = Conventions()
         self.timings = timings or Timings()
         self.store = Store()
         self.ec2 = Ec2Bridge()
@@ -104,9 +105,10 @@ class Emulator:
         out: dict[str, dict[str, list[str]]] = {}
         with self.lock:
             for key, value in spec.quotas.items():
-                if not hasattr(self.quotas, key):
-                    raise ValueError(f"unknown quota {key}")
                 setattr(self.quotas, key, int(value))
+            if spec.busy_error:
+                self.conventions.busy_error = spec.busy_error
+            self.conventions.quota_codes.update(spec.quota_codes)
             for key, seconds in spec.timings.items():
                 if not hasattr(self.timings, key):
                     raise ValueError(f"unknown timing {key}")
@@ -115,6 +117,7 @@ class Emulator:
             for region_spec in spec.regions:
                 state = self.store.get(region_spec.account, region_spec.region)
                 state.initialized = region_spec.initialized
+                state.quota_overrides.update(region_spec.quotas)
                 for staging in region_spec.staging_accounts:
                     if staging not in state.staging_accounts:
                         state.staging_accounts.append(staging)
@@ -261,9 +264,25 @@ class Emulator:
                     server.launch.outcome = str(launch["outcome"])
                 if "reason" in launch:
                     server.launch.reason = launch["reason"]
+                if "phase" in launch:
+                    if launch["phase"] not in ("LAUNCH", "CONVERSION"):
+                        raise ValueError("launch.phase must be LAUNCH or CONVERSION")
+                    server.launch.phase = str(launch["phase"])
             if private_ip is not None:
                 server.private_ip = private_ip or None
             return server_view(server, now)
+
+    def cancel_job(self, job_id: str, reason: str | None = None) -> dict[str, Any]:
+        """DRS cancels an active job (``JOB_CANCEL``): its unfinished servers fail, the job ends."""
+        with self.lock:
+            now = self.clock.now()
+            self.lifecycle.tick(self.store, now)
+            for state in self.store.regions.values():
+                job = state.jobs.get(job_id)
+                if job is not None:
+                    self.lifecycle.cancel_job(state, job, now, reason)
+                    return job_view(job)
+            raise KeyError(f"job {job_id} not found")
 
     def connect_failback_client(self, instance_id: str) -> dict[str, Any]:
         """The Failback Client of an on-premises origin connects: failback replication starts
@@ -348,11 +367,14 @@ class Emulator:
                         "activeJobs": len(state.active_jobs()),
                         "recoveryInstances": len(state.recovery_instances),
                         "stagingAccounts": list(state.staging_accounts),
+                        "quotas": state.quotas(self.quotas).to_dict(),
                     }
                 )
             return {
                 "clock": self.clock.state(),
                 "quotas": self.quotas.to_dict(),
+                "conventions": {"busyError": self.conventions.busy_error,
+                                "quotaCodes": dict(self.conventions.quota_codes)},
                 "timings": self.timings.to_dict(),
                 "regions": regions,
                 "emulatedOperations": emulated_operations(),

@@ -6,7 +6,12 @@ Fault kinds:
 * ``internal_error``: InternalServerException (500, ``Retry-After``), nothing runs;
 * ``lose_response``: the operation runs and commits (a StartRecovery job exists), then the client gets
   an InternalServerException (500), as when a response is lost in transit; botocore retries it;
-* ``launch_failure``: a server launched by a new job fails at the end of its launch with ``reason``;
+* ``launch_failure``: a server launched by a new job fails at the end of its launch with ``reason``
+  (job log ``LAUNCH_FAILED``);
+* ``conversion_failure``: a server of a new launch job fails at the end of its conversion with
+  ``reason`` (job log ``CONVERSION_FAIL``; no EC2 instance is run);
+* ``cleanup_failure``: a recovery instance of a new TerminateRecoveryInstances job (or the previous
+  recovery instance a new launch cleans up) cannot be terminated (job log ``CLEANUP_FAIL``);
 * ``slow_conversion``: a server's conversion phase takes ``seconds`` longer.
 
 A fault matches by ``operation`` (request faults; ``lose_response`` usually names StartRecovery),
@@ -26,7 +31,15 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("throttle", "internal_error", "lose_response", "launch_failure", "slow_conversion")
+FAULT_KINDS = (
+    "throttle",
+    "internal_error",
+    "lose_response",
+    "launch_failure",
+    "conversion_failure",
+    "cleanup_failure",
+    "slow_conversion",
+)
 REQUEST_FAULTS = ("throttle", "internal_error")
 
 
@@ -169,18 +182,26 @@ class FaultInjector:
 
     def launch_faults(
         self, operation: str, account: str, region: str, server_id: str
-    ) -> tuple[str | None, float]:
-        """(failure reason or None, extra conversion seconds) for one server of a new job."""
+    ) -> tuple[str | None, float, str]:
+        """(failure reason or None, extra conversion seconds, failing phase ``LAUNCH`` or
+        ``CONVERSION``) for one server of a new job."""
         failure = None
+        phase = "LAUNCH"
         extra = 0.0
         for fault in self._take(
-            ("launch_failure", "slow_conversion"), operation, account, region, {server_id}
+            ("launch_failure", "conversion_failure", "slow_conversion"), operation, account, region, {server_id}
         ):
-            if fault.kind == "launch_failure" and failure is None:
-                failure = fault.reason or "Injected launch failure"
+            if fault.kind in ("launch_failure", "conversion_failure") and failure is None:
+                failure = fault.reason or f"Injected {fault.kind.replace('_', ' ')}"
+                phase = "CONVERSION" if fault.kind == "conversion_failure" else "LAUNCH"
             elif fault.kind == "slow_conversion":
                 extra += fault.seconds
-        return failure, extra
+        return failure, extra, phase
+
+    def cleanup_fault(self, operation: str, account: str, region: str, server_id: str) -> str | None:
+        """The reason a clean-up (termination) of ``server_id``'s recovery instance fails, or None."""
+        fired = self._take(("cleanup_failure",), operation, account, region, {server_id})
+        return (fired[0].reason or "Injected clean-up failure") if fired else None
 
 
 @dataclass

@@ -4,13 +4,16 @@ YAML or JSON (YAML is a superset, so both load with ``yaml.safe_load``)::
 
     timings: {jobPendingSeconds: 10, defaultLaunchSeconds: 300}   # optional, see state.Timings
     quotas: {maxActiveJobs: 20}                                   # optional, see state.Quotas
+    conventions: {busyError: ConflictException, quotaCodes: {maxActiveJobs: L-D88FAC3A}}  # state.Conventions
     defaults: {launch: {durationSeconds: 300}}                    # merged into every server
     accounts:
       - accountId: "123456789012"
         stagingAccounts: ["222222222222"]      # accounts whose servers may be extended into this one
+        quotas: {maxSourceServers: 6000}       # optional: this account's increases (all its regions)
         regions:
           - region: us-east-1
             initialized: true                  # default true; false -> UninitializedAccountException
+            quotas: {maxReplicatingServers: 500}   # optional: this account-region's increases
             servers:
               - hostname: db-01.example.internal
                 tags: {Application: OrderSystem, Tier: db}
@@ -25,11 +28,17 @@ YAML or JSON (YAML is a superset, so both load with ``yaml.safe_load``)::
                 recommendedInstanceType: r5.xlarge
                 privateIp: 172.31.1.10
                 sourceCloud: {accountId: "111111111111", region: us-east-1, runInstance: true}
-                launch: {durationSeconds: 600, outcome: FAILED, reason: "..."}
+                launch: {durationSeconds: 600, outcome: FAILED, reason: "...", phase: CONVERSION}
                 launchConfiguration: {copyPrivateIp: true, copyTags: true}
+                pitPolicy: [{units: MINUTE, interval: 10, retentionDuration: 60}]   # default: DRS's
               - hostname: "web-{n:02d}.example.internal"   # templated entry
                 count: 3                                   # {n} = start .. start+count-1
                 privateIp: "172.31.2.{n}"
+
+Quota keys are the :class:`~drs_emulator.state.Quotas` fields in camelCase (maxServersPerJob,
+maxActiveJobs, maxServersInActiveJobs, maxReplicatingServers, maxSourceServers); a region's quotas
+are the top-level ones, then the account's, then the region's. ``pitPolicy`` rules are shaped like
+the API's PITPolicyRule (see :mod:`drs_emulator.snapshots` for the default and what it drives).
 
 Server ids are derived with :func:`drs_emulator.ids.server_id_for` (account, region, hostname) unless
 an ``id`` matching ``s-[0-9a-zA-Z]{17}`` is given. Seeding does not enforce the replicating-servers
@@ -39,6 +48,7 @@ quota (benchmarks may seed thousands of servers); the API operations do.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +56,8 @@ from typing import Any
 
 import yaml
 
-from . import ids
-from .state import LAUNCHABLE_STATES, LaunchBehaviour, SourceServer
+from . import ids, snapshots
+from .state import BUSY_ERRORS, LAUNCHABLE_STATES, LaunchBehaviour, Quotas, SourceServer
 from .wire import service_model
 
 GIB = 1024**3
@@ -59,10 +69,10 @@ SERVER_KEYS = frozenset(
         "hostname", "id", "tags", "replicationState", "lagSeconds", "stateSinceSeconds", "replicationError",
         "transitions", "os", "cpus", "ramGiB", "ramBytes", "disks", "recommendedInstanceType", "architecture",
         "privateIp", "macAddress", "vmWareUuid", "sourceCloud", "launch", "launchConfiguration", "agentVersion",
-        "count", "start",
+        "pitPolicy", "count", "start",
     }
 )  # fmt: skip
-TOP_LEVEL_KEYS = frozenset({"accounts", "defaults", "quotas", "timings"})
+TOP_LEVEL_KEYS = frozenset({"accounts", "conventions", "defaults", "quotas", "timings"})
 MERGED_KEYS = ("tags", "launch", "launchConfiguration")
 DEFAULT_LAUNCH_CONFIGURATION: dict[str, Any] = {
     "launchDisposition": "STARTED",
@@ -91,6 +101,7 @@ class RegionSpec:
     initialized: bool = True
     staging_accounts: list[str] = field(default_factory=list)
     servers: list[dict[str, Any]] = field(default_factory=list)
+    quotas: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,6 +109,8 @@ class FleetSpec:
     regions: list[RegionSpec]
     quotas: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    busy_error: str | None = None
+    quota_codes: dict[str, str] = field(default_factory=dict)
 
 
 def load_fleet_file(path: str | Path) -> dict[str, Any]:
@@ -168,9 +181,10 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
         raise FleetError(f"defaults: unknown keys {sorted(set(defaults) - SERVER_KEYS)}")
     spec = FleetSpec(
         regions=[],
-        quotas={_snake(k): int(v) for k, v in (data.get("quotas") or {}).items()},
+        quotas=_quotas(data.get("quotas"), "quotas"),
         timings={_snake(k): float(v) for k, v in (data.get("timings") or {}).items()},
     )
+    _conventions(data.get("conventions"), spec)
     states = _replication_states()
     for a, account_entry in enumerate(data.get("accounts") or []):
         where = f"accounts[{a}]"
@@ -178,6 +192,7 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
         if not re.fullmatch(r"[0-9]{12}", account):
             raise FleetError(f"{where}: accountId must be 12 digits")
         staging = [str(s) for s in account_entry.get("stagingAccounts") or []]
+        account_quotas = _quotas(account_entry.get("quotas"), f"{where}.quotas")
         for r, region_entry in enumerate(account_entry.get("regions") or []):
             rwhere = f"{where}.regions[{r}]"
             region = str(region_entry.get("region", ""))
@@ -191,11 +206,18 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
                 outcome = (s.get("launch") or {}).get("outcome", "LAUNCHED")
                 if outcome not in ("LAUNCHED", "FAILED"):
                     raise FleetError(f"{rwhere}: {s['hostname']}: launch.outcome must be LAUNCHED or FAILED")
+                if (s.get("launch") or {}).get("phase", "LAUNCH") not in ("LAUNCH", "CONVERSION"):
+                    raise FleetError(f"{rwhere}: {s['hostname']}: launch.phase must be LAUNCH or CONVERSION")
                 for t in s.get("transitions") or []:
                     if t.get("state") not in states or "afterSeconds" not in t:
                         raise FleetError(
                             f"{rwhere}: {s['hostname']}: transitions need afterSeconds and a valid state"
                         )
+                if "pitPolicy" in s:
+                    try:
+                        s["pitPolicy"] = snapshots.validate_policy(s["pitPolicy"], f"{rwhere}: {s['hostname']}")
+                    except ValueError as exc:
+                        raise FleetError(str(exc)) from None
                 if s.get("id") and not re.fullmatch(r"s-[0-9a-zA-Z]{17}", str(s["id"])):
                     raise FleetError(f"{rwhere}: {s['hostname']}: id must match s-[0-9a-zA-Z]{{17}}")
             spec.regions.append(
@@ -205,9 +227,44 @@ def parse_fleet(data: dict[str, Any]) -> FleetSpec:
                     initialized=bool(region_entry.get("initialized", True)),
                     staging_accounts=staging,
                     servers=servers,
+                    quotas={**account_quotas, **_quotas(region_entry.get("quotas"), f"{rwhere}.quotas")},
                 )
             )
     return spec
+
+
+def _conventions(value: Any, spec: FleetSpec) -> None:
+    if value is None:
+        return
+    if not isinstance(value, dict) or set(value) - {"busyError", "quotaCodes"}:
+        raise FleetError("conventions: a mapping of busyError and quotaCodes")
+    if "busyError" in value:
+        if value["busyError"] not in BUSY_ERRORS:
+            raise FleetError(f"conventions.busyError must be one of {list(BUSY_ERRORS)}")
+        spec.busy_error = str(value["busyError"])
+    codes = value.get("quotaCodes") or {}
+    known = {f.name for f in dataclasses.fields(Quotas)}
+    for key, code in codes.items():
+        if _snake(str(key)) not in known or not isinstance(code, str) or not code:
+            raise FleetError(f"conventions.quotaCodes.{key}: a quota name and a non-empty code")
+        spec.quota_codes[_snake(str(key))] = code
+
+
+def _quotas(value: Any, where: str) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FleetError(f"{where}: must be a mapping")
+    known = {f.name for f in dataclasses.fields(Quotas)}
+    out = {}
+    for key, limit in value.items():
+        name = _snake(str(key))
+        if name not in known:
+            raise FleetError(f"{where}: unknown quota {key!r} (known: {sorted(known)})")
+        if not isinstance(limit, int) or limit < 0:
+            raise FleetError(f"{where}.{key}: must be a non-negative integer")
+        out[name] = limit
+    return out
 
 
 def _cpus(value: Any) -> list[dict[str, Any]]:
@@ -272,6 +329,7 @@ def build_server(entry: dict[str, Any], account: str, region: str, now: float) -
             duration_seconds=float(launch["durationSeconds"]) if "durationSeconds" in launch else None,
             outcome=str(launch.get("outcome", "LAUNCHED")),
             reason=launch.get("reason"),
+            phase=str(launch.get("phase", "LAUNCH")),
         ),
         launch_config={
             "name": hostname,
@@ -285,11 +343,13 @@ def build_server(entry: dict[str, Any], account: str, region: str, now: float) -
             "error": "UNSTABLE_NETWORK",
             "rawError": "Replication stalled: network unstable",
         }
+    server.pit_policy = list(entry.get("pitPolicy") or [])
+    # replication history: healthy for (at least) the last 7 days, up to the current state's start
+    # when replication is not healthy now; never for a server still in (or restarting) its initial sync
     if state in LAUNCHABLE_STATES:
-        server.healthy_since = min(now - 7 * DAY, since)
+        server.pit_windows = [(min(now - 7 * DAY, since), None)]
     elif state in ("STALLED", "PAUSED", "DISCONNECTED"):
-        server.healthy_since = min(now - 7 * DAY, since - 3600)
-        server.healthy_until = since
+        server.pit_windows = [(min(now - 7 * DAY, since - 3600), since)]
     server.transitions = sorted(
         (now + float(t["afterSeconds"]), str(t["state"])) for t in entry.get("transitions") or []
     )

@@ -6,31 +6,49 @@ at creation (``D`` = the server's launch duration, ``x`` = injected slow-convers
 
 =========================  =================================================================
 S                          IN_PROGRESS; an earlier recovery instance of the server is cleaned up
-                           (``CLEANUP_START``/``CLEANUP_END``, its EC2 instance terminated);
-                           ``SNAPSHOT_START`` (or ``USING_PREVIOUS_SNAPSHOT`` with recoverySnapshotID).
-                           A server whose replication is not launchable (STALLED, DISCONNECTED,
-                           STOPPED, INITIAL_SYNC, ...) fails here: ``SNAPSHOT_FAIL`` + ``LAUNCH_FAILED``
-S + 0.1 D                  ``SNAPSHOT_END`` (the point in time), ``CONVERSION_START``
-S + 0.6 D + x              ``CONVERSION_END``, ``LAUNCH_START``: the EC2 instance is run in moto
+                           (``CLEANUP_START``/``CLEANUP_END``, its EC2 instance terminated). A
+                           server deleted since the request is skipped (``SERVER_SKIPPED``).
+                           Where the data comes from (:func:`drs_emulator.snapshots.launch_source`):
+                           healthy replication takes a new snapshot (``SNAPSHOT_START``); a STALLED,
+                           PAUSED or recently DISCONNECTED server that completed its initial sync
+                           launches from its last snapshot (``USING_PREVIOUS_SNAPSHOT``), as does a
+                           request naming a ``recoverySnapshotID``; a server with no snapshot
+                           (initial sync not completed, STOPPED, DISCONNECTED > 90 min) fails here:
+                           ``SNAPSHOT_FAIL`` + ``LAUNCH_FAILED``
+S + 0.1 D                  ``SNAPSHOT_END`` (a new snapshot: the point in time), ``CONVERSION_START``
+                           (``conversionProperties.dataTimestamp``: when the snapshot being
+                           converted was taken, API Reference ``ConversionProperties``)
+S + 0.6 D + x              ``CONVERSION_END`` (or ``CONVERSION_FAIL``: planned conversion failure),
+                           ``LAUNCH_START``: the EC2 instance is run in moto, or launched into
 S + D + x                  LAUNCHED, or FAILED with ``LAUNCH_FAILED`` (planned outcome / fault)
 =========================  =================================================================
 
-When every server is terminal the job is COMPLETED (``JOB_END``) even if some servers FAILED.
-Events are applied in time order whatever the tick frequency, so the job log is chronological and the
-same call sequence gives the same log. TERMINATE jobs log ``CLEANUP_START``/``CLEANUP_END`` and end
-with TERMINATED servers; failback jobs (StartFailbackLaunch) take ``D`` and set the recovery
-instance's failback state to FAILBACK_COMPLETED or FAILBACK_ERROR.
+When every server is terminal the job is COMPLETED (``JOB_END``) even if some servers FAILED; a job
+cancelled with :meth:`Lifecycle.cancel_job` logs ``JOB_CANCEL``, fails its unfinished servers and
+ends. Events are applied in time order whatever the tick frequency, so the job log is chronological
+and the same call sequence gives the same log. TERMINATE jobs log ``CLEANUP_START`` then
+``CLEANUP_END`` (TERMINATED) or ``CLEANUP_FAIL`` (FAILED, the instance stays), or ``SERVER_SKIPPED``
+when the EC2 instance was already terminated outside DRS; failback jobs
+(StartFailbackLaunch, Failback Client path) take ``D`` and set the recovery instance's failback
+state to FAILBACK_COMPLETED or FAILBACK_ERROR. An in-AWS failback is a launch of the reversed
+source server: when it launches, the recovery instance it was reversed from is FAILBACK_COMPLETED.
+
+Launch into an existing instance (User Guide, "Launch into instance" in the launch settings and
+"Launch into source instance" in the default launch settings): the target must carry the tag
+``AWSDRS=AllowLaunchingIntoThisInstance`` and be stopped (unless it is the server's own current
+recovery instance, which DRS stops itself); otherwise the server fails with ``LAUNCH_FAILED`` and
+the reason. The instance keeps its id, type, network and tags (copy private IP, transfer server tags
+and right-sizing do not apply to it; UpdateLaunchConfiguration refuses the first two with it).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import ids, replication
+from . import ids, replication, snapshots
 from .ec2bridge import Ec2Bridge, LaunchFailed
 from .faults import FaultInjector
 from .state import (
-    LAUNCHABLE_STATES,
     Job,
     JobEvent,
     Participant,
@@ -40,6 +58,13 @@ from .state import (
     Store,
     Timings,
 )
+from .wire import iso
+
+
+def _launch_into_target(server: SourceServer) -> str | None:
+    props = server.launch_config.get("launchIntoInstanceProperties") or {}
+    target = props.get("launchIntoEC2InstanceID")
+    return str(target) if target else None
 
 
 class Lifecycle:
@@ -49,6 +74,7 @@ class Lifecycle:
         self.timings = timings
         self.seed = seed
         self._job_counter = 0
+        self._store: Store | None = None
 
     def reset(self) -> None:
         self._job_counter = 0
@@ -96,28 +122,28 @@ class Lifecycle:
         )
         s = job.start_at
         for server in servers:
-            failure, extra = self.faults.launch_faults(
+            failure, extra, phase = self.faults.launch_faults(
                 "StartRecovery", state.account, state.region, server.server_id
             )
             if failure is None and server.launch.outcome == "FAILED":
                 failure = server.launch.reason or "Recovery instance launch failed"
+                phase = server.launch.phase
             d = server.launch.duration_seconds or self.timings.default_launch_seconds
-            part = Participant(server_id=server.server_id, planned_failure=failure)
+            part = Participant(
+                server_id=server.server_id, planned_failure=failure, planned_failure_phase=phase
+            )
             snap = snapshots.get(server.server_id)
-            events = [JobEvent(s, "begin")]
             if snap is not None:
                 part.snapshot_id = snap["snapshotID"]
-                part.point_in_time = snap["timestamp"]
-                events.append(JobEvent(s, "use_snapshot"))
-            else:
-                events += [JobEvent(s, "snapshot_start"), JobEvent(s + 0.1 * d, "snapshot_end")]
-            events += [
+            part.events = [
+                JobEvent(s, "begin"),
+                JobEvent(s, "source"),
+                JobEvent(s + 0.1 * d, "snapshot_end"),
                 JobEvent(s + 0.1 * d, "conversion_start"),
                 JobEvent(s + 0.6 * d + extra, "conversion_end"),
                 JobEvent(s + 0.6 * d + extra, "launch_start"),
                 JobEvent(s + d + extra, "finish"),
             ]
-            part.events = events
             job.participants.append(part)
             server.last_launch = {
                 "jobID": job.job_id,
@@ -132,7 +158,13 @@ class Lifecycle:
         job = self._new_job(state, "TERMINATE", "TERMINATE_RECOVERY_INSTANCES", now, {}, False)
         s = job.start_at
         for ri in instances:
-            part = Participant(server_id=ri.source_server_id, recovery_instance_id=ri.instance_id)
+            part = Participant(
+                server_id=ri.source_server_id,
+                recovery_instance_id=ri.instance_id,
+                planned_failure=self.faults.cleanup_fault(
+                    "TerminateRecoveryInstances", state.account, state.region, ri.source_server_id
+                ),
+            )
             part.events = [
                 JobEvent(s, "cleanup_start"),
                 JobEvent(s + self.timings.terminate_seconds, "cleanup_end"),
@@ -146,7 +178,7 @@ class Lifecycle:
         job = self._new_job(state, "LAUNCH", "FAILBACK", now, tags, False)
         s = job.start_at
         for ri in instances:
-            failure, extra = self.faults.launch_faults(
+            failure, extra, _ = self.faults.launch_faults(
                 "StartFailbackLaunch", state.account, state.region, ri.source_server_id
             )
             server = state.servers.get(ri.source_server_id)
@@ -168,6 +200,7 @@ class Lifecycle:
     # ------------------------------------------------------------------ evaluation
 
     def tick(self, store: Store, now: float) -> None:
+        self._store = store
         for state in list(store.regions.values()):
             for server in state.servers.values():
                 if server.transitions:
@@ -223,58 +256,74 @@ class Lifecycle:
     def _on_begin(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         part.launch_status = "IN_PROGRESS"
         server = state.servers.get(part.server_id)
-        if server is None or job.initiated_by == "FAILBACK":
+        if server is None:
+            # DRS documents SERVER_SKIPPED without saying when; the emulator skips a server that no
+            # longer exists when the job starts
+            self._log(job, at, "SERVER_SKIPPED", sourceServerID=part.server_id,
+                      rawError=f"Source server {part.server_id} no longer exists")
+            self._finish(state, job, part, "FAILED", at)
+            return
+        if job.initiated_by == "FAILBACK":
             return
         if server.last_launch and server.last_launch.get("jobID") == job.job_id:
             server.last_launch["status"] = "IN_PROGRESS"
         previous = server.recovery_instance_id
-        target = (server.launch_config.get("launchIntoInstanceProperties") or {}).get(
-            "launchIntoEC2InstanceID"
-        )
-        if previous and previous != target and previous in state.recovery_instances:
+        if previous and previous != _launch_into_target(server) and previous in state.recovery_instances:
             self._log(job, at, "CLEANUP_START", sourceServerID=server.server_id, targetInstanceID=previous)
             self.ec2.terminate(state.account, state.region, previous)
             del state.recovery_instances[previous]
             server.recovery_instance_id = None
             self._log(job, at, "CLEANUP_END", sourceServerID=server.server_id, targetInstanceID=previous)
 
-    def _launchable(self, state: RegionState, part: Participant) -> str | None:
-        server = state.servers.get(part.server_id)
-        if server is None:
-            return f"Source server {part.server_id} no longer exists"
-        if server.replication_state not in LAUNCHABLE_STATES:
-            return (
-                f"Cannot take a point-in-time snapshot of source server {server.server_id}: "
-                f"data replication state is {server.replication_state}"
-            )
-        return None
-
-    def _on_snapshot_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
-        self._log(job, at, "SNAPSHOT_START", sourceServerID=part.server_id)
-        problem = self._launchable(state, part)
-        if problem:
-            self._log(job, at, "SNAPSHOT_FAIL", sourceServerID=part.server_id, rawError=problem)
-            self._fail(state, job, part, at, problem)
-
-    def _on_use_snapshot(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
-        problem = self._launchable(state, part)
-        if problem:
-            self._log(
-                job, at, "USING_PREVIOUS_SNAPSHOT_FAILED", sourceServerID=part.server_id, rawError=problem
-            )
-            self._fail(state, job, part, at, problem)
+    def _on_source(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
+        """Where the launch takes its data from (see :func:`snapshots.launch_source`)."""
+        server = state.servers[part.server_id]
+        if part.snapshot_id is not None:
+            snap = snapshots.find_snapshot(server, part.snapshot_id, at)
+            if snap is None:
+                gone = f"Recovery snapshot {part.snapshot_id} of {server.server_id} no longer exists"
+                self._log(job, at, "USING_PREVIOUS_SNAPSHOT_FAILED", sourceServerID=server.server_id,
+                          rawError=gone)
+                self._fail(state, job, part, at, gone)
+                return
+            self._use_snapshot(server, job, part, snap, at)
             return
-        self._log(job, at, "USING_PREVIOUS_SNAPSHOT", sourceServerID=part.server_id)
+        source, snap, problem = snapshots.launch_source(server, at)
+        if source == "NEW":
+            part.data_source = "NEW"
+            self._log(job, at, "SNAPSHOT_START", sourceServerID=server.server_id)
+        elif snap is not None:
+            self._use_snapshot(server, job, part, snap, at)
+        else:
+            self._log(job, at, "SNAPSHOT_START", sourceServerID=server.server_id)
+            self._log(job, at, "SNAPSHOT_FAIL", sourceServerID=server.server_id, rawError=problem)
+            self._fail(state, job, part, at, problem or "no snapshot")
+
+    def _use_snapshot(
+        self, server: SourceServer, job: Job, part: Participant, snap: dict[str, Any], at: float
+    ) -> None:
+        part.data_source = "PREVIOUS"
+        part.snapshot_id = snap["snapshotID"]
+        part.point_in_time = snap["timestamp"]
+        self._log(job, at, "USING_PREVIOUS_SNAPSHOT", sourceServerID=server.server_id)
 
     def _on_snapshot_end(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
+        if part.data_source != "NEW":
+            return
         part.point_in_time = at
         self._log(job, at, "SNAPSHOT_END", sourceServerID=part.server_id)
 
     def _on_conversion_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
-        self._log(job, at, "CONVERSION_START", sourceServerID=part.server_id)
+        self._log(job, at, "CONVERSION_START", sourceServerID=part.server_id,
+                  conversionProperties={"dataTimestamp": iso(part.point_in_time)})
 
     def _on_conversion_end(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
-        self._log(job, at, "CONVERSION_END", sourceServerID=part.server_id)
+        if part.planned_failure and part.planned_failure_phase == "CONVERSION":
+            self._log(job, at, "CONVERSION_FAIL", sourceServerID=part.server_id, rawError=part.planned_failure)
+            self._finish(state, job, part, "FAILED", at)
+            return
+        self._log(job, at, "CONVERSION_END", sourceServerID=part.server_id,
+                  conversionProperties={"dataTimestamp": iso(part.point_in_time)})
 
     def _on_launch_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         server = state.servers.get(part.server_id)
@@ -284,11 +333,12 @@ class Lifecycle:
         if part.planned_failure:
             self._log(job, at, "LAUNCH_START", sourceServerID=server.server_id)
             return
-        target = (server.launch_config.get("launchIntoInstanceProperties") or {}).get(
-            "launchIntoEC2InstanceID"
-        )
+        target = _launch_into_target(server)
         try:
-            info = self.ec2.launch_into(server, target) if target else self.ec2.launch(server)
+            if target:
+                info = self.ec2.launch_into(server, target, own=target == server.recovery_instance_id)
+            else:
+                info = self.ec2.launch(server)
         except LaunchFailed as exc:
             self._log(job, at, "LAUNCH_START", sourceServerID=server.server_id)
             self._fail(state, job, part, at, str(exc))
@@ -346,11 +396,55 @@ class Lifecycle:
             server.last_launch_result = "SUCCEEDED" if status == "LAUNCHED" else "FAILED"
         if status == "LAUNCHED" and part.recovery_instance_id:
             server.recovery_instance_id = part.recovery_instance_id
+            if server.replication_direction == "FAILBACK":
+                self._failback_completed(server, job)
+
+    def _failback_completed(self, reversed_server: SourceServer, job: Job) -> None:
+        """An in-AWS failback: the reversed source server launched in the origin region, so the
+        recovery instance it replicates from has failed back (User Guide, cross-Region and cross-AZ
+        failback: a recovery launched from the reversed source server)."""
+        ri_id = reversed_server.aws_instance_id or ""
+        ri = self._store.find_recovery_instance(ri_id) if self._store is not None else None
+        if ri is None or ri.reversed_server_arn != reversed_server.arn:
+            return
+        ri.failback_state = "FAILBACK_COMPLETED"
+        ri.failback_job_id = job.job_id
+        ri.failback_initiated_at = job.created_at
+        ri.failback_launch_type = "DRILL" if job.is_drill else "RECOVERY"
+
+    # --- cancel
+
+    def cancel_job(self, state: RegionState, job: Job, now: float, reason: str | None = None) -> None:
+        """Cancel an active job: ``JOB_CANCEL``, unfinished servers FAILED, then ``JOB_END``.
+
+        The DRS API has no operation that cancels a job; DRS cancels jobs itself (and recovery plan
+        executions cancel theirs). The job log event is documented (JobLogEvent JOB_CANCEL)."""
+        if not job.active:
+            return
+        self._advance_job(state, job, now)
+        if not job.active:
+            return
+        self._log(job, now, "JOB_CANCEL", rawError=reason)
+        for part in job.participants:
+            if not part.finished:
+                self._finish(state, job, part, "FAILED", now)
+        job.status = "COMPLETED"
+        job.ended_at = now
+        self._log(job, now, "JOB_END")
 
     # --- terminate job phases
 
     def _on_cleanup_start(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         part.launch_status = "IN_PROGRESS"
+        ri_id = part.recovery_instance_id
+        if ri_id and not self.ec2.instance_exists(state.account, state.region, ri_id):
+            # the EC2 instance was terminated outside DRS: nothing to clean up. DRS documents
+            # SERVER_SKIPPED without saying when; the emulator uses it here
+            self._log(job, at, "SERVER_SKIPPED", sourceServerID=part.server_id, targetInstanceID=ri_id,
+                      rawError=f"EC2 instance {ri_id} is already terminated")
+            part.planned_failure = None
+            self._forget_instance(state, part, at)
+            return
         self._log(
             job,
             at,
@@ -358,12 +452,23 @@ class Lifecycle:
             sourceServerID=part.server_id,
             targetInstanceID=part.recovery_instance_id,
         )
-        if part.recovery_instance_id:
+        if part.recovery_instance_id and not part.planned_failure:
             self.ec2.terminate(state.account, state.region, part.recovery_instance_id)
 
     def _on_cleanup_end(self, state: RegionState, job: Job, part: Participant, at: float) -> None:
         ri_id = part.recovery_instance_id
+        if part.planned_failure:
+            self._log(job, at, "CLEANUP_FAIL", sourceServerID=part.server_id, targetInstanceID=ri_id,
+                      rawError=part.planned_failure)
+            part.launch_status = "FAILED"
+            part.finished_at = at
+            return
         self._log(job, at, "CLEANUP_END", sourceServerID=part.server_id, targetInstanceID=ri_id)
+        self._forget_instance(state, part, at)
+
+    @staticmethod
+    def _forget_instance(state: RegionState, part: Participant, at: float) -> None:
+        ri_id = part.recovery_instance_id
         if ri_id:
             state.recovery_instances.pop(ri_id, None)
         server = state.servers.get(part.server_id)

@@ -1,44 +1,48 @@
 """Recovery: StartRecovery, jobs and their logs, recovery instances, reverse replication, failback.
 
-Quotas (ServiceQuotaExceededException, 402; ``quotaCode`` names the quota): more than
+Quotas (ServiceQuotaExceededException, 402), per account-region (:attr:`Ctx.quotas`): more than
 ``max_servers_per_job`` servers in one request (MaxServersPerJob), more than ``max_active_jobs``
 PENDING/STARTED jobs (MaxActiveJobs), more than ``max_servers_in_active_jobs`` servers across active
-jobs (MaxServersInActiveJobs), more than ``max_recovery_instances`` recovery instances
-(MaxRecoveryInstances). A server or recovery instance already in an active job is a
-ConflictException (409). Unknown ids are ResourceNotFoundException (404).
+jobs (MaxServersInActiveJobs); the 4,000 source servers (MaxSourceServers) are checked where a source
+server is created. The documentation does not name the ``quotaCode`` values: these names are the
+emulator's (``Conventions.quota_codes``, configurable in the fleet file). A server or recovery
+instance already in an active job is a ConflictException (409) by default: the documentation does
+not say which error DRS gives (``Conventions.busy_error``). Unknown ids are ResourceNotFoundException (404).
+
+DescribeJobs lists the newest job first (as the DRS console and API do).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import errors, ids, replication
-from .ops_servers import derive_server
+from . import errors, ids, replication, snapshots
+from .ops_servers import check_source_server_quota, derive_server
 from .pagination import paginate
 from .registry import Ctx, operation
-from .state import Job, RecoveryInstance
+from .state import Job, RecoveryInstance, SourceServer
 from .views import job_view, log_view, recovery_instance_view
 from .wire import parse_iso
 
 
 def _check_job_quotas(ctx: Ctx, new_servers: int) -> None:
-    quotas = ctx.emulator.quotas
+    quotas = ctx.quotas
     if new_servers > quotas.max_servers_per_job:
-        raise errors.quota_exceeded(
+        raise ctx.quota_exceeded(
+            "max_servers_per_job",
             "JOB",
-            "MaxServersPerJob",
             f"A job can include at most {quotas.max_servers_per_job} source servers",
         )
     active = ctx.state.active_jobs()
     if len(active) + 1 > quotas.max_active_jobs:
-        raise errors.quota_exceeded(
-            "JOB", "MaxActiveJobs", f"At most {quotas.max_active_jobs} jobs can be active at the same time"
+        raise ctx.quota_exceeded(
+            "max_active_jobs", "JOB", f"At most {quotas.max_active_jobs} jobs can be active at the same time"
         )
     in_jobs = sum(len(j.participants) for j in active)
     if in_jobs + new_servers > quotas.max_servers_in_active_jobs:
-        raise errors.quota_exceeded(
+        raise ctx.quota_exceeded(
+            "max_servers_in_active_jobs",
             "JOB",
-            "MaxServersInActiveJobs",
             f"At most {quotas.max_servers_in_active_jobs} source servers can be in active jobs at the same time",
         )
 
@@ -56,38 +60,26 @@ def start_recovery(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     entries = p["sourceServers"]
     server_ids = [e["sourceServerID"] for e in entries]
     _unique(server_ids, "sourceServers")
-    if len(server_ids) > ctx.emulator.quotas.max_servers_per_job:
+    if len(server_ids) > ctx.quotas.max_servers_per_job:
         _check_job_quotas(ctx, len(server_ids))
     servers = [ctx.server(sid) for sid in server_ids]
-    snapshots: dict[str, dict[str, Any]] = {}
+    chosen: dict[str, dict[str, Any]] = {}
     for entry, server in zip(entries, servers, strict=True):
         snapshot_id = entry.get("recoverySnapshotID")
         if snapshot_id:
-            snap = replication.find_snapshot(server, snapshot_id, ctx.now)
+            snap = snapshots.find_snapshot(server, snapshot_id, ctx.now)
             if snap is None:
                 raise errors.not_found(
                     "RECOVERY_SNAPSHOT",
                     snapshot_id,
                     f"Recovery snapshot {snapshot_id} of {server.server_id} not found",
                 )
-            snapshots[server.server_id] = snap
+            chosen[server.server_id] = snap
     for server in servers:
         ctx.ensure_not_busy(server.server_id)
     _check_job_quotas(ctx, len(servers))
-    new_instances = sum(
-        1
-        for s in servers
-        if not s.recovery_instance_id or s.recovery_instance_id not in ctx.state.recovery_instances
-    )
-    limit = ctx.emulator.quotas.max_recovery_instances
-    if len(ctx.state.recovery_instances) + new_instances > limit:
-        raise errors.quota_exceeded(
-            "RECOVERY_INSTANCE",
-            "MaxRecoveryInstances",
-            f"At most {limit} recovery instances per account and region",
-        )
     job = ctx.emulator.lifecycle.create_launch_job(
-        ctx.state, servers, snapshots, bool(p.get("isDrill", False)), p.get("tags") or {}, ctx.now
+        ctx.state, servers, chosen, bool(p.get("isDrill", False)), p.get("tags") or {}, ctx.now
     )
     return {"job": job_view(job)}
 
@@ -115,6 +107,9 @@ def describe_jobs(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         and (lo is None or j.created_at >= lo)
         and (hi is None or j.created_at <= hi)
     ]
+    # newest first; the job id breaks ties between jobs created at the same emulated instant
+    order = {job_id: i for i, job_id in enumerate(ctx.state.jobs)}
+    items.sort(key=lambda j: (j.created_at, order[j.job_id]), reverse=True)
     page, token = paginate(items, p, "DescribeJobs", ctx.account, ctx.region)
     return {"items": [job_view(j) for j in page], "nextToken": token}
 
@@ -140,10 +135,34 @@ def delete_job(ctx: Ctx, p: dict[str, Any]) -> None:
 
 def _ensure_instance_not_busy(ctx: Ctx, ri: RecoveryInstance) -> None:
     if ri.instance_id in ctx.state.busy_instance_ids() or ri.source_server_id in ctx.state.busy_server_ids():
-        raise errors.conflict(
+        raise ctx.busy(
             "RECOVERY_INSTANCE",
             ri.instance_id,
             f"Recovery instance {ri.instance_id} is part of an active job",
+        )
+
+
+def _reversed_server(ctx: Ctx, ri: RecoveryInstance) -> SourceServer | None:
+    if not ri.reversed_server_arn:
+        return None
+    parsed = ids.parse_arn(ri.reversed_server_arn)
+    if parsed is None:
+        return None
+    origin = ctx.emulator.store.regions.get((parsed[1], parsed[0]))
+    return origin.servers.get(parsed[3]) if origin else None
+
+
+def _ensure_not_reversed(ctx: Ctx, ri: RecoveryInstance, action: str) -> None:
+    """A recovery instance whose replication is reversed cannot be terminated or disconnected until
+    the reversed source server's replication is stopped (User Guide, failback: stop the reversed
+    replication, StopReplication of the reversed source server or StopFailback, before cleaning up)."""
+    reversed_server = _reversed_server(ctx, ri)
+    if reversed_server is not None and reversed_server.replication_state not in ("STOPPED", "DISCONNECTED"):
+        raise errors.conflict(
+            "RECOVERY_INSTANCE",
+            ri.instance_id,
+            f"Cannot {action} recovery instance {ri.instance_id}: its replication is reversed to "
+            f"{reversed_server.arn} ({reversed_server.replication_state}); stop that replication first",
         )
 
 
@@ -175,6 +194,7 @@ def terminate_recovery_instances(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     instances = [ctx.recovery_instance(i) for i in instance_ids]
     for ri in instances:
         _ensure_instance_not_busy(ctx, ri)
+        _ensure_not_reversed(ctx, ri, "terminate")
     _check_job_quotas(ctx, len(instances))
     job = ctx.emulator.lifecycle.create_terminate_job(ctx.state, instances, ctx.now)
     return {"job": job_view(job)}
@@ -184,6 +204,7 @@ def terminate_recovery_instances(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def disconnect_recovery_instance(ctx: Ctx, p: dict[str, Any]) -> None:
     ri = ctx.recovery_instance(p["recoveryInstanceID"])
     _ensure_instance_not_busy(ctx, ri)
+    _ensure_not_reversed(ctx, ri, "disconnect")
     ri.disconnected = True
     ri.failback_transitions = []
     if ri.failback_state in ("FAILBACK_IN_PROGRESS", "FAILBACK_READY_FOR_LAUNCH"):
@@ -213,12 +234,18 @@ def delete_recovery_instance(ctx: Ctx, p: dict[str, Any]) -> None:
 
 @operation("ReverseReplication")
 def reverse_replication(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """Start replicating a recovery instance back to its origin.
+    """Start replicating a recovery instance back to its origin (API Reference ``ReverseReplication``:
+    only for protected instances that originated in EC2).
 
-    Only for recovery instances whose source server is an EC2 instance (``sourceCloudProperties``
-    set, originEnvironment AWS): a reversed-direction source server (replicationDirection FAILBACK)
-    is created in the origin account and region. On-premises origins fail back with the Failback
-    Client instead (``Emulator.connect_failback_client``); for them this answers ValidationException.
+    A reversed-direction source server (replicationDirection FAILBACK) is created in the origin
+    account and region; the in-AWS failback is then a drill or recovery launched from it there
+    (StartRecovery in the origin Region), not StartFailbackLaunch, which is the Failback Client path.
+    When a launch configuration template of the origin Region has ``launchIntoSourceInstance``, the
+    reversed server launches into the original instance, whose prerequisites are checked here as
+    DRS documents (User Guide, "Launch into source instance": tag ``AWSDRS=
+    AllowLaunchingIntoThisInstance``, transfer server tags and copy private IP off), refused with a
+    ValidationException. On-premises origins fail back with the Failback Client instead
+    (``Emulator.connect_failback_client``); for them this answers ValidationException.
     """
     ri = ctx.recovery_instance(p["recoveryInstanceID"])
     _ensure_instance_not_busy(ctx, ri)
@@ -241,9 +268,11 @@ def reverse_replication(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     origin = ctx.emulator.store.get(origin_account, origin_region)
     if not origin.initialized:
         raise errors.uninitialized(origin_account, origin_region)
+    launch_into = _launch_into_source_instance(ctx, origin, source)
     reversed_id = ids.derive("s-", "reversed", origin_account, origin_region, ri.instance_id)
     reversed_server = origin.servers.get(reversed_id)
     if reversed_server is None:
+        check_source_server_quota(ctx.emulator, origin)
         reversed_server = derive_server(source, origin_account, origin_region, reversed_id, ctx.now)
         reversed_server.source_cloud = {
             "originAccountID": ctx.account,
@@ -253,11 +282,15 @@ def reverse_replication(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         reversed_server.aws_instance_id = ri.instance_id
         reversed_server.replication_direction = "FAILBACK"
         reversed_server.reversed_direction_arn = source.arn
-        reversed_server.healthy_since = None
-        reversed_server.healthy_until = None
+        reversed_server.pit_windows = []
         reversed_server.first_byte_at = None
         origin.servers[reversed_id] = reversed_server
         ctx.emulator.ec2.ensure_launch_template(reversed_server)
+    if launch_into:
+        reversed_server.launch_config.update(
+            {"launchIntoInstanceProperties": {"launchIntoEC2InstanceID": launch_into},
+             "copyTags": False, "copyPrivateIp": False}
+        )
     replication.set_replication_state(reversed_server, "INITIATING", ctx.now)
     reversed_server.transitions = [
         (ctx.now + ctx.emulator.timings.initiating_seconds, "INITIAL_SYNC"),
@@ -272,15 +305,54 @@ def reverse_replication(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return {"reversedDirectionSourceServerArn": reversed_server.arn}
 
 
+def _launch_into_source_instance(ctx: Ctx, origin: Any, source: SourceServer) -> str | None:
+    """The original instance the reversed server launches into, when an origin-Region launch
+    configuration template sets ``launchIntoSourceInstance``; its prerequisites are checked."""
+    template = next(
+        (t for t in origin.templates.values() if t.settings.get("launchIntoSourceInstance")), None
+    )
+    if template is None or not source.aws_instance_id:
+        return None
+    problems = []
+    if template.settings.get("copyTags") or template.settings.get("copyPrivateIp"):
+        problems.append("transfer server tags (copyTags) and copy private IP must be off in the template")
+    tags = ctx.emulator.ec2.instance_tags(origin.account, origin.region, source.aws_instance_id)
+    if tags is None:
+        problems.append(f"the source instance {source.aws_instance_id} does not exist")
+    elif tags.get("AWSDRS") != "AllowLaunchingIntoThisInstance":
+        problems.append(
+            f"the source instance {source.aws_instance_id} must carry the tag AWSDRS=AllowLaunchingIntoThisInstance"
+        )
+    if problems:
+        raise errors.validation(
+            f"Launch into source instance ({template.template_id}): " + "; ".join(problems), reason="other"
+        )
+    return source.aws_instance_id
+
+
 @operation("StartFailbackLaunch")
 def start_failback_launch(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    """Fail back to the origin; the job's participants are the recovery instances' source servers and
-    no new EC2 instance is run (the origin is outside the emulated AWS account)."""
+    """Fail back to the origin through the Failback Client (User Guide, "Performing a failback with
+    the Elastic Disaster Recovery Failback Client"); the job's participants are the recovery
+    instances' source servers and no new EC2 instance is run (the origin is outside AWS).
+
+    A recovery instance whose origin is EC2 fails back in AWS by launching its reversed source server
+    in the origin Region (see ReverseReplication); StartFailbackLaunch refuses it with a
+    ValidationException (reason ``other``): the documentation does not name the error type.
+    """
     instance_ids = p["recoveryInstanceIDs"]
     _unique(instance_ids, "recoveryInstanceIDs")
     instances = [ctx.recovery_instance(i) for i in instance_ids]
     for ri in instances:
         _ensure_instance_not_busy(ctx, ri)
+        if ri.origin_environment == "AWS":
+            where = f" from {ri.reversed_server_arn}" if ri.reversed_server_arn else " (ReverseReplication first)"
+            raise errors.validation(
+                f"Recovery instance {ri.instance_id} originated in EC2: fail it back by launching a "
+                f"recovery of its reversed source server in the origin Region{where}, not with "
+                "StartFailbackLaunch (the Failback Client path)",
+                reason="other",
+            )
         if ri.failback_state != "FAILBACK_READY_FOR_LAUNCH":
             raise errors.conflict(
                 "RECOVERY_INSTANCE",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from . import errors, ids, replication
+from . import errors, ids, replication, snapshots
 from .pagination import paginate
 from .registry import Ctx, operation
-from .state import LaunchConfigurationTemplate, SourceServer
+from .state import LaunchConfigurationTemplate, RegionState, SourceServer
 from .views import (
     LAUNCH_CONFIG_FIELDS,
     launch_configuration_view,
@@ -44,12 +44,24 @@ TEMPLATE_DEFAULTS: dict[str, Any] = {
 }
 
 
-def check_replicating_quota(ctx: Ctx, additional: int = 1) -> None:
-    limit = ctx.emulator.quotas.max_replicating_servers
-    if ctx.state.replicating_count() + additional > limit:
+def check_source_server_quota(emulator: Any, state: RegionState, additional: int = 1) -> None:
+    """The documented 4,000 source servers (replicating or not) of an account-region (AWS General
+    Reference, DRS quotas); quota code name is the emulator's (the documentation names none)."""
+    limit = state.quotas(emulator.quotas).max_source_servers
+    if len(state.servers) + additional > limit:
         raise errors.quota_exceeded(
             "SOURCE_SERVER",
-            "MaxReplicatingServers",
+            emulator.conventions.quota_codes["max_source_servers"],
+            f"The quota of {limit} source servers per account and region would be exceeded",
+        )
+
+
+def check_replicating_quota(ctx: Ctx, additional: int = 1) -> None:
+    limit = ctx.quotas.max_replicating_servers
+    if ctx.state.replicating_count() + additional > limit:
+        raise ctx.quota_exceeded(
+            "max_replicating_servers",
+            "SOURCE_SERVER",
             f"The quota of {limit} replicating source servers per account and region would be exceeded",
         )
 
@@ -154,8 +166,18 @@ def retry_data_replication(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DisconnectSourceServer")
 def disconnect_source_server(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """API Reference ``DisconnectSourceServer``: a source server that has a recovery instance cannot
+    be disconnected (ConflictException); the snapshots go with the replication resources (see
+    :mod:`drs_emulator.snapshots`)."""
     server = ctx.server(p["sourceServerID"])
     ctx.ensure_not_busy(server.server_id)
+    if server.recovery_instance_id and server.recovery_instance_id in ctx.state.recovery_instances:
+        raise errors.conflict(
+            "SOURCE_SERVER",
+            server.server_id,
+            f"Source server {server.server_id} has recovery instance {server.recovery_instance_id}; "
+            "terminate or delete it before disconnecting the source server",
+        )
     replication.set_replication_state(server, "DISCONNECTED", ctx.now)
     return server_view(server, ctx.now)
 
@@ -181,7 +203,7 @@ def describe_recovery_snapshots(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     hi = parse_iso(filters["toDateTime"]) if filters.get("toDateTime") else None
     snaps = [
         s
-        for s in replication.snapshots(server, ctx.now)
+        for s in snapshots.snapshots(server, ctx.now)
         if (lo is None or s["timestamp"] >= lo) and (hi is None or s["timestamp"] <= hi)
     ]
     if p.get("order") == "DESC":
@@ -221,12 +243,23 @@ def update_launch_configuration(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
                     }
                 ],
             )
+    merged = dict(server.launch_config)
     for key in LAUNCH_CONFIG_FIELDS:
         if key in p:
             if key == "launchIntoInstanceProperties" and not (p[key] or {}).get("launchIntoEC2InstanceID"):
-                server.launch_config.pop(key, None)
+                merged.pop(key, None)
             else:
-                server.launch_config[key] = p[key]
+                merged[key] = p[key]
+    if (merged.get("launchIntoInstanceProperties") or {}).get("launchIntoEC2InstanceID"):
+        # User Guide, "Launch into source instance": transfer server tags and copy private IP must be
+        # off for a launch into an existing instance
+        bad = [k for k in ("copyTags", "copyPrivateIp") if merged.get(k)]
+        if bad:
+            raise errors.validation(
+                f"{' and '.join(bad)} cannot be true with launchIntoInstanceProperties",
+                field_list=[{"name": k, "message": "must be false when launching into an instance"} for k in bad],
+            )
+    server.launch_config = merged
     ctx.emulator.ec2.ensure_launch_template(server)
     return launch_configuration_view(server)
 
@@ -364,6 +397,7 @@ def create_extended_source_server(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]
     if arn in _extended_arns(ctx):
         raise errors.validation(f"Source server {arn} is already extended into {ctx.account}", reason="other")
     check_replicating_quota(ctx)
+    check_source_server_quota(ctx.emulator, ctx.state)
     server_id = ids.derive("s-", "extended", ctx.account, ctx.region, arn)
     server = derive_server(source, ctx.account, ctx.region, server_id, ctx.now)
     server.tags.update(p.get("tags") or {})

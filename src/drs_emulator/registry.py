@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .state import RecoveryInstance, RegionState, SourceServer
+from .state import Quotas, RecoveryInstance, RegionState, SourceServer
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -25,6 +25,11 @@ class Ctx:
     region: str
     state: RegionState
     now: float
+
+    @property
+    def quotas(self) -> Quotas:
+        """The quotas of this account-region (fleet-file increases over the emulator's)."""
+        return self.state.quotas(self.emulator.quotas)
 
     def server(self, server_id: str) -> SourceServer:
         server = self.state.servers.get(server_id)
@@ -42,9 +47,17 @@ class Ctx:
 
     def ensure_not_busy(self, server_id: str) -> None:
         if server_id in self.state.busy_server_ids():
-            raise errors.conflict(
-                "SOURCE_SERVER", server_id, f"Source server {server_id} is already part of an active job"
-            )
+            raise self.busy("SOURCE_SERVER", server_id, f"Source server {server_id} is already part of an active job")
+
+    def busy(self, resource_type: str, resource_id: str, message: str) -> errors.DrsError:
+        """The error for a resource already in an active job (``Conventions.busy_error``)."""
+        if self.emulator.conventions.busy_error == "ValidationException":
+            return errors.validation(message, reason="other")
+        return errors.conflict(resource_type, resource_id, message)
+
+    def quota_exceeded(self, quota: str, resource_type: str, message: str) -> errors.DrsError:
+        """ServiceQuotaExceededException for the ``Quotas`` field ``quota`` (code per Conventions)."""
+        return errors.quota_exceeded(resource_type, self.emulator.conventions.quota_codes[quota], message)
 
 
 Handler = Callable[[Ctx, dict[str, Any]], "dict[str, Any] | None"]

@@ -21,16 +21,53 @@ TERMINAL_LAUNCH_STATUSES = frozenset({"LAUNCHED", "FAILED", "TERMINATED"})
 
 @dataclass
 class Quotas:
-    """DRS service quotas per account-region (defaults are the documented AWS defaults)."""
+    """DRS service quotas per account-region; the defaults are the documented AWS defaults
+    (AWS General Reference, "AWS Elastic Disaster Recovery endpoints and quotas"):
+
+    * ``max_servers_per_job`` 100: source servers in one job;
+    * ``max_active_jobs`` 20: concurrent jobs in progress;
+    * ``max_servers_in_active_jobs`` 500: source servers in all jobs in progress;
+    * ``max_replicating_servers`` 300: replicating source servers;
+    * ``max_source_servers`` 4,000: source servers in total (replicating or not). This is the
+      documented 4,000; DRS documents no quota on recovery instances.
+
+    Accounts get increases, so a fleet file may override any of them globally (top-level
+    ``quotas``) or per account-region (``quotas`` on an account or region entry).
+    """
 
     max_servers_per_job: int = 100
     max_active_jobs: int = 20
     max_servers_in_active_jobs: int = 500
     max_replicating_servers: int = 300
-    max_recovery_instances: int = 4000
+    max_source_servers: int = 4000
 
     def to_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+
+DEFAULT_QUOTA_CODES = {
+    "max_servers_per_job": "MaxServersPerJob",
+    "max_active_jobs": "MaxActiveJobs",
+    "max_servers_in_active_jobs": "MaxServersInActiveJobs",
+    "max_replicating_servers": "MaxReplicatingServers",
+    "max_source_servers": "MaxSourceServers",
+}
+BUSY_ERRORS = ("ConflictException", "ValidationException")
+
+
+@dataclass
+class Conventions:
+    """Answers the DRS documentation leaves open, configurable (fleet file ``conventions``):
+
+    * ``busy_error``: the error for a server or recovery instance already in an active job
+      (ConflictException by default; ValidationException is the other candidate);
+    * ``quota_codes``: the ``quotaCode`` of each ServiceQuotaExceededException, by quota (the
+      documentation names none; the defaults are descriptive names, a fleet may use Service Quotas
+      codes such as ``L-D88FAC3A``).
+    """
+
+    busy_error: str = "ConflictException"
+    quota_codes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_QUOTA_CODES))
 
 
 @dataclass
@@ -55,6 +92,7 @@ class LaunchBehaviour:
     duration_seconds: float | None = None
     outcome: str = "LAUNCHED"
     reason: str | None = None
+    phase: str = "LAUNCH"  # where a planned failure happens: LAUNCH or CONVERSION
 
 
 @dataclass
@@ -80,8 +118,9 @@ class SourceServer:
     replication_error: dict[str, str] | None = None
     state_since: float = 0.0
     transitions: list[tuple[float, str]] = field(default_factory=list)
-    healthy_since: float | None = None
-    healthy_until: float | None = None
+    # replication history: windows [start, end) of healthy replication (see snapshots.py)
+    pit_windows: list[tuple[float, float | None]] = field(default_factory=list)
+    pit_policy: list[dict[str, Any]] = field(default_factory=list)
     added_at: float = 0.0
     first_byte_at: float | None = None
     launch: LaunchBehaviour = field(default_factory=LaunchBehaviour)
@@ -114,6 +153,8 @@ class Participant:
     events: list[JobEvent] = field(default_factory=list)
     next_event: int = 0
     planned_failure: str | None = None
+    planned_failure_phase: str = "LAUNCH"
+    data_source: str | None = None
     snapshot_id: str | None = None
     point_in_time: float | None = None
     finished_at: float | None = None
@@ -202,6 +243,14 @@ class RegionState:
     recovery_instances: dict[str, RecoveryInstance] = field(default_factory=dict)
     templates: dict[str, LaunchConfigurationTemplate] = field(default_factory=dict)
     staging_accounts: list[str] = field(default_factory=list)
+    # quota increases of this account-region (fleet file), over the emulator's quotas
+    quota_overrides: dict[str, int] = field(default_factory=dict)
+
+    def quotas(self, defaults: Quotas) -> Quotas:
+        """The quotas in force here: ``defaults`` with this account-region's overrides."""
+        if not self.quota_overrides:
+            return defaults
+        return Quotas(**{**defaults.to_dict(), **self.quota_overrides})
 
     def active_jobs(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.active]

@@ -131,9 +131,6 @@ def test_reverse_replication_and_failback(emu: Emulator, make_drs: Any) -> None:
         recovery_region.describe_recovery_instances()["items"][0]["failback"]["state"]
         == "FAILBACK_IN_PROGRESS"
     )
-    with pytest.raises(recovery_region.exceptions.ConflictException):
-        recovery_region.start_failback_launch(recoveryInstanceIDs=[ri_id])
-
     emu.advance(700)
     ready = recovery_region.describe_recovery_instances()["items"][0]
     assert ready["failback"]["state"] == "FAILBACK_READY_FOR_LAUNCH"
@@ -143,18 +140,28 @@ def test_reverse_replication_and_failback(emu: Emulator, make_drs: Any) -> None:
     ]
     assert reversed_now["dataReplicationInfo"]["dataReplicationState"] == "CONTINUOUS"
 
-    job = recovery_region.start_failback_launch(recoveryInstanceIDs=[ri_id], tags={"phase": "failback"})[
+    # DRS User Guide, in-AWS (cross-Region) failback: a recovery launched from the reversed source
+    # server in the origin Region; StartFailbackLaunch is the Failback Client path and is refused
+    with pytest.raises(recovery_region.exceptions.ValidationException, match="reversed source server"):
+        recovery_region.start_failback_launch(recoveryInstanceIDs=[ri_id])
+    job = origin_region.start_recovery(sourceServers=[{"sourceServerID": reversed_id}], tags={"phase": "failback"})[
         "job"
     ]
-    assert job["initiatedBy"] == "FAILBACK" and job["participatingServers"][0]["sourceServerID"] == server_id
-    with pytest.raises(recovery_region.exceptions.ConflictException):
-        recovery_region.stop_failback(recoveryInstanceID=ri_id)
-    emu.advance(400)
-    done = recovery_region.describe_jobs(filters={"jobIDs": [job["jobID"]]})["items"][0]
+    assert job["initiatedBy"] == "START_RECOVERY"
+    emu.advance(500)
+    done = origin_region.describe_jobs(filters={"jobIDs": [job["jobID"]]})["items"][0]
     assert done["status"] == "COMPLETED" and done["participatingServers"][0]["launchStatus"] == "LAUNCHED"
+    back = origin_region.describe_recovery_instances(filters={"sourceServerIDs": [reversed_id]})["items"][0]
+    assert back["recoveryInstanceID"].startswith("i-") and back["isDrill"] is False
     final = recovery_region.describe_recovery_instances()["items"][0]["failback"]
     assert final["state"] == "FAILBACK_COMPLETED" and final["failbackJobID"] == job["jobID"]
     assert final["failbackLaunchType"] == "RECOVERY"
+
+    # guard rails: the recovery instance cannot be cleaned up while its replication is reversed
+    with pytest.raises(recovery_region.exceptions.ConflictException, match="reversed"):
+        recovery_region.terminate_recovery_instances(recoveryInstanceIDs=[ri_id])
+    with pytest.raises(recovery_region.exceptions.ConflictException, match="reversed"):
+        recovery_region.disconnect_recovery_instance(recoveryInstanceID=ri_id)
     recovery_region.stop_failback(recoveryInstanceID=ri_id)
     assert (
         recovery_region.describe_recovery_instances()["items"][0]["failback"]["state"]
@@ -162,6 +169,9 @@ def test_reverse_replication_and_failback(emu: Emulator, make_drs: Any) -> None:
     )
     stopped = origin_region.describe_source_servers(filters={"sourceServerIDs": [reversed_id]})["items"][0]
     assert stopped["dataReplicationInfo"]["dataReplicationState"] == "STOPPED"
+    term = recovery_region.terminate_recovery_instances(recoveryInstanceIDs=[ri_id])["job"]
+    emu.advance(80)
+    assert recovery_region.describe_jobs(filters={"jobIDs": [term["jobID"]]})["items"][0]["status"] == "COMPLETED"
 
 
 def test_failback_launch_failure_sets_failback_error(emu: Emulator, drs: Any) -> None:
@@ -180,3 +190,35 @@ def test_failback_launch_failure_sets_failback_error(emu: Emulator, drs: Any) ->
         == "FAILED"
     )
     assert drs.describe_recovery_instances()["items"][0]["failback"]["state"] == "FAILBACK_ERROR"
+
+
+def test_failback_into_the_source_instance(emu: Emulator, make_drs: Any) -> None:
+    """User Guide "Launch into source instance": with a launch configuration template setting
+    launchIntoSourceInstance in the origin Region, the reversed server launches into the original EC2
+    instance; ReverseReplication checks the prerequisites (AWSDRS tag, copy tags / private IP off)."""
+    creds = assume(SPOKE)
+    recovery_region, origin_region = make_drs("us-west-2", credentials=creds), make_drs("us-east-1", credentials=creds)
+    ec2 = boto3.client("ec2", region_name="us-east-1", **creds)
+    server_id = sid("web-02.portal.example.internal", SPOKE, "us-west-2")
+    original = recovery_region.describe_source_servers(filters={"sourceServerIDs": [server_id]})["items"][0][
+        "sourceProperties"]["identificationHints"]["awsInstanceID"]
+    origin_region.create_launch_configuration_template(launchIntoSourceInstance=True, copyTags=False,
+                                                       copyPrivateIp=False)
+    recovery_region.start_recovery(sourceServers=[{"sourceServerID": server_id}])
+    emu.advance(400)
+    ri_id = recovery_region.describe_recovery_instances(filters={"sourceServerIDs": [server_id]})["items"][0][
+        "recoveryInstanceID"]
+    with pytest.raises(recovery_region.exceptions.ValidationException, match="AWSDRS=AllowLaunchingIntoThisInstance"):
+        recovery_region.reverse_replication(recoveryInstanceID=ri_id)
+    ec2.create_tags(Resources=[original], Tags=[{"Key": "AWSDRS", "Value": "AllowLaunchingIntoThisInstance"}])
+    ec2.stop_instances(InstanceIds=[original])
+    arn = recovery_region.reverse_replication(recoveryInstanceID=ri_id)["reversedDirectionSourceServerArn"]
+    reversed_id = arn.rsplit("/", 1)[1]
+    lc = origin_region.get_launch_configuration(sourceServerID=reversed_id)
+    assert lc["launchIntoInstanceProperties"] == {"launchIntoEC2InstanceID": original}
+    emu.advance(700)
+    job = origin_region.start_recovery(sourceServers=[{"sourceServerID": reversed_id}])["job"]
+    emu.advance(500)
+    done = origin_region.describe_jobs(filters={"jobIDs": [job["jobID"]]})["items"][0]
+    assert done["participatingServers"][0]["recoveryInstanceID"] == original
+    assert ec2.describe_instances(InstanceIds=[original])["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"

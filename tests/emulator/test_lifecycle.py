@@ -26,7 +26,10 @@ def _instance(ec2: Any, instance_id: str) -> dict[str, Any]:
 
 
 def test_job_progression_with_a_failed_server(emu: Emulator, drs: Any) -> None:
-    healthy, stalled = sid("app-01.example.internal"), sid("app-03.example.internal")
+    healthy, stalled = sid("app-01.example.internal"), sid("app-02.example.internal")
+    # replication restarted from scratch: no snapshot until the initial sync completes
+    emu.update_server(stalled, replication_state="STOPPED")
+    emu.update_server(stalled, replication_state="INITIAL_SYNC")
     job = drs.start_recovery(
         sourceServers=[{"sourceServerID": healthy}, {"sourceServerID": stalled}], isDrill=True
     )["job"]
@@ -48,7 +51,7 @@ def test_job_progression_with_a_failed_server(emu: Emulator, drs: Any) -> None:
     assert statuses == {healthy: "LAUNCHED", stalled: "FAILED"}
     failed = [e for e in _events(drs, job["jobID"]) if e["event"] == "LAUNCH_FAILED"]
     assert failed[0]["eventData"]["sourceServerID"] == stalled
-    assert "STALLED" in failed[0]["eventData"]["rawError"]
+    assert "initial sync has not completed" in failed[0]["eventData"]["rawError"]
     servers = {s["sourceServerID"]: s for s in drs.describe_source_servers()["items"]}
     assert servers[healthy]["lastLaunchResult"] == "SUCCEEDED"
     assert servers[healthy]["lifeCycle"]["lastLaunch"]["status"] == "LAUNCHED"
@@ -168,11 +171,15 @@ def test_launch_into_existing_instance_keeps_id_and_ip(emu: Emulator, drs: Any, 
     server_id = sid("app-02.example.internal")
     subnet = next(s for s in ec2.describe_subnets()["Subnets"] if s["AvailabilityZone"] == "us-east-1a")
     existing = ec2.run_instances(
-        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet["SubnetId"]
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="m5.xlarge", SubnetId=subnet["SubnetId"],
+        TagSpecifications=[{"ResourceType": "instance",
+                            "Tags": [{"Key": "AWSDRS", "Value": "AllowLaunchingIntoThisInstance"}]}],
     )["Instances"][0]
+    ec2.stop_instances(InstanceIds=[existing["InstanceId"]])
     drs.update_launch_configuration(
         sourceServerID=server_id,
         launchIntoInstanceProperties={"launchIntoEC2InstanceID": existing["InstanceId"]},
+        copyTags=False,
     )
     lc = drs.get_launch_configuration(sourceServerID=server_id)
     assert lc["launchIntoInstanceProperties"] == {"launchIntoEC2InstanceID": existing["InstanceId"]}
@@ -237,11 +244,11 @@ def test_planned_failure_and_out_of_band_state_changes(emu: Emulator, drs: Any) 
     server = drs.describe_source_servers(filters={"sourceServerIDs": [server_id]})["items"][0]
     assert server["dataReplicationInfo"]["dataReplicationState"] == "STALLED"
     assert server["dataReplicationInfo"]["lagDuration"] == "PT11M"
-    emu.update_server(server_id, replication_state="DISCONNECTED")
+    emu.update_server(server_id, replication_state="STOPPED")
     job = drs.start_recovery(sourceServers=[{"sourceServerID": server_id}])["job"]
     emu.advance(200)
     failure = next(e for e in _events(drs, job["jobID"]) if e["event"] == "LAUNCH_FAILED")
-    assert "DISCONNECTED" in failure["eventData"]["rawError"]
+    assert "STOPPED" in failure["eventData"]["rawError"]
 
 
 def test_progression_does_not_depend_on_polling_frequency(emu: Emulator, drs: Any) -> None:

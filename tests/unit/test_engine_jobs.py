@@ -71,6 +71,11 @@ class FakeDrs:
     def job_log(self, scope: str, job_id: str) -> list[dict[str, Any]]:
         return [{"event": "LAUNCH_FAILED", "eventData": {"sourceServerID": "s-2", "rawError": "no boot"}}]
 
+    def recovery_instances(self, scope: str, *, instance_ids: list[str] | None = None,
+                           server_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        return [{"recoveryInstanceID": i, "pointInTimeSnapshotDateTime": "2025-12-31T23:00:00+00:00"}
+                for i in instance_ids or []]
+
 
 class FakeEc2:
     def instances(self, scope: str, ids: list[str]) -> dict[str, Any]:
@@ -173,6 +178,8 @@ def test_observations_move_servers_forward_and_write_each_server_once(world: Any
     assert launched["ec2InstanceId"] == "i-0123456789abcdef0" and launched["privateIp"] == "10.0.0.1"
     assert launched["name"] == "web" and launched["launchTime"].startswith("2026-01-01T00:00")
     assert set(launched["statusHistory"]) == {"PENDING", "LAUNCHING", "LAUNCHED"}
+    # the data's point in time, an hour before the job was requested (2026-01-01T00:00)
+    assert launched["pointInTime"] == "2025-12-31T23:00:00+00:00" and launched["dataAgeSeconds"] == 3600
     assert failed["failureReason"] == "no boot"
 
 

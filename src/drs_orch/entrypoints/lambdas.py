@@ -131,7 +131,7 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
             event = app.current_event
             correlation_id = event.request_context.request_id or str(uuid.uuid4())
             principal = _principal_from_event(event.raw_event)
-            source_ip = event.request_context.identity.source_ip
+            source_ip = ((event.raw_event.get("requestContext") or {}).get("identity") or {}).get("sourceIp")
             try:
                 request = Request(
                     body=parse_json_object(event.body),

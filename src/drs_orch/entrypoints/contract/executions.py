@@ -213,6 +213,8 @@ class ServerView(ApiModel):
     launch_time: str | None = None
     ec2_state: str | None = None
     failure_reason: str | None = None
+    point_in_time: str | None = Field(default=None, description="the snapshot the server launched from")
+    data_age_seconds: float | None = Field(default=None, description="how old its data was at launch (RPO)")
     termination_requested_at: str | None = None
     terminated_at: str | None = None
 

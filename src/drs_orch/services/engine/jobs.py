@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from drs_orch.domain.data_age import data_age_seconds
 from drs_orch.domain.engine_rules import (
     JobStatus,
     Refusal,
@@ -149,7 +150,8 @@ class JobRunner:
                 changed[server] = new
         now = self.deps.now()
         launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
-        details = self._launch_details(scope, launched) if launched else {}
+        requested_at = drs_job.get("creationDateTime") or job.get("startedAt")
+        details = self._launch_details(scope, launched, requested_at) if launched else {}
         if self.is_drill and details:
             tag_drill_instances(self.deps, self.meta, scope, details)
         reasons: dict[str, str] = {}
@@ -189,11 +191,27 @@ class JobRunner:
         job.update({k: v for k, v in job_changes.set.items() if isinstance(k, str)})
         job["servers"] = servers
 
-    def _launch_details(self, scope: str, launched: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    def _launch_details(self, scope: str, launched: Mapping[str, Any],
+                        requested_at: Any) -> dict[str, dict[str, Any]]:
+        """EC2 details of the launched servers, and the point in time of the data each launched
+        with (the recovery instance's ``pointInTimeSnapshotDateTime``) with its age at the request:
+        a stalled server launches from its last snapshot, and its age is the risk to show."""
         instance_ids = [str(i) for i in launched.values() if i]
         instances = self.deps.ec2.instances(scope, instance_ids) if instance_ids else {}
-        return {s: launch_details(str(i) if i else None, instances.get(str(i)) if i else None)
-                for s, i in launched.items()}
+        points = {str(r.get("recoveryInstanceID")): r.get("pointInTimeSnapshotDateTime")
+                  for r in self.deps.drs.recovery_instances(scope, instance_ids=instance_ids)} if instance_ids else {}
+        out = {}
+        for server, instance_id in launched.items():
+            details = launch_details(str(instance_id) if instance_id else None,
+                                     instances.get(str(instance_id)) if instance_id else None)
+            point = points.get(str(instance_id)) if instance_id else None
+            if point:
+                details["pointInTime"] = point
+                age = data_age_seconds(point, requested_at)
+                if age is not None:
+                    details["dataAgeSeconds"] = age
+            out[server] = details
+        return out
 
     # ------------------------------------------------------------------ starting jobs
     def resolve_starting(self, in_flight: set[str], stopping: bool) -> None:

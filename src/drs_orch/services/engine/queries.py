@@ -21,7 +21,8 @@ from drs_orch.services.engine.start import group_refs, plan_waves
 
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
-                  "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt")
+                  "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt", "pointInTime",
+                  "dataAgeSeconds")
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",

@@ -86,6 +86,18 @@ class DryRunProblem(ApiModel):
     conflicting_drs_jobs: list[str] | None = None
 
 
+class ServerReadiness(ApiModel):
+    server_id: str
+    wave_number: int
+    account_id: str
+    region: str
+    can_launch: bool
+    data_source: str = Field(description="NEW_SNAPSHOT | LAST_SNAPSHOT | NONE")
+    replication_state: str | None = None
+    data_age_seconds: float | None = Field(default=None, description="how old its data would be (RPO)")
+    reason: str | None = None
+
+
 class DryRun(ApiModel):
     dry_run: bool
     would_start: bool
@@ -101,6 +113,7 @@ class DryRun(ApiModel):
     pauses_not_timed: list[int]
     launch_times: list[LaunchTime]
     launch_settings: list[WaveLaunchSettings]
+    servers: list[ServerReadiness]
     errors: list[DryRunProblem]
     warnings: list[Warning]
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from drs_orch.domain.data_age import launch_readiness
 from drs_orch.domain.data_rules import replication_problem
 from drs_orch.domain.dry_run import (
     DEFAULT_LAUNCH_SECONDS,
@@ -112,6 +113,7 @@ class Checked:
     unknown: list[dict[str, str]] = field(default_factory=list)
     unhealthy: list[dict[str, str]] = field(default_factory=list)
     hostnames: dict[str, str | None] = field(default_factory=dict)
+    described: dict[str, Item] = field(default_factory=dict)
     job_holders: list[JobHolder] = field(default_factory=list)
     listings: dict[str, list[Item]] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
@@ -139,6 +141,7 @@ def check_start(deps: EngineDeps, req: StartExecutionInput) -> Checked:
                 checked.unknown.append({"serverId": server_id, "accountId": account, "region": region})
                 continue
             checked.hostnames[server_id] = _hostname(server)
+            checked.described[server_id] = server
             problem = replication_problem(server)
             if problem:
                 checked.unhealthy.append({"serverId": server_id, "accountId": account, "region": region,
@@ -268,6 +271,24 @@ def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked,
         warnings.append({"code": "JOBS_QUEUED", "waves": queued,
                          "message": f"waves {', '.join(map(str, queued))} wait for DRS capacity (20 jobs / 500 "
                                     "servers in active jobs per account-region)"})
+    readiness: list[dict[str, Any]] = []
+    for wave in checked.snapshot.waves:
+        for scope, server_id in wave.servers:
+            if server_id not in checked.described:
+                continue
+            account, region = split_scope(scope)
+            readiness.append({"serverId": server_id, "waveNumber": wave.number, "accountId": account,
+                              "region": region, **launch_readiness(checked.described[server_id]).to_dict()})
+    stale = [r for r in readiness if r["dataSource"] == "LAST_SNAPSHOT"]
+    if stale:
+        warnings.append({"code": "LAUNCH_FROM_LAST_SNAPSHOT", "servers": stale,
+                         "message": f"{len(stale)} server(s) would launch from their last point-in-time snapshot "
+                                    "(replication is not healthy): their data is older"})
+    hopeless = [r for r in readiness if not r["canLaunch"]]
+    if hopeless:
+        warnings.append({"code": "SERVERS_WOULD_FAIL", "servers": hopeless,
+                         "message": f"{len(hopeless)} server(s) have no snapshot to launch from and would fail; "
+                                    "each wave's onServerFailure decides what follows"})
     launch: list[dict[str, Any]] = []
     if deps.preparer is not None:
         for wave in checked.snapshot.waves:
@@ -298,6 +319,7 @@ def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked,
         **prediction,
         "launchTimes": launch_times,
         "launchSettings": launch,
+        "servers": readiness,
         "errors": errors,
         "warnings": warnings,
     }

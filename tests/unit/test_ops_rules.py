@@ -34,6 +34,7 @@ def test_mutations_and_refused_access_are_audited_reads_are_not() -> None:
     assert is_audited("POST", 201) and is_audited("DELETE", 409) and is_audited("PUT", 500)
     assert is_audited("GET", 403) and is_audited("GET", 401)
     assert not is_audited("GET", 200) and not is_audited("GET", 404)
+    assert is_audited("GET", 200, direct=True)
 
 
 def test_targets_come_from_path_body_ids_and_answer_never_from_other_fields() -> None:
@@ -190,3 +191,19 @@ def test_health_is_cached_for_a_minute_and_deep_probes_in_parallel() -> None:
     deep = health.report(deep=True)
     assert deep["mode"] == "deep" and probe.calls == 24 and deep["ageSeconds"] == 0
     assert time.monotonic() - started < 8 * 0.05  # parallel: about one probe's time, not eight
+
+
+# ------------------------------------------------------------------ throttling metric
+def test_throttled_attempts_are_counted_by_service(capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from drs_orch.adapters.aws import _count_throttle
+
+    drs = SimpleNamespace(service_model=SimpleNamespace(service_name="drs"))
+    _count_throttle(response=(None, {"Error": {"Code": "ThrottlingException"}}), operation=drs)
+    _count_throttle(response=(None, {"Error": {"Code": "ValidationException"}}), operation=drs)
+    _count_throttle(response=None, operation=drs)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = [(m["Name"], line.get("awsService")) for line in lines
+             for d in line["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]]
+    assert names == [("Throttled", "drs"), ("DrsThrottled", None)]

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fast")]
 def test_audit_trail_of_a_drill_with_refusals_and_no_secrets(stack: Any, admin: Any, readonly: Any, api_for: Any,
                                                             invoke: Any) -> None:
     auditor = api_for("DRSAuditor")
-    since = days_ago(0.001)
+    since = days_ago(1 / 86400)
     actor = admin.get("/user/permissions")[1]["user"]["username"]
     reader = readonly.get("/user/permissions")[1]["user"]["username"]
 

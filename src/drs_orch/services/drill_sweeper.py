@@ -20,6 +20,7 @@ from drs_orch.domain.messages import Alert
 from drs_orch.domain.statuses import ACTIVE_EXECUTION
 from drs_orch.services import telemetry
 from drs_orch.services.engine.observe import AlertPublisher
+from drs_orch.services.engine.ports import StartRefused
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class DrillSweeper:
     def _owner_active(self, execution_id: str, owners: dict[str, bool]) -> bool:
         if execution_id not in owners:
             meta = self._get_meta(execution_id) if execution_id else None
-            owners[execution_id] = bool(meta) and str(meta.get("status")) in {s.value for s in ACTIVE_EXECUTION}  # type: ignore[union-attr]
+            owners[execution_id] = meta is not None and str(meta.get("status")) in {s.value for s in ACTIVE_EXECUTION}
         return owners[execution_id]
 
     def _sweep_scope(self, scope: str, now: datetime, owners: dict[str, bool], report: dict[str, Any]) -> None:
@@ -97,8 +98,6 @@ class DrillSweeper:
                 report["skipped"].append({"instanceId": instance.instance_id, "scope": scope, "reason": reason})
         if not chosen:
             return
-        from drs_orch.services.engine.ports import StartRefused
-
         try:
             job_id = self._instances.terminate(scope, sorted(set(chosen.values())))
         except StartRefused as exc:

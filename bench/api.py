@@ -2,8 +2,9 @@
 
 1. ``/health`` before and after issue 16, measured in the same run: *before* is the earlier probe
    (six describe-table calls, the state machine and DRS, one after the other, a new boto3 client
-   for each call), reproduced here; *after* is today's handler: the cached readiness (what load
-   balancers and monitors get) and the deep probe (in parallel).
+   for each call), reproduced here and also swapped into the running function for an HTTP figure;
+   *after* is today's handler: the cached readiness (what load balancers and monitors get) and the
+   deep probe (in parallel, shared clients).
 2. p50/p99 of the list and get routes of protection groups and executions with 1,000 groups and
    1,000 executions in the tables, through the local API Gateway (HTTP, as a client sees it), and
    what share of each request is our own code vs AWS calls (measured by invoking the same handler
@@ -217,6 +218,24 @@ def _legacy_health() -> None:
         client("drs", region=settings.region, config=probe).describe_jobs(maxResults=1)
 
 
+def _http_before(stack: Any, n: int) -> list[float]:
+    """HTTP /health with the earlier probe in place of the cached one (the functions run in this
+    process, so the service's report is swapped for the duration)."""
+    from drs_orch.services.health import HealthService
+
+    original = HealthService.report
+
+    def earlier(self: HealthService, *, deep: bool = False) -> dict[str, Any]:
+        _legacy_health()
+        return {"status": "HEALTHY"}
+
+    HealthService.report = earlier  # type: ignore[method-assign]
+    try:
+        return _http(requests.Session(), stack.api_url + "/health", n)
+    finally:
+        HealthService.report = original  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--groups", type=int, default=1000)
@@ -259,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("after: /health (cached readiness)", cached, cached_aws))
         deep, deep_aws = _in_process(_handler_call("/health/deep", "/health/deep", {}), max(10, n // 3))
         rows.append(("after: /health/deep (parallel probe)", deep, deep_aws))
-        rows.append(("HTTP /health (local API Gateway)", _http(requests.Session(), stack.api_url + "/health", n), None))
+        rows.append(("HTTP /health after (local API Gateway)",
+                     _http(requests.Session(), stack.api_url + "/health", n), None))
+        rows.append(("HTTP /health before (earlier probe swapped in)", _http_before(stack, max(10, n // 3)), None))
         for name, samples, share in rows:
             aws = f"{share * 100:9.0f}%" if share is not None else f"{'-':>10}"
             say(f"{name:44} {_pct(samples, 0.5):8.1f} {_pct(samples, 0.99):8.1f} {aws}")

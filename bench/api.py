@@ -13,6 +13,9 @@
 The 1,000 groups and executions are clones of real ones made through the API (a group, and a drill
 run to completion), written straight into their tables with new ids, names and start times.
 
+The cached /health's AWS share is its once-a-minute refresh (the first call in a container probes),
+spread over the calls that answered from memory.
+
 Locally every AWS call goes to moto over HTTP on this machine: absolute figures are the local
 emulation's, the comparison between before and after and the code/AWS split are what carry over.
 

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fast")]
 def test_audit_trail_of_a_drill_with_refusals_and_no_secrets(stack: Any, admin: Any, readonly: Any, api_for: Any,
                                                             invoke: Any) -> None:
     auditor = api_for("DRSAuditor")
-    since = days_ago(0.001)
+    since = days_ago(1 / 86400)
     actor = admin.get("/user/permissions")[1]["user"]["username"]
     reader = readonly.get("/user/permissions")[1]["user"]["username"]
 
@@ -97,6 +97,12 @@ def test_audit_trail_of_a_drill_with_refusals_and_no_secrets(stack: Any, admin: 
     assert status == 403 and body["error"] == "FORBIDDEN"
     denied = audit_entries(auditor, actor=actor, operation="get_audit_log", **{"from": since})
     assert denied and denied[0]["status"] == 403
+    # a request refused before its handler could run (a body that is not JSON) is audited too
+    bad = admin._s.post(stack.api_url + "/recovery-plans", data="{not json", timeout=30)
+    assert bad.status_code == 400
+    unreadable = audit_entries(auditor, actor=actor, operation="create_recovery_plan", outcome="REFUSED",
+                               **{"from": since})
+    assert unreadable and unreadable[0]["errorCode"] == bad.json()["error"]
     assert auditor.get("/audit-log", bogus="1")[0] == 400
     assert auditor.get("/audit-log", **{"from": "yesterday"})[0] == 400
     assert auditor.get("/audit-log", limit="0")[0] == 400

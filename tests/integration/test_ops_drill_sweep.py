@@ -41,7 +41,7 @@ def _state(ec2: Any, instance_id: str) -> str:
 
 def test_sweeper_terminates_an_expired_drill_instance_and_leaves_a_recovery_instance(
         stack: Any, admin: Any, api_for: Any, alerts: Any) -> None:
-    since = days_ago(0.001)
+    since = days_ago(1 / 86400)
     ec2 = _ec2(stack)
     drill_plan = plan(admin, [[group(admin, seed(stack, 1))]])
     version = admin.get(f"/recovery-plans/{drill_plan}")[1]["version"]

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fast")]
 
 def test_delete_by_age_keeps_active_and_recent_then_housekeeping_sets_ttl(stack: Any, admin: Any, api_for: Any,
                                                                           alerts: Any) -> None:
-    since = days_ago(0.001)
+    since = days_ago(1 / 86400)
     old_plan = plan(admin, [[group(admin, seed(stack, 1))]])
     old = start(admin, old_plan)
     recent = start(admin, plan(admin, [[group(admin, seed(stack, 1))]]))

@@ -40,9 +40,10 @@ QUERY_FIELDS = frozenset({"actor", "operation", "target", "from", "to", "outcome
 OUTCOMES = ("SUCCESS", "REFUSED", "ERROR")
 
 
-def is_audited(method: str, status: int) -> bool:
-    """Every mutating call (any method but GET), whatever its outcome, and every refused access."""
-    return method.upper() != "GET" or status in (401, 403)
+def is_audited(method: str, status: int, *, direct: bool = False) -> bool:
+    """Every mutating call (any method but GET) whatever its outcome, every direct invocation (IAM
+    callers: scripts, schedules), and every refused access."""
+    return direct or method.upper() != "GET" or status in (401, 403)
 
 
 def outcome_of(status: int) -> str:

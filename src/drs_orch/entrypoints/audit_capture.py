@@ -32,7 +32,8 @@ def capture(function: str, route: Route, request: Request, status: int, body: An
             telemetry.count(telemetry.REQUESTS_REFUSED, status=str(status))
             if status == 409:
                 telemetry.count(telemetry.CONFLICTS_REFUSED, operation=route.operation)
-        if not is_audited(route.method, status):
+        direct = request.principal is not None and request.principal.via == "direct"
+        if not is_audited(route.method, status, direct=direct):
             return
         from drs_orch.entrypoints.wiring import container
 

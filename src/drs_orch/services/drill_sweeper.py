@@ -20,12 +20,14 @@ from drs_orch.domain.messages import Alert
 from drs_orch.domain.statuses import ACTIVE_EXECUTION
 from drs_orch.services import telemetry
 from drs_orch.services.engine.observe import AlertPublisher
+from drs_orch.services.engine.ports import StartRefused
 
 log = logging.getLogger(__name__)
 
 FINISHED_JOB = frozenset({"COMPLETED"})
 VERIFY_BUDGET_SECONDS = 240.0
 POLL_SECONDS = 2.0
+TERMINATE_BATCH = 200  # TerminateRecoveryInstances takes at most 200 ids
 
 
 class DrillInstances(Protocol):
@@ -78,7 +80,7 @@ class DrillSweeper:
     def _owner_active(self, execution_id: str, owners: dict[str, bool]) -> bool:
         if execution_id not in owners:
             meta = self._get_meta(execution_id) if execution_id else None
-            owners[execution_id] = bool(meta) and str(meta.get("status")) in {s.value for s in ACTIVE_EXECUTION}  # type: ignore[union-attr]
+            owners[execution_id] = meta is not None and str(meta.get("status")) in {s.value for s in ACTIVE_EXECUTION}
         return owners[execution_id]
 
     def _sweep_scope(self, scope: str, now: datetime, owners: dict[str, bool], report: dict[str, Any]) -> None:
@@ -97,18 +99,20 @@ class DrillSweeper:
                 report["skipped"].append({"instanceId": instance.instance_id, "scope": scope, "reason": reason})
         if not chosen:
             return
-        from drs_orch.services.engine.ports import StartRefused
-
-        try:
-            job_id = self._instances.terminate(scope, sorted(set(chosen.values())))
-        except StartRefused as exc:
-            report["errors"].append({"scope": scope, "error": exc.code or "NO_ANSWER", "message": exc.message,
-                                     "instanceIds": sorted(chosen)})
-            return
-        gone, left = self._verify(scope, job_id, sorted(chosen))
-        report["terminatedInstanceIds"] += gone
-        report["unverifiedInstanceIds"] += left
-        telemetry.count(telemetry.DRILL_INSTANCES_TERMINATED, len(gone))
+        ids = sorted(set(chosen.values()))
+        for start in range(0, len(ids), TERMINATE_BATCH):
+            batch = ids[start:start + TERMINATE_BATCH]
+            instances = sorted(i for i, r in chosen.items() if r in batch)
+            try:
+                job_id = self._instances.terminate(scope, batch)
+            except StartRefused as exc:
+                report["errors"].append({"scope": scope, "error": exc.code or "NO_ANSWER", "message": exc.message,
+                                         "instanceIds": instances})
+                continue
+            gone, left = self._verify(scope, job_id, instances)
+            report["terminatedInstanceIds"] += gone
+            report["unverifiedInstanceIds"] += left
+            telemetry.count(telemetry.DRILL_INSTANCES_TERMINATED, len(gone))
 
     def _verify(self, scope: str, job_id: str | None, instance_ids: list[str]) -> tuple[list[str], list[str]]:
         """Wait (within the budget) for the TERMINATE job to end, then ask EC2 which are gone."""

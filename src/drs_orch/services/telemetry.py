@@ -38,6 +38,7 @@ TAG_SYNC_FAILED = "TagSyncFailed"
 AUDIT_WRITE_FAILED = "AuditWriteFailed"
 DRILL_INSTANCES_TERMINATED = "DrillInstancesTerminated"
 DRILL_SWEEP_FAILED = "DrillSweepFailed"
+DRILL_TAG_FAILED = "DrillTagFailed"
 EXECUTIONS_EXPIRED = "ExecutionsExpired"
 ALERTS_PUBLISHED = "AlertsPublished"
 

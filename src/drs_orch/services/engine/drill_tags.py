@@ -26,4 +26,4 @@ def tag_drill_instances(deps: EngineDeps, meta: Mapping[str, Any], scope: str,
         deps.drill_tagger.tag(scope, ids, expiry_tags(meta, deps.clock.now(), deps.drill_ttl_hours))
     except Exception as exc:  # noqa: BLE001 - an untagged drill instance is never swept; it is not fatal
         log.warning("drill instances %s of %s not tagged: %s", ids, meta.get("executionId"), exc)
-        telemetry.count("DrillTagFailed")
+        telemetry.count(telemetry.DRILL_TAG_FAILED)

@@ -16,6 +16,7 @@ import jwt
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from drs_local.console import ConsoleFiles
 from drs_orch.entrypoints.routes import ROUTES
 from drs_orch.entrypoints.routing import Route
 
@@ -55,8 +56,10 @@ def _compile(route: Route) -> re.Pattern[str]:
 
 class LocalApiGateway:
     def __init__(self, *, invoke: Any, function_names: dict[str, str], authorizer: Authorizer,
-                 host: str = "127.0.0.1", port: int = 0, stage: str = "local") -> None:
+                 host: str = "127.0.0.1", port: int = 0, stage: str = "local",
+                 console: ConsoleFiles | None = None) -> None:
         self._invoke = invoke
+        self.console = console
         self._functions = function_names
         self._auth = authorizer
         self._stage = stage
@@ -90,6 +93,10 @@ class LocalApiGateway:
                 "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS"}
         if request.method == "OPTIONS":
             return Response("", 204, headers=cors)
+        if request.method == "GET" and self.console is not None:
+            page = self.console.response(request.path)
+            if page is not None:
+                return page
         path = request.path.rstrip("/") or "/"
         found = self._match(request.method, path)
         if found is None:

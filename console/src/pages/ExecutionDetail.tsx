@@ -1,7 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
-import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ExpandableSection from "@cloudscape-design/components/expandable-section";
 import Header from "@cloudscape-design/components/header";
@@ -52,14 +51,11 @@ function ServersTable({ wave }: { wave: WaveDetails }) {
       empty="No servers"
       ariaLabels={{ tableLabel: `Servers of wave ${wave.waveNumber}` }}
       columnDefinitions={[
-        { id: "server", header: "Server", cell: (s) => s.hostname ?? s.name ?? s.sourceServerId },
-        { id: "id", header: "Source server", cell: (s) => s.sourceServerId },
+        { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
         { id: "status", header: "Status", cell: (s) => <Status value={s.status} /> },
         { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
-        { id: "instance", header: "Instance", cell: (s) => s.ec2InstanceId ?? s.recoveryInstanceId ?? "-" },
+        { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
         { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
-        { id: "type", header: "Type", cell: (s) => s.instanceType ?? "-" },
-        { id: "ec2", header: "EC2 state", cell: (s) => s.ec2State ?? "-" },
         { id: "failure", header: "Failure reason", cell: (s) => s.failureReason ?? "" },
       ]}
     />
@@ -127,8 +123,8 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
         <Alert key={i} type="warning" header={w.code}>{w.message ?? (w.servers ?? []).map((s) => JSON.stringify(s)).join("; ")}</Alert>
       ))}
       <Container header={<Header variant="h2">Overview</Header>}>
-        <ColumnLayout columns={2} variant="text-grid">
-          <KeyValuePairs columns={2} items={[
+        <SpaceBetween size="l">
+          <KeyValuePairs columns={4} items={[
             { label: "Execution id", value: ex.executionId },
             { label: "Started", value: <Time iso={ex.startTime} /> },
             { label: "Ended", value: <Time iso={ex.endTime} /> },
@@ -140,7 +136,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
             description={`${c.launched} launched, ${c.launching} launching, ${c.pending} pending, ${c.failed} failed, ${c.terminated} terminated`}
             status={active ? "in-progress" : ex.status === "COMPLETED" ? "success" : "error"}
             resultText={ex.status} />
-        </ColumnLayout>
+        </SpaceBetween>
       </Container>
       {ex.termination && (
         <Container header={<Header variant="h2">Clean-up</Header>}>

@@ -50,7 +50,7 @@ export function PlansList() {
           { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
           { id: "waves", header: "Waves", cell: (p) => p.waveCount },
           { id: "servers", header: "Servers", cell: (p) => p.totalServers },
-          { id: "last", header: "Last execution", cell: (p) => p.lastExecutionId ? <Link href={`#/executions/${p.lastExecutionId}`}><Status value={p.lastExecutionStatus} /></Link> : "never run" },
+          { id: "last", header: "Last execution", cell: (p) => p.lastExecutionId ? <Link href={`#/executions/${p.lastExecutionId}`}><Status value={p.lastExecutionStatus} /></Link> : "-" },
           { id: "lastStart", header: "Last started", cell: (p) => <Time iso={p.lastStartTime} /> },
           { id: "conflict", header: "Conflict", cell: (p) => (p.hasServerConflict ? <Status value="WARNING" /> : "-") },
           { id: "modified", header: "Modified", cell: (p) => <Time iso={p.lastModifiedDate} /> },
@@ -72,7 +72,7 @@ function DryRunResult({ run }: { run: DryRun }) {
           { label: "Would start", value: <span data-testid="dry-run-would-start">{run.wouldStart ? "yes" : "no"}</span> },
           { label: "Waves / servers", value: `${run.waveCount} / ${run.serverCount}` },
           { label: "Predicted duration", value: <span data-testid="dry-run-duration">{duration(run.predictedDurationSeconds)}</span> },
-          { label: "Pauses (not timed)", value: run.pausesNotTimed.length ? run.pausesNotTimed.join(", ") : "none" },
+          { label: "Pauses (not timed)", value: run.pausesNotTimed.length ? `before wave ${run.pausesNotTimed.join(", ")}` : "none" },
         ]} />
         {run.errors.map((e, i) => <Alert key={`e${i}`} type="error" header={e.code}>{e.message}{e.wave ? ` (wave ${e.wave})` : ""}</Alert>)}
         {run.warnings.map((w, i) => (
@@ -149,9 +149,14 @@ export function PlanDetail({ planId }: { planId: string }) {
       if (!("dryRun" in out && out.dryRun)) navigate(`/executions/${(out as Started).executionId}`);
     },
   });
+  const runs = useQuery({
+    queryKey: ["executions", { planId }],
+    queryFn: async () => unwrap(await api.GET("/executions", { params: { query: { planId, limit: 5 } } })),
+  });
   if (q.isPending) return <Spinner size="large" />;
   if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the plan" />;
   const plan = q.data;
+  const last = runs.data?.items[0];
   const dry = run.data && "dryRun" in run.data && run.data.dryRun ? (run.data as DryRun) : null;
   return (
     <SpaceBetween size="l">
@@ -170,7 +175,7 @@ export function PlanDetail({ planId }: { planId: string }) {
         <KeyValuePairs columns={4} items={[
           { label: "Waves / servers", value: `${plan.waveCount} / ${plan.totalServers}` },
           { label: "Version", value: plan.version },
-          { label: "Last execution", value: plan.lastExecutionId ? <Link href={`#/executions/${plan.lastExecutionId}`}><Status value={plan.lastExecutionStatus} /></Link> : "never run" },
+          { label: "Last execution", value: last ? <Link href={`#/executions/${last.executionId}`}>{last.executionType} <Status value={last.status} /></Link> : runs.isPending ? <Spinner /> : "never run" },
           { label: "Modified", value: <Time iso={plan.lastModifiedDate} /> },
         ]} />
       </Container>

@@ -47,6 +47,7 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
     <>
       <TopNavigation
         identity={{ href: "#/", title: "DRS Orchestration" }}
+        i18nStrings={{ overflowMenuTriggerText: "More", overflowMenuTitleText: "All" }}
         utilities={[{
           type: "menu-dropdown", text: session.username, description: grants.roles.join(", "), iconName: "user-profile",
           items: [{ id: "signout", text: "Sign out" }], onItemClick: () => onSignOut(),
@@ -54,6 +55,7 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
       />
       <AppLayout
         toolsHide
+        ariaLabels={{ navigation: "Navigation", navigationToggle: "Open navigation", navigationClose: "Close navigation", notifications: "Notifications" }}
         navigation={<SideNavigation activeHref={active} header={{ href: "#/", text: "DR console" }} items={[
           { type: "link", text: "Dashboard", href: "#/" },
           { type: "link", text: "Recovery plans", href: "#/plans" },

@@ -6,6 +6,7 @@ tests/console/output/ (1280x800)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -92,8 +93,18 @@ def _sign_in(page: Any, state: dict[str, Any], role: str) -> None:
     page.get_by_role("heading", name="Dashboard").wait_for()
 
 
+AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+
+
 def _shot(page: Any, name: str) -> None:
+    """A full-page screenshot, and an axe-core scan of the page: no serious or critical violation."""
     page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    (OUTPUT / f"{name}.axe.json").write_text(json.dumps(result, indent=1))
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result
+           if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{name}: {bad}"
 
 
 def test_operator_dry_runs_and_drills_a_plan_to_completion(stack: dict[str, Any], browser: Any) -> None:

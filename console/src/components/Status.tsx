@@ -30,3 +30,6 @@ export function duration(seconds?: number | null): string {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
 }
+
+/** Labels of the paging buttons (screen readers). */
+export const PAGING_LABELS = { nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n: number) => `Page ${n}` };

@@ -8,7 +8,7 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import type { ExecutionSummary } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { ACTIVE, Status, Time, duration } from "../components/Status";
+import { ACTIVE, PAGING_LABELS, Status, Time, duration } from "../components/Status";
 import { useApi } from "../context";
 
 const PAGE = 20;
@@ -32,7 +32,7 @@ export function ExecutionsTable({ items, title, loading }: { items: ExecutionSum
       items={items.slice((page - 1) * PAGE, page * PAGE)}
       trackBy="executionId"
       empty="No executions"
-      pagination={<Pagination currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
+      pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
       columnDefinitions={[
         { id: "plan", header: "Plan", cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.planName ?? e.planId}</Link> },
         { id: "type", header: "Type", cell: (e) => e.executionType },

@@ -7,7 +7,7 @@ import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { Status, Time } from "../components/Status";
+import { PAGING_LABELS, Status, Time } from "../components/Status";
 import { useApi } from "../context";
 
 const PAGE = 20;
@@ -32,7 +32,7 @@ export function GroupsList() {
         trackBy="groupId"
         empty="No protection groups"
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
-        pagination={<Pagination currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
+        pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
           { id: "name", header: "Name", cell: (g) => g.groupName },
           { id: "mode", header: "Selection", cell: (g) => g.selectionMode },

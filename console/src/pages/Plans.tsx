@@ -18,7 +18,7 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { unwrap } from "../api/client";
 import type { DryRun, Plan, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { Status, Time, duration } from "../components/Status";
+import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { navigate, useApi } from "../context";
 import { useCan } from "../permissions";
@@ -45,7 +45,7 @@ export function PlansList() {
         trackBy="planId"
         empty="No recovery plans"
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
-        pagination={<Pagination currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
+        pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
           { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
           { id: "waves", header: "Waves", cell: (p) => p.waveCount },

@@ -43,6 +43,8 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
   const me = useQuery({ queryKey: ["me"], queryFn: async () => unwrap(await api.GET("/user/permissions")) });
   const grants = useMemo(() => ({ roles: me.data?.roles ?? [], permissions: new Set(me.data?.permissions ?? []) }), [me.data]);
   const active = `#/${parts[0] ?? ""}`;
+  // open unless the window is narrow; kept in state so the layout does not guess it again
+  const [navOpen, setNavOpen] = useState(() => window.matchMedia("(min-width: 688px)").matches);
   return (
     <>
       <TopNavigation
@@ -55,6 +57,8 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
       />
       <AppLayout
         toolsHide
+        navigationOpen={navOpen}
+        onNavigationChange={(e) => setNavOpen(e.detail.open)}
         ariaLabels={{ navigation: "Navigation", navigationToggle: "Open navigation", navigationClose: "Close navigation", notifications: "Notifications" }}
         navigation={<SideNavigation activeHref={active} header={{ href: "#/", text: "DR console" }} items={[
           { type: "link", text: "Dashboard", href: "#/" },

@@ -96,6 +96,11 @@ def _sign_in(page: Any, state: dict[str, Any], role: str) -> None:
 AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
 
 
+def _open(page: Any, state: dict[str, Any], area: str) -> None:
+    """An area of the console by its address (the side navigation may be collapsed on a busy page)."""
+    page.goto(f"{state['consoleUrl']}#/{area}")
+
+
 def _shot(page: Any, name: str) -> None:
     """A full-page screenshot, and an axe-core scan of the page: no serious or critical violation."""
     page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
@@ -119,11 +124,11 @@ def test_operator_dry_runs_and_drills_a_plan_to_completion(stack: dict[str, Any]
     expect(page.get_by_text("us-west-2").first).to_be_visible()
     _shot(page, "01-dashboard-operator")
 
-    page.get_by_role("link", name="Protection groups").click()
+    _open(page, stack, "groups")
     expect(page.get_by_text("Tier=web")).to_be_visible()
     _shot(page, "02-protection-groups")
 
-    page.get_by_role("link", name="Recovery plans").first.click()
+    _open(page, stack, "plans")
     page.get_by_role("link", name="Order system").click()
     expect(page.get_by_test_id("effective-order")).to_contain_text("Step 3: wave 3")
     page.get_by_role("button", name="Dry run").click()
@@ -141,6 +146,8 @@ def test_operator_dry_runs_and_drills_a_plan_to_completion(stack: dict[str, Any]
     expect(status).to_have_text("COMPLETED", timeout=90_000)
     expect(page.get_by_text("i-", exact=False).first).to_be_visible()
     expect(page.get_by_test_id("timeline-bar")).to_have_count(3)
+    page.get_by_role("button", name="Job logs").click()
+    page.get_by_role("table", name="Job log events").get_by_role("row").nth(3).wait_for()
     _shot(page, "05-execution-completed")
     # the console showed what the API says
     s = requests.Session()
@@ -168,16 +175,19 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
 
     page = browser.new_page()
     _sign_in(page, stack, "DRSReadOnly")
-    page.get_by_role("link", name="Recovery plans").first.click()
+    _open(page, stack, "plans")
     page.get_by_role("link", name="Order system").click()
     expect(page.get_by_test_id("effective-order")).to_be_visible()
     for name in ("Dry run", "Start drill", "Start recovery"):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
     _shot(page, "07-plan-read-only")
-    page.get_by_role("link", name="Executions").first.click()
+    _open(page, stack, "executions")
+    expect(page.get_by_role("link", name="Order system")).to_have_count(1)
+    _shot(page, "08-executions-read-only")
     page.get_by_role("link", name="Order system").first.click()
     expect(page.get_by_test_id("execution-status")).to_be_visible()
     for name in ("Pause", "Resume", "Cancel", "Terminate instances"):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
-    _shot(page, "08-execution-read-only")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    _shot(page, "09-execution-read-only-1920")
     page.close()

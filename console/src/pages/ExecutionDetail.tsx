@@ -13,6 +13,7 @@ import Alert from "@cloudscape-design/components/alert";
 import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView, WaveDetails } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { JobLogs } from "../components/JobLogs";
 import { ACTIVE, Status, Time, duration } from "../components/Status";
 import { Timeline, type TimelineBar } from "../components/Timeline";
 import { useApi } from "../context";
@@ -164,6 +165,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
           </SpaceBetween>
         </Container>
       ))}
+      <JobLogs executionId={ex.executionId} version={`${ex.status}:${ex.lastDecisionAt ?? ""}`} />
       <ExpandableSection headerText="Status history">
         <ul>{(ex.statusHistory ?? []).map((h, i) => <li key={i}><Time iso={h.at} /> {h.status} {h.reason ?? ""}</li>)}</ul>
       </ExpandableSection>

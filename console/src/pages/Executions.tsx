@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
+import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
+import Select from "@cloudscape-design/components/select";
 import Link from "@cloudscape-design/components/link";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -45,13 +47,29 @@ export function ExecutionsTable({ items, title, loading }: { items: ExecutionSum
   );
 }
 
+const STATUSES = ["", "PENDING", "RUNNING", "PAUSED", "CANCELLING", "COMPLETED", "PARTIAL", "FAILED", "CANCELLED"];
+const TYPES = ["", "DRILL", "RECOVERY"];
+
 export function ExecutionsList() {
-  const q = useExecutions();
+  const api = useApi();
+  const [status, setStatus] = useState("");
+  const [type, setType] = useState("");
+  const q = useQuery({
+    queryKey: ["executions", { status }],
+    queryFn: async () => unwrap(await api.GET("/executions", { params: { query: { limit: 100, status: status || undefined } } })),
+    refetchInterval: 5000,
+  });
+  const items = (q.data?.items ?? []).filter((e) => !type || e.executionType === type);
+  const option = (v: string) => ({ value: v, label: v || "Any" });
   return (
     <SpaceBetween size="m">
       <Header variant="h1">Executions</Header>
+      <SpaceBetween direction="horizontal" size="m">
+        <FormField label="Status"><Select selectedOption={option(status)} options={STATUSES.map(option)} onChange={(e) => setStatus(e.detail.selectedOption.value ?? "")} /></FormField>
+        <FormField label="Type"><Select selectedOption={option(type)} options={TYPES.map(option)} onChange={(e) => setType(e.detail.selectedOption.value ?? "")} /></FormField>
+      </SpaceBetween>
       <ApiErrorAlert error={q.error} header="Could not list the executions" />
-      <ExecutionsTable items={q.data?.items ?? []} title="History" loading={q.isPending} />
+      <ExecutionsTable items={items} title="History" loading={q.isPending} />
     </SpaceBetween>
   );
 }

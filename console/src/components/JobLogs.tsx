@@ -1,17 +1,21 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import ExpandableSection from "@cloudscape-design/components/expandable-section";
+import Pagination from "@cloudscape-design/components/pagination";
 import Spinner from "@cloudscape-design/components/spinner";
 import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import { useApi } from "../context";
 import { ApiErrorAlert } from "./ApiErrorAlert";
-import { Time } from "./Status";
+import { PAGING_LABELS, Time } from "./Status";
+
+const PAGE = 25;
 
 /** The DRS job logs of an execution's jobs, read when the section is opened. */
 export function JobLogs({ executionId, version }: { executionId: string; version: string }) {
   const api = useApi();
   const [open, setOpen] = useState(false);
+  const [page, setPage] = useState(1);
   const q = useQuery({
     queryKey: ["job-logs", executionId, version],
     enabled: open,
@@ -26,7 +30,8 @@ export function JobLogs({ executionId, version }: { executionId: string; version
         <Table
           variant="embedded"
           ariaLabels={{ tableLabel: "Job log events" }}
-          items={rows}
+          items={rows.slice((page - 1) * PAGE, page * PAGE)}
+          pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(rows.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
           trackBy="key"
           empty="No job log events"
           columnDefinitions={[

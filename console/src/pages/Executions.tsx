@@ -39,7 +39,7 @@ export function ExecutionsTable({ items, title, loading }: { items: ExecutionSum
         { id: "plan", header: "Plan", cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.planName ?? e.planId}</Link> },
         { id: "type", header: "Type", cell: (e) => e.executionType },
         { id: "status", header: "Status", cell: (e) => <Status value={e.status} /> },
-        { id: "progress", header: "Servers", cell: (e) => `${e.serverCounts.launched ?? 0}/${e.serverCount} launched${e.serverCounts.failed ? `, ${e.serverCounts.failed} failed` : ""}` },
+        { id: "progress", header: "Servers", cell: (e) => `${e.serverCounts.launched ?? 0}/${e.serverCount} launched${e.serverCounts.failed ? `, ${e.serverCounts.failed} failed` : ""}${e.serverCounts.terminated ? `, ${e.serverCounts.terminated} terminated` : ""}` },
         { id: "start", header: "Started", cell: (e) => <Time iso={e.startTime} /> },
         { id: "duration", header: "Duration", cell: (e) => duration(e.durationSeconds) },
       ]}

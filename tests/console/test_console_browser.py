@@ -126,6 +126,7 @@ def test_operator_dry_runs_and_drills_a_plan_to_completion(stack: dict[str, Any]
 
     _open(page, stack, "groups")
     expect(page.get_by_text("Tier=web")).to_be_visible()
+    expect(page.get_by_role("button", name="Create by tags")).to_have_count(0)  # an operator may not create groups
     _shot(page, "02-protection-groups")
 
     _open(page, stack, "plans")
@@ -174,6 +175,12 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
     from playwright.sync_api import expect
 
     page = browser.new_page()
+    page.goto(stack["consoleUrl"])
+    page.get_by_label("Email").fill(stack["users"]["DRSReadOnly"])
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("NotAuthorizedException")).to_be_visible()
+    _shot(page, "00-sign-in-refused")
     _sign_in(page, stack, "DRSReadOnly")
     _open(page, stack, "plans")
     page.get_by_role("link", name="Order system").click()
@@ -190,4 +197,24 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
         expect(page.get_by_role("button", name=name)).to_have_count(0)
     page.set_viewport_size({"width": 1920, "height": 1080})
     _shot(page, "09-execution-read-only-1920")
+    page.close()
+
+
+def test_plan_manager_creates_a_tag_group_from_its_preview(stack: dict[str, Any], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    _sign_in(page, stack, "DRSPlanManager")
+    _open(page, stack, "groups")
+    page.get_by_role("button", name="Create by tags").click()
+    page.get_by_role("textbox", name="Group name").fill("Payments web")
+    page.get_by_role("textbox", name="Region").fill("us-west-2")
+    page.get_by_role("textbox", name="Tags").fill("Application=Payments, Tier=web")
+    page.get_by_role("button", name="Preview servers").click()
+    expect(page.get_by_text("3 servers match")).to_be_visible()
+    expect(page.get_by_role("table", name="Matched servers")).to_contain_text("web-03.payments.example.internal")
+    _shot(page, "10-group-create-preview")
+    page.get_by_role("button", name="Create", exact=True).click()
+    expect(page.get_by_role("cell", name="Payments web")).to_be_visible()
+    expect(page.get_by_role("row", name="Payments web")).to_contain_text("Application=Payments, Tier=web")
     page.close()

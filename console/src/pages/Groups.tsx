@@ -9,6 +9,9 @@ import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
 import { useApi } from "../context";
+import { useCan } from "../permissions";
+import { CreateTagGroup } from "../components/CreateTagGroup";
+import Button from "@cloudscape-design/components/button";
 
 const PAGE = 20;
 
@@ -16,6 +19,8 @@ export function GroupsList() {
   const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const canCreate = useCan("create_protection_group");
   const q = useQuery({
     queryKey: ["groups"],
     queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
@@ -25,7 +30,8 @@ export function GroupsList() {
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the protection groups" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}>Protection groups</Header>}
+        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+          actions={canCreate && <Button onClick={() => setCreating(true)}>Create by tags</Button>}>Protection groups</Header>}
         loading={q.isPending}
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
@@ -44,6 +50,7 @@ export function GroupsList() {
           { id: "resolved", header: "Resolved", cell: (g) => <Time iso={g.resolvedAt} /> },
         ]}
       />
+      {creating && <CreateTagGroup visible onClose={() => setCreating(false)} />}
     </SpaceBetween>
   );
 }

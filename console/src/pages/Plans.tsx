@@ -181,7 +181,7 @@ export function PlanDetail({ planId }: { planId: string }) {
       </Container>
       {dry && <DryRunResult run={dry} />}
       <PlanWaves plan={plan} />
-      <Modal visible={confirming} onDismiss={() => setConfirming(false)} header="Start a recovery"
+      <Modal closeAriaLabel="Close" visible={confirming} onDismiss={() => setConfirming(false)} header="Start a recovery"
         footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
           <Button variant="link" onClick={() => setConfirming(false)}>Cancel</Button>
           <Button variant="primary" disabled={typed !== plan.planName}

@@ -31,6 +31,11 @@ export function Timeline({ bars, span }: { bars: TimelineBar[]; span: number }) 
             {b.pausedBefore && b.start !== null && (
               <span title="paused before this wave" style={{ position: "absolute", left: pct(Math.max(0, b.start - total * 0.02)), width: "2%", top: 0, bottom: 0, borderLeft: "2px dashed #8d6605" }} />
             )}
+            {b.start === null && (
+              <span style={{ position: "absolute", left: 6, top: 0, fontSize: 12, color: "#5f6b7a" }}>
+                {b.pausedBefore ? "waits for a resume (pause before this wave)" : "not started"}
+              </span>
+            )}
             {b.start !== null && (
               <span data-testid="timeline-bar" title={`${b.status} ${duration(b.start)} - ${b.end !== null ? duration(b.end) : "now"}`}
                 style={{ position: "absolute", left: pct(b.start), width: `calc(${pct((b.end ?? total) - b.start)} + 2px)`, top: 2, bottom: 2, borderRadius: 3, background: COLORS[b.status] ?? "#0972d3" }} />

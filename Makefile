@@ -4,9 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck cfn-lint pytest demo bench up clean
+.PHONY: install test lint typecheck cfn-lint pytest demo bench up clean console console-test
 
-install: $(STAMP)
+CONSOLE_STAMP := console/node_modules/.installed
+CONSOLE_DIST := console/dist/index.html
+
+install: $(STAMP) $(CONSOLE_STAMP)
 
 $(STAMP): pyproject.toml
 	@# the seed examples are bash scripts using jq and curl (Debian packages)
@@ -17,6 +20,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[local,dev,deploy]'
 	touch $(STAMP)
 
+# the web console (Node 20+, npm) and Debian's chromium for its browser test (no browser download)
+$(CONSOLE_STAMP): console/package-lock.json
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	cd console && npm ci --no-audit --no-fund
+	touch $(CONSOLE_STAMP)
+
+$(CONSOLE_DIST): $(CONSOLE_STAMP) $(shell find console/src console/index.html console/vite.config.ts -type f 2>/dev/null)
+	cd console && npm run build
+
+console: install $(CONSOLE_DIST)
+
+console-test: install
+	cd console && npm run check:api && npm test
+
 lint: install
 	$(BIN)/ruff check src tests bench
 
@@ -24,21 +41,21 @@ typecheck: install
 	$(BIN)/mypy
 
 cfn-lint: install
-	$(BIN)/cfn-lint infra/template.yaml
+	$(BIN)/cfn-lint infra/template.yaml infra/spoke.yaml
 
-pytest: install
+pytest: install $(CONSOLE_DIST)
 	$(BIN)/pytest
 
-test: install lint typecheck cfn-lint pytest
+test: install lint typecheck cfn-lint console-test pytest
 
 demo: install
 	$(BIN)/python -m drs_local.demo
 
-up: install
+up: install $(CONSOLE_DIST)
 	$(BIN)/drs-orch up
 
 bench: install
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .drs-orch .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .drs-orch .pytest_cache .mypy_cache .ruff_cache console/node_modules console/dist

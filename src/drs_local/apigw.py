@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from drs_local.console import ConsoleFiles
 from drs_orch.domain.input_rules import MAX_BODY_BYTES
 from drs_orch.entrypoints.routes import ROUTES
 from drs_orch.entrypoints.routing import Route
@@ -61,8 +62,10 @@ def _compile(route: Route) -> re.Pattern[str]:
 
 class LocalApiGateway:
     def __init__(self, *, invoke: Any, function_names: dict[str, str], authorizer: Authorizer,
-                 host: str = "127.0.0.1", port: int = 0, stage: str = "local") -> None:
+                 host: str = "127.0.0.1", port: int = 0, stage: str = "local",
+                 console: ConsoleFiles | None = None) -> None:
         self._invoke = invoke
+        self.console = console
         self._functions = function_names
         self._auth = authorizer
         self._stage = stage
@@ -96,6 +99,10 @@ class LocalApiGateway:
                 "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS"}
         if request.method == "OPTIONS":
             return Response("", 204, headers=cors)
+        if request.method == "GET" and self.console is not None:
+            page = self.console.response(request.path)
+            if page is not None:
+                return page
         # API Gateway refuses a payload over 10 MB before anything else (gateway response
         # REQUEST_TOO_LARGE, shaped in infra/template.yaml): by its Content-Length, unread, or
         # while reading a body sent without one.

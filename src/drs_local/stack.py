@@ -21,6 +21,7 @@ import boto3
 
 from drs_local import iam_policy, moto_patches, ops_resources
 from drs_local.apigw import Authorizer, LocalApiGateway
+from drs_local.console import DIST, ConsoleFiles
 from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
 
 log = logging.getLogger("drs_local")
@@ -261,10 +262,14 @@ class LocalStack:
             "execution": self.outputs["ExecutionFunctionName"],
             "query": self.outputs["QueryFunctionName"],
         }
+        console = ConsoleFiles(DIST, {})
         self._api = LocalApiGateway(invoke=self._invoke_proxy, function_names=functions, authorizer=authorizer,
-                                    port=self.api_port)
+                                    port=self.api_port, console=console)
         self._api.start()
         self.api_url = self._api.url
+        # the console is served by the API origin: it calls the API there and signs in at moto's Cognito
+        console.config.update({"apiUrl": self.api_url, "region": REGION, "userPoolId": self.user_pool_id,
+                               "clientId": self.client_id, "cognitoEndpoint": f"{self.moto_url}/"})
 
     def _invoke_proxy(self, function_name: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         out = self.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
@@ -288,6 +293,8 @@ class LocalStack:
             "userPoolId": self.user_pool_id,
             "clientId": self.client_id,
             "outputs": self.outputs,
+            "consoleUrl": f"{self.api_url}/",
+            "users": {role: user_for(role) for role in ROLES},
         }
 
     def write_state(self) -> None:

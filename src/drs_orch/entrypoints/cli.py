@@ -27,7 +27,8 @@ from typing import Any
 
 
 def _up(args: argparse.Namespace) -> int:
-    from drs_local.stack import LocalStack
+    from drs_local.console import DIST
+    from drs_local.stack import PASSWORD, ROLES, LocalStack, user_for
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stop = threading.Event()
@@ -38,6 +39,11 @@ def _up(args: argparse.Namespace) -> int:
         stack.start()
         print(f"API URL: {stack.api_url}", flush=True)
         print(f"AWS endpoint: {stack.moto_url}  DRS endpoint: {stack.drs_url}", flush=True)
+        built = "" if (DIST / "index.html").is_file() else "  (not built yet: make console)"
+        print(f"Console URL: {stack.api_url}/{built}", flush=True)
+        print(f"Console users (password {PASSWORD}):", flush=True)
+        for role in ROLES:
+            print(f"  {role:<22} {user_for(role)}", flush=True)
         print("ready", flush=True)
         stop.wait()
     finally:

@@ -1,0 +1,35 @@
+import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/components/status-indicator";
+
+const TYPES: Record<string, StatusIndicatorProps.Type> = {
+  COMPLETED: "success", LAUNCHED: "success", OK: "success", SUCCEEDED: "success", VERIFIED: "success",
+  TERMINATED: "stopped", CANCELLED: "stopped",
+  FAILED: "error", CRITICAL: "error", TIMED_OUT: "error",
+  PARTIAL: "warning", WARNING: "warning",
+  PAUSED: "pending", PENDING: "pending", QUEUED: "pending",
+  RUNNING: "in-progress", LAUNCHING: "in-progress", POLLING: "in-progress", CANCELLING: "in-progress",
+  IN_PROGRESS: "in-progress", STARTED: "in-progress", TERMINATING: "in-progress",
+};
+
+export const ACTIVE = new Set(["PENDING", "RUNNING", "PAUSED", "CANCELLING", "POLLING", "LAUNCHING", "QUEUED"]);
+
+export function Status({ value }: { value?: string | null }) {
+  if (!value) return <>-</>;
+  return <StatusIndicator type={TYPES[value] ?? "info"}>{value}</StatusIndicator>;
+}
+
+/** A time in the user's zone, the UTC value on hover. */
+export function Time({ iso }: { iso?: string | null }) {
+  if (!iso) return <>-</>;
+  const d = new Date(iso);
+  return <time dateTime={iso} title={d.toISOString()}>{d.toLocaleString()}</time>;
+}
+
+export function duration(seconds?: number | null): string {
+  if (seconds === undefined || seconds === null) return "-";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h ? `${h}h ${m}m ${r}s` : m ? `${m}m ${r}s` : `${r}s`;
+}
+
+/** Labels of the paging buttons (screen readers). */
+export const PAGING_LABELS = { nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n: number) => `Page ${n}` };

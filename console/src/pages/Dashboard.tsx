@@ -1,0 +1,61 @@
+import { useQuery } from "@tanstack/react-query";
+import Container from "@cloudscape-design/components/container";
+import Header from "@cloudscape-design/components/header";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import { unwrap } from "../api/client";
+import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { ACTIVE, Status } from "../components/Status";
+import { useApi } from "../context";
+import { useCan } from "../permissions";
+import { ExecutionsTable, useExecutions } from "./Executions";
+
+function Capacity() {
+  const api = useApi();
+  const q = useQuery({
+    queryKey: ["capacity"],
+    queryFn: async () => unwrap(await api.GET("/accounts/capacity")),
+    refetchInterval: 30000,
+  });
+  const rows = (q.data?.accounts ?? []).flatMap((a) =>
+    a.regions.map((r) => ({ key: `${a.accountId}#${r.region}`, account: a.accountName ?? a.accountId, type: a.accountType, ...r })));
+  return (
+    <SpaceBetween size="s">
+      <ApiErrorAlert error={q.error} header="Could not read the DRS capacity" />
+      <Table
+        header={<Header variant="h2" description="Against the DRS quotas" actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
+        loading={q.isPending}
+        items={rows}
+        trackBy="key"
+        empty="No accounts"
+        columnDefinitions={[
+          { id: "account", header: "Account", cell: (r) => `${r.account} (${r.type})` },
+          { id: "region", header: "Region", cell: (r) => r.region },
+          { id: "status", header: "Status", cell: (r) => <Status value={r.status ?? r.regionStatus.status} /> },
+          ...["replicatingServers", "activeJobs", "serversInActiveJobs", "recoveryInstances"].map((m) => ({
+            id: m, header: m,
+            cell: (r: (typeof rows)[number]) => {
+              const x = (r.metrics ?? []).find((v) => v.metric === m);
+              return x ? `${x.used} / ${x.limit} (${x.percentUsed}%)` : "-";
+            },
+          })),
+        ]}
+      />
+    </SpaceBetween>
+  );
+}
+
+export function Dashboard() {
+  const q = useExecutions();
+  const canViewAccounts = useCan("get_accounts_capacity");
+  const items = q.data?.items ?? [];
+  return (
+    <SpaceBetween size="l">
+      <Header variant="h1">Dashboard</Header>
+      <ApiErrorAlert error={q.error} header="Could not list the executions" />
+      <ExecutionsTable items={items.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} />
+      {canViewAccounts && <Capacity />}
+      <Container><ExecutionsTable items={items.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} /></Container>
+    </SpaceBetween>
+  );
+}

@@ -1,0 +1,174 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import Container from "@cloudscape-design/components/container";
+import ExpandableSection from "@cloudscape-design/components/expandable-section";
+import Header from "@cloudscape-design/components/header";
+import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
+import ProgressBar from "@cloudscape-design/components/progress-bar";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Spinner from "@cloudscape-design/components/spinner";
+import Table from "@cloudscape-design/components/table";
+import Alert from "@cloudscape-design/components/alert";
+import { unwrap } from "../api/client";
+import type { ExecutionDetails, ServerView, WaveDetails } from "../api/types";
+import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { JobLogs } from "../components/JobLogs";
+import { ACTIVE, Status, Time, duration } from "../components/Status";
+import { Timeline, type TimelineBar } from "../components/Timeline";
+import { useApi } from "../context";
+import { useCan } from "../permissions";
+
+export const POLL_MS = 2000;
+
+function secondsFrom(origin: number, iso?: string | null): number | null {
+  return iso ? Math.max(0, (Date.parse(iso) - origin) / 1000) : null;
+}
+
+export function timelineOf(ex: ExecutionDetails, now: number): { bars: TimelineBar[]; span: number } {
+  const origin = Date.parse(ex.startTime);
+  const end = ex.endTime ? Date.parse(ex.endTime) : now;
+  const bars = ex.waves.map((w: WaveDetails) => ({
+    key: String(w.waveNumber),
+    label: `Wave ${w.waveNumber} ${w.waveName}`,
+    status: w.status,
+    start: secondsFrom(origin, w.startedAt),
+    end: secondsFrom(origin, w.endedAt),
+    pausedBefore: w.pauseBeforeWave,
+    marks: (w.servers as ServerView[])
+      .map((s) => ({ at: secondsFrom(origin, s.statusHistory?.["LAUNCHED"] as string | undefined), label: `${s.hostname ?? s.sourceServerId} launched` }))
+      .filter((m): m is { at: number; label: string } => m.at !== null),
+  }));
+  return { bars, span: Math.max(1, (end - origin) / 1000) };
+}
+
+function ServersTable({ wave }: { wave: WaveDetails }) {
+  const servers = wave.servers as ServerView[];
+  return (
+    <Table
+      variant="embedded"
+      items={servers}
+      trackBy="sourceServerId"
+      empty="No servers"
+      ariaLabels={{ tableLabel: `Servers of wave ${wave.waveNumber}` }}
+      columnDefinitions={[
+        { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
+        { id: "status", header: "Status", cell: (s) => <Status value={s.status} /> },
+        { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
+        { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
+        { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
+        { id: "failure", header: "Failure reason", cell: (s) => s.failureReason ?? "" },
+      ]}
+    />
+  );
+}
+
+export function ExecutionDetail({ executionId }: { executionId: string }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const key = ["execution", executionId];
+  const q = useQuery({
+    queryKey: key,
+    queryFn: async () => unwrap(await api.GET("/executions/{executionId}", { params: { path: { executionId } } })),
+    refetchInterval: (query) => {
+      const d = query.state.data;
+      if (!d) return POLL_MS;
+      const terminating = d.termination && !["COMPLETED", "VERIFIED", "FAILED"].includes(d.termination.status);
+      return ACTIVE.has(d.status) || terminating ? POLL_MS : false;
+    },
+  });
+  const path = { params: { path: { executionId } } };
+  const act = useMutation({
+    mutationFn: async (what: "pause" | "resume" | "cancel" | "terminate") => {
+      switch (what) {
+        case "pause": return unwrap(await api.POST("/executions/{executionId}/pause", path));
+        case "resume": return unwrap(await api.POST("/executions/{executionId}/resume", path));
+        case "cancel": return unwrap(await api.POST("/executions/{executionId}/cancel", path));
+        case "terminate": return unwrap(await api.POST("/executions/{executionId}/terminate-instances", path));
+      }
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: key }),
+  });
+  const canPause = useCan("pause_execution");
+  const canResume = useCan("resume_execution");
+  const canCancel = useCan("cancel_execution");
+  const canTerminate = useCan("terminate_instances");
+
+  if (q.isPending) return <Spinner size="large" />;
+  if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the execution" />;
+  const ex = q.data;
+  const active = ACTIVE.has(ex.status);
+  const sc = ex.serverCounts;
+  const c = { pending: sc.pending ?? 0, launching: sc.launching ?? 0, launched: sc.launched ?? 0, failed: sc.failed ?? 0, terminated: sc.terminated ?? 0 };
+  const done = c.launched + c.failed + c.terminated;
+  const tl = timelineOf(ex, Date.now());
+  return (
+    <SpaceBetween size="l">
+      <Header
+        variant="h1"
+        description={<>{ex.executionType} of <a href={`#/plans/${ex.planId}`}>{ex.planName ?? ex.planId}</a></>}
+        actions={
+          <SpaceBetween direction="horizontal" size="xs">
+            {canPause && <Button disabled={!active || ex.isPaused || ex.pauseRequested} onClick={() => act.mutate("pause")}>Pause</Button>}
+            {canResume && <Button disabled={!ex.isPaused} onClick={() => act.mutate("resume")}>Resume</Button>}
+            {canCancel && <Button disabled={!active || ex.cancelRequested} onClick={() => act.mutate("cancel")}>Cancel</Button>}
+            {canTerminate && <Button disabled={!ex.canTerminate} onClick={() => act.mutate("terminate")}>Terminate instances</Button>}
+          </SpaceBetween>
+        }
+      >
+        Execution <span data-testid="execution-status"><Status value={ex.status} /></span>
+      </Header>
+      <ApiErrorAlert error={act.error} header="The action was refused" />
+      {ex.errorMessage && <Alert type="error" header={ex.errorCode ?? "Execution failed"}>{ex.errorMessage}</Alert>}
+      {(ex.warnings ?? []).map((w, i) => (
+        <Alert key={i} type="warning" header={w.code}>{w.message ?? (w.servers ?? []).map((s) => JSON.stringify(s)).join("; ")}</Alert>
+      ))}
+      <Container header={<Header variant="h2">Overview</Header>}>
+        <SpaceBetween size="l">
+          <KeyValuePairs columns={4} items={[
+            { label: "Execution id", value: ex.executionId },
+            { label: "Started", value: <Time iso={ex.startTime} /> },
+            { label: "Ended", value: <Time iso={ex.endTime} /> },
+            { label: "Elapsed", value: duration(ex.timings.elapsedSeconds) },
+            { label: "Paused for", value: duration(ex.timings.pausedSeconds) },
+            { label: "Account / region", value: `${ex.accountId} / ${ex.region}` },
+          ]} />
+          <ProgressBar value={ex.serverCount ? (done / ex.serverCount) * 100 : 0} label="Servers"
+            description={`${c.launched} launched, ${c.launching} launching, ${c.pending} pending, ${c.failed} failed, ${c.terminated} terminated`}
+            status={active ? "in-progress" : ex.status === "COMPLETED" ? "success" : "error"}
+            resultText={ex.status} />
+        </SpaceBetween>
+      </Container>
+      {ex.termination && (
+        <Container header={<Header variant="h2">Clean-up</Header>}>
+          <KeyValuePairs columns={3} items={[
+            { label: "Termination", value: <span data-testid="termination-status"><Status value={ex.termination.status} /></span> },
+            { label: "Requested", value: <Time iso={ex.termination.requestedAt} /> },
+            { label: "Verified", value: <Time iso={ex.termination.verifiedAt} /> },
+            { label: "Terminated", value: `${ex.termination.terminatedCount ?? 0} of ${ex.termination.requestedCount}` },
+            { label: "Still running", value: (ex.termination.stillRunning ?? []).join(", ") || "none" },
+            { label: "Errors", value: ex.termination.errors.length ? JSON.stringify(ex.termination.errors) : "none" },
+          ]} />
+        </Container>
+      )}
+      <Container header={<Header variant="h2">Timeline</Header>}>
+        <Timeline bars={tl.bars} span={tl.span} />
+      </Container>
+      {ex.waves.map((w) => (
+        <Container key={w.waveNumber}
+          header={<Header variant="h2" description={`${w.serverCount} servers, on server failure: ${w.onServerFailure}${w.pauseBeforeWave ? ", pauses before" : ""}${w.dependsOnWaves.length ? `, after wave ${w.dependsOnWaves.join(", ")}` : ""}`}>
+            Wave {w.waveNumber}: {w.waveName} <Status value={w.status} />
+          </Header>}>
+          <SpaceBetween size="s">
+            <Box>Jobs: {w.jobs.length ? w.jobs.map((j) => `${j.jobId ?? j.jobKey} (${j.status}${j.lastError ? `: ${j.lastError}` : ""})`).join(", ") : "none yet"}</Box>
+            <ServersTable wave={w} />
+          </SpaceBetween>
+        </Container>
+      ))}
+      <JobLogs executionId={ex.executionId} version={`${ex.status}:${ex.lastDecisionAt ?? ""}`} />
+      <ExpandableSection headerText="Status history">
+        <ul>{(ex.statusHistory ?? []).map((h, i) => <li key={i}><Time iso={h.at} /> {h.status} {h.reason ?? ""}</li>)}</ul>
+      </ExpandableSection>
+    </SpaceBetween>
+  );
+}

@@ -1,0 +1,56 @@
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import Header from "@cloudscape-design/components/header";
+import Pagination from "@cloudscape-design/components/pagination";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import { unwrap } from "../api/client";
+import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { PAGING_LABELS, Status, Time } from "../components/Status";
+import { useApi } from "../context";
+import { useCan } from "../permissions";
+import { CreateTagGroup } from "../components/CreateTagGroup";
+import Button from "@cloudscape-design/components/button";
+
+const PAGE = 20;
+
+export function GroupsList() {
+  const api = useApi();
+  const [filter, setFilter] = useState("");
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const canCreate = useCan("create_protection_group");
+  const q = useQuery({
+    queryKey: ["groups"],
+    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
+  });
+  const items = (q.data?.groups ?? []).filter((g) => g.groupName.toLowerCase().includes(filter.toLowerCase()));
+  return (
+    <SpaceBetween size="m">
+      <ApiErrorAlert error={q.error} header="Could not list the protection groups" />
+      <Table
+        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+          actions={canCreate && <Button onClick={() => setCreating(true)}>Create by tags</Button>}>Protection groups</Header>}
+        loading={q.isPending}
+        loadingText="Loading protection groups"
+        items={items.slice((page - 1) * PAGE, page * PAGE)}
+        trackBy="groupId"
+        empty="No protection groups"
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
+        pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
+        columnDefinitions={[
+          { id: "name", header: "Name", cell: (g) => g.groupName },
+          { id: "mode", header: "Selection", cell: (g) => g.selectionMode },
+          { id: "tags", header: "Tags", cell: (g) => Object.entries(g.serverSelectionTags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "-" },
+          { id: "servers", header: "Servers", cell: (g) => g.serverCount },
+          { id: "where", header: "Account / region", cell: (g) => `${g.accountId} / ${g.region}` },
+          { id: "launch", header: "Launch settings", cell: (g) => <Status value={(g.launchConfigStatus as { status?: string } | null | undefined)?.status ?? null} /> },
+          { id: "plans", header: "Plans", cell: (g) => (g.recoveryPlans ?? []).map((p) => p.planName ?? p.planId).join(", ") || "-" },
+          { id: "resolved", header: "Resolved", cell: (g) => <Time iso={g.resolvedAt} /> },
+        ]}
+      />
+      {creating && <CreateTagGroup visible onClose={() => setCreating(false)} />}
+    </SpaceBetween>
+  );
+}

@@ -85,6 +85,11 @@ export const operations = {
     "path": "/accounts/capacity",
     "permission": "view_accounts"
   },
+  "get_audit_log": {
+    "method": "GET",
+    "path": "/audit-log",
+    "permission": "audit_read"
+  },
   "get_current_account_info": {
     "method": "GET",
     "path": "/accounts/current",
@@ -135,9 +140,29 @@ export const operations = {
     "path": "/executions/{executionId}",
     "permission": "view_executions"
   },
+  "get_execution_jobs": {
+    "method": "GET",
+    "path": "/executions/{executionId}/jobs",
+    "permission": "view_executions"
+  },
   "get_execution_realtime": {
     "method": "GET",
     "path": "/executions/{executionId}/realtime",
+    "permission": "view_executions"
+  },
+  "get_execution_servers": {
+    "method": "GET",
+    "path": "/executions/{executionId}/servers",
+    "permission": "view_executions"
+  },
+  "get_execution_status": {
+    "method": "GET",
+    "path": "/executions/{executionId}/status",
+    "permission": "view_executions"
+  },
+  "get_execution_waves": {
+    "method": "GET",
+    "path": "/executions/{executionId}/waves",
     "permission": "view_executions"
   },
   "get_job_logs": {
@@ -190,6 +215,11 @@ export const operations = {
     "path": "/accounts/targets/{accountId}",
     "permission": "view_accounts"
   },
+  "get_target_account_capacity": {
+    "method": "GET",
+    "path": "/accounts/targets/{accountId}/capacity",
+    "permission": "view_accounts"
+  },
   "get_user_permissions": {
     "method": "GET",
     "path": "/user/permissions",
@@ -199,6 +229,11 @@ export const operations = {
     "method": "GET",
     "path": "/health",
     "permission": "PUBLIC"
+  },
+  "health_deep": {
+    "method": "GET",
+    "path": "/health/deep",
+    "permission": "view_executions"
   },
   "import_configuration": {
     "method": "POST",
@@ -250,10 +285,25 @@ export const operations = {
     "path": "/executions/{executionId}/resume",
     "permission": "start_recovery"
   },
+  "run_housekeeping": {
+    "method": "POST",
+    "path": "/maintenance/housekeeping",
+    "permission": "stop_recovery"
+  },
   "run_tag_sync": {
     "method": "POST",
     "path": "/drs/tag-sync",
     "permission": "modify_protection_groups"
+  },
+  "sweep_drill_instances": {
+    "method": "POST",
+    "path": "/maintenance/drill-sweep",
+    "permission": "terminate_instances"
+  },
+  "sync_staging_accounts": {
+    "method": "POST",
+    "path": "/accounts/targets/{accountId}/staging-accounts/sync",
+    "permission": "modify_accounts"
   },
   "terminate_instances": {
     "method": "POST",
@@ -289,6 +339,11 @@ export const operations = {
     "method": "POST",
     "path": "/recovery-plans/{planId}/validate",
     "permission": "view_recovery_plans"
+  },
+  "validate_staging_account": {
+    "method": "POST",
+    "path": "/staging-accounts/validate",
+    "permission": "modify_accounts"
   },
   "validate_static_ip": {
     "method": "POST",

@@ -71,6 +71,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/targets/{accountId}/capacity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DRS capacity of one target account and its staging accounts: combined replication, recovery headroom, warnings (?regions) */
+        get: operations["get_target_account_capacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/targets/{accountId}/staging-accounts": {
         parameters: {
             query?: never;
@@ -105,6 +122,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/targets/{accountId}/staging-accounts/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-validate each staging account, report the servers it holds and extend those not yet extended into the target (body regions?, dryRun?) */
+        post: operations["sync_staging_accounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts/targets/{accountId}/validate": {
         parameters: {
             query?: never;
@@ -116,6 +150,23 @@ export interface paths {
         put?: never;
         /** Assume the role and call DRS; report every check */
         post: operations["validate_target_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit entries, newest first: filters actor, operation, target (an id), outcome (SUCCESS|REFUSED|ERROR), from, to (ISO-8601); limit, nextToken */
+        get: operations["get_audit_log"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -340,7 +391,7 @@ export interface paths {
         put?: never;
         /** Start a DRILL or RECOVERY of a plan: body planId, executionType (or isDrill), initiatedBy?, pollIntervalSeconds?, topicArn?; dryRun: true answers 200 with the prediction and starts nothing; 409 lists servers held by other executions or DRS jobs */
         post: operations["execute_recovery_plan"];
-        /** Delete ended executions: ?ids=a,b (active ones are refused and reported) */
+        /** Delete ended executions: ?ids=a,b, or by age ?olderThanDays=N&status=COMPLETED,FAILED (active ones are never deleted; counts returned) */
         delete: operations["delete_executions"];
         options?: never;
         head?: never;
@@ -354,7 +405,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One execution: waves, jobs, servers, timings, counts, canTerminate */
+        /** One execution: waves, jobs, timings, counts, canTerminate and up to 500 servers (the rest: /executions/{executionId}/servers) */
         get: operations["get_execution_details"];
         put?: never;
         post?: never;
@@ -390,6 +441,23 @@ export interface paths {
         };
         /** The DRS job logs of the execution's jobs (optional jobId) */
         get: operations["get_job_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The execution's DRS jobs: id, wave, account and region, status, servers */
+        get: operations["get_execution_jobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -466,6 +534,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{executionId}/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The execution's servers a page at a time; filters wave, status */
+        get: operations["get_execution_servers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compact status: execution status, waves in flight, counts, what may be done next (pause/resume/cancel) */
+        get: operations["get_execution_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/executions/{executionId}/terminate-instances": {
         parameters: {
             query?: never;
@@ -483,6 +585,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{executionId}/waves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The execution's waves: status, timings, server counts, DRS job ids */
+        get: operations["get_execution_waves"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -490,10 +609,61 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tables, state machine and DRS endpoint readiness */
+        /** Readiness (configuration, and a probe of tables, state machine and DRS cached up to a minute); ?deep=true probes now (authenticated callers: direct invocation) */
         get: operations["health"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/deep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Probe tables, state machine and DRS now, in parallel (any signed-in user) */
+        get: operations["health_deep"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/drill-sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Terminate expired drill instances no active execution owns; verify; report */
+        post: operations["sweep_drill_instances"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/maintenance/housekeeping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** TTL on finished executions (retention) and alerts for executions paused too long */
+        post: operations["run_housekeeping"];
         delete?: never;
         options?: never;
         head?: never;
@@ -763,6 +933,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/staging-accounts/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a staging account before adding it: body accountId, roleArn, externalId?, region, targetAccountId?; role assumable, DRS initialized, servers, total after adding */
+        post: operations["validate_staging_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/user/permissions": {
         parameters: {
             query?: never;
@@ -977,6 +1164,79 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** AuditEntry */
+        AuditEntry: {
+            /** Actor */
+            actor: string;
+            /**
+             * Actortype
+             * @description cognito | iam
+             */
+            actorType: string;
+            /** Auditid */
+            auditId: string;
+            /**
+             * Channel
+             * @description api | direct
+             */
+            channel: string;
+            /** Entitytype */
+            entityType: string;
+            /**
+             * Errorcode
+             * @default null
+             */
+            errorCode?: string | null;
+            /** Expiresat */
+            expiresAt: number;
+            /** Function */
+            function: string;
+            /** Groups */
+            groups: string[];
+            /**
+             * Invocationsource
+             * @default null
+             */
+            invocationSource?: string | null;
+            /** Method */
+            method: string;
+            /** Operation */
+            operation: string;
+            /** Outcome */
+            outcome: string;
+            /** Requestid */
+            requestId: string;
+            /** Route */
+            route: string;
+            /**
+             * Sourceip
+             * @default null
+             */
+            sourceIp?: string | null;
+            /** Status */
+            status: number;
+            /**
+             * Targetkey
+             * @default null
+             */
+            targetKey?: string | null;
+            /** Targets */
+            targets: string[];
+            /** Timestamp */
+            timestamp: string;
+        };
+        /** AuditLog */
+        AuditLog: {
+            /** Count */
+            count: number;
+            /** Entries */
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * Nexttoken
+             * @default null
+             */
+            nextToken?: string | null;
+        };
         /** BulkLaunchInput */
         BulkLaunchInput: {
             /**
@@ -1100,6 +1360,48 @@ export interface components {
              */
             status?: string | null;
         };
+        /** ConflictExecution */
+        ConflictExecution: {
+            /** Executionid */
+            executionId: string;
+            /**
+             * Executiontype
+             * @default null
+             */
+            executionType?: string | null;
+            /** Planid */
+            planId: string;
+            /**
+             * Planname
+             * @default null
+             */
+            planName?: string | null;
+            /**
+             * Protectiongroupids
+             * @description the groups this plan shares with that execution
+             */
+            protectionGroupIds: string[];
+            /** Servercount */
+            serverCount: number;
+            /** Serverids */
+            serverIds: string[];
+            /** Status */
+            status: string;
+        };
+        /** ConflictInfo */
+        ConflictInfo: {
+            /** Executions */
+            executions: components["schemas"]["ConflictExecution"][];
+            /** Reason */
+            reason: string;
+            /** Servercount */
+            serverCount: number;
+            /**
+             * Serverids
+             * @description this plan's servers held by other plans' active executions
+             */
+            serverIds: string[];
+        };
         /** CurrentAccount */
         CurrentAccount: {
             /** Accountid */
@@ -1123,6 +1425,38 @@ export interface components {
              * @default null
              */
             ids?: string[] | null;
+        };
+        /** DrillSweep */
+        DrillSweep: {
+            /** Checkedat */
+            checkedAt: string;
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Scopes
+             * @description account#region scopes looked at
+             */
+            scopes: string[];
+            /** Skipped */
+            skipped: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
+            /**
+             * Terminatedcount
+             * @default null
+             */
+            terminatedCount?: number | null;
+            /** Terminatedinstanceids */
+            terminatedInstanceIds: string[];
+            /** Unverifiedinstanceids */
+            unverifiedInstanceIds: string[];
         };
         /** DrsAccount */
         DrsAccount: {
@@ -1198,6 +1532,8 @@ export interface components {
             predictedDurationSeconds: number;
             /** Servercount */
             serverCount: number;
+            /** Servers */
+            servers: components["schemas"]["ServerReadiness"][];
             /** Warnings */
             warnings: components["schemas"]["Warning"][];
             /** Wavecount */
@@ -1292,6 +1628,11 @@ export interface components {
             /** Canterminate */
             canTerminate: boolean;
             /**
+             * Drillttlhours
+             * @default null
+             */
+            drillTtlHours?: number | null;
+            /**
              * Durationseconds
              * @default null
              */
@@ -1315,6 +1656,12 @@ export interface components {
             executionId: string;
             /** Executiontype */
             executionType: string;
+            /**
+             * Expiresat
+             * @description retention: when DynamoDB deletes it (epoch seconds)
+             * @default null
+             */
+            expiresAt?: number | null;
             /**
              * Initiatedby
              * @default null
@@ -1359,6 +1706,16 @@ export interface components {
             /** Servercount */
             serverCount: number;
             serverCounts: components["schemas"]["ServerCounts"];
+            /** Serversincluded */
+            serversIncluded: number;
+            /** Serverstotal */
+            serversTotal: number;
+            /**
+             * Serversurl
+             * @description where the servers beyond the first 500 are paged
+             * @default null
+             */
+            serversUrl?: string | null;
             /**
              * Startedby
              * @default null
@@ -1401,6 +1758,79 @@ export interface components {
             /** Waves */
             waves: components["schemas"]["WaveDetails"][];
         };
+        /** ExecutionJob */
+        ExecutionJob: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Drsstatus
+             * @default null
+             */
+            drsStatus?: string | null;
+            /**
+             * Endedat
+             * @default null
+             */
+            endedAt?: string | null;
+            /**
+             * Executiontype
+             * @default null
+             */
+            executionType?: string | null;
+            /**
+             * Jobid
+             * @default null
+             */
+            jobId?: string | null;
+            /** Jobkey */
+            jobKey: string;
+            /**
+             * Lasterror
+             * @default null
+             */
+            lastError?: string | null;
+            /** Region */
+            region: string;
+            /** Servercount */
+            serverCount: number;
+            /** Servers */
+            servers: components["schemas"]["JobServer"][];
+            /**
+             * Startattempts
+             * @default null
+             */
+            startAttempts?: number | null;
+            /**
+             * Startedat
+             * @default null
+             */
+            startedAt?: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Wavename
+             * @default null
+             */
+            waveName?: string | null;
+            /** Wavenumber */
+            waveNumber: number;
+        };
+        /** ExecutionJobs */
+        ExecutionJobs: {
+            /** Count */
+            count: number;
+            /** Executionid */
+            executionId: string;
+            /** Jobids */
+            jobIds: string[];
+            /**
+             * Jobs
+             * @description one per wave and account-region (at most 100 servers); jobId once DRS started it
+             */
+            jobs: components["schemas"]["ExecutionJob"][];
+            /** Status */
+            status: string;
+        };
         /** ExecutionList */
         ExecutionList: {
             /** Count */
@@ -1415,16 +1845,117 @@ export interface components {
         };
         /** ExecutionsDeleted */
         ExecutionsDeleted: {
+            /**
+             * Activekept
+             * @default null
+             */
+            activeKept?: number | null;
+            /**
+             * Cutoff
+             * @default null
+             */
+            cutoff?: string | null;
             /** Deleted */
             deleted: string[];
             /** Deletedcount */
             deletedCount: number;
+            /**
+             * More
+             * @default null
+             */
+            more?: boolean | null;
             /** Notfound */
             notFound: string[];
+            /**
+             * Olderthandays
+             * @default null
+             */
+            olderThanDays?: number | null;
             /** Refused */
             refused: components["schemas"]["Refused"][];
             /** Refusedcount */
             refusedCount: number;
+            /**
+             * Statuses
+             * @default null
+             */
+            statuses?: string[] | null;
+        };
+        /**
+         * ExecutionStatusView
+         * @description GET /executions/{id}/status: the compact status and what may be done next.
+         */
+        ExecutionStatusView: {
+            /** Cancancel */
+            canCancel: boolean;
+            /** Canpause */
+            canPause: boolean;
+            /** Canresume */
+            canResume: boolean;
+            /**
+             * Completedwaves
+             * @description waves in a terminal status
+             */
+            completedWaves: number;
+            /**
+             * Currentwave
+             * @default null
+             */
+            currentWave?: number | null;
+            /**
+             * Currentwaves
+             * @description waves QUEUED or LAUNCHING now
+             */
+            currentWaves: components["schemas"]["WaveRef"][];
+            /**
+             * Endtime
+             * @default null
+             */
+            endTime?: string | null;
+            /** Executionid */
+            executionId: string;
+            /** Executiontype */
+            executionType: string;
+            /** Hint */
+            hint: string;
+            /** Ispaused */
+            isPaused: boolean;
+            /** Isterminal */
+            isTerminal: boolean;
+            /**
+             * Next
+             * @description the calls allowed now, e.g. POST /executions/{id}/resume
+             */
+            next: string[];
+            /**
+             * Nextwave
+             * @description the first wave not started (none once ended)
+             * @default null
+             */
+            nextWave?: number | null;
+            /** Pausedbeforewaves */
+            pausedBeforeWaves: number[];
+            /** Pauserequested */
+            pauseRequested: boolean;
+            /** Planid */
+            planId: string;
+            /**
+             * Planname
+             * @default null
+             */
+            planName?: string | null;
+            serverCounts: components["schemas"]["ServerCounts"];
+            /** Starttime */
+            startTime: string;
+            /** Status */
+            status: string;
+            timings: components["schemas"]["Timings"];
+            /** Totalwaves */
+            totalWaves: number;
+            /** Wavecounts */
+            waveCounts: {
+                [key: string]: number;
+            };
         };
         /**
          * ExecutionSummary
@@ -1442,6 +1973,11 @@ export interface components {
             cancelledBy?: string | null;
             /** Cancelrequested */
             cancelRequested: boolean;
+            /**
+             * Drillttlhours
+             * @default null
+             */
+            drillTtlHours?: number | null;
             /**
              * Durationseconds
              * @default null
@@ -1466,6 +2002,12 @@ export interface components {
             executionId: string;
             /** Executiontype */
             executionType: string;
+            /**
+             * Expiresat
+             * @description retention: when DynamoDB deletes it (epoch seconds)
+             * @default null
+             */
+            expiresAt?: number | null;
             /**
              * Initiatedby
              * @default null
@@ -1543,6 +2085,17 @@ export interface components {
             warnings?: components["schemas"]["Warning"][] | null;
             /** Wavecount */
             waveCount: number;
+        };
+        /** ExecutionWaves */
+        ExecutionWaves: {
+            /** Count */
+            count: number;
+            /** Executionid */
+            executionId: string;
+            /** Status */
+            status: string;
+            /** Waves */
+            waves: components["schemas"]["WaveProgress"][];
         };
         /** ExistingInstances */
         ExistingInstances: {
@@ -1686,6 +2239,59 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+        };
+        /** ExtendedServer */
+        ExtendedServer: {
+            /** Arn */
+            arn: string;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /**
+             * Sourceserverid
+             * @description the new source server in the target
+             * @default null
+             */
+            sourceServerId?: string | null;
+        };
+        /** ExtendFailure */
+        ExtendFailure: {
+            /** Arn */
+            arn: string;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** ExtensibleServer */
+        ExtensibleServer: {
+            /** Arn */
+            arn: string;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+        };
+        /** Extension */
+        Extension: {
+            /**
+             * Code
+             * @default null
+             */
+            code?: string | null;
+            /**
+             * Message
+             * @default null
+             */
+            message?: string | null;
+            /**
+             * Status
+             * @description OK | FAILED | DRY_RUN | NOT_A_STAGING_ACCOUNT | TARGET_UNAVAILABLE | ERROR
+             */
+            status: string;
         };
         /** Finding */
         Finding: {
@@ -1848,11 +2454,32 @@ export interface components {
         };
         /** Health */
         Health: {
+            /**
+             * Ageseconds
+             * @default null
+             */
+            ageSeconds?: number | null;
+            /**
+             * Checkedat
+             * @default null
+             */
+            checkedAt?: string | null;
+            /**
+             * Configuration
+             * @default null
+             */
+            configuration?: string | null;
             drs: components["schemas"]["DrsReach"];
+            /**
+             * Mode
+             * @description cached (at most a minute old) | deep
+             * @default null
+             */
+            mode?: string | null;
             stateMachine: components["schemas"]["ArnStatus"];
             /**
              * Status
-             * @description HEALTHY | DEGRADED
+             * @description HEALTHY | UNHEALTHY
              */
             status: string;
             /** Tables */
@@ -1871,6 +2498,14 @@ export interface components {
             reason?: string | null;
             /** Status */
             status: string;
+        };
+        /** Housekeeping */
+        Housekeeping: {
+            /** Pausedalertminutes */
+            pausedAlertMinutes: number;
+            /** Pausedalerts */
+            pausedAlerts: string[];
+            ttl: components["schemas"]["TtlStamp"];
         };
         /** ImportCounts */
         ImportCounts: {
@@ -2061,6 +2696,36 @@ export interface components {
             executionId: string;
             /** Jobs */
             jobs: components["schemas"]["JobLog"][];
+        };
+        /** JobServer */
+        JobServer: {
+            /**
+             * Ec2Instanceid
+             * @default null
+             */
+            ec2InstanceId?: string | null;
+            /**
+             * Failurereason
+             * @default null
+             */
+            failureReason?: string | null;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /**
+             * Recoveryinstanceid
+             * @default null
+             */
+            recoveryInstanceId?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
         };
         /** JobView */
         JobView: {
@@ -2533,12 +3198,53 @@ export interface components {
              */
             targetInstanceId?: string | null;
         };
+        /**
+         * MaintenanceInput
+         * @description Housekeeping and the drill sweeper take no options; ``source`` says who started them.
+         */
+        MaintenanceInput: {
+            /**
+             * Source
+             * @default null
+             */
+            source?: string | null;
+        };
         /** NamedStatus */
         NamedStatus: {
             /** Name */
             name: string;
             /** Status */
             status: string;
+        };
+        /**
+         * OneTargetCapacity
+         * @description GET /accounts/targets/{accountId}/capacity.
+         */
+        OneTargetCapacity: {
+            /** Accounts */
+            accounts: components["schemas"]["AccountCapacity"][];
+            /** @description the target and its staging accounts: 300 replicating servers per account-region that answered */
+            combined: components["schemas"]["Combined"];
+            /**
+             * @description the target's recovery instances
+             * @default null
+             */
+            recoveryCapacity?: components["schemas"]["CapacityMetric"] | null;
+            /** Regions */
+            regions: string[];
+            /** Stagingaccountids */
+            stagingAccountIds: string[];
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
+            /** Targetaccountid */
+            targetAccountId: string;
+            /** Unreachableaccounts */
+            unreachableAccounts: string[];
+            /** Warnings */
+            warnings: string[];
         };
         /**
          * OnServerFailure
@@ -2596,6 +3302,100 @@ export interface components {
              */
             groupName?: string | null;
         };
+        /** PagedServer */
+        PagedServer: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Dataageseconds
+             * @description how old its data was at launch (RPO)
+             * @default null
+             */
+            dataAgeSeconds?: number | null;
+            /**
+             * Ec2Instanceid
+             * @default null
+             */
+            ec2InstanceId?: string | null;
+            /**
+             * Ec2State
+             * @default null
+             */
+            ec2State?: string | null;
+            /**
+             * Failurereason
+             * @default null
+             */
+            failureReason?: string | null;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /**
+             * Instanceid
+             * @default null
+             */
+            instanceId?: string | null;
+            /**
+             * Instancetype
+             * @default null
+             */
+            instanceType?: string | null;
+            /**
+             * Jobid
+             * @default null
+             */
+            jobId?: string | null;
+            /**
+             * Launchtime
+             * @default null
+             */
+            launchTime?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Pointintime
+             * @description the snapshot the server launched from
+             * @default null
+             */
+            pointInTime?: string | null;
+            /**
+             * Privateip
+             * @default null
+             */
+            privateIp?: string | null;
+            /**
+             * Recoveryinstanceid
+             * @default null
+             */
+            recoveryInstanceId?: string | null;
+            /** Region */
+            region: string;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /** Status */
+            status: string;
+            /** Statushistory */
+            statusHistory: {
+                [key: string]: string;
+            };
+            /**
+             * Terminatedat
+             * @default null
+             */
+            terminatedAt?: string | null;
+            /**
+             * Terminationrequestedat
+             * @default null
+             */
+            terminationRequestedAt?: string | null;
+            /** Wavenumber */
+            waveNumber: number;
+        };
         /** Paused */
         Paused: {
             /** Executionid */
@@ -2615,12 +3415,12 @@ export interface components {
              */
             accountId?: string | null;
             /**
-             * Conflictinfo
+             * Activeexecutionid
              * @default null
              */
-            conflictInfo?: {
-                [key: string]: unknown;
-            } | null;
+            activeExecutionId?: string | null;
+            /** @default null */
+            conflictInfo?: components["schemas"]["ConflictInfo"] | null;
             /**
              * Createdby
              * @default null
@@ -2633,10 +3433,17 @@ export interface components {
              * @default
              */
             description?: string;
+            /**
+             * Drillttlhours
+             * @description drill instances older than this are swept
+             * @default null
+             */
+            drillTtlHours?: number | null;
             /** Effectiveorder */
             effectiveOrder: components["schemas"]["OrderStep"][];
             /**
              * Hasserverconflict
+             * @description plan lists: servers held by another plan's active execution
              * @default null
              */
             hasServerConflict?: boolean | null;
@@ -2652,9 +3459,15 @@ export interface components {
             lastExecutionId?: string | null;
             /**
              * Lastexecutionstatus
+             * @description plan lists: the active execution's, else the latest ended one's
              * @default null
              */
             lastExecutionStatus?: string | null;
+            /**
+             * Lastexecutiontype
+             * @default null
+             */
+            lastExecutionType?: string | null;
             /**
              * Lastmodifiedby
              * @default null
@@ -3223,6 +4036,11 @@ export interface components {
              */
             description?: string;
             /**
+             * Drillttlhours
+             * @default null
+             */
+            drillTtlHours?: number | null;
+            /**
              * Notificationemail
              * @default null
              */
@@ -3277,6 +4095,11 @@ export interface components {
              * @default null
              */
             description?: string | null;
+            /**
+             * Drillttlhours
+             * @default null
+             */
+            drillTtlHours?: number | null;
             /**
              * Effectiveorder
              * @description read-only; ignored
@@ -3874,10 +4697,66 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ServerPage */
+        ServerPage: {
+            /** Count */
+            count: number;
+            /** Executionid */
+            executionId: string;
+            /**
+             * Nexttoken
+             * @default null
+             */
+            nextToken?: string | null;
+            /** Servers */
+            servers: components["schemas"]["PagedServer"][];
+            /** Total */
+            total: number;
+        };
+        /** ServerReadiness */
+        ServerReadiness: {
+            /** Accountid */
+            accountId: string;
+            /** Canlaunch */
+            canLaunch: boolean;
+            /**
+             * Dataageseconds
+             * @description how old its data would be (RPO)
+             * @default null
+             */
+            dataAgeSeconds?: number | null;
+            /**
+             * Datasource
+             * @description NEW_SNAPSHOT | LAST_SNAPSHOT | NONE
+             */
+            dataSource: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /** Region */
+            region: string;
+            /**
+             * Replicationstate
+             * @default null
+             */
+            replicationState?: string | null;
+            /** Serverid */
+            serverId: string;
+            /** Wavenumber */
+            waveNumber: number;
+        };
         /** ServerView */
         ServerView: {
             /** Accountid */
             accountId: string;
+            /**
+             * Dataageseconds
+             * @description how old its data was at launch (RPO)
+             * @default null
+             */
+            dataAgeSeconds?: number | null;
             /**
              * Ec2Instanceid
              * @default null
@@ -3923,6 +4802,12 @@ export interface components {
              * @default null
              */
             name?: string | null;
+            /**
+             * Pointintime
+             * @description the snapshot the server launched from
+             * @default null
+             */
+            pointInTime?: string | null;
             /**
              * Privateip
              * @default null
@@ -4171,6 +5056,198 @@ export interface components {
              * @default null
              */
             roleArn?: string | null;
+        };
+        /** StagingRegionSync */
+        StagingRegionSync: {
+            /** Extended */
+            extended: components["schemas"]["ExtendedServer"][];
+            /**
+             * Extendedintotarget
+             * @description ARNs of its servers already extended into the target
+             */
+            extendedIntoTarget: string[];
+            /**
+             * Extensible
+             * @description not extended yet (after a sync: none left)
+             */
+            extensible: components["schemas"]["ExtensibleServer"][];
+            /** @default null */
+            extension?: components["schemas"]["Extension"] | null;
+            /** Failed */
+            failed: components["schemas"]["ExtendFailure"][];
+            /** Region */
+            region: string;
+            /** @description whether the staging account answered in this region */
+            regionStatus: components["schemas"]["RegionStatus"];
+            /** Replicatingservers */
+            replicatingServers: number;
+            /** Sourceservercount */
+            sourceServerCount: number;
+            /**
+             * Sourceservers
+             * @description what the staging account holds now
+             */
+            sourceServers: components["schemas"]["StagingServer"][];
+        };
+        /** StagingServer */
+        StagingServer: {
+            /**
+             * Arn
+             * @default null
+             */
+            arn?: string | null;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /**
+             * Replicationstate
+             * @default null
+             */
+            replicationState?: string | null;
+            /**
+             * Sourceserverid
+             * @default null
+             */
+            sourceServerId?: string | null;
+        };
+        /**
+         * StagingSync
+         * @description POST /accounts/targets/{accountId}/staging-accounts/sync.
+         */
+        StagingSync: {
+            /** Dryrun */
+            dryRun: boolean;
+            /** Regions */
+            regions: string[];
+            /** Stagingaccounts */
+            stagingAccounts: components["schemas"]["StagingSyncReport"][];
+            summary: components["schemas"]["SyncSummary"];
+            /** Targetaccountid */
+            targetAccountId: string;
+            /** Targetregions */
+            targetRegions: components["schemas"]["TargetRegion"][];
+        };
+        /**
+         * StagingSyncInput
+         * @description POST /accounts/targets/{accountId}/staging-accounts/sync.
+         */
+        StagingSyncInput: {
+            /**
+             * Dryrun
+             * @description report what would be extended; change nothing
+             * @default false
+             */
+            dryRun?: boolean;
+            /**
+             * Regions
+             * @description default: DRS_REGIONS
+             * @default null
+             */
+            regions?: string[] | null;
+        };
+        /** StagingSyncReport */
+        StagingSyncReport: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Accountname
+             * @default null
+             */
+            accountName?: string | null;
+            /** Accounttype */
+            accountType: string;
+            /** Checks */
+            checks: components["schemas"]["Check"][];
+            /** Hasexternalid */
+            hasExternalId: boolean;
+            /** Reachable */
+            reachable: boolean;
+            /** Regions */
+            regions: components["schemas"]["StagingRegionSync"][];
+            /**
+             * Rolearn
+             * @default null
+             */
+            roleArn?: string | null;
+            /**
+             * Targetaccountid
+             * @default null
+             */
+            targetAccountId?: string | null;
+            /** Valid */
+            valid: boolean;
+        };
+        /**
+         * StagingValidation
+         * @description POST /staging-accounts/validate.
+         */
+        StagingValidation: {
+            /** Accountid */
+            accountId: string;
+            /** Checks */
+            checks: components["schemas"]["Check"][];
+            /** @default null */
+            combinedAfter?: components["schemas"]["Combined"] | null;
+            /** @default null */
+            combinedBefore?: components["schemas"]["Combined"] | null;
+            /** Currentservers */
+            currentServers: number;
+            /** Drsinitialized */
+            drsInitialized: boolean;
+            /** Region */
+            region: string;
+            /** Replicatingservers */
+            replicatingServers: number;
+            /** Roleaccessible */
+            roleAccessible: boolean;
+            /**
+             * Targetaccountid
+             * @default null
+             */
+            targetAccountId?: string | null;
+            /**
+             * Totalafter
+             * @description replicating servers after adding it (the target's combined total when targetAccountId is given)
+             */
+            totalAfter: number;
+            /**
+             * Unreachableaccounts
+             * @default null
+             */
+            unreachableAccounts?: components["schemas"]["UnreachableAccount"][] | null;
+            /** Valid */
+            valid: boolean;
+        };
+        /**
+         * StagingValidationInput
+         * @description POST /staging-accounts/validate: a staging account as it would be added (accountId, roleArn,
+         *     externalId?, accountName?), the region to check, and optionally the target it would join.
+         */
+        StagingValidationInput: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Accountname
+             * @default null
+             */
+            accountName?: string | null;
+            /**
+             * Externalid
+             * @default null
+             */
+            externalId?: string | null;
+            /** Region */
+            region: string;
+            /** Rolearn */
+            roleArn: string;
+            /**
+             * Targetaccountid
+             * @description report the target's combined replication before and after adding it
+             * @default null
+             */
+            targetAccountId?: string | null;
         };
         /** Started */
         Started: {
@@ -4525,6 +5602,19 @@ export interface components {
             updated: number;
             /** Withinstance */
             withInstance: number;
+        };
+        /** SyncSummary */
+        SyncSummary: {
+            /** Extended */
+            extended: number;
+            /** Failed */
+            failed: number;
+            /** Reachable */
+            reachable: number;
+            /** Stagingaccounts */
+            stagingAccounts: number;
+            /** Wouldextend */
+            wouldExtend: number;
         };
         /** TagPreviewInput */
         TagPreviewInput: {
@@ -4984,6 +6074,17 @@ export interface components {
             /** Targetaccountid */
             targetAccountId: string;
         };
+        /** TargetRegion */
+        TargetRegion: {
+            /** Region */
+            region: string;
+            regionStatus: components["schemas"]["RegionStatus"];
+            /**
+             * Stagingaccountids
+             * @description the staging accounts DRS in the target accepts
+             */
+            stagingAccountIds: string[];
+        };
         /** Termination */
         Termination: {
             /** Attempt */
@@ -5085,6 +6186,26 @@ export interface components {
             pausedSeconds: number;
             /** Starttime */
             startTime: string;
+        };
+        /** TtlStamp */
+        TtlStamp: {
+            /** Executionsstamped */
+            executionsStamped: number;
+            /** Itemsstamped */
+            itemsStamped: number;
+            /** More */
+            more: boolean;
+            /** Retentiondays */
+            retentionDays: number;
+        };
+        /** UnreachableAccount */
+        UnreachableAccount: {
+            /** Accountid */
+            accountId: string;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
         };
         /** UserInfo */
         UserInfo: {
@@ -5205,6 +6326,12 @@ export interface components {
             /** Servers */
             servers: components["schemas"]["ServerView"][];
             /**
+             * Serverstruncated
+             * @description more servers: see serversUrl
+             * @default null
+             */
+            serversTruncated?: boolean | null;
+            /**
              * Startedat
              * @default null
              */
@@ -5284,6 +6411,85 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** WaveProgress */
+        WaveProgress: {
+            /**
+             * Accountid
+             * @default null
+             */
+            accountId?: string | null;
+            /** Dependsonwaves */
+            dependsOnWaves: number[];
+            /**
+             * Durationseconds
+             * @description until now while in flight
+             * @default null
+             */
+            durationSeconds?: number | null;
+            /**
+             * Endedat
+             * @default null
+             */
+            endedAt?: string | null;
+            /**
+             * Independent
+             * @default null
+             */
+            independent?: boolean | null;
+            /** Jobcount */
+            jobCount: number;
+            /** Jobids */
+            jobIds: string[];
+            /**
+             * Launchconfigpath
+             * @default null
+             */
+            launchConfigPath?: string | null;
+            /**
+             * Launchconfigreason
+             * @default null
+             */
+            launchConfigReason?: string | null;
+            /** Onserverfailure */
+            onServerFailure: string;
+            /** Pausebeforewave */
+            pauseBeforeWave: boolean;
+            /**
+             * Region
+             * @default null
+             */
+            region?: string | null;
+            /** Servercount */
+            serverCount: number;
+            serverCounts: components["schemas"]["ServerCounts"];
+            /**
+             * Startedat
+             * @default null
+             */
+            startedAt?: string | null;
+            /** Status */
+            status: string;
+            /** Statushistory */
+            statusHistory: {
+                [key: string]: string;
+            };
+            /** Wavename */
+            waveName: string;
+            /** Wavenumber */
+            waveNumber: number;
+        };
+        /** WaveRef */
+        WaveRef: {
+            /** Status */
+            status: string;
+            /**
+             * Wavename
+             * @default null
+             */
+            waveName?: string | null;
+            /** Wavenumber */
+            waveNumber: number;
+        };
         /** WaveView */
         WaveView: {
             /**
@@ -5352,7 +6558,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountsCapacity"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5390,6 +6596,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5435,7 +6650,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentAccount"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5473,6 +6688,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5518,7 +6742,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountList"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5556,6 +6780,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5605,7 +6838,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5643,6 +6876,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5690,7 +6932,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5728,6 +6970,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5779,7 +7030,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5817,6 +7068,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5864,7 +7124,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountDeleted"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5902,6 +7162,112 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_target_account_capacity: {
+        parameters: {
+            query?: {
+                /** @description comma-separated DRS regions */
+                regions?: string | null;
+            };
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OneTargetCapacity"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5953,7 +7319,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5991,6 +7357,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6039,7 +7414,7 @@ export interface operations {
                     "application/json": components["schemas"]["TargetAccountView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6077,6 +7452,113 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sync_staging_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StagingSyncInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagingSync"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6131,7 +7613,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountValidation"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6169,6 +7651,121 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_audit_log: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                /** @description ISO time, inclusive */
+                from?: string | null;
+                /** @description page size (default 50) */
+                limit?: number | null;
+                /** @description from the previous page */
+                nextToken?: string | null;
+                operation?: string | null;
+                outcome?: string | null;
+                /** @description an id the call was about */
+                target?: string | null;
+                /** @description ISO time, exclusive */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLog"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6214,7 +7811,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExportDocument"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6252,6 +7849,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6301,7 +7907,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportReport"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6339,6 +7945,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6384,7 +7999,7 @@ export interface operations {
                     "application/json": components["schemas"]["TagSyncSettings"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,6 +8037,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6471,7 +8095,7 @@ export interface operations {
                     "application/json": components["schemas"]["TagSyncSettings"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6509,6 +8133,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6554,7 +8187,7 @@ export interface operations {
                     "application/json": components["schemas"]["DrsAccounts"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6592,6 +8225,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6643,7 +8285,7 @@ export interface operations {
                     "application/json": components["schemas"]["Quotas"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6681,6 +8323,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6731,7 +8382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceLimits"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6769,6 +8420,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6831,7 +8491,7 @@ export interface operations {
                     "application/json": components["schemas"]["SourceServerPage"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6869,6 +8529,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6916,7 +8585,7 @@ export interface operations {
                     "application/json": components["schemas"]["TagSyncRun"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6954,6 +8623,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7003,7 +8681,7 @@ export interface operations {
                     "application/json": components["schemas"]["TagSyncRun"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7041,6 +8719,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7091,7 +8778,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceProfiles"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7129,6 +8816,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7180,7 +8876,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceTypes"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7218,6 +8914,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7269,7 +8974,7 @@ export interface operations {
                     "application/json": components["schemas"]["SecurityGroups"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7307,6 +9012,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7358,7 +9072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Subnets"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7396,6 +9110,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7448,7 +9171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionList"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7486,6 +9209,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7544,7 +9276,7 @@ export interface operations {
                     "application/json": components["schemas"]["Started"] | components["schemas"]["DryRun"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7582,6 +9314,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7614,6 +9355,10 @@ export interface operations {
             query?: {
                 /** @description comma-separated execution ids */
                 ids?: string | null;
+                /** @description retention: ended executions older than this */
+                olderThanDays?: number | null;
+                /** @description with olderThanDays: these statuses only */
+                status?: string | null;
             };
             header?: never;
             path?: never;
@@ -7634,7 +9379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionsDeleted"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7672,6 +9417,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7719,7 +9473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionDetails"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7757,6 +9511,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7804,7 +9567,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cancelled"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7842,6 +9605,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7891,7 +9663,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobLogs"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7929,6 +9701,109 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_execution_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionJobs"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7976,7 +9851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Paused"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8014,6 +9889,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8061,7 +9945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Realtime"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8099,6 +9983,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8146,7 +10039,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryInstances"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8184,6 +10077,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8231,7 +10133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Resumed"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8269,6 +10171,210 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_execution_servers: {
+        parameters: {
+            query?: {
+                /** @description page size (default 100) */
+                limit?: number | null;
+                nextToken?: string | null;
+                /** @description PENDING, LAUNCHING, LAUNCHED, ... */
+                status?: string | null;
+                wave?: number | null;
+            };
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerPage"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_execution_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionStatusView"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8316,7 +10422,7 @@ export interface operations {
                     "application/json": components["schemas"]["TerminationAnswer"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8354,6 +10460,109 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_execution_waves: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionWaves"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8399,7 +10608,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8419,6 +10628,299 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    health_deep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sweep_drill_instances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillSweep"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_housekeeping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Housekeeping"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8464,7 +10966,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8484,6 +10986,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8539,7 +11050,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupList"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8577,6 +11088,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8626,7 +11146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Group"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8664,6 +11184,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8711,7 +11240,7 @@ export interface operations {
                     "application/json": components["schemas"]["Group"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8749,6 +11278,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8800,7 +11338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Group"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8838,6 +11376,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8885,7 +11432,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupDeleted"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8923,6 +11470,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8974,7 +11530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplyResult"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9012,6 +11568,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9062,7 +11627,7 @@ export interface operations {
                     "application/json": components["schemas"]["LaunchStatusView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9100,6 +11665,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9147,7 +11721,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefreshedGroup"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9185,6 +11759,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9233,7 +11816,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServerLaunchView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9271,6 +11854,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9323,7 +11915,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServerLaunchView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9361,6 +11953,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9415,7 +12016,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServerLaunchView"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9453,6 +12054,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9505,7 +12115,7 @@ export interface operations {
                     "application/json": components["schemas"]["StaticIpCheck"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9543,6 +12153,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9594,7 +12213,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkLaunchResult"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9632,6 +12251,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9681,7 +12309,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResolvePreview"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9719,6 +12347,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9771,7 +12408,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanList"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9809,6 +12446,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9858,7 +12504,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9896,6 +12542,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9943,7 +12598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9981,6 +12636,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10032,7 +12696,7 @@ export interface operations {
                     "application/json": components["schemas"]["Plan"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10070,6 +12734,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10117,7 +12790,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanDeleted"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10155,6 +12828,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10202,7 +12884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExistingInstances"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10240,6 +12922,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10300,7 +12991,7 @@ export interface operations {
                     "application/json": components["schemas"]["Started"] | components["schemas"]["DryRun"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10338,6 +13029,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10385,7 +13085,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanLint"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10423,6 +13123,111 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    validate_staging_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StagingValidationInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StagingValidation"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10468,7 +13273,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPermissions"];
                 };
             };
-            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, MISSING_PARAMETER */
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10506,6 +13311,15 @@ export interface operations {
             };
             /** @description a conflict with the current state (version, name, servers in use, status) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

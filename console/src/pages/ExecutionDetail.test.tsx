@@ -13,7 +13,7 @@ function execution(status: string, extra: Partial<ExecutionDetails> = {}): Execu
     startTime: T0, accountId: "123456789012", region: "us-east-1", scopes: [], protectionGroupIds: ["g1", "g2"],
     pollIntervalSeconds: 30, waveCount: 2, serverCount: 3, serverCounts: counts(3, 2, 1), pauseRequested: false,
     cancelRequested: false, approvedWaves: [], pausedBeforeWaves: [], isPaused: false, canTerminate: false,
-    waveCounts: {}, terminationMetadata: {} as ExecutionDetails["terminationMetadata"],
+    waveCounts: {}, terminationMetadata: {} as ExecutionDetails["terminationMetadata"], serversTotal: 3, serversIncluded: 3,
     timings: { startTime: T0, elapsedSeconds: 90, pausedSeconds: 0 },
     waves: [
       {

@@ -24,6 +24,7 @@ instance's failback state to FAILBACK_COMPLETED or FAILBACK_ERROR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import ids, replication
@@ -49,6 +50,7 @@ class Lifecycle:
         self.timings = timings
         self.seed = seed
         self._job_counter = 0
+        self.hooks: list[Callable[[Store, float], bool]] = []
 
     def reset(self) -> None:
         self._job_counter = 0
@@ -168,6 +170,13 @@ class Lifecycle:
     # ------------------------------------------------------------------ evaluation
 
     def tick(self, store: Store, now: float) -> None:
+        """Apply what is due by ``now``; then let each hook (native plan executions) react, and
+        repeat while a hook changed something (it may have started jobs that are already due)."""
+        self._tick_once(store, now)
+        while [hook(store, now) for hook in self.hooks].count(True):
+            self._tick_once(store, now)
+
+    def _tick_once(self, store: Store, now: float) -> None:
         for state in list(store.regions.values()):
             for server in state.servers.values():
                 if server.transitions:

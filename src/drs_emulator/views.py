@@ -180,6 +180,14 @@ def job_view(job: Job) -> dict[str, Any]:
             }
             for p in job.participants
         ],
+        "participatingResources": [
+            {
+                "participatingResourceID": {"sourceNetworkID": network_id},
+                "launchStatus": "LAUNCHED" if job.status == "COMPLETED" else "PENDING",
+            }
+            for network_id in job.resources
+        ]
+        or None,
         "tags": dict(job.tags),
     }
 

@@ -1,0 +1,269 @@
+"""Replication configuration (templates and per server), launch configuration template deletion,
+launch actions and source networks through an unmodified boto3 client."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+from emu_support import HUB, KEYS, SPOKE, call, sid
+
+from drs_emulator import Emulator
+
+PIT = [
+    {"ruleID": 1, "units": "MINUTE", "interval": 10, "retentionDuration": 60, "enabled": True},
+    {"ruleID": 2, "units": "HOUR", "interval": 1, "retentionDuration": 24, "enabled": True},
+    {"ruleID": 3, "units": "DAY", "interval": 1, "retentionDuration": 7, "enabled": True},
+]
+
+
+def _network_ids(ec2: Any) -> tuple[str, str, str]:
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    subnet = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"][0]
+    group = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+        "SecurityGroups"
+    ][0]
+    return vpc["VpcId"], subnet["SubnetId"], group["GroupId"]
+
+
+def _rct(drs: Any, subnet: str, group: str, **extra: Any) -> dict:
+    params = {
+        "stagingAreaSubnetId": subnet,
+        "replicationServersSecurityGroupsIDs": [group],
+        "ebsEncryption": "DEFAULT",
+        "bandwidthThrottling": 0,
+        "stagingAreaTags": {"drs": "staging"},
+        "pitPolicy": PIT,
+    }
+    return dict(drs.create_replication_configuration_template(**{**params, **extra}))
+
+
+def test_replication_configuration_templates(drs: Any, ec2: Any, emu: Emulator) -> None:
+    _, subnet, group = _network_ids(ec2)
+    first = _rct(drs, subnet, group, tags={"team": "dr"})
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
+    template_id = first["replicationConfigurationTemplateID"]
+    assert template_id.startswith("rct-") and first["arn"].endswith(
+        f":replication-configuration-template/{template_id}"
+    )
+    assert first["pitPolicy"] == PIT and first["stagingAreaTags"] == {"drs": "staging"}
+    with pytest.raises(drs.exceptions.ValidationException) as exc:
+        _rct(drs, "subnet-00000000000000000", group)
+    assert exc.value.response["fieldList"][0]["name"] == "stagingAreaSubnetId"
+    with pytest.raises(drs.exceptions.ValidationException) as exc:
+        _rct(drs, subnet, group, ebsEncryption="CUSTOM")
+    assert exc.value.response["fieldList"][0]["name"] == "ebsEncryptionKeyArn"
+    status, _, body = call(  # the model: exactly 3 rules (boto3 refuses it client-side, the emulator too)
+        emu,
+        "CreateReplicationConfigurationTemplate",
+        {
+            "stagingAreaSubnetId": subnet, "replicationServersSecurityGroupsIDs": [], "ebsEncryption": "NONE",
+            "bandwidthThrottling": 0, "stagingAreaTags": {}, "pitPolicy": PIT[:2],
+        },
+    )  # fmt: skip
+    assert status == 400 and body["fieldList"][0]["name"] == "pitPolicy"
+    second = _rct(drs, subnet, group)
+    pages = list(
+        drs.get_paginator("describe_replication_configuration_templates").paginate(
+            PaginationConfig={"PageSize": 1}
+        )
+    )
+    assert len(pages) == 2
+    updated = drs.update_replication_configuration_template(
+        replicationConfigurationTemplateID=template_id, bandwidthThrottling=100, createPublicIP=True
+    )
+    assert updated["bandwidthThrottling"] == 100 and updated["createPublicIP"] is True
+    assert drs.list_tags_for_resource(resourceArn=first["arn"])["tags"] == {"team": "dr"}
+    drs.delete_replication_configuration_template(
+        replicationConfigurationTemplateID=second["replicationConfigurationTemplateID"]
+    )
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.describe_replication_configuration_templates(
+            replicationConfigurationTemplateIDs=[second["replicationConfigurationTemplateID"]]
+        )
+    with pytest.raises(drs.exceptions.ConflictException):  # the region still has source servers
+        drs.delete_replication_configuration_template(replicationConfigurationTemplateID=template_id)
+    third = _rct(drs, subnet, group)
+    assert third["replicationConfigurationTemplateID"] != second["replicationConfigurationTemplateID"]
+
+
+def test_replication_configuration_per_server(drs: Any, ec2: Any, emu: Emulator) -> None:
+    _, subnet, group = _network_ids(ec2)
+    _rct(drs, subnet, group, bandwidthThrottling=50)
+    server_id = sid("db-01.example.internal")
+    config = drs.get_replication_configuration(sourceServerID=server_id)
+    assert config["bandwidthThrottling"] == 50 and config["name"] == "db-01.example.internal"
+    disks = [d["deviceName"] for d in config["replicatedDisks"]]
+    assert disks and config["replicatedDisks"][0]["isBootDisk"] is True
+    updated = drs.update_replication_configuration(
+        sourceServerID=server_id,
+        bandwidthThrottling=10,
+        replicatedDisks=[{"deviceName": disks[0], "isBootDisk": True, "stagingDiskType": "GP3"}],
+    )
+    assert updated["bandwidthThrottling"] == 10 and len(updated["replicatedDisks"]) == 1
+    assert drs.get_replication_configuration(sourceServerID=server_id)["bandwidthThrottling"] == 10
+    with pytest.raises(drs.exceptions.ValidationException):
+        drs.update_replication_configuration(
+            sourceServerID=server_id, replicatedDisks=[{"deviceName": "/dev/nope"}]
+        )
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.get_replication_configuration(sourceServerID="s-" + "0" * 17)
+    emu.update_server(server_id, replication_state="DISCONNECTED")
+    with pytest.raises(drs.exceptions.ConflictException):
+        drs.update_replication_configuration(sourceServerID=server_id, bandwidthThrottling=1)
+
+
+def test_delete_launch_configuration_template(drs: Any) -> None:
+    first = drs.create_launch_configuration_template(copyTags=True)["launchConfigurationTemplate"]
+    second = drs.create_launch_configuration_template()["launchConfigurationTemplate"]
+    drs.delete_launch_configuration_template(
+        launchConfigurationTemplateID=second["launchConfigurationTemplateID"]
+    )
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.delete_launch_configuration_template(
+            launchConfigurationTemplateID=second["launchConfigurationTemplateID"]
+        )
+    with pytest.raises(drs.exceptions.ConflictException):
+        drs.delete_launch_configuration_template(
+            launchConfigurationTemplateID=first["launchConfigurationTemplateID"]
+        )
+    third = drs.create_launch_configuration_template()["launchConfigurationTemplate"]
+    assert third["launchConfigurationTemplateID"] not in {
+        first["launchConfigurationTemplateID"],
+        second["launchConfigurationTemplateID"],
+    }
+
+
+def _action(resource_id: str, order: int, code: str = "AWS-RunShellScript", **extra: Any) -> dict:
+    return {
+        "resourceId": resource_id,
+        "actionCode": code,
+        "order": order,
+        "actionId": str(uuid.uuid4()),
+        "optional": True,
+        "active": True,
+        "name": f"action {order}",
+        "actionVersion": "$DEFAULT",
+        "category": "VALIDATION",
+        "description": "post launch check",
+        **extra,
+    }
+
+
+def test_launch_actions(drs: Any, emu: Emulator) -> None:
+    server_id = sid("web-01.example.internal")
+    put = drs.put_launch_action(**_action(server_id, 2, parameters={"p": {"value": "x", "type": "DYNAMIC"}}))
+    assert put["type"] == "SSM_COMMAND" and put["resourceId"] == server_id
+    automation = drs.put_launch_action(**_action(server_id, 3, code="AWSEC2-CloneInstanceAndUpgradeWindows"))
+    assert automation["type"] == "SSM_AUTOMATION"
+    with pytest.raises(drs.exceptions.ConflictException):  # order is unique per resource
+        drs.put_launch_action(**_action(server_id, 2))
+    replaced = drs.put_launch_action(
+        **{**_action(server_id, 5), "actionId": put["actionId"], "active": False}
+    )
+    assert replaced["order"] == 5 and replaced["active"] is False
+    pages = list(
+        drs.get_paginator("list_launch_actions").paginate(
+            resourceId=server_id, PaginationConfig={"PageSize": 1}
+        )
+    )
+    assert [p["items"][0]["order"] for p in pages] == [3, 5]
+    only = drs.list_launch_actions(resourceId=server_id, filters={"actionIds": [put["actionId"]]})["items"]
+    assert [a["actionId"] for a in only] == [put["actionId"]]
+    drs.delete_launch_action(resourceId=server_id, actionId=put["actionId"])
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.delete_launch_action(resourceId=server_id, actionId=put["actionId"])
+    template = drs.create_launch_configuration_template()["launchConfigurationTemplate"]
+    drs.put_launch_action(**_action(template["launchConfigurationTemplateID"], 2))
+    assert len(drs.list_launch_actions(resourceId=template["launchConfigurationTemplateID"])["items"]) == 1
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.list_launch_actions(resourceId="lct-" + "0" * 17)
+    status, _, body = call(emu, "PutLaunchAction", _action(server_id, 1))  # below the model's minimum of 2
+    assert status == 400 and body["fieldList"][0]["name"] == "order"
+
+
+def test_source_network_lifecycle(drs: Any, emu: Emulator, ec2: Any) -> None:
+    source = boto3.client("ec2", region_name="us-west-2", **KEYS)
+    vpc = source.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    source.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")
+    source.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24")
+    network_id = drs.create_source_network(
+        vpcID=vpc, originAccountID=HUB, originRegion="us-west-2", tags={"app": "orders"}
+    )["sourceNetworkID"]
+    assert network_id.startswith("sn-")
+    with pytest.raises(drs.exceptions.ConflictException):
+        drs.create_source_network(vpcID=vpc, originAccountID=HUB, originRegion="us-west-2")
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.create_source_network(
+            vpcID="vpc-0123456789abcdef0", originAccountID=SPOKE, originRegion="us-west-2"
+        )
+    with pytest.raises(drs.exceptions.ConflictException):  # never replicated: no template yet
+        drs.export_source_network_cfn_template(sourceNetworkID=network_id)
+    with pytest.raises(drs.exceptions.ConflictException):
+        drs.stop_source_network_replication(sourceNetworkID=network_id)
+    started = drs.start_source_network_replication(sourceNetworkID=network_id)["sourceNetwork"]
+    assert started["replicationStatus"] == "IN_PROGRESS" and started["sourceVpcID"] == vpc
+    emu.advance(600)
+    described = drs.describe_source_networks(filters={"sourceNetworkIDs": [network_id]})["items"][0]
+    assert described["replicationStatus"] == "PROTECTED" and described["tags"] == {"app": "orders"}
+    assert drs.describe_source_networks(filters={"originRegion": "eu-west-1"})["items"] == []
+    url = drs.export_source_network_cfn_template(sourceNetworkID=network_id)["s3DestinationUrl"]
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    template = json.loads(
+        boto3.client("s3", region_name="us-east-1", **KEYS).get_object(Bucket=bucket, Key=key)["Body"].read()
+    )
+    cidrs = sorted(r["Properties"]["CidrBlock"] for r in template["Resources"].values())
+    assert cidrs == ["10.20.0.0/16", "10.20.1.0/24", "10.20.2.0/24"]
+
+    job = drs.start_source_network_recovery(
+        sourceNetworks=[{"sourceNetworkID": network_id, "cfnStackName": "orders-net"}], tags={"k": "v"}
+    )["job"]
+    assert job["initiatedBy"] == "CREATE_NETWORK_RECOVERY" and job["status"] == "PENDING"
+    assert job["participatingResources"] == [
+        {"participatingResourceID": {"sourceNetworkID": network_id}, "launchStatus": "PENDING"}
+    ]
+    with pytest.raises(drs.exceptions.ConflictException):  # already in an active job
+        drs.associate_source_network_stack(sourceNetworkID=network_id, cfnStackName="orders-net")
+    emu.advance(60)
+    done = drs.describe_jobs(filters={"jobIDs": [job["jobID"]]})["items"][0]
+    assert done["status"] == "COMPLETED" and done["participatingResources"][0]["launchStatus"] == "LAUNCHED"
+    network = drs.describe_source_networks()["items"][0]
+    assert (
+        network["cfnStackName"] == "orders-net" and network["lastRecovery"]["lastRecoveryResult"] == "SUCCESS"
+    )
+    launched = network["launchedVpcID"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [launched]}])["Subnets"]
+    assert sorted(s["CidrBlock"] for s in subnets) == ["10.20.1.0/24", "10.20.2.0/24"]
+
+    again = drs.start_source_network_recovery(sourceNetworks=[{"sourceNetworkID": network_id}])["job"]
+    assert again["initiatedBy"] == "UPDATE_NETWORK_RECOVERY"
+    emu.advance(60)
+    fresh = drs.start_source_network_recovery(
+        sourceNetworks=[{"sourceNetworkID": network_id, "cfnStackName": "orders-net-2"}], deployAsNew=True
+    )["job"]
+    emu.advance(60)
+    assert fresh["initiatedBy"] == "CREATE_NETWORK_RECOVERY"
+    assert drs.describe_source_networks()["items"][0]["launchedVpcID"] != launched
+    associated = drs.associate_source_network_stack(sourceNetworkID=network_id, cfnStackName="orders-net")[
+        "job"
+    ]
+    assert associated["initiatedBy"] == "ASSOCIATE_NETWORK_RECOVERY"
+    emu.advance(60)
+    network = drs.describe_source_networks()["items"][0]
+    assert (
+        network["launchedVpcID"] == launched
+        and network["lastRecovery"]["lastRecoveryResult"] == "ASSOCIATE_SUCCESS"
+    )
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.associate_source_network_stack(sourceNetworkID=network_id, cfnStackName="never-deployed")
+
+    with pytest.raises(drs.exceptions.ConflictException):  # replication still running
+        drs.delete_source_network(sourceNetworkID=network_id)
+    stopped = drs.stop_source_network_replication(sourceNetworkID=network_id)["sourceNetwork"]
+    assert stopped["replicationStatus"] == "STOPPED"
+    drs.delete_source_network(sourceNetworkID=network_id)
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.start_source_network_replication(sourceNetworkID=network_id)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from drs_orch.services.config_io import ConfigService
     from drs_orch.services.engine.context import EngineDeps
     from drs_orch.services.engine.reconcile import Engine
+    from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
     from drs_orch.services.tag_sync import TagSyncService
@@ -147,6 +148,15 @@ class Container:
 
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
                                    now=lambda: datetime.now(UTC))
+
+    @cached_property
+    def native_plans(self) -> NativePlanService:
+        from drs_orch.adapters.drs_native_plans import DrsNativePlans
+        from drs_orch.services.native_plans import NativePlanService
+
+        gateway = DrsNativePlans(lambda ctx: self.clients.get("drs", ctx))
+        return NativePlanService(self.recovery_plans, self.protection_groups, self.group_store, self.plan_store,
+                                 self.accounts, gateway)
 
     @cached_property
     def target_accounts(self) -> TargetAccountService:

@@ -3,6 +3,7 @@ lifecycle, their errors and paginators."""
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -400,3 +401,36 @@ def test_start_checks_snapshots_busy_servers_and_steps(drs: Any, emu: Emulator) 
         token["recoveryPlanExecution"]["recoveryPlanExecutionArn"]
         == same["recoveryPlanExecution"]["recoveryPlanExecutionArn"]
     )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_timeline_does_not_depend_on_how_often_the_clock_is_read(
+    drs: Any, emu: Emulator, seed: int
+) -> None:
+    """The same plan run twice, once read after each small random advance and once read only at the
+    end, gives the same step timeline relative to the start."""
+    arn = _plan(drs)
+    _server_step(drs, arn, "databases", "db-01.example.internal", "db-02.example.internal")
+    _wait_step(drs, arn, "settle", 3)
+    _server_step(drs, arn, "web", "web-01.example.internal", "web-02.example.internal")
+
+    def run(reads: list[float]) -> list[tuple[str, float]]:
+        ex = drs.start_recovery_plan_execution(recoveryPlanArn=arn, mode="DRILL")["recoveryPlanExecution"]
+        started = datetime.fromisoformat(ex["startedAt"])
+        for seconds in reads:
+            emu.advance(seconds)
+            drs.list_recovery_plan_execution_steps(recoveryPlanExecutionArn=ex["recoveryPlanExecutionArn"])
+        emu.advance(4000 - sum(reads))
+        out = []
+        for step in _steps(drs, ex["recoveryPlanExecutionArn"]):
+            full = drs.get_recovery_plan_execution_step(
+                recoveryPlanExecutionStepArn=step["recoveryPlanExecutionStepArn"]
+            )
+            s = full["recoveryPlanExecutionStep"]
+            out.append((s["status"], (datetime.fromisoformat(s["updatedAt"]) - started).total_seconds()))
+        return out
+
+    rng = random.Random(seed)
+    often = run([rng.uniform(1, 90) for _ in range(30)])
+    once = run([])
+    assert often == once and [s for s, _ in once] == ["COMPLETED"] * 3

@@ -267,3 +267,91 @@ def test_source_network_lifecycle(drs: Any, emu: Emulator, ec2: Any) -> None:
     drs.delete_source_network(sourceNetworkID=network_id)
     with pytest.raises(drs.exceptions.ResourceNotFoundException):
         drs.start_source_network_replication(sourceNetworkID=network_id)
+
+
+def _taggable(drs: Any, emu: Emulator, ec2: Any) -> dict[str, str]:
+    """One ARN of every taggable resource kind of the model."""
+    _, subnet, group = _network_ids(ec2)
+    server_id = sid("web-01.example.internal")
+    job = drs.start_recovery(sourceServers=[{"sourceServerID": server_id}], isDrill=True)["job"]
+    emu.advance(3600)
+    instance = drs.describe_recovery_instances(filters={"sourceServerIDs": [server_id]})["items"][0]
+    plan = drs.create_recovery_plan(name="tagged")["recoveryPlan"]["recoveryPlanArn"]
+    drs.create_recovery_plan_step(
+        recoveryPlanArn=plan,
+        stepName="s",
+        configuration={
+            "serverStepConfiguration": {
+                "servers": [{"serverArn": f"arn:aws:drs:us-east-1:{HUB}:source-server/{server_id}"}]
+            }
+        },
+    )
+    execution = drs.start_recovery_plan_execution(recoveryPlanArn=plan, mode="DRILL")["recoveryPlanExecution"]
+    network = drs.create_source_network(
+        vpcID=_network_ids(ec2)[0], originAccountID=HUB, originRegion="us-east-1"
+    )
+    return {
+        "source-server": f"arn:aws:drs:us-east-1:{HUB}:source-server/{server_id}",
+        "job": job["arn"],
+        "recovery-instance": instance["arn"],
+        "launch-configuration-template": drs.create_launch_configuration_template()[
+            "launchConfigurationTemplate"
+        ]["arn"],
+        "replication-configuration-template": _rct(drs, subnet, group)["arn"],
+        "source-network": f"arn:aws:drs:us-east-1:{HUB}:source-network/{network['sourceNetworkID']}",
+        "recovery-plan": plan,
+        "recovery-plan-execution": execution["recoveryPlanExecutionArn"],
+    }
+
+
+def test_every_taggable_resource_is_tagged_by_arn(drs: Any, emu: Emulator, ec2: Any, make_drs: Any) -> None:
+    from drs_emulator.wire import service_model
+
+    arns = _taggable(drs, emu, ec2)
+    model = service_model()
+    tagged_shapes = {
+        name
+        for name in model.shape_names
+        if model.shape_for(name).type_name == "structure"
+        and "tags" in model.shape_for(name).members
+        and ("arn" in model.shape_for(name).members or name in ("RecoveryPlan", "RecoveryPlanExecution"))
+    }
+    # every model resource that carries both an ARN and tags is among the kinds exercised here
+    assert {"SourceServer", "Job", "RecoveryInstance", "LaunchConfigurationTemplate",
+            "ReplicationConfigurationTemplate", "SourceNetwork", "RecoveryPlan", "RecoveryPlanExecution"} <= tagged_shapes  # fmt: skip
+    for kind, arn in arns.items():
+        assert f":{HUB}:{kind}/" in arn, arn
+        drs.tag_resource(resourceArn=arn, tags={"k1": "v1", "k2": "v2"})
+        drs.untag_resource(resourceArn=arn, tagKeys=["k2"])
+        assert drs.list_tags_for_resource(resourceArn=arn)["tags"].get("k1") == "v1", kind
+        assert "k2" not in drs.list_tags_for_resource(resourceArn=arn)["tags"], kind
+    west = make_drs(region="us-west-2")
+    with pytest.raises(west.exceptions.ResourceNotFoundException):  # ARNs are per region
+        west.list_tags_for_resource(resourceArn=arns["recovery-plan"].replace("us-east-1", "us-west-2"))
+
+
+def test_resources_belong_to_the_callers_account_and_region(make_drs: Any, drs: Any, ec2: Any) -> None:
+    from emu_support import assume
+
+    spoke = make_drs(credentials=assume(SPOKE))
+    plan = spoke.create_recovery_plan(name="spoke-plan")["recoveryPlan"]["recoveryPlanArn"]
+    assert plan.startswith(f"arn:aws:drs:us-east-1:{SPOKE}:recovery-plan/rp-")
+    assert drs.list_recovery_plans()["recoveryPlans"] == []
+    with pytest.raises(drs.exceptions.AccessDeniedException):
+        drs.list_tags_for_resource(resourceArn=plan)
+    template = spoke.create_launch_configuration_template()["launchConfigurationTemplate"]
+    assert f":{SPOKE}:launch-configuration-template/" in template["arn"]
+
+
+def test_uninitialized_region_answers_uninitialized_for_the_new_operations(make_drs: Any) -> None:
+    far = make_drs(region="eu-central-1")
+    for call_ in (
+        lambda: far.list_recovery_plans(),
+        lambda: far.describe_source_networks(),
+        lambda: far.describe_replication_configuration_templates(),
+        lambda: far.create_recovery_plan(name="x"),
+    ):
+        with pytest.raises(far.exceptions.UninitializedAccountException):
+            call_()
+    far.initialize_service()
+    assert far.list_recovery_plans()["recoveryPlans"] == []

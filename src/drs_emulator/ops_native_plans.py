@@ -20,7 +20,9 @@ Rules (errors where the model lists them):
   changed, deleted or started again (ConflictException). Starting needs an ACTIVE plan with at least
   one SERVER step (ValidationException); ``sourceServers`` pins servers of the plan to a recovery
   snapshot (ValidationException for a server not in the plan, ResourceNotFoundException for an
-  unknown snapshot); a server of the plan already in an active job is a ConflictException.
+  unknown snapshot); a server of the plan already in an active job is a ConflictException; a first
+  SERVER step whose job would break a job quota is a ServiceQuotaExceededException (later steps that
+  do, fail when they start).
 * Execution steps: RetryRecoveryPlanExecutionStep needs a FAILED or TIMED_OUT SERVER step of a FAILED
   execution that is the plan's latest; UpdateRecoveryPlanExecutionStep sets status SKIPPED (from
   NOT_STARTED, or from FAILED/TIMED_OUT, which resumes a FAILED execution), or changes the servers /
@@ -41,6 +43,7 @@ from .native_plans import (
     new_execution_step_id,
     server_id_of,
 )
+from .ops_recovery import _check_job_quotas as check_job_quotas
 from .pagination import paginate
 from .registry import Ctx, operation
 from .resources import ExecutionStep, NativePlan, PlanExecution, PlanStep
@@ -411,6 +414,8 @@ def start_recovery_plan_execution(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]
         snapshots[server_id] = entry["recoverySnapshotID"]
     for server_id in sorted(in_plan):
         ctx.ensure_not_busy(server_id)
+    first = next(s for s in plan.steps if not s.is_wait)
+    check_job_quotas(ctx, len(first.configuration["serverStepConfiguration"]["servers"]))
     execution_id = ids.derive("rpe-", "rpe", ctx.account, ctx.region, ctx.state.next_serial("rpe"))
     steps = []
     for index, step in enumerate(plan.steps, start=1):

@@ -434,3 +434,31 @@ def test_the_timeline_does_not_depend_on_how_often_the_clock_is_read(
     often = run([rng.uniform(1, 90) for _ in range(30)])
     once = run([])
     assert often == once and [s for s, _ in once] == ["COMPLETED"] * 3
+
+
+def test_snapshot_pins_and_job_quotas(drs: Any, emu: Emulator) -> None:
+    arn = _plan(drs)
+    _server_step(drs, arn, "databases", "db-01.example.internal", "db-02.example.internal")
+    emu.quotas.max_servers_in_active_jobs = 1
+    with pytest.raises(drs.exceptions.ServiceQuotaExceededException):
+        drs.start_recovery_plan_execution(recoveryPlanArn=arn, mode="DRILL")
+    emu.quotas.max_servers_in_active_jobs = 500
+    db01 = sid("db-01.example.internal")
+    snapshot = drs.describe_recovery_snapshots(sourceServerID=db01, order="DESC")["items"][-1]
+    ex = drs.start_recovery_plan_execution(
+        recoveryPlanArn=arn,
+        mode="DRILL",
+        sourceServers=[{"sourceServerID": db01, "recoverySnapshotID": snapshot["snapshotID"]}],
+    )["recoveryPlanExecution"]
+    emu.advance(3600)
+    step = _steps(drs, ex["recoveryPlanExecutionArn"])[0]
+    assert step["status"] == "COMPLETED"
+    job_id = step["configuration"]["executionServerStepConfiguration"]["servers"][0]["jobID"]
+    events = {
+        (e["event"], (e.get("eventData") or {}).get("sourceServerID"))
+        for e in drs.describe_job_log_items(jobID=job_id)["items"]
+    }
+    assert ("USING_PREVIOUS_SNAPSHOT", db01) in events and ("SNAPSHOT_START", db01) not in events
+    instance = drs.describe_recovery_instances(filters={"sourceServerIDs": [db01]})["items"][0]
+    pinned = datetime.fromisoformat(instance["pointInTimeSnapshotDateTime"])
+    assert pinned == datetime.fromisoformat(snapshot["timestamp"])

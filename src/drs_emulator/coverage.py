@@ -18,10 +18,38 @@ from pathlib import Path
 from botocore import xform_name
 
 from .emulator import emulated_operations
-from .wire import service_model
+from .wire import modelled_errors, service_model
 
 # Operations answered with ValidationException reason unknownOperation on purpose, with the reason.
 REFUSED: dict[str, str] = {}
+
+# Errors answered although the model does not list them for the operation, with the reason (see
+# drs_emulator.errors: the semantically right modelled shape). ValidationException (malformed input)
+# and AccessDeniedException (unsigned request) can answer any operation.
+ANY_OPERATION_ERRORS = frozenset({"ValidationException", "AccessDeniedException", "ThrottlingException",
+                                  "InternalServerException"})  # fmt: skip
+UNMODELLED_ERRORS: dict[tuple[str, str], str] = {
+    ("StartRecovery", "ResourceNotFoundException"): "an unknown source server or recovery snapshot id",
+    ("DescribeJobLogItems", "ResourceNotFoundException"): "an unknown job id",
+    ("StartReplication", "ServiceQuotaExceededException"): "the replicating-servers quota",
+    ("StopFailback", "ConflictException"): "the recovery instance is in an active job",
+    ("PutLaunchAction", "ServiceQuotaExceededException"): "more launch actions than the per-resource quota",
+    ("StartSourceNetworkRecovery", "ResourceNotFoundException"): "an unknown source network id",
+}
+
+
+def unexpected_errors(calls: list[dict[str, object]]) -> list[tuple[str, str]]:
+    """(operation, error) pairs of a call log that neither the model nor UNMODELLED_ERRORS explains."""
+    model = service_model()
+    out = []
+    for call in calls:
+        operation, error = str(call.get("operation")), call.get("errorType")
+        if not error or operation not in model.operation_names or error in ANY_OPERATION_ERRORS:
+            continue
+        if error not in modelled_errors(operation) and (operation, str(error)) not in UNMODELLED_ERRORS:
+            out.append((operation, str(error)))
+    return out
+
 
 TESTS_DIR = Path(__file__).resolve().parents[2] / "tests"
 
@@ -66,6 +94,9 @@ def render(rows: list[OperationCoverage]) -> str:
     emulated = sum(r.emulated for r in rows)
     refused = sum(bool(r.refused) and not r.emulated for r in rows)
     tested = sum(bool(r.tested) for r in rows)
+    if UNMODELLED_ERRORS:
+        lines.append("errors answered beyond the model's list (the semantically right modelled shape):")
+        lines += [f"  {op}: {err} ({why})" for (op, err), why in sorted(UNMODELLED_ERRORS.items())]
     lines.append(
         f"{emulated + refused}/{len(rows)} emulated or refused with a reason "
         f"({emulated} emulated, {refused} refused); {tested}/{len(rows)} named by a test"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -12,6 +13,16 @@ import pytest
 from emu_support import HUB, KEYS, SPOKE, call, sid
 
 from drs_emulator import Emulator
+from drs_emulator.coverage import unexpected_errors
+
+
+@pytest.fixture(autouse=True)
+def _answers_only_modelled_errors(emu: Emulator) -> Iterator[None]:
+    """Every error these tests provoke is one the model lists for the operation (or a documented
+    exception, ``drs_emulator.coverage.UNMODELLED_ERRORS``)."""
+    yield
+    assert unexpected_errors(emu.calls()) == []
+
 
 PIT = [
     {"ruleID": 1, "units": "MINUTE", "interval": 10, "retentionDuration": 60, "enabled": True},
@@ -355,3 +366,16 @@ def test_uninitialized_region_answers_uninitialized_for_the_new_operations(make_
             call_()
     far.initialize_service()
     assert far.list_recovery_plans()["recoveryPlans"] == []
+
+
+def test_quota_and_unknown_ids_answer_their_documented_errors(drs: Any, emu: Emulator, ec2: Any) -> None:
+    emu.quotas.max_launch_actions_per_resource = 1
+    server_id = sid("app-01.example.internal")
+    drs.put_launch_action(**_action(server_id, 2))
+    with pytest.raises(drs.exceptions.ServiceQuotaExceededException):
+        drs.put_launch_action(**_action(server_id, 3))
+    with pytest.raises(drs.exceptions.ResourceNotFoundException):
+        drs.start_source_network_recovery(sourceNetworks=[{"sourceNetworkID": "sn-" + "0" * 17}])
+    emu.quotas.max_source_networks = 0
+    with pytest.raises(drs.exceptions.ServiceQuotaExceededException):
+        drs.create_source_network(vpcID=_network_ids(ec2)[0], originAccountID=HUB, originRegion="us-east-1")

@@ -43,3 +43,15 @@ def test_the_script_prints_the_list_and_fails_on_a_gap(monkeypatch: pytest.Monke
     assert coverage.main([]) == 1
     monkeypatch.setitem(coverage.REFUSED, "CreateRecoveryPlan", "a reason")
     assert coverage.main([]) == 0
+
+
+def test_unexpected_errors_names_answers_the_model_does_not_list() -> None:
+    calls: list[dict[str, object]] = [
+        {"operation": "GetRecoveryPlan", "errorType": "ConflictException"},
+        {"operation": "GetRecoveryPlan", "errorType": "ResourceNotFoundException"},
+        {"operation": "StartRecovery", "errorType": "ResourceNotFoundException"},
+        {"operation": "DescribeJobs", "errorType": "ValidationException"},
+        {"operation": "POST /nowhere", "errorType": "ValidationException"},
+        {"operation": "DescribeJobs", "errorType": None},
+    ]
+    assert coverage.unexpected_errors(calls) == [("GetRecoveryPlan", "ConflictException")]

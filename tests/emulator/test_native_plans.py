@@ -4,6 +4,7 @@ lifecycle, their errors and paginators."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,15 @@ import pytest
 from emu_support import HUB, SPOKE, assume, call, sid
 
 from drs_emulator import Emulator
+from drs_emulator.coverage import unexpected_errors
+
+
+@pytest.fixture(autouse=True)
+def _answers_only_modelled_errors(emu: Emulator) -> Iterator[None]:
+    """Every error these tests provoke is one the model lists for the operation (or a documented
+    exception, ``drs_emulator.coverage.UNMODELLED_ERRORS``)."""
+    yield
+    assert unexpected_errors(emu.calls()) == []
 
 
 def _arn(hostname: str, account: str = HUB, region: str = "us-east-1") -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore import xform_name
 from emu_support import HUB, KEYS, SPOKE, call, sid
 
 from drs_emulator import Emulator
@@ -379,3 +380,53 @@ def test_quota_and_unknown_ids_answer_their_documented_errors(drs: Any, emu: Emu
     emu.quotas.max_source_networks = 0
     with pytest.raises(drs.exceptions.ServiceQuotaExceededException):
         drs.create_source_network(vpcID=_network_ids(ec2)[0], originAccountID=HUB, originRegion="us-east-1")
+
+
+def test_every_new_paginator_pages_one_item_at_a_time(drs: Any, emu: Emulator, ec2: Any) -> None:
+    vpc, subnet, group = _network_ids(ec2)
+    server_id = sid("db-01.example.internal")
+    for n in range(2):
+        _rct(drs, subnet, group)
+        drs.put_launch_action(**_action(server_id, n + 2))
+        source = boto3.client("ec2", region_name="us-west-2", **KEYS).create_vpc(CidrBlock=f"10.{n}.0.0/16")
+        drs.create_source_network(vpcID=source["Vpc"]["VpcId"], originAccountID=HUB, originRegion="us-west-2")
+    plan = drs.create_recovery_plan(name="paged")["recoveryPlan"]["recoveryPlanArn"]
+    for host in ("web-01.example.internal", "web-02.example.internal"):
+        drs.create_recovery_plan_step(
+            recoveryPlanArn=plan,
+            stepName=host.split(".")[0],
+            configuration={
+                "serverStepConfiguration": {
+                    "servers": [{"serverArn": f"arn:aws:drs:us-east-1:{HUB}:source-server/{sid(host)}"}]
+                }
+            },
+        )
+    drs.create_recovery_plan(name="paged-2")
+    first = drs.start_recovery_plan_execution(recoveryPlanArn=plan, mode="DRILL")["recoveryPlanExecution"]
+    emu.advance(7200)
+    drs.start_recovery_plan_execution(recoveryPlanArn=plan, mode="DRILL")
+    cases = {
+        "describe_replication_configuration_templates": ({}, "items"),
+        "describe_source_networks": ({}, "items"),
+        "list_launch_actions": ({"resourceId": server_id}, "items"),
+        "list_recovery_plans": ({}, "recoveryPlans"),
+        "list_recovery_plan_steps": ({"recoveryPlanArn": plan}, "recoveryPlanSteps"),
+        "list_recovery_plan_executions": ({"recoveryPlanArn": plan}, "recoveryPlanExecutions"),
+        "list_recovery_plan_execution_steps": (
+            {"recoveryPlanExecutionArn": first["recoveryPlanExecutionArn"]},
+            "recoveryPlanExecutionSteps",
+        ),
+    }
+    paginated = {
+        xform_name(n) for n in drs.meta.service_model.operation_names if drs.can_paginate(xform_name(n))
+    }
+    earlier = {"describe_job_log_items", "describe_jobs", "describe_recovery_instances", "describe_recovery_snapshots",
+               "describe_source_servers", "list_extensible_source_servers", "list_staging_accounts",
+               "describe_launch_configuration_templates"}  # fmt: skip
+    assert paginated - earlier == set(cases)
+    for method, (params, key) in cases.items():
+        pages = list(drs.get_paginator(method).paginate(PaginationConfig={"PageSize": 1}, **params))
+        items = [item for page in pages for item in page[key]]
+        assert len(items) == 2 and len(pages) == 2, method
+        whole = drs.get_paginator(method).paginate(**params).build_full_result()[key]
+        assert whole == items, method

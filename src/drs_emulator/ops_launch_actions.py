@@ -6,6 +6,11 @@ configuration template (``lct-``).
   resource cannot share an ``order`` (ConflictException). At most
   ``Quotas.max_launch_actions_per_resource`` (200, the model's list maximum) actions per resource
   (ServiceQuotaExceededException).
+* Runs (DescribeJobs ``participatingServers[].launchActionsStatus``): when a LAUNCH job launched a
+  server whose launch configuration has ``postLaunchEnabled``, the SSM agent is discovered
+  ``SSM_DISCOVERY_SECONDS`` after the launch and the server's active actions then run one after
+  another in ``order``, ``ACTION_RUN_SECONDS`` each: IN_PROGRESS, then SUCCEEDED. The actions are
+  the server's at the time of the read. Drills run them too.
 * The action ``type`` follows the SSM document kind: ``AWS-Run*`` command documents (and any document
   whose name contains ``RunCommand``/``RunShellScript``/``RunPowerShellScript``) are SSM_COMMAND, other
   documents are SSM_AUTOMATION.
@@ -15,9 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import errors
+from . import errors, ids
 from .pagination import paginate
 from .registry import Ctx, operation
+from .state import Job, Participant
+from .wire import iso
+
+SSM_DISCOVERY_SECONDS = 60.0
+ACTION_RUN_SECONDS = 120.0
 
 ACTION_FIELDS = (
     "actionId",
@@ -91,3 +101,37 @@ def delete_launch_action(ctx: Ctx, p: dict[str, Any]) -> None:
     if actions.pop(p["actionId"], None) is None:
         raise errors.not_found("LAUNCH_ACTION", p["actionId"], f"Launch action {p['actionId']} not found")
     return None
+
+
+def launch_actions_status(ctx: Ctx, job: Job, part: Participant) -> dict[str, Any] | None:
+    """The post-launch action runs of one participant of a LAUNCH job, as of ``ctx.now``."""
+    server = ctx.state.servers.get(part.server_id)
+    if (
+        job.job_type != "LAUNCH"
+        or job.initiated_by == "FAILBACK"
+        or part.launch_status != "LAUNCHED"
+        or part.finished_at is None
+        or server is None
+        or not server.launch_config.get("postLaunchEnabled")
+    ):
+        return None
+    discovered = part.finished_at + SSM_DISCOVERY_SECONDS
+    if ctx.now < discovered:
+        return {"runs": []}
+    actions = sorted(
+        (a for a in ctx.state.launch_actions.get(server.server_id, {}).values() if a.get("active")),
+        key=lambda a: a["order"],
+    )
+    runs = []
+    for k, action in enumerate(actions):
+        begins = discovered + k * ACTION_RUN_SECONDS
+        if ctx.now < begins:
+            break
+        runs.append(
+            {
+                "action": action,
+                "runId": ids.uuid_for(f"{job.job_id}/{part.server_id}/{action['actionId']}"),
+                "status": "SUCCEEDED" if ctx.now >= begins + ACTION_RUN_SECONDS else "IN_PROGRESS",
+            }
+        )
+    return {"ssmAgentDiscoveryDatetime": iso(discovered), "runs": runs}

@@ -10,9 +10,11 @@ ConflictException (409). Unknown ids are ResourceNotFoundException (404).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from . import errors, ids, replication
+from .ops_launch_actions import launch_actions_status
 from .ops_servers import derive_server
 from .pagination import paginate
 from .registry import Ctx, operation
@@ -116,7 +118,8 @@ def describe_jobs(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         and (hi is None or j.created_at <= hi)
     ]
     page, token = paginate(items, p, "DescribeJobs", ctx.account, ctx.region)
-    return {"items": [job_view(j) for j in page], "nextToken": token}
+    runs = functools.partial(launch_actions_status, ctx)
+    return {"items": [job_view(j, runs) for j in page], "nextToken": token}
 
 
 @operation("DescribeJobLogItems")

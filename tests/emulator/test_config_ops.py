@@ -430,3 +430,38 @@ def test_every_new_paginator_pages_one_item_at_a_time(drs: Any, emu: Emulator, e
         assert len(items) == 2 and len(pages) == 2, method
         whole = drs.get_paginator(method).paginate(**params).build_full_result()[key]
         assert whole == items, method
+
+
+def test_post_launch_actions_run_after_a_launch(drs: Any, emu: Emulator) -> None:
+    web, other = sid("web-01.example.internal"), sid("web-02.example.internal")
+    first = drs.put_launch_action(**_action(web, 2))
+    second = drs.put_launch_action(**_action(web, 4, code="AWSEC2-CheckPerformance"))
+    drs.put_launch_action(**_action(web, 3, active=False))
+    drs.put_launch_action(**_action(other, 2))
+    drs.update_launch_configuration(sourceServerID=web, postLaunchEnabled=True)
+    emu.update_server(web, launch={"durationSeconds": 100})
+    emu.update_server(other, launch={"durationSeconds": 100})
+    job_id = drs.start_recovery(
+        sourceServers=[{"sourceServerID": web}, {"sourceServerID": other}], isDrill=True
+    )["job"]["jobID"]
+
+    def status() -> dict[str, Any]:
+        job = drs.describe_jobs(filters={"jobIDs": [job_id]})["items"][0]
+        return {p["sourceServerID"]: p.get("launchActionsStatus") for p in job["participatingServers"]}
+
+    emu.advance(150)  # launched at +110 s, the SSM agent not seen yet
+    assert status() == {web: {"runs": []}, other: None}
+    emu.advance(50)  # +200 s: the first active action runs
+    runs = status()[web]["runs"]
+    assert [(r["action"]["actionId"], r["status"]) for r in runs] == [(first["actionId"], "IN_PROGRESS")]
+    emu.advance(100)  # +300 s: the first succeeded, the next active one (order 4) runs
+    runs = status()[web]["runs"]
+    assert [(r["action"]["actionId"], r["status"]) for r in runs] == [
+        (first["actionId"], "SUCCEEDED"),
+        (second["actionId"], "IN_PROGRESS"),
+    ]
+    assert runs[1]["action"]["type"] == "SSM_AUTOMATION"
+    emu.advance(600)
+    final = status()[web]
+    assert [r["status"] for r in final["runs"]] == ["SUCCEEDED", "SUCCEEDED"]
+    assert final["ssmAgentDiscoveryDatetime"] and len({r["runId"] for r in final["runs"]}) == 2

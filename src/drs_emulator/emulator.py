@@ -30,13 +30,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import errors, ids, ops_recovery, ops_servers, wire
+from . import (
+    errors,
+    ids,
+    ops_launch_actions,
+    ops_native_plans,
+    ops_networks,
+    ops_recovery,
+    ops_servers,
+    ops_templates,
+    wire,
+)
 from .clock import EmulatorClock
 from .ec2bridge import Ec2Bridge
 from .errors import DrsError
 from .faults import CallLog, FaultInjector, Latency, mentioned_values
 from .fleet import DEFAULT_FLEET, build_server, load_fleet_file, parse_fleet
 from .lifecycle import Lifecycle
+from .native_plans import PlanRunner
 from .registry import HANDLERS, Ctx
 from .replication import set_replication_state
 from .state import Conventions, Quotas, SourceServer, Store, Timings
@@ -47,7 +58,14 @@ log = logging.getLogger(__name__)
 DEFAULT_ACCOUNT = "123456789012"
 _CREDENTIAL = re.compile(r"Credential=([^/\s,]+)/\d{8}/([^/\s,]+)/[^/\s,]+/aws4_request")
 # importing the handler modules registers their operations
-_OPERATION_MODULES = (ops_servers, ops_recovery)
+_OPERATION_MODULES = (
+    ops_servers,
+    ops_recovery,
+    ops_templates,
+    ops_launch_actions,
+    ops_networks,
+    ops_native_plans,
+)
 
 
 def account_for_access_key(access_key: str) -> str:
@@ -87,6 +105,7 @@ class Emulator:
         self.call_log = CallLog()
         self.latency = Latency()
         self.lifecycle = Lifecycle(self.ec2, self.faults, self.timings, seed)
+        self.lifecycle.hooks.append(PlanRunner(self))
         if isinstance(fleet, (str, Path)):
             self.load_fleet(fleet)
         elif fleet is not None:
@@ -425,8 +444,11 @@ class Emulator:
             wire.validate(operation, params)
             handler = HANDLERS.get(operation)
             if handler is None:
+                from .coverage import REFUSED
+
+                why = REFUSED.get(operation, "it is not emulated")
                 raise errors.validation(
-                    f"Operation {operation} is part of the DRS model but is not emulated",
+                    f"Operation {operation} is part of the DRS model but is refused: {why}",
                     reason="unknownOperation",
                 )
             values = mentioned_values(params)

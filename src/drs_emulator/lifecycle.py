@@ -43,6 +43,7 @@ and right-sizing do not apply to it; UpdateLaunchConfiguration refuses the first
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import ids, replication, snapshots
@@ -75,6 +76,7 @@ class Lifecycle:
         self.seed = seed
         self._job_counter = 0
         self._store: Store | None = None
+        self.hooks: list[Callable[[Store, float], bool]] = []
 
     def reset(self) -> None:
         self._job_counter = 0
@@ -200,7 +202,14 @@ class Lifecycle:
     # ------------------------------------------------------------------ evaluation
 
     def tick(self, store: Store, now: float) -> None:
+        """Apply what is due by ``now``; then let each hook (native plan executions) react, and
+        repeat while a hook changed something (it may have started jobs that are already due)."""
         self._store = store
+        self._tick_once(store, now)
+        while [hook(store, now) for hook in self.hooks].count(True):
+            self._tick_once(store, now)
+
+    def _tick_once(self, store: Store, now: float) -> None:
         for state in list(store.regions.values()):
             for server in state.servers.values():
                 if server.transitions:

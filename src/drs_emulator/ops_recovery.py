@@ -14,9 +14,11 @@ DescribeJobs lists the newest job first (as the DRS console and API do).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from . import errors, ids, replication, snapshots
+from .ops_launch_actions import launch_actions_status
 from .ops_servers import check_source_server_quota, derive_server
 from .pagination import paginate
 from .registry import Ctx, operation
@@ -111,7 +113,8 @@ def describe_jobs(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     order = {job_id: i for i, job_id in enumerate(ctx.state.jobs)}
     items.sort(key=lambda j: (j.created_at, order[j.job_id]), reverse=True)
     page, token = paginate(items, p, "DescribeJobs", ctx.account, ctx.region)
-    return {"items": [job_view(j) for j in page], "nextToken": token}
+    runs = functools.partial(launch_actions_status, ctx)
+    return {"items": [job_view(j, runs) for j in page], "nextToken": token}
 
 
 @operation("DescribeJobLogItems")

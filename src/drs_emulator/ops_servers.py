@@ -266,7 +266,7 @@ def update_launch_configuration(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @operation("CreateLaunchConfigurationTemplate")
 def create_launch_configuration_template(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    seq = len(ctx.state.templates) + 1
+    seq = ctx.state.next_serial("lct")
     template_id = ids.derive("lct-", "lct", ctx.account, ctx.region, seq)
     settings = dict(TEMPLATE_DEFAULTS)
     settings.update({k: p[k] for k in TEMPLATE_FIELDS if k in p})
@@ -316,6 +316,10 @@ def _tagged_resource(ctx: Ctx, arn: str) -> Any:
             "job": state.jobs,
             "recovery-instance": state.recovery_instances,
             "launch-configuration-template": state.templates,
+            "replication-configuration-template": state.replication_templates,
+            "source-network": state.source_networks,
+            "recovery-plan": state.recovery_plans,
+            "recovery-plan-execution": state.plan_executions,
         }
     resource = collections.get(kind, {}).get(resource_id)
     if resource is None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ids
+from .resources import NativePlan, PlanExecution, ReplicationConfigurationTemplate, SourceNetwork
 
 # Replication states from which a point-in-time snapshot can be taken and a launch succeed.
 LAUNCHABLE_STATES = frozenset({"CONTINUOUS", "BACKLOG", "CREATING_SNAPSHOT", "RESCAN"})
@@ -40,6 +41,10 @@ class Quotas:
     max_servers_in_active_jobs: int = 500
     max_replicating_servers: int = 300
     max_source_servers: int = 4000
+    max_recovery_instances: int = 4000
+    max_source_networks: int = 50
+    max_recovery_plans: int = 100
+    max_launch_actions_per_resource: int = 200
 
     def to_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -80,6 +85,8 @@ class Timings:
     initiating_seconds: float = 60.0
     initial_sync_seconds: float = 600.0
     reverse_sync_seconds: float = 600.0
+    network_replication_seconds: float = 300.0
+    plan_step_timeout_seconds: float = 4 * 3600.0
 
     def to_dict(self) -> dict[str, float]:
         return dict(self.__dict__)
@@ -179,6 +186,7 @@ class Job:
     participants: list[Participant] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     ended_at: float | None = None
+    resources: list[str] = field(default_factory=list)  # source network ids (network recovery jobs)
 
     @property
     def arn(self) -> str:
@@ -251,6 +259,20 @@ class RegionState:
         if not self.quota_overrides:
             return defaults
         return Quotas(**{**defaults.to_dict(), **self.quota_overrides})
+    replication_templates: dict[str, ReplicationConfigurationTemplate] = field(default_factory=dict)
+    replication_configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # server id -> settings
+    source_networks: dict[str, SourceNetwork] = field(default_factory=dict)
+    launch_actions: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )  # resource -> id -> action
+    recovery_plans: dict[str, NativePlan] = field(default_factory=dict)
+    plan_executions: dict[str, PlanExecution] = field(default_factory=dict)
+    serials: dict[str, int] = field(default_factory=dict)
+
+    def next_serial(self, kind: str) -> int:
+        """A per-kind counter that never repeats, so ids stay unique after deletions."""
+        self.serials[kind] = self.serials.get(kind, 0) + 1
+        return self.serials[kind]
 
     def active_jobs(self) -> list[Job]:
         return [j for j in self.jobs.values() if j.active]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import replication
 from .ec2bridge import InstanceInfo
-from .state import Job, LaunchConfigurationTemplate, RecoveryInstance, SourceServer
+from .state import Job, LaunchConfigurationTemplate, Participant, RecoveryInstance, SourceServer
 from .wire import iso, iso_duration
 
 INITIATION_STEPS = (
@@ -163,7 +164,10 @@ def template_view(template: LaunchConfigurationTemplate) -> dict[str, Any]:
     }
 
 
-def job_view(job: Job) -> dict[str, Any]:
+def job_view(
+    job: Job, launch_actions_status: Callable[[Job, Participant], dict[str, Any] | None] | None = None
+) -> dict[str, Any]:
+    """``launch_actions_status`` adds each participant's post-launch action runs (DescribeJobs)."""
     return {
         "jobID": job.job_id,
         "arn": job.arn,
@@ -177,9 +181,18 @@ def job_view(job: Job) -> dict[str, Any]:
                 "sourceServerID": p.server_id,
                 "recoveryInstanceID": p.recovery_instance_id,
                 "launchStatus": p.launch_status,
+                "launchActionsStatus": launch_actions_status(job, p) if launch_actions_status else None,
             }
             for p in job.participants
         ],
+        "participatingResources": [
+            {
+                "participatingResourceID": {"sourceNetworkID": network_id},
+                "launchStatus": "LAUNCHED" if job.status == "COMPLETED" else "PENDING",
+            }
+            for network_id in job.resources
+        ]
+        or None,
         "tags": dict(job.tags),
     }
 

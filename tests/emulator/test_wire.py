@@ -109,11 +109,15 @@ def test_enums_types_unknown_members_and_bad_json(emu: Emulator, drs: Any) -> No
     assert response.status == 400 and response.json()["reason"] == "cannotParse"
 
 
-def test_operation_in_model_but_not_emulated(drs: Any, emu: Emulator) -> None:
+def test_operation_in_model_but_refused(drs: Any, emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drs_emulator import coverage, registry
+
+    monkeypatch.delitem(registry.HANDLERS, "DescribeReplicationConfigurationTemplates")
+    monkeypatch.setitem(coverage.REFUSED, "DescribeReplicationConfigurationTemplates", "kept out for a test")
     with pytest.raises(drs.exceptions.ValidationException) as exc:
         drs.describe_replication_configuration_templates()
     assert exc.value.response["reason"] == "unknownOperation"
-    assert "not emulated" in exc.value.response["Error"]["Message"]
+    assert "refused: kept out for a test" in exc.value.response["Error"]["Message"]
     response = emu.handle("POST", "/NoSuchOperation", "", {}, b"{}")
     assert response.status == 400 and response.json()["reason"] == "unknownOperation"
 

@@ -80,6 +80,11 @@ export const operations = {
     "path": "/config/export",
     "permission": "export_configuration"
   },
+  "export_native_recovery_plan": {
+    "method": "POST",
+    "path": "/recovery-plans/{planId}/export-native",
+    "permission": "create_recovery_plans"
+  },
   "get_accounts_capacity": {
     "method": "GET",
     "path": "/accounts/capacity",
@@ -239,6 +244,11 @@ export const operations = {
     "method": "POST",
     "path": "/config/import",
     "permission": "import_configuration"
+  },
+  "import_native_recovery_plan": {
+    "method": "POST",
+    "path": "/recovery-plans/import-native",
+    "permission": "create_recovery_plans"
   },
   "list_executions": {
     "method": "GET",

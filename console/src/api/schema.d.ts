@@ -916,6 +916,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recovery-plans/{planId}/export-native": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create the plan as a DRS native recovery plan {nativePlanName, pauseAsWaitMinutes, dryRun}; reports what native plans cannot express */
+        post: operations["export_native_recovery_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans/{planId}/validate": {
         parameters: {
             query?: never;
@@ -927,6 +944,23 @@ export interface paths {
         put?: never;
         /** Lint a plan against DRS now: errors, warnings, quota headroom */
         post: operations["validate_recovery_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/recovery-plans/import-native": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a plan (and its groups) from a DRS native recovery plan {recoveryPlanArn, planName, waitAsPause, dryRun}; reports what was not imported */
+        post: operations["import_native_recovery_plan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2196,6 +2230,24 @@ export interface components {
             /** Waves */
             waves: components["schemas"]["ExportWave"][];
         };
+        /** ExportRequest */
+        ExportRequest: {
+            /**
+             * Dryrun
+             * @default false
+             */
+            dryRun?: boolean;
+            /**
+             * Nativeplanname
+             * @default null
+             */
+            nativePlanName?: string | null;
+            /**
+             * Pauseaswaitminutes
+             * @default null
+             */
+            pauseAsWaitMinutes?: number | null;
+        };
         /** ExportSource */
         ExportSource: {
             /** Accountid */
@@ -3215,6 +3267,84 @@ export interface components {
             name: string;
             /** Status */
             status: string;
+        };
+        /** NativeExport */
+        NativeExport: {
+            /** Adjustments */
+            adjustments: {
+                [key: string]: unknown;
+            }[];
+            /** Dryrun */
+            dryRun: boolean;
+            /**
+             * Nativeplan
+             * @description the DRS CreateRecoveryPlan input, as sent
+             */
+            nativePlan: {
+                [key: string]: unknown;
+            };
+            /** Notexported */
+            notExported: {
+                [key: string]: unknown;
+            }[];
+            /** Planid */
+            planId: string;
+            /** Planversion */
+            planVersion: number;
+            /**
+             * Recoveryplanarn
+             * @default null
+             */
+            recoveryPlanArn?: string | null;
+        };
+        /** NativeImport */
+        NativeImport: {
+            /** Adjustments */
+            adjustments?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Createdgroupids
+             * @default null
+             */
+            createdGroupIds?: string[] | null;
+            /** Dryrun */
+            dryRun: boolean;
+            /**
+             * Newgroups
+             * @default null
+             */
+            newGroups?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Notimported */
+            notImported: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Plan
+             * @description the plan created (or, dry run, the body it would be created from)
+             */
+            plan: {
+                [key: string]: unknown;
+            };
+            /** Reusedgroupids */
+            reusedGroupIds?: string[];
+            source: components["schemas"]["NativeSource"];
+        };
+        /** NativeSource */
+        NativeSource: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /** Recoveryplanarn */
+            recoveryPlanArn: string;
+            /** Region */
+            region: string;
         };
         /**
          * OneTargetCapacity
@@ -13065,6 +13195,104 @@ export interface operations {
             };
         };
     };
+    export_native_recovery_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeExport"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     validate_recovery_plan: {
         parameters: {
             query?: never;
@@ -13083,6 +13311,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlanLint"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_native_recovery_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NativeImport"];
                 };
             };
             /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */

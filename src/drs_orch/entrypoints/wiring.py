@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from drs_orch.services.engine.reconcile import Engine
     from drs_orch.services.health import HealthService
     from drs_orch.services.housekeeping import Housekeeping
+    from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
     from drs_orch.services.retention import RetentionService
@@ -170,6 +171,15 @@ class Container:
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
                                    now=self.clock.now,
                                    subscriptions=SnsNotifier(self.settings.execution_topic_arn, self.settings.region))
+
+    @cached_property
+    def native_plans(self) -> NativePlanService:
+        from drs_orch.adapters.drs_native_plans import DrsNativePlans
+        from drs_orch.services.native_plans import NativePlanService
+
+        gateway = DrsNativePlans(lambda ctx: self.clients.get("drs", ctx))
+        return NativePlanService(self.recovery_plans, self.protection_groups, self.group_store, self.plan_store,
+                                 self.accounts, gateway)
 
     @cached_property
     def target_accounts(self) -> TargetAccountService:

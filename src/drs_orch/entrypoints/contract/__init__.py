@@ -23,6 +23,8 @@ from drs_orch.entrypoints.contract import executions as ex
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
 from drs_orch.entrypoints.contract.base import ErrorBody
+from drs_orch.services.native_plans import ExportRequest as NativeExportRequest
+from drs_orch.services.native_plans import ImportRequest as NativeImportRequest
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ STARTED_OR_DRY_RUN = ex.Started | ex.DryRun
 
 CONTRACTS: dict[str, Contract] = {
     "health": Contract(None, None, system.Health),
+    "export_native_recovery_plan": Contract(NativeExportRequest, None, plans.NativeExport),
+    "import_native_recovery_plan": Contract(NativeImportRequest, None, plans.NativeImport),
     "health_deep": Contract(None, None, system.Health),
     "get_audit_log": Contract(None, q.AuditQuery, operations.AuditLog),
     "run_housekeeping": Contract(rq.MaintenanceInput, None, operations.Housekeeping),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from drs_orch.entrypoints.contract.base import ApiModel, CapacityMetric, CapacityReport, Deleted
@@ -123,3 +125,31 @@ class PlanLint(ApiModel):
     errors: list[Finding]
     warnings: list[Finding]
     capacity: LintCapacity | None = None
+
+
+class NativeExport(ApiModel):
+    plan_id: str
+    plan_version: int
+    dry_run: bool
+    recovery_plan_arn: str | None = None
+    native_plan: dict[str, Any] = Field(description="the DRS CreateRecoveryPlan input, as sent")
+    not_exported: list[dict[str, Any]]
+    adjustments: list[dict[str, Any]]
+
+
+class NativeSource(ApiModel):
+    recovery_plan_arn: str
+    account_id: str
+    region: str
+    name: str | None = None
+
+
+class NativeImport(ApiModel):
+    source: NativeSource
+    dry_run: bool
+    not_imported: list[dict[str, Any]]
+    plan: dict[str, Any] = Field(description="the plan created (or, dry run, the body it would be created from)")
+    new_groups: list[dict[str, Any]] | None = None
+    created_group_ids: list[str] | None = None
+    adjustments: list[dict[str, Any]] = Field(default_factory=list)
+    reused_group_ids: list[str] = Field(default_factory=list)

@@ -41,7 +41,6 @@ class Quotas:
     max_servers_in_active_jobs: int = 500
     max_replicating_servers: int = 300
     max_source_servers: int = 4000
-    max_recovery_instances: int = 4000
     max_source_networks: int = 50
     max_recovery_plans: int = 100
     max_launch_actions_per_resource: int = 200

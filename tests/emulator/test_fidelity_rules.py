@@ -145,7 +145,8 @@ def test_quotas_are_the_documented_ones_and_per_account_region(aws: None) -> Non
     regions = {(r["account"], r["region"]): r["quotas"] for r in emu.summary()["regions"]}
     assert regions[(HUB, "eu-west-1")] == {"max_servers_per_job": 100, "max_active_jobs": 1,
                                            "max_servers_in_active_jobs": 500, "max_replicating_servers": 300,
-                                           "max_source_servers": 2}
+                                           "max_source_servers": 2, "max_source_networks": 50,
+                                           "max_recovery_plans": 100, "max_launch_actions_per_resource": 200}
     assert regions[(HUB, "eu-west-2")]["max_source_servers"] == 2
     assert regions[(STAGING, "eu-west-1")]["max_source_servers"] == 4000
     assert "max_recovery_instances" not in regions[(STAGING, "eu-west-1")]

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ def own_stack_process(state_dir: Path, speed: float = 600) -> Iterator[dict[str,
             line = proc.stdout.readline()
             if "ready" in line or not line:
                 break
+        # keep reading what the stack prints (its logs): a full pipe would block the stack
+        threading.Thread(target=lambda: [None for _ in proc.stdout or []], daemon=True).start()
         yield {**json.loads((state_dir / "local-stack.json").read_text()), "stateDir": str(state_dir)}
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -10,8 +10,8 @@ Request pipeline (:meth:`Emulator.handle`):
    assumed account for credentials from moto STS AssumeRole; no credentials -> AccessDeniedException;
 3. sleep the configured latency (outside the lock);
 4. parse and validate against the model -> ValidationException ``fieldValidationFailed``/``cannotParse``;
-   an operation that is in the model but not emulated -> ValidationException (400) reason
-   ``unknownOperation``, message "... is not emulated";
+   an operation of the model without a handler (``coverage.REFUSED`` names the reason; today none)
+   -> ValidationException (400) reason ``unknownOperation`` with that reason;
 5. request faults (throttle 429 / internal_error 500);
 6. under the lock: evaluate pending transitions up to the clock's now, check InitializeService for
    operations that model UninitializedAccountException, run the handler, render the modelled status;

@@ -539,7 +539,16 @@ def update_recovery_plan_execution_step(ctx: Ctx, p: dict[str, Any]) -> dict[str
         if ("servers" in p) == (step.wait_minutes is not None):
             raise errors.field_error(changes[0], "does not apply to this type of step")
         if "servers" in p:
-            step.servers = _checked_servers(ctx, p["servers"], "servers")
+            servers = _checked_servers(ctx, p["servers"], "servers")
+            elsewhere = {s["serverArn"]: o.name for o in ex.steps if o is not step for s in o.servers}
+            for server in servers:
+                if server["serverArn"] in elsewhere:
+                    raise errors.conflict(
+                        "RECOVERY_PLAN_EXECUTION_STEP",
+                        server["serverArn"],
+                        f"Server {server['serverArn']} is already in step {elsewhere[server['serverArn']]}",
+                    )
+            step.servers = servers
         else:
             step.wait_minutes = int(p["waitDurationMinutes"])
     step.updated_at = ctx.now

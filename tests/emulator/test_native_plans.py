@@ -324,6 +324,11 @@ def test_skip_failed_step_resumes_and_wait_duration_updates(drs: Any, emu: Emula
             recoveryPlanExecutionStepArn=steps[1]["recoveryPlanExecutionStepArn"],
             servers=[{"serverArn": _arn("web-02.example.internal")}],
         )
+    with pytest.raises(drs.exceptions.ConflictException):  # already in another step of the execution
+        drs.update_recovery_plan_execution_step(
+            recoveryPlanExecutionStepArn=steps[2]["recoveryPlanExecutionStepArn"],
+            servers=[{"serverArn": _arn("db-01.example.internal")}],
+        )
     drs.update_recovery_plan_execution_step(
         recoveryPlanExecutionStepArn=steps[2]["recoveryPlanExecutionStepArn"],
         servers=[{"serverArn": _arn("web-02.example.internal"), "impactLevel": "OPTIONAL"}],

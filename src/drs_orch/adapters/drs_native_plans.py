@@ -19,10 +19,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 from drs_orch.adapters.drs import region_error
 from drs_orch.adapters.paging import THROTTLING_CODES, Sleep, Throttled, backoff_delay, error_code, pages
 from drs_orch.domain.accounts import AccountContext
-from drs_orch.domain.errors import Conflict, DomainError, LimitExceeded, NotFound, ValidationFailed
+from drs_orch.domain.errors import (
+    Conflict,
+    DomainError,
+    LimitExceeded,
+    NotFound,
+    UpstreamError,
+    ValidationFailed,
+)
 from drs_orch.domain.native_plans import NativeExport
 
 ATTEMPTS = 4
+MIN_BOTOCORE = "1.43.80"  # the first botocore whose drs model has the native Recovery Plan operations
 
 
 def token(*parts: str) -> str:
@@ -38,6 +46,13 @@ class DrsNativePlans:
 
     def _call(self, ctx: AccountContext, operation: str, **params: Any) -> dict[str, Any]:
         client = self._client_for(ctx)
+        if not hasattr(client, operation):
+            raise UpstreamError(
+                f"the AWS SDK in this runtime predates DRS native recovery plans (no {operation});"
+                f" botocore >= {MIN_BOTOCORE} is needed",
+                code="NATIVE_PLANS_UNSUPPORTED",
+                details={"operation": operation},
+            )
         for attempt in range(ATTEMPTS):
             try:
                 result: dict[str, Any] = getattr(client, operation)(**params)

@@ -50,3 +50,40 @@ def test_a_server_without_a_snapshot_fails_with_the_drs_reason(stack: Any, admin
     assert servers[ok[0]]["status"] == "LAUNCHED"
     assert servers[syncing[0]]["status"] == "FAILED"
     assert "initial sync has not completed" in servers[syncing[0]]["failureReason"]
+
+
+def test_a_consistent_point_in_time_drill_launches_a_wave_from_one_moment(stack: Any, admin: Any) -> None:
+    """Issue 17: with ``consistentPointInTime`` the healthy servers do not launch with fresh data
+    beside a stalled one: the whole wave launches from the stalled server's last snapshot."""
+    healthy, stalled = seed(stack, 2), seed(stack, 1, state="STALLED")  # stalled for 2 hours
+    plan_id = plan(admin, [[group(admin, healthy + stalled)]])
+    status, refused = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL",
+                                                 "pointInTimeToleranceSeconds": 0})
+    assert status == 400 and "pointInTimeToleranceSeconds" in refused["message"]
+    status, body = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "pollIntervalSeconds": 10,
+                                              "consistentPointInTime": True, "pointInTimeToleranceSeconds": 0})
+    assert status == 202, body
+    done = wait_terminal(admin, body["executionId"])
+    assert done["status"] == "COMPLETED", done.get("errorMessage")
+    assert done["consistentPointInTime"] == {"toleranceSeconds": 0}
+    wave = done["waves"][0]
+    assert wave["pointInTimeSpreadSeconds"] == 0
+    servers = {s["sourceServerId"]: s for s in wave["servers"]}
+    assert {datetime.fromisoformat(s["pointInTime"]) for s in servers.values()} == {
+        datetime.fromisoformat(wave["pointInTime"])}
+    stalled_since = stack.emulator.store.find_server(stalled[0]).state_since
+    assert datetime.fromisoformat(wave["pointInTime"]).timestamp() <= stalled_since
+    assert all(servers[h]["dataAgeSeconds"] >= 7200 for h in healthy)  # old data, but one moment
+
+
+def test_a_wave_without_a_consistent_point_fails_with_the_reason(stack: Any, admin: Any) -> None:
+    syncing, ok = seed(stack, 1, state="INITIAL_SYNC"), seed(stack, 1)
+    plan_id = plan(admin, [[group(admin, syncing + ok)]])
+    status, body = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "pollIntervalSeconds": 10,
+                                              "consistentPointInTime": True})
+    assert status == 202, body
+    done = wait_terminal(admin, body["executionId"])
+    assert done["status"] == "FAILED"
+    wave = done["waves"][0]
+    assert syncing[0] in wave["pointInTimeReason"] and wave["pointInTimeToleranceSeconds"] == 600
+    assert {s["status"] for s in wave["servers"]} == {"PENDING"}  # nothing launched from a mix

@@ -177,6 +177,8 @@ class SimDrs:
         self.instances: dict[str, Item] = {}  # recovery instance id -> record
         self.fail: set[str] = set()
         self.starts = 0
+        self.snapshots: dict[str, list[Item]] = {}  # server id -> DescribeRecoverySnapshots items
+        self.launch_points: dict[str, str] = {}  # server id -> the snapshot time its next launch uses
 
     def add_servers(self, count: int, prefix: str) -> list[str]:
         ids = [f"s-{prefix}{n:0{17 - len(prefix)}d}" for n in range(count)]
@@ -205,7 +207,10 @@ class SimDrs:
                     else:
                         rid = f"i-{len(self.instances):017d}"
                         self.instances[rid] = {"recoveryInstanceID": rid, "ec2InstanceID": rid, "state": "running",
-                                               "sourceServerID": entry["sourceServerID"], "isDrill": job["isDrill"]}
+                                               "sourceServerID": entry["sourceServerID"], "isDrill": job["isDrill"],
+                                               "pointInTimeSnapshotDateTime":
+                                                   self.launch_points.pop(entry["sourceServerID"], None)
+                                                   or job["creationDateTime"]}
                         entry.update(launchStatus="LAUNCHED", recoveryInstanceID=rid)
             elif now >= started:
                 job["status"] = "STARTED"
@@ -228,13 +233,26 @@ class SimDrs:
         self.jobs.append(job)
         return copy.deepcopy(job)
 
-    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: Mapping[str, str]) -> Item:
+    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: Mapping[str, str],
+                       snapshots: Mapping[str, str] | None = None) -> Item:
         self.starts += 1
         unknown = [s for s in server_ids if s not in self.servers]
         if unknown:
             raise StartRefused("ValidationException", 400, f"unknown servers {unknown}")
-        return self._job("LAUNCH", [{"sourceServerID": s, "launchStatus": "PENDING"} for s in server_ids],
-                         is_drill, tags)
+        entries: list[Item] = []
+        for server in server_ids:
+            entry: Item = {"sourceServerID": server, "launchStatus": "PENDING"}
+            wanted = (snapshots or {}).get(server)
+            if wanted:
+                snap = next((x for x in self.snapshots.get(server, []) if x["snapshotID"] == wanted), None)
+                if snap is None:
+                    raise StartRefused("ResourceNotFoundException", 404, f"no snapshot {wanted} of {server}")
+                self.launch_points[server] = snap["timestamp"]
+            entries.append(entry)
+        return self._job("LAUNCH", entries, is_drill, tags)
+
+    def recovery_snapshots(self, scope: str, server_id: str) -> list[Item]:
+        return copy.deepcopy(self.snapshots.get(server_id, []))
 
     def job_log(self, scope: str, job_id: str) -> list[Item]:
         job = next(j for j in self.jobs if j["jobID"] == job_id)

@@ -3,12 +3,13 @@ jobs progress with a clock the test advances (tests/unit/engine_world.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from engine_world import SCOPE, World
 
-from drs_orch.domain.errors import Conflict
+from drs_orch.domain.errors import Conflict, ValidationFailed
 from drs_orch.services.engine.reconcile import Engine
 from drs_orch.services.engine.start import start_execution
 from drs_orch.services.engine.termination import request_termination
@@ -158,3 +159,53 @@ def test_details_carry_a_page_of_servers_and_the_rest_is_paged_by_wave_and_statu
     first = execution_servers(world.deps, execution_id, {"limit": "3"})
     with pytest.raises(ValidationFailed):  # a token of another filter is refused
         execution_servers(world.deps, execution_id, {"wave": "2", "nextToken": first["nextToken"]})
+
+
+def _pit(world: World, server: str, minutes_ago: list[int]) -> None:
+    now = world.clock.now()
+    world.drs.snapshots[server] = [
+        {"snapshotID": f"pit-{server}-{m}", "sourceServerID": server,
+         "timestamp": (now - timedelta(minutes=m)).isoformat(), "expectedTimestamp": (now - timedelta(minutes=m)).isoformat()}
+        for m in minutes_ago]
+
+
+def test_a_consistent_point_in_time_launches_every_server_of_a_wave_from_one_moment() -> None:
+    world = World()
+    servers = world.drs.add_servers(3, "c")
+    _pit(world, servers[0], [5, 15, 25, 35, 45, 55])
+    _pit(world, servers[1], [6, 16, 26, 36, 46, 56])
+    _pit(world, servers[2], [45, 55])  # stalled 45 minutes ago
+    world.plan("p", [_wave(1, [world.group("g", servers)])])
+    execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True, "consistentPointInTime": True,
+                                                "pointInTimeToleranceSeconds": 120}, "t")["executionId"]
+    assert _run(world, execution_id)[-1]["next"] == "DONE"
+    wave = _waves(world, execution_id)[1]
+    assert wave["status"] == "COMPLETED"
+    # the stalled server pulls the wave back to its last snapshot; s1's is a minute older
+    assert wave["pointInTimeSpreadSeconds"] == 60 and wave["pointInTimeToleranceSeconds"] == 120
+    job = world.store.load(execution_id).jobs[0]  # type: ignore[union-attr]
+    assert job["recoverySnapshots"] == {servers[0]: f"pit-{servers[0]}-45", servers[1]: f"pit-{servers[1]}-46",
+                                        servers[2]: f"pit-{servers[2]}-45"}
+    launched = {s["sourceServerId"]: s["pointInTime"] for s in world.store.load_servers(execution_id)}
+    assert max(launched.values()) == wave["pointInTime"]
+
+
+def test_a_wave_without_a_consistent_point_fails_and_launches_nothing() -> None:
+    world = World()
+    servers = world.drs.add_servers(2, "n")
+    _pit(world, servers[0], [5])
+    world.plan("p", [_wave(1, [world.group("g", servers)])])  # servers[1] has no snapshot at all
+    execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True, "consistentPointInTime": True},
+                                   "t")["executionId"]
+    _run(world, execution_id)
+    wave = _waves(world, execution_id)[1]
+    assert wave["status"] == "FAILED" and servers[1] in wave["pointInTimeReason"]
+    assert world.drs.starts == 0
+
+
+def test_a_tolerance_without_the_option_is_refused() -> None:
+    world = World()
+    world.plan("p", [_wave(1, [world.group("g", world.drs.add_servers(1, "x"))])])
+    with pytest.raises(ValidationFailed) as refused:
+        start_execution(world.deps, {"planId": "p", "isDrill": True, "pointInTimeToleranceSeconds": 60}, "t")
+    assert "pointInTimeToleranceSeconds" in str(refused.value.details)

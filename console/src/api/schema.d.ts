@@ -1661,6 +1661,8 @@ export interface components {
             cancelRequested: boolean;
             /** Canterminate */
             canTerminate: boolean;
+            /** @default null */
+            consistentPointInTime?: components["schemas"]["PointInTimeOption"] | null;
             /**
              * Drillttlhours
              * @default null
@@ -2007,6 +2009,8 @@ export interface components {
             cancelledBy?: string | null;
             /** Cancelrequested */
             cancelRequested: boolean;
+            /** @default null */
+            consistentPointInTime?: components["schemas"]["PointInTimeOption"] | null;
             /**
              * Drillttlhours
              * @default null
@@ -3690,6 +3694,11 @@ export interface components {
              * @default null
              */
             planName?: string | null;
+        };
+        /** PointInTimeOption */
+        PointInTimeOption: {
+            /** Toleranceseconds */
+            toleranceSeconds: number;
         };
         /** PredictedJob */
         PredictedJob: {
@@ -5407,6 +5416,12 @@ export interface components {
          */
         StartExecutionInput: {
             /**
+             * Consistentpointintime
+             * @description launch each wave's servers from snapshots of one common point in time (the latest within the tolerance) instead of each server's most recent data
+             * @default false
+             */
+            consistentPointInTime?: boolean;
+            /**
              * Dryrun
              * @default false
              */
@@ -5429,6 +5444,12 @@ export interface components {
             /** Planid */
             planId: string;
             /**
+             * Pointintimetoleranceseconds
+             * @description how far apart a wave's snapshots may be (default 600); only with consistentPointInTime
+             * @default null
+             */
+            pointInTimeToleranceSeconds?: number | null;
+            /**
              * Pollintervalseconds
              * @default 30
              */
@@ -5441,6 +5462,12 @@ export interface components {
         };
         /** StartExecutionInputUpdate */
         StartExecutionInputUpdate: {
+            /**
+             * Consistentpointintime
+             * @description launch each wave's servers from snapshots of one common point in time (the latest within the tolerance) instead of each server's most recent data
+             * @default null
+             */
+            consistentPointInTime?: boolean | null;
             /**
              * Createdat
              * @description read-only; ignored
@@ -5550,6 +5577,12 @@ export interface components {
              * @default null
              */
             planId?: string | null;
+            /**
+             * Pointintimetoleranceseconds
+             * @description how far apart a wave's snapshots may be (default 600); only with consistentPointInTime
+             * @default null
+             */
+            pointInTimeToleranceSeconds?: number | null;
             /**
              * Pollintervalseconds
              * @default null
@@ -6443,6 +6476,29 @@ export interface components {
             onServerFailure: string;
             /** Pausebeforewave */
             pauseBeforeWave: boolean;
+            /**
+             * Pointintime
+             * @description consistentPointInTime: the wave's data time
+             * @default null
+             */
+            pointInTime?: string | null;
+            /**
+             * Pointintimereason
+             * @description why the wave had no consistent point
+             * @default null
+             */
+            pointInTimeReason?: string | null;
+            /**
+             * Pointintimespreadseconds
+             * @description between the oldest and newest snapshot the wave's servers launch from
+             * @default null
+             */
+            pointInTimeSpreadSeconds?: number | null;
+            /**
+             * Pointintimetoleranceseconds
+             * @default null
+             */
+            pointInTimeToleranceSeconds?: number | null;
             /** Protectiongroupids */
             protectionGroupIds: string[];
             /**
@@ -6584,6 +6640,29 @@ export interface components {
             onServerFailure: string;
             /** Pausebeforewave */
             pauseBeforeWave: boolean;
+            /**
+             * Pointintime
+             * @description consistentPointInTime: the wave's data time
+             * @default null
+             */
+            pointInTime?: string | null;
+            /**
+             * Pointintimereason
+             * @description why the wave had no consistent point
+             * @default null
+             */
+            pointInTimeReason?: string | null;
+            /**
+             * Pointintimespreadseconds
+             * @description between the oldest and newest snapshot the wave's servers launch from
+             * @default null
+             */
+            pointInTimeSpreadSeconds?: number | null;
+            /**
+             * Pointintimetoleranceseconds
+             * @default null
+             */
+            pointInTimeToleranceSeconds?: number | null;
             /**
              * Region
              * @default null

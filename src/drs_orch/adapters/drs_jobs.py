@@ -110,6 +110,9 @@ class DrsJobs:
                 found[job["jobID"]] = job
         return found
 
+    def recovery_snapshots(self, scope: str, server_id: str) -> list[Item]:
+        return self._list(scope, "describe_recovery_snapshots", "DescribeRecoverySnapshots", sourceServerID=server_id)
+
     def job_log(self, scope: str, job_id: str) -> list[Item]:
         return self._list(scope, "describe_job_log_items", "DescribeJobLogItems", jobID=job_id)
 
@@ -145,9 +148,12 @@ class DrsJobs:
             except BotoCoreError as exc:
                 raise StartRefused(None, None, f"no answer from DRS: {exc}") from exc
 
-    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: Mapping[str, str]) -> Item:
-        return self._call_once(scope, "start_recovery", sourceServers=[{"sourceServerID": s} for s in server_ids],
-                               isDrill=is_drill, tags=dict(tags))
+    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: Mapping[str, str],
+                       snapshots: Mapping[str, str] | None = None) -> Item:
+        chosen = snapshots or {}
+        entries = [{"sourceServerID": s, **({"recoverySnapshotID": chosen[s]} if s in chosen else {})}
+                   for s in server_ids]
+        return self._call_once(scope, "start_recovery", sourceServers=entries, isDrill=is_drill, tags=dict(tags))
 
     def terminate_recovery_instances(self, scope: str, instance_ids: list[str]) -> Item:
         return self._call_once(scope, "terminate_recovery_instances", recoveryInstanceIDs=list(instance_ids))

@@ -24,6 +24,7 @@ from drs_orch.domain.input_rules import PlainText
 from drs_orch.domain.limits import MAX_SERVERS_PER_JOB, chunk_servers
 from drs_orch.domain.models import FieldProblem, InputModel
 from drs_orch.domain.plan_graph import OnServerFailure, Wave, topological_levels
+from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS, MAX_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import WaveStatus
 
 DEFAULT_POLL_SECONDS = 30
@@ -51,9 +52,18 @@ class StartExecutionInput(InputModel):
     poll_interval_seconds: int = Field(default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)
     dry_run: bool = False
     topic_arn: str | None = Field(default=None, pattern=SNS_TOPIC_ARN_PATTERN)
+    consistent_point_in_time: bool = Field(
+        default=False, description="launch each wave's servers from snapshots of one common point in time "
+                                   "(the latest within the tolerance) instead of each server's most recent data")
+    point_in_time_tolerance_seconds: int | None = Field(
+        default=None, ge=0, le=MAX_TOLERANCE_SECONDS,
+        description=f"how far apart a wave's snapshots may be (default {DEFAULT_TOLERANCE_SECONDS}); "
+                    "only with consistentPointInTime")
 
     @model_validator(mode="after")
     def _one_execution_type(self) -> StartExecutionInput:
+        if self.point_in_time_tolerance_seconds is not None and not self.consistent_point_in_time:
+            raise FieldProblem("pointInTimeToleranceSeconds", "only applies with consistentPointInTime: true")
         if self.is_drill is not None:
             implied = "DRILL" if self.is_drill else "RECOVERY"
             if self.execution_type is not None and self.execution_type != implied:

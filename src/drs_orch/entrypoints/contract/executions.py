@@ -148,6 +148,10 @@ class HistoryEntry(ApiModel):
     reason: str | None = None
 
 
+class PointInTimeOption(ApiModel):
+    tolerance_seconds: int
+
+
 class ExecutionSummary(ApiModel):
     """An execution's own record (lists, and the top of the details)."""
 
@@ -187,6 +191,7 @@ class ExecutionSummary(ApiModel):
     error_code: str | None = None
     error_message: str | None = None
     warnings: list[Warning] | None = None
+    consistent_point_in_time: PointInTimeOption | None = None
 
 
 class ExecutionList(ApiModel):
@@ -232,7 +237,17 @@ class ServerView(ApiModel):
     terminated_at: str | None = None
 
 
-class WaveDetails(ApiModel):
+class WavePointInTime(ApiModel):
+    """A wave's consistent point in time (execution option ``consistentPointInTime``)."""
+
+    point_in_time: str | None = Field(default=None, description="consistentPointInTime: the wave's data time")
+    point_in_time_spread_seconds: float | None = Field(
+        default=None, description="between the oldest and newest snapshot the wave's servers launch from")
+    point_in_time_tolerance_seconds: int | None = None
+    point_in_time_reason: str | None = Field(default=None, description="why the wave had no consistent point")
+
+
+class WaveDetails(WavePointInTime):
     wave_number: int
     wave_name: str
     wave_description: str | None = None
@@ -530,7 +545,7 @@ class ExecutionStatusView(ApiModel):
     next: list[str] = Field(description="the calls allowed now, e.g. POST /executions/{id}/resume")
 
 
-class WaveProgress(ApiModel):
+class WaveProgress(WavePointInTime):
     wave_number: int
     wave_name: str
     status: str

@@ -258,7 +258,8 @@ class JobRunner:
         job.update(marked)
         tags = job_tags(self.execution_id, str(self.meta["planId"]), int(job["waveNumber"]), key)
         try:
-            drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags)
+            drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,
+                                                   snapshots=job.get("recoverySnapshots") or None)
         except StartRefused as refused:
             self._refused(job, refused, before)
             return

@@ -19,7 +19,8 @@ _TERMINAL_WAVES = frozenset(s.value for s in TERMINAL_WAVE)
 _TERMINAL = frozenset(s.value for s in TERMINAL_EXECUTION)
 _WAVE_VIEW = ("waveNumber", "waveName", "status", "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure",
               "startedAt", "endedAt", "serverCount", "serverCounts", "accountId", "region", "jobIds",
-              "statusHistory", "launchConfigPath", "launchConfigReason")
+              "statusHistory", "launchConfigPath", "launchConfigReason",
+    "pointInTime", "pointInTimeSpreadSeconds", "pointInTimeToleranceSeconds", "pointInTimeReason")
 
 
 def _seconds(start: Any, end: Any) -> float | None:

@@ -26,7 +26,8 @@ _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",
-                "launchConfigAppliedCount")
+                "launchConfigAppliedCount",
+    "pointInTime", "pointInTimeSpreadSeconds", "pointInTimeToleranceSeconds", "pointInTimeReason")
 
 
 def _parse(iso: str) -> datetime:

@@ -45,6 +45,7 @@ from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner
 from drs_orch.services.engine.notify import notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
+from drs_orch.services.engine.point_in_time import choose_wave_point, record_job_snapshots
 from drs_orch.services.engine.ports import Changes, Item
 from drs_orch.services.engine.records import (
     META,
@@ -282,34 +283,55 @@ class Engine:
 
     def _prepare_waves(self, meta: Item, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
                        prepared: dict[int, dict[str, Any]]) -> set[int]:
-        """Apply launch settings to the waves that start now. Returns the waves that failed."""
-        preparer = self.deps.preparer
-        if preparer is None:
-            return set()
+        """Apply launch settings to the waves that start now and, with ``consistentPointInTime``,
+        choose their snapshots. Returns the waves that failed."""
         failed: set[int] = set()
         for number in decision.started_waves:
             if number in prepared:
                 continue
             wave = next(w for w in waves if int(w["waveNumber"]) == number)
-            servers = [s for j in jobs.values() if int(j["waveNumber"]) == number for s in j.get("serverIds") or []]
-            try:
-                outcome = dict(preparer.prepare_wave(list(wave.get("protectionGroupIds") or []), servers,
-                                                     str(meta.get("initiatedBy") or "orchestration")))
-            except Exception as exc:  # noqa: BLE001 - any failure to apply settings fails the wave, not the tick
-                log.warning("launch settings of wave %s of %s failed: %s", number, meta["executionId"], exc)
-                prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": str(exc)[:1000]}
-                launch_settings_path("FAILED")
+            mine = [j for j in jobs.values() if int(j["waveNumber"]) == number]
+            record = self._launch_settings(meta, wave, [s for j in mine for s in j.get("serverIds") or []])
+            prepared[number] = record
+            if record.get("launchConfigPath") == "FAILED":
                 failed.add(number)
                 continue
-            applied = outcome.get("applied") or []
-            record: dict[str, Any] = {"launchConfigPath": str(outcome.get("path") or "NONE"),
-                                      "launchConfigReason": str(outcome.get("reason") or ""),
-                                      "launchConfigAppliedCount": len(applied)}
-            if len(applied) <= 100:
-                record["launchConfigApplied"] = applied
-            prepared[number] = record
-            launch_settings_path(record["launchConfigPath"])
+            pit = meta.get("consistentPointInTime")
+            if pit:
+                try:
+                    chosen = choose_wave_point(self.deps, float(pit["toleranceSeconds"]), mine)
+                except UpstreamError as exc:  # DRS did not answer: the wave cannot know its point
+                    record["pointInTimeReason"] = f"recovery snapshots could not be read: {exc}"
+                    failed.add(number)
+                    continue
+                record.update(chosen.record)
+                if chosen.failed:
+                    failed.add(number)
+                    continue
+                record_job_snapshots(self.deps, str(meta["executionId"]), jobs, chosen)
         return failed
+
+    def _launch_settings(self, meta: Item, wave: Item, servers: list[str]) -> dict[str, Any]:
+        """Apply launch settings to one starting wave; the wave's record of it."""
+        preparer = self.deps.preparer
+        if preparer is None:
+            return {}
+        number = int(wave["waveNumber"])
+        try:
+            outcome = dict(preparer.prepare_wave(list(wave.get("protectionGroupIds") or []), servers,
+                                                 str(meta.get("initiatedBy") or "orchestration")))
+        except Exception as exc:  # noqa: BLE001 - any failure to apply settings fails the wave, not the tick
+            log.warning("launch settings of wave %s of %s failed: %s", number, meta["executionId"], exc)
+            launch_settings_path("FAILED")
+            return {"launchConfigPath": "FAILED", "launchConfigReason": str(exc)[:1000]}
+        applied = outcome.get("applied") or []
+        record: dict[str, Any] = {"launchConfigPath": str(outcome.get("path") or "NONE"),
+                                  "launchConfigReason": str(outcome.get("reason") or ""),
+                                  "launchConfigAppliedCount": len(applied)}
+        if len(applied) <= 100:
+            record["launchConfigApplied"] = applied
+        launch_settings_path(record["launchConfigPath"])
+        return record
 
     @staticmethod
     def _counts(waves: list[Item], jobs: Mapping[str, Item]) -> dict[str, int]:

@@ -45,6 +45,7 @@ from drs_orch.domain.execution_snapshot import (
 )
 from drs_orch.domain.models import parse
 from drs_orch.domain.plan_graph import Wave, normalize_waves
+from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
@@ -183,6 +184,10 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     }
     if req.topic_arn:
         meta["topicArn"] = req.topic_arn
+    if req.consistent_point_in_time:
+        meta["consistentPointInTime"] = {"toleranceSeconds": req.point_in_time_tolerance_seconds
+                                         if req.point_in_time_tolerance_seconds is not None
+                                         else DEFAULT_TOLERANCE_SECONDS}
     if plan.get("drillTtlHours"):
         meta["drillTtlHours"] = int(plan["drillTtlHours"])
     if unhealthy:

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	  (apt-get update -qq && apt-get install -y -qq jq curl >/dev/null)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[local,dev,deploy]'
+	$(BIN)/python -m pip install --quiet -e '.[local,dev,deploy,cli]'
 	touch $(STAMP)
 
 # the web console (Node 20+, npm) and Debian's chromium for its browser test (no browser download)

@@ -1,6 +1,6 @@
 """The operator commands of ``drs-orch``, over the REST API (local stack or a deployed stack):
 
-  drs-orch profile add NAME --api-url URL --client-id ID --region R    (or: profile local)
+  drs-orch profile add NAME --api-url URL --client-id ID --region R    (or, with the local stack: profile local)
   drs-orch login [--profile P] --username U [--password-stdin]
   drs-orch groups|plans|executions|accounts list | show ID | create -f FILE | update ID -f FILE | delete ID
   drs-orch plans validate PLAN | plans dry-run PLAN [--type DRILL|RECOVERY]
@@ -95,16 +95,6 @@ def _api(args: argparse.Namespace) -> Api:
 def cmd_profile_add(args: argparse.Namespace) -> int:
     save_profile(Profile(args.name, args.api_url.rstrip("/"), args.client_id, args.region))
     print(f"profile {args.name} saved")
-    return 0
-
-
-def cmd_profile_local(args: argparse.Namespace) -> int:
-    """A profile for the running local stack (from its state file)."""
-    from drs_local.stack import read_state  # the local stack only; never imported by the Lambda code
-
-    state = read_state()
-    save_profile(Profile(profile_name(args.profile), state["apiUrl"], state["clientId"], state["region"]))
-    print(f"profile {profile_name(args.profile)} -> {state['apiUrl']}")
     return 0
 
 
@@ -338,8 +328,9 @@ def cmd_onboard_spoke(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def register(sub: Any) -> None:
-    """Add the operator commands to ``drs-orch``'s sub-parsers."""
+def register(sub: Any) -> dict[str, Any]:
+    """Add the operator commands to ``drs-orch``'s sub-parsers. Returns the command groups a
+    plug-in may add to (``profile``) and the options every operator command shares (``common``)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--profile", help="profile name (default: $DRS_ORCH_PROFILE or 'default')")
     common.add_argument("--output", "-o", choices=("table", "json", "yaml"), default="table")
@@ -351,8 +342,6 @@ def register(sub: Any) -> None:
     add.add_argument("--client-id", required=True, help="the user pool's app client id")
     add.add_argument("--region", required=True)
     add.set_defaults(fn=cmd_profile_add)
-    local = profile.add_parser("local", parents=[common], help="a profile for the running local stack")
-    local.set_defaults(fn=cmd_profile_local)
 
     login = sub.add_parser("login", parents=[common], help="sign in (Cognito user and password)")
     login.add_argument("--username", required=True)
@@ -427,6 +416,7 @@ def register(sub: Any) -> None:
     imp.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     imp.add_argument("--mode", choices=("skip", "overwrite"), default="skip")
     imp.set_defaults(fn=cmd_import)
+    return {"profile": profile, "common": common}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -60,6 +60,10 @@ def test_a_consistent_point_in_time_drill_launches_a_wave_from_one_moment(stack:
     status, refused = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL",
                                                  "pointInTimeToleranceSeconds": 0})
     assert status == 400 and "pointInTimeToleranceSeconds" in refused["message"]
+    status, dry = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "dryRun": True,
+                                             "consistentPointInTime": True, "pointInTimeToleranceSeconds": 0})
+    assert status == 200 and dry["pointsInTime"][0]["pointInTimeSpreadSeconds"] == 0
+    predicted = datetime.fromisoformat(dry["pointsInTime"][0]["pointInTime"])
     status, body = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "pollIntervalSeconds": 10,
                                               "consistentPointInTime": True, "pointInTimeToleranceSeconds": 0})
     assert status == 202, body
@@ -73,12 +77,16 @@ def test_a_consistent_point_in_time_drill_launches_a_wave_from_one_moment(stack:
         datetime.fromisoformat(wave["pointInTime"])}
     stalled_since = stack.emulator.store.find_server(stalled[0]).state_since
     assert datetime.fromisoformat(wave["pointInTime"]).timestamp() <= stalled_since
+    assert datetime.fromisoformat(wave["pointInTime"]) == predicted  # the dry run foresaw it
     assert all(servers[h]["dataAgeSeconds"] >= 7200 for h in healthy)  # old data, but one moment
 
 
 def test_a_wave_without_a_consistent_point_fails_with_the_reason(stack: Any, admin: Any) -> None:
     syncing, ok = seed(stack, 1, state="INITIAL_SYNC"), seed(stack, 1)
     plan_id = plan(admin, [[group(admin, syncing + ok)]])
+    status, dry = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "dryRun": True,
+                                             "consistentPointInTime": True})
+    assert status == 200 and "NO_CONSISTENT_POINT_IN_TIME" in {w["code"] for w in dry["warnings"]}
     status, body = admin.post("/executions", {"planId": plan_id, "executionType": "DRILL", "pollIntervalSeconds": 10,
                                               "consistentPointInTime": True})
     assert status == 202, body

@@ -1562,6 +1562,12 @@ export interface components {
              * @default null
              */
             planName?: string | null;
+            /**
+             * Pointsintime
+             * @description consistentPointInTime: the point each wave would launch from if it started now
+             * @default null
+             */
+            pointsInTime?: components["schemas"]["WavePointInTimeForecast"][] | null;
             /** Predicteddurationseconds */
             predictedDurationSeconds: number;
             /** Servercount */
@@ -6596,6 +6602,34 @@ export interface components {
             wouldApply: {
                 [key: string]: string;
             };
+        };
+        /** WavePointInTimeForecast */
+        WavePointInTimeForecast: {
+            /**
+             * Pointintime
+             * @description consistentPointInTime: the wave's data time
+             * @default null
+             */
+            pointInTime?: string | null;
+            /**
+             * Pointintimereason
+             * @description why the wave had no consistent point
+             * @default null
+             */
+            pointInTimeReason?: string | null;
+            /**
+             * Pointintimespreadseconds
+             * @description between the oldest and newest snapshot the wave's servers launch from
+             * @default null
+             */
+            pointInTimeSpreadSeconds?: number | null;
+            /**
+             * Pointintimetoleranceseconds
+             * @default null
+             */
+            pointInTimeToleranceSeconds?: number | null;
+            /** Wavenumber */
+            waveNumber: number;
         };
         /** WaveProgress */
         WaveProgress: {

@@ -98,6 +98,20 @@ class ServerReadiness(ApiModel):
     reason: str | None = None
 
 
+class WavePointInTime(ApiModel):
+    """A wave's consistent point in time (execution option ``consistentPointInTime``)."""
+
+    point_in_time: str | None = Field(default=None, description="consistentPointInTime: the wave's data time")
+    point_in_time_spread_seconds: float | None = Field(
+        default=None, description="between the oldest and newest snapshot the wave's servers launch from")
+    point_in_time_tolerance_seconds: int | None = None
+    point_in_time_reason: str | None = Field(default=None, description="why the wave had no consistent point")
+
+
+class WavePointInTimeForecast(WavePointInTime):
+    wave_number: int
+
+
 class DryRun(ApiModel):
     dry_run: bool
     would_start: bool
@@ -113,6 +127,8 @@ class DryRun(ApiModel):
     pauses_not_timed: list[int]
     launch_times: list[LaunchTime]
     launch_settings: list[WaveLaunchSettings]
+    points_in_time: list[WavePointInTimeForecast] | None = Field(
+        default=None, description="consistentPointInTime: the point each wave would launch from if it started now")
     servers: list[ServerReadiness]
     errors: list[DryRunProblem]
     warnings: list[Warning]
@@ -235,16 +251,6 @@ class ServerView(ApiModel):
     data_age_seconds: float | None = Field(default=None, description="how old its data was at launch (RPO)")
     termination_requested_at: str | None = None
     terminated_at: str | None = None
-
-
-class WavePointInTime(ApiModel):
-    """A wave's consistent point in time (execution option ``consistentPointInTime``)."""
-
-    point_in_time: str | None = Field(default=None, description="consistentPointInTime: the wave's data time")
-    point_in_time_spread_seconds: float | None = Field(
-        default=None, description="between the oldest and newest snapshot the wave's servers launch from")
-    point_in_time_tolerance_seconds: int | None = None
-    point_in_time_reason: str | None = Field(default=None, description="why the wave had no consistent point")
 
 
 class WaveDetails(WavePointInTime):

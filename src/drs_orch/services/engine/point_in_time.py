@@ -41,9 +41,10 @@ def _snapshots(items: list[Item]) -> list[PitSnapshot]:
     return out
 
 
-def choose_wave_point(deps: EngineDeps, tolerance_seconds: float, jobs: Sequence[Mapping[str, Any]]) -> WavePoint:
-    """Pick the consistent point of the servers of ``jobs`` (one wave's jobs)."""
-    wanted = [(scope_of_job(job), str(server)) for job in jobs for server in job.get("serverIds") or []]
+def choose_wave_point(deps: EngineDeps, tolerance_seconds: float,
+                      jobs: Sequence[tuple[str, str, Sequence[str]]]) -> WavePoint:
+    """Pick the consistent point of one wave's servers; ``jobs``: (job key, scope, server ids)."""
+    wanted = [(scope, str(server)) for _, scope, servers in jobs for server in servers]
     with ThreadPoolExecutor(max_workers=PARALLEL_READS) as pool:
         read = list(pool.map(lambda pair: deps.drs.recovery_snapshots(*pair), wanted))
     found = {server: _snapshots(items) for (_, server), items in zip(wanted, read, strict=True)}
@@ -54,9 +55,13 @@ def choose_wave_point(deps: EngineDeps, tolerance_seconds: float, jobs: Sequence
         return WavePoint(record, failed=True)
     record["pointInTime"] = point.at.isoformat()
     record["pointInTimeSpreadSeconds"] = point.spread_seconds
-    by_job = {str(job["jobKey"]): {str(s): point.chosen[str(s)].snapshot_id for s in job.get("serverIds") or []}
-              for job in jobs}
+    by_job = {key: {str(s): point.chosen[str(s)].snapshot_id for s in servers} for key, _, servers in jobs}
     return WavePoint(record, snapshots_by_job=by_job)
+
+
+def job_refs(jobs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, Sequence[str]]]:
+    """(job key, scope, server ids) of JOB items."""
+    return [(str(j["jobKey"]), scope_of_job(j), [str(s) for s in j.get("serverIds") or []]) for j in jobs]
 
 
 def record_job_snapshots(deps: EngineDeps, execution_id: str, jobs: Mapping[str, Item], chosen: WavePoint) -> None:

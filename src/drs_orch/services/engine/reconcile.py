@@ -45,7 +45,7 @@ from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner
 from drs_orch.services.engine.notify import notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
-from drs_orch.services.engine.point_in_time import choose_wave_point, record_job_snapshots
+from drs_orch.services.engine.point_in_time import choose_wave_point, job_refs, record_job_snapshots
 from drs_orch.services.engine.ports import Changes, Item
 from drs_orch.services.engine.records import (
     META,
@@ -299,7 +299,7 @@ class Engine:
             pit = meta.get("consistentPointInTime")
             if pit:
                 try:
-                    chosen = choose_wave_point(self.deps, float(pit["toleranceSeconds"]), mine)
+                    chosen = choose_wave_point(self.deps, float(pit["toleranceSeconds"]), job_refs(mine))
                 except UpstreamError as exc:  # DRS did not answer: the wave cannot know its point
                     record["pointInTimeReason"] = f"recovery snapshots could not be read: {exc}"
                     failed.add(number)

@@ -48,6 +48,7 @@ from drs_orch.domain.plan_graph import Wave, normalize_waves
 from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus
 from drs_orch.services.engine.context import EngineDeps
+from drs_orch.services.engine.point_in_time import choose_wave_point
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
 from drs_orch.services.engine.records import META, child_items, guard_keys_of_jobs, history_entry
 
@@ -313,6 +314,19 @@ def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked,
                                  "message": f"wave {wave.number}: launch settings of {len(would_apply)} "
                                             "server(s) are applied when the wave starts",
                                  "servers": sorted(would_apply)})
+    points: list[dict[str, Any]] = []
+    if req.consistent_point_in_time:
+        tolerance = req.point_in_time_tolerance_seconds
+        tolerance = DEFAULT_TOLERANCE_SECONDS if tolerance is None else tolerance
+        for wave in checked.snapshot.waves:
+            if not wave.servers:
+                continue
+            chosen = choose_wave_point(deps, tolerance, [(j.key, j.scope, j.server_ids) for j in wave.jobs])
+            points.append({"waveNumber": wave.number, **chosen.record})
+            if chosen.failed:
+                warnings.append({"code": "NO_CONSISTENT_POINT_IN_TIME", "wave": wave.number,
+                                 "message": f"wave {wave.number} would fail at its start: "
+                                            f"{chosen.record['pointInTimeReason']}"})
     return {
         "dryRun": True,
         "wouldStart": not errors,
@@ -324,6 +338,7 @@ def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked,
         **prediction,
         "launchTimes": launch_times,
         "launchSettings": launch,
+        **({"pointsInTime": points} if req.consistent_point_in_time else {}),
         "servers": readiness,
         "errors": errors,
         "warnings": warnings,

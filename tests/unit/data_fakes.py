@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound
 from drs_orch.domain.paging import Page
 from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, PlanWrite
@@ -215,25 +215,28 @@ class FakePlanStore:
 
 
 class FakeAccountStore:
+    """Accounts kept as the items DynamoDB would hold (so tests may seed them as dicts)."""
+
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    def get(self, account_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.db.accounts.get(account_id))
+    def get(self, account_id: str) -> TargetAccount | None:
+        item = self.db.accounts.get(account_id)
+        return TargetAccount.from_item(item) if item else None
 
-    def all(self) -> list[dict[str, Any]]:
-        return copy.deepcopy(sorted(self.db.accounts.values(), key=lambda a: a["accountId"]))
+    def all(self) -> list[TargetAccount]:
+        return [TargetAccount.from_item(i) for i in sorted(self.db.accounts.values(), key=lambda a: a["accountId"])]
 
-    def create(self, item: dict[str, Any]) -> None:
-        if item["accountId"] in self.db.accounts:
+    def create(self, account: TargetAccount) -> None:
+        if account.account_id in self.db.accounts:
             raise CommitConflict("EXISTS")
-        self.db.accounts[item["accountId"]] = copy.deepcopy(item)
+        self.db.accounts[account.account_id] = account.to_item()
 
-    def replace(self, item: dict[str, Any], expected_version: int) -> None:
-        current = self.db.accounts.get(item["accountId"])
+    def replace(self, account: TargetAccount, expected_version: int) -> None:
+        current = self.db.accounts.get(account.account_id)
         if current is None or current.get("version") != expected_version:
             raise CommitConflict("VERSION")
-        self.db.accounts[item["accountId"]] = copy.deepcopy(item)
+        self.db.accounts[account.account_id] = account.to_item()
 
     def delete(self, account_id: str, expected_version: int) -> None:
         current = self.db.accounts.get(account_id)

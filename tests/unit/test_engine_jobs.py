@@ -49,7 +49,8 @@ class FakeDrs:
         self.answers: list[Any] = []  # per StartRecovery call: "ok", "lost", or a StartRefused
         self.calls = 0
 
-    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: dict[str, str]) -> Any:
+    def start_recovery(self, scope: str, server_ids: list[str], is_drill: bool, tags: dict[str, str],
+                       snapshots: dict[str, str] | None = None) -> Any:
         self.calls += 1
         answer = self.answers.pop(0) if self.answers else "ok"
         if isinstance(answer, StartRefused):

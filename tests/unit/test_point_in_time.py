@@ -62,9 +62,9 @@ def test_snapshots_taken_a_little_apart_meet_within_the_tolerance() -> None:
     assert isinstance(consistent_point({"a": a, "b": b}, 60), NoConsistentPoint)
     result = consistent_point({"a": a, "b": b}, 300)
     assert isinstance(result, ConsistentPoint)
-    # at minute 20, b's latest is 7 minutes older: the point moves back to b's minute 13
-    assert result.at == T0 + timedelta(minutes=13) and result.spread_seconds == 180
-    assert result.chosen["a"].snapshot_id == "pit-a-10"
+    # at b's minute 23, a's latest (minute 20) is 3 minutes older: within 5 minutes
+    assert result.at == T0 + timedelta(minutes=23) and result.spread_seconds == 180
+    assert result.chosen["a"].snapshot_id == "pit-a-20"
 
 
 def test_a_server_without_snapshots_leaves_no_point_and_is_named() -> None:

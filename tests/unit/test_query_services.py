@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound, UpstreamError
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, ServerFilter
 from drs_orch.services.accounts import AccountDirectory, AccountKind
@@ -97,12 +97,12 @@ class FakeReaders:
 
 class Targets:
     def __init__(self, items: list[dict[str, Any]]) -> None:
-        self.items = {i["accountId"]: i for i in items}
+        self.items = {i["accountId"]: TargetAccount.from_item(i) for i in items}
 
-    def get(self, account_id: str) -> dict[str, Any] | None:
+    def get(self, account_id: str) -> TargetAccount | None:
         return self.items.get(account_id)
 
-    def list_all(self) -> list[dict[str, Any]]:
+    def list_all(self) -> list[TargetAccount]:
         return list(self.items.values())
 
 

@@ -3,43 +3,39 @@ Writes are conditional: a create on the id being free, a replace or delete on th
 
 from __future__ import annotations
 
-from typing import Any
-
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
-from drs_orch.services.data_ports import CommitConflict, Item
+from drs_orch.domain.accounts import TargetAccount
+from drs_orch.services.data_ports import CommitConflict
 
 ENTITY = "TARGET_ACCOUNT"
-
-
-def _public(item: dict[str, Any]) -> Item:
-    return {k: v for k, v in item.items() if k != "entityType"}
 
 
 class DynamoAccountStore:
     def __init__(self, table: str) -> None:
         self.table = table
 
-    def get(self, account_id: str) -> Item | None:
+    def get(self, account_id: str) -> TargetAccount | None:
         item = dx.get_item(self.table, "accountId", account_id)
-        return _public(item) if item else None
+        return TargetAccount.from_item(item) if item else None
 
-    def all(self) -> list[Item]:
-        return [_public(i) for i in dx.query_all(self.table, index="ByEntity", key_condition="entityType = :e",
-                                                 values={":e": ENTITY})]
+    def all(self) -> list[TargetAccount]:
+        return [TargetAccount.from_item(i) for i in dx.query_all(self.table, index="ByEntity",
+                                                                 key_condition="entityType = :e",
+                                                                 values={":e": ENTITY})]
 
-    def list_all(self) -> list[Item]:
+    def list_all(self) -> list[TargetAccount]:
         return self.all()
 
-    def create(self, item: Item) -> None:
+    def create(self, account: TargetAccount) -> None:
         tx = dx.Transaction()
-        tx.add("Put", {"TableName": self.table, "Item": serialize({**item, "entityType": ENTITY}),
+        tx.add("Put", {"TableName": self.table, "Item": serialize({**account.to_item(), "entityType": ENTITY}),
                        "ConditionExpression": "attribute_not_exists(accountId)"}, ("EXISTS", None))
         dx.run(tx)
 
-    def replace(self, item: Item, expected_version: int) -> None:
+    def replace(self, account: TargetAccount, expected_version: int) -> None:
         tx = dx.Transaction()
-        tx.add("Put", {"TableName": self.table, "Item": serialize({**item, "entityType": ENTITY}),
+        tx.add("Put", {"TableName": self.table, "Item": serialize({**account.to_item(), "entityType": ENTITY}),
                        "ConditionExpression": "version = :v",
                        "ExpressionAttributeValues": {":v": dx.av(expected_version)}}, ("VERSION", None))
         dx.run(tx)

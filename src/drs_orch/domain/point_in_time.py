@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 DEFAULT_TOLERANCE_SECONDS = 600
 MAX_TOLERANCE_SECONDS = 7 * 86400
@@ -47,6 +47,32 @@ class NoConsistentPoint:
     without_snapshots: tuple[str, ...] = ()
 
 
+def _latest_common_instant(ordered: Mapping[str, Sequence[PitSnapshot]], tolerance: timedelta) -> datetime | None:
+    """The latest instant T at which every server has a snapshot in [T - tolerance, T].
+
+    For one server, T qualifies when it lies in some [s, s + tolerance] of its snapshots s; T must
+    lie in such an interval of every server. Sweeping the intervals' ends from the latest down, the
+    first instant covered by one interval of every server is the answer: O(M log M) in the number
+    of snapshots, however far apart the servers' snapshots are."""
+    events: list[tuple[datetime, int]] = []  # (instant, +1 entering from above at an end / -1 leaving at a start)
+    for snaps in ordered.values():
+        merged: list[list[datetime]] = []
+        for snap in snaps:  # sorted: merge overlapping intervals, so each server counts once
+            if merged and snap.at <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], snap.at + tolerance)
+            else:
+                merged.append([snap.at, snap.at + tolerance])
+        for start, end in merged:
+            events += [(end, 1), (start, -1)]
+    covered = 0
+    # latest first; at the same instant, entering before leaving (the intervals are closed)
+    for instant, change in sorted(events, key=lambda e: (e[0], e[1]), reverse=True):
+        covered += change
+        if change == 1 and covered == len(ordered):
+            return instant
+    return None
+
+
 def consistent_point(snapshots: Mapping[str, Sequence[PitSnapshot]],
                      tolerance_seconds: float) -> ConsistentPoint | NoConsistentPoint:
     """The latest consistent point of ``snapshots`` (server id -> its snapshots, any order)."""
@@ -57,19 +83,10 @@ def consistent_point(snapshots: Mapping[str, Sequence[PitSnapshot]],
                                  + ", ".join(missing[:10]), missing)
     if not ordered:
         return NoConsistentPoint("the wave has no servers")
-    # T can be no later than the oldest of the servers' latest snapshots; the best T is always
-    # one of the snapshot instants (moving T down to the newest chosen snapshot changes nothing).
-    bound = min(snaps[-1].at for snaps in ordered.values())
-    candidates = sorted({s.at for snaps in ordered.values() for s in snaps if s.at <= bound}, reverse=True)
-    times = {server: [s.at for s in snaps] for server, snaps in ordered.items()}
-    for t in candidates:
-        chosen: dict[str, PitSnapshot] = {}
-        for server, snaps in ordered.items():
-            index = bisect.bisect_right(times[server], t) - 1
-            if index < 0 or (t - snaps[index].at).total_seconds() > tolerance_seconds:
-                break
-            chosen[server] = snaps[index]
-        else:
-            return ConsistentPoint(max(s.at for s in chosen.values()), chosen)
-    return NoConsistentPoint(f"the servers' snapshots are never within {int(tolerance_seconds)} s of each other "
-                             f"(the newest common bound is {bound.isoformat()})")
+    latest_valid = _latest_common_instant(ordered, timedelta(seconds=tolerance_seconds))
+    if latest_valid is not None:
+        chosen = {server: snaps[bisect.bisect_right([s.at for s in snaps], latest_valid) - 1]
+                  for server, snaps in ordered.items()}
+        # moving the instant down to the newest chosen snapshot changes no choice
+        return ConsistentPoint(max(s.at for s in chosen.values()), chosen)
+    return NoConsistentPoint(f"the servers' snapshots are never within {int(tolerance_seconds)} s of each other")

@@ -302,8 +302,8 @@ class Container:
         from drs_orch.services.drill_sweeper import DrillSweeper
 
         def scopes(since: str) -> set[str]:
-            accounts = [self.hub_account_id] + [str(a["accountId"]) for a in self.account_store.all()
-                                                if str(a["accountId"]) != self.hub_account_id]
+            accounts = [self.hub_account_id] + [a.account_id for a in self.account_store.all()
+                                                if a.account_id != self.hub_account_id]
             known = {f"{a}#{r}" for a in accounts for r in self.drs_regions}
             return known | self.retention_index.drill_scopes_since(since)
 

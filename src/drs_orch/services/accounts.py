@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound
 
 
 class TargetAccountLookup(Protocol):
-    def get(self, account_id: str) -> dict[str, Any] | None: ...
-    def list_all(self) -> list[dict[str, Any]]: ...
+    def get(self, account_id: str) -> TargetAccount | None: ...
+    def list_all(self) -> list[TargetAccount]: ...
 
 
 class AccountKind(StrEnum):
@@ -61,14 +61,14 @@ class AccountDirectory:
             return AccountContext(self.hub_account_id, region)
         item = self._accounts.get(account_id)
         if item is not None:
-            role_arn = item.get("roleArn")
+            role_arn = item.role_arn
             if not role_arn:
                 raise NotFound(
                     f"account {account_id} is registered without a roleArn, so the hub cannot reach it",
                     code="ACCOUNT_NOT_CONFIGURED",
                     details={"accountId": account_id},
                 )
-            return AccountContext(account_id, region, role_arn=str(role_arn), external_id=item.get("externalId"))
+            return AccountContext(account_id, region, role_arn=role_arn, external_id=item.external_id)
         staging = self._find_staging(account_id)
         if staging is not None:
             return staging.context(region)
@@ -84,8 +84,8 @@ class AccountDirectory:
                 return known
         return None
 
-    def targets(self) -> list[dict[str, Any]]:
-        return sorted(self._accounts.list_all(), key=lambda item: str(item.get("accountId")))
+    def targets(self) -> list[TargetAccount]:
+        return sorted(self._accounts.list_all(), key=lambda item: item.account_id)
 
     def known_accounts(self) -> list[KnownAccount]:
         """The hub first, then every target account followed by its staging accounts. The hub
@@ -95,33 +95,22 @@ class AccountDirectory:
         rest: list[KnownAccount] = []
         seen: set[str] = {self.hub_account_id}
         for item in self.targets():
-            account_id = str(item.get("accountId"))
+            account_id = item.account_id
             if account_id == self.hub_account_id:
                 hub_item = item
             elif account_id not in seen:
                 seen.add(account_id)
-                rest.append(
-                    KnownAccount(
-                        account_id, AccountKind.TARGET, item.get("accountName"), item.get("roleArn"),
-                        item.get("externalId"),
-                    )
-                )
-            for staging in item.get("stagingAccounts") or []:
-                staging_id = str(staging.get("accountId"))
-                if staging_id in seen:
+                rest.append(KnownAccount(account_id, AccountKind.TARGET, item.account_name, item.role_arn,
+                                         item.external_id))
+            for staging in item.staging_accounts:
+                if staging.account_id in seen:
                     continue
-                seen.add(staging_id)
-                rest.append(
-                    KnownAccount(
-                        staging_id, AccountKind.STAGING, staging.get("accountName"), staging.get("roleArn"),
-                        staging.get("externalId"), target_account_id=account_id,
-                    )
-                )
-        out.append(
-            KnownAccount(self.hub_account_id, AccountKind.HUB, (hub_item or {}).get("accountName"))
-        )
+                seen.add(staging.account_id)
+                rest.append(KnownAccount(staging.account_id, AccountKind.STAGING, staging.account_name,
+                                         staging.role_arn, staging.external_id, target_account_id=account_id))
+        out.append(KnownAccount(self.hub_account_id, AccountKind.HUB, hub_item.account_name if hub_item else None))
         return out + rest
 
     def account_name(self, account_id: str) -> str | None:
         item = self._accounts.get(account_id)
-        return str(item["accountName"]) if item and item.get("accountName") else None
+        return item.account_name if item else None

@@ -156,7 +156,7 @@ def target_capacity(
     known = directory.known_accounts()
     members = [a for a in known if a.account_id == target_account_id and a.kind is not AccountKind.STAGING]
     if not members or (members[0].kind is AccountKind.HUB
-                       and not any(str(t.get("accountId")) == target_account_id for t in directory.targets())):
+                       and not any(t.account_id == target_account_id for t in directory.targets())):
         raise NotFound(f"account {target_account_id} is not a registered target account", code="ACCOUNT_NOT_FOUND",
                        details={"accountId": target_account_id})
     members += [a for a in known if a.target_account_id == target_account_id]

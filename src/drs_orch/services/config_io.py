@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.config_doc import DocItem, export_document, parse_document
 from drs_orch.domain.data_models import ImportMode, ImportRequest
 from drs_orch.domain.errors import Conflict, DomainError, ValidationFailed
@@ -41,8 +41,14 @@ class Planned:
     details: Any = None
     warnings: list[str] = field(default_factory=list)
     entity_id: str | None = None
-    item: Item | None = None
+    item: Item | None = None  # a group or plan as it will be written
     old: Item | None = None
+    account: TargetAccount | None = None  # a target account as it will be written
+    old_account: TargetAccount | None = None
+
+    @property
+    def writes(self) -> bool:
+        return self.action in ("create", "update") and (self.item is not None or self.account is not None)
 
     def fail(self, exc: DomainError) -> None:
         self.action, self.reason, self.details = "fail", exc.message, exc.details
@@ -61,16 +67,16 @@ class Planned:
 class ImportContexts:
     """Account contexts that also know the accounts this import registers or changes."""
 
-    def __init__(self, base: AccountContexts, planned: Mapping[str, Item]) -> None:
+    def __init__(self, base: AccountContexts, planned: Mapping[str, TargetAccount]) -> None:
         self._base = base
         self._planned = planned
         self.hub_account_id = base.hub_account_id
 
     def context_for(self, account_id: str | None, region: str) -> AccountContext:
-        item = self._planned.get(account_id or "")
-        if item is not None and item.get("roleArn"):
-            return AccountContext(str(account_id), region, role_arn=str(item["roleArn"]),
-                                  external_id=item.get("externalId"))
+        account = self._planned.get(account_id or "")
+        if account is not None and account.role_arn:
+            return AccountContext(account.account_id, region, role_arn=account.role_arn,
+                                  external_id=account.external_id)
         return self._base.context_for(account_id, region)
 
 
@@ -85,7 +91,8 @@ class ConfigService:
         self.hub_region = hub_region
 
     def export(self) -> Item:
-        return export_document(self.groups.groups.all(), self.plans.plans.all(), self.accounts.accounts.all(),
+        return export_document(self.groups.groups.all(), self.plans.plans.all(),
+                               [a.to_item() for a in self.accounts.accounts.all()],
                                exported_at=to_iso(self.now()), account_id=self.groups.contexts.hub_account_id,
                                region=self.hub_region)
 
@@ -146,7 +153,7 @@ class ConfigService:
     def _evaluate(self, accounts: list[DocItem], groups: list[DocItem], plans: list[DocItem], mode: ImportMode,
                   actor: str) -> list[Planned]:
         out: list[Planned] = []
-        planned_accounts: dict[str, Item] = {}
+        planned_accounts: dict[str, TargetAccount] = {}
         seen: set[str] = set()
         for doc in accounts:
             p = Planned(doc.kind, doc.name, warnings=list(doc.warnings))
@@ -155,15 +162,15 @@ class ConfigService:
                 if doc.name in seen:
                     raise ValidationFailed(f"account {doc.name} is listed twice")
                 seen.add(doc.name)
-                existing = self.accounts.accounts.get(doc.name) if doc.name.isdigit() else None
-                if existing is not None and mode is ImportMode.SKIP:
+                stored = self.accounts.accounts.get(doc.name) if doc.name.isdigit() else None
+                if stored is not None and mode is ImportMode.SKIP:
                     p.action, p.entity_id = "skip", doc.name
                     continue
-                account = parse(TargetAccountInput, keep_secrets(doc.body, existing))
-                p.item = self.accounts.build(account, old=existing, actor=actor)
-                p.old, p.entity_id = existing, account.account_id
-                p.action = "update" if existing else "create"
-                planned_accounts[account.account_id] = p.item
+                account_spec = parse(TargetAccountInput, keep_secrets(doc.body, stored))
+                p.account = self.accounts.build(account_spec, old=stored, actor=actor)
+                p.old_account, p.entity_id = stored, account_spec.account_id
+                p.action = "update" if stored else "create"
+                planned_accounts[account_spec.account_id] = p.account
             except DomainError as exc:
                 p.fail(exc)
 
@@ -292,7 +299,7 @@ class ConfigService:
         current: Planned | None = None
         try:
             for p in order:
-                if p.action not in ("create", "update") or p.item is None:
+                if not p.writes:
                     continue
                 current = p
                 undo.append(self._write(p, actor))
@@ -316,16 +323,12 @@ class ConfigService:
                 self.groups.after_save(p.item, actor)
 
     def _write(self, p: Planned, actor: str) -> tuple[str, Callable[[], Any]]:
+        label = f"{p.kind} {p.name}"
+        if p.account is not None:
+            return label, self._write_account(p.account, p.old_account)
         item, old = p.item, p.old
         assert item is not None
-        label = f"{p.kind} {p.name}"
         version = int(item.get("version") or 1)
-        if p.kind == "targetAccount":
-            if old is None:
-                self.accounts.insert(item)
-                return label, lambda: self.accounts.remove(str(item["accountId"]), version)
-            self.accounts.replace(item, old)
-            return label, lambda: self.accounts.replace({**old, "version": version + 1}, item)
         if p.kind == "protectionGroup":
             self.groups.save(item, old)
             if old is None:
@@ -335,3 +338,11 @@ class ConfigService:
         if old is None:
             return label, lambda: self.plans.delete(str(item["planId"]), actor)
         return label, lambda: self.plans.save({**old, "version": version + 1}, item)
+
+    def _write_account(self, account: TargetAccount, old: TargetAccount | None) -> Callable[[], Any]:
+        """Write ``account``; the undo that restores what was there."""
+        if old is None:
+            self.accounts.insert(account)
+            return lambda: self.accounts.remove(account.account_id, account.version)
+        self.accounts.replace(account, old)
+        return lambda: self.accounts.replace(old.model_copy(update={"version": account.version + 1}), account)

@@ -103,7 +103,7 @@ class StagingAccountService:
 
     def _members(self, target_id: str) -> list[KnownAccount]:
         known = self.directory.known_accounts()
-        registered = {str(t.get("accountId")) for t in self.directory.targets()}
+        registered = {t.account_id for t in self.directory.targets()}
         target = [a for a in known if a.account_id == target_id and a.kind is not AccountKind.STAGING]
         if not target or target_id not in registered:
             raise NotFound(f"account {target_id} is not a registered target account", code="ACCOUNT_NOT_FOUND",

@@ -64,7 +64,7 @@ class TagSyncService:
     # runs -------------------------------------------------------------------------------------
     def _targets(self, spec: TagSyncRunInput) -> tuple[list[str], list[str]]:
         hub = self.contexts.hub_account_id
-        registered = [str(a["accountId"]) for a in self.accounts.all() if a.get("accountId") != hub]
+        registered = [a.account_id for a in self.accounts.all() if a.account_id != hub]
         if spec.account_id:
             if spec.account_id != hub and spec.account_id not in registered:
                 raise ValidationFailed(f"account {spec.account_id} is not registered", code="UNKNOWN_ACCOUNT")

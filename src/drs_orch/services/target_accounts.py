@@ -8,6 +8,7 @@ from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
+from drs_orch.domain.accounts import StagingAccountRecord, TargetAccount
 from drs_orch.domain.data_rules import check_drs_region
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import MAX_REGIONS, check_count
@@ -22,39 +23,26 @@ from drs_orch.services.data_ports import (
 )
 from drs_orch.services.protection_groups import version_conflict
 
-_EDITABLE = ("accountName", "roleArn", "externalId", "stagingAccounts")
 _READ_ONLY = frozenset({"createdAt", "createdBy", "lastValidated", "lastValidationStatus", "lastModifiedAt",
                         "lastModifiedBy", "hasExternalId", "isHub", "version"})
 
 
-def public_account(item: Mapping[str, Any], hub_account_id: str) -> Item:
-    out = {k: v for k, v in item.items() if k != "externalId"}
-    out["hasExternalId"] = bool(item.get("externalId"))
-    out["isHub"] = item.get("accountId") == hub_account_id
-    out["stagingAccounts"] = [
-        {**{k: v for k, v in s.items() if k != "externalId"}, "hasExternalId": bool(s.get("externalId"))}
-        for s in item.get("stagingAccounts") or []
-    ]
-    return out
-
-
-def keep_secrets(body: Mapping[str, Any], old: Mapping[str, Any] | None) -> dict[str, Any]:
+def keep_secrets(body: Mapping[str, Any], old: TargetAccount | None) -> dict[str, Any]:
     """``body`` with the stored external ids where it does not give one (responses and exports never
     carry them, so a body built from them must not erase them)."""
     out = {k: v for k, v in body.items() if k != "hasExternalId"}
     if old is None:
         return out
-    if "externalId" not in out and old.get("externalId"):
-        out["externalId"] = old["externalId"]
-    stored = {s.get("accountId"): s for s in old.get("stagingAccounts") or []}
+    if "externalId" not in out and old.external_id:
+        out["externalId"] = old.external_id
     if isinstance(out.get("stagingAccounts"), list):
         staging: list[Any] = []
         for entry in out["stagingAccounts"]:
             if isinstance(entry, Mapping):
                 entry = {k: v for k, v in entry.items() if k != "hasExternalId"}
-                secret = (stored.get(entry.get("accountId")) or {}).get("externalId")
-                if "externalId" not in entry and secret:
-                    entry["externalId"] = secret
+                stored = old.staging(str(entry.get("accountId")))
+                if "externalId" not in entry and stored is not None and stored.external_id:
+                    entry["externalId"] = stored.external_id
             staging.append(entry)
         out["stagingAccounts"] = staging
     return out
@@ -74,20 +62,20 @@ class TargetAccountService:
     def hub(self) -> str:
         return self.contexts.hub_account_id
 
-    def _load(self, account_id: str) -> Item:
+    def _load(self, account_id: str) -> TargetAccount:
         item = self.accounts.get(account_id)
         if item is None:
             raise NotFound(f"account {account_id} is not registered", code="ACCOUNT_NOT_FOUND")
         return item
 
     def list_all(self) -> Item:
-        items = sorted(self.accounts.all(), key=lambda i: str(i.get("accountId")))
-        return {"accounts": [public_account(i, self.hub) for i in items], "count": len(items)}
+        items = sorted(self.accounts.all(), key=lambda a: a.account_id)
+        return {"accounts": [a.public(self.hub) for a in items], "count": len(items)}
 
     def get(self, account_id: str) -> Item:
-        return public_account(self._load(account_id), self.hub)
+        return self._load(account_id).public(self.hub)
 
-    def build(self, spec: TargetAccountInput, *, old: Item | None, actor: str) -> Item:
+    def build(self, spec: TargetAccountInput, *, old: TargetAccount | None, actor: str) -> TargetAccount:
         if spec.account_id == self.hub and spec.role_arn is not None:
             raise ValidationFailed("the hub account is reached with the platform's own credentials; do not give a "
                                    "roleArn for it", details=[{"field": "roleArn", "message": "not allowed for the hub"}])
@@ -95,35 +83,30 @@ class TargetAccountService:
             raise ValidationFailed(f"account {spec.account_id} is not the hub, so a roleArn is required",
                                    details=[{"field": "roleArn", "message": "required"}])
         now = to_iso(self.now())
-        data = dump(spec)
-        item: Item = {
-            "accountId": spec.account_id,
-            "accountName": spec.account_name,
-            "roleArn": spec.role_arn,
-            "externalId": spec.external_id,
-            "stagingAccounts": data.get("stagingAccounts") or [],
-            "version": 1 if old is None else int(old.get("version") or 1) + 1,
-            "createdAt": now if old is None else old.get("createdAt"),
-            "createdBy": actor if old is None else old.get("createdBy"),
-            "lastModifiedAt": now,
-            "lastModifiedBy": actor,
-            "lastValidated": None if old is None else old.get("lastValidated"),
-            "lastValidationStatus": None if old is None else old.get("lastValidationStatus"),
-        }
-        return {k: v for k, v in item.items() if v is not None}
+        staging = tuple(StagingAccountRecord.model_validate(s) for s in dump(spec).get("stagingAccounts") or [])
+        return TargetAccount(
+            account_id=spec.account_id, account_name=spec.account_name, role_arn=spec.role_arn,
+            external_id=spec.external_id, staging_accounts=staging,
+            version=1 if old is None else old.version + 1,
+            created_at=now if old is None else old.created_at,
+            created_by=actor if old is None else old.created_by,
+            last_modified_at=now, last_modified_by=actor,
+            last_validated=None if old is None else old.last_validated,
+            last_validation_status=None if old is None else old.last_validation_status,
+        )
 
     def create(self, body: Mapping[str, Any], actor: str) -> Item:
         spec = parse(TargetAccountInput, body)
-        item = self.build(spec, old=None, actor=actor)
-        self.insert(item)
-        return public_account(item, self.hub)
+        account = self.build(spec, old=None, actor=actor)
+        self.insert(account)
+        return account.public(self.hub)
 
-    def insert(self, item: Item) -> None:
+    def insert(self, account: TargetAccount) -> None:
         try:
-            self.accounts.create(item)
+            self.accounts.create(account)
         except CommitConflict:
-            raise Conflict(f"account {item['accountId']} is already registered", code="ACCOUNT_EXISTS",
-                           details={"accountId": item["accountId"]}) from None
+            raise Conflict(f"account {account.account_id} is already registered", code="ACCOUNT_EXISTS",
+                           details={"accountId": account.account_id}) from None
 
     def remove(self, account_id: str, version: int) -> None:
         try:
@@ -134,22 +117,22 @@ class TargetAccountService:
     def update(self, account_id: str, body: Mapping[str, Any], actor: str) -> Item:
         old = self._load(account_id)
         given = body.get("version")
-        if given is not None and given != old.get("version"):
-            raise version_conflict(account_id, given if isinstance(given, int) else None, old.get("version"))
-        merged: dict[str, Any] = {k: old[k] for k in _EDITABLE if old.get(k) is not None}
+        if given is not None and given != old.version:
+            raise version_conflict(account_id, given if isinstance(given, int) else None, old.version)
+        merged = old.editable()
         merged.update({k: v for k, v in body.items() if k not in _READ_ONLY})
         merged["accountId"] = account_id
         merged = keep_secrets(merged, old)
-        item = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
-        self.replace(item, old)
-        return public_account(item, self.hub)
+        account = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
+        self.replace(account, old)
+        return account.public(self.hub)
 
-    def replace(self, item: Item, old: Item) -> None:
+    def replace(self, account: TargetAccount, old: TargetAccount) -> None:
         try:
-            self.accounts.replace(item, int(old.get("version") or 1))
+            self.accounts.replace(account, old.version)
         except CommitConflict:
-            current = self.accounts.get(str(item["accountId"]))
-            raise version_conflict(str(item["accountId"]), None, current.get("version") if current else None) from None
+            current = self.accounts.get(account.account_id)
+            raise version_conflict(account.account_id, None, current.version if current else None) from None
 
     def delete(self, account_id: str, actor: str) -> Item:
         old = self._load(account_id)
@@ -161,34 +144,31 @@ class TargetAccountService:
                 code="ACCOUNT_IN_USE",
                 details={"groups": [{"groupId": g["groupId"], "groupName": g["groupName"]} for g in users]},
             )
-        self.remove(account_id, int(old.get("version") or 1))
+        self.remove(account_id, old.version)
         return {"accountId": account_id, "deleted": True, "deletedBy": actor}
 
     def add_staging(self, account_id: str, body: Mapping[str, Any], actor: str) -> Item:
         old = self._load(account_id)
         raw = body.get("stagingAccount") or {k: v for k, v in body.items() if k not in ("targetAccountId", "addedBy")}
         staging = parse(StagingAccount, raw)
-        existing = list(old.get("stagingAccounts") or [])
-        if any(s.get("accountId") == staging.account_id for s in existing):
+        if old.staging(staging.account_id) is not None:
             raise Conflict(f"{staging.account_id} is already a staging account of {account_id}",
                            code="STAGING_ACCOUNT_EXISTS")
-        merged = {**{k: old[k] for k in _EDITABLE if old.get(k) is not None}, "accountId": account_id,
-                  "stagingAccounts": [*existing, dump(staging)]}
-        item = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
-        self.replace(item, old)
-        return public_account(item, self.hub)
+        merged = old.editable()
+        merged["stagingAccounts"] = [*merged.get("stagingAccounts", []), dump(staging)]
+        account = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
+        self.replace(account, old)
+        return account.public(self.hub)
 
     def remove_staging(self, account_id: str, staging_id: str, actor: str) -> Item:
         old = self._load(account_id)
-        existing = list(old.get("stagingAccounts") or [])
-        kept = [s for s in existing if s.get("accountId") != staging_id]
-        if len(kept) == len(existing):
+        if old.staging(staging_id) is None:
             raise NotFound(f"{staging_id} is not a staging account of {account_id}", code="STAGING_ACCOUNT_NOT_FOUND")
-        merged = {**{k: old[k] for k in _EDITABLE if old.get(k) is not None}, "accountId": account_id,
-                  "stagingAccounts": kept}
-        item = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
-        self.replace(item, old)
-        return public_account(item, self.hub)
+        merged = old.editable()
+        merged["stagingAccounts"] = [s for s in merged.get("stagingAccounts", []) if s["accountId"] != staging_id]
+        account = self.build(parse(TargetAccountInput, merged), old=old, actor=actor)
+        self.replace(account, old)
+        return account.public(self.hub)
 
     def validate(self, account_id: str, body: Mapping[str, Any]) -> Item:
         """Assume the role and call DRS in each region asked for (default: the regions of the
@@ -210,9 +190,10 @@ class TargetAccountService:
         status = "FAILED" if failed else ("WARNING" if warned else "OK")
         checked_at = to_iso(self.now())
         if old is not None:
-            item = {**old, "lastValidated": checked_at, "lastValidationStatus": status}
-            # changed meanwhile: the report stands, the timestamp is not recorded
+            # the version is kept (a validation is not a change); changed meanwhile: the report
+            # stands, the timestamp is not recorded
             with suppress(CommitConflict):
-                self.accounts.replace({**item, "version": int(old.get("version") or 1)}, int(old.get("version") or 1))
+                self.accounts.replace(old.model_copy(update={"last_validated": checked_at,
+                                                             "last_validation_status": status}), old.version)
         return {"accountId": account_id, "valid": not failed, "status": status, "checkedAt": checked_at,
                 "regions": results}

@@ -43,8 +43,12 @@ typecheck: install
 cfn-lint: install
 	$(BIN)/cfn-lint infra/template.yaml infra/spoke.yaml
 
+# Two workers, a file per worker at a time (each worker runs its own local stack). The emulator's
+# tests run after, in one process: their in-process moto (mock_aws) resets the backends that a
+# worker's local stack serves from.
 pytest: install $(CONSOLE_DIST)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/emulator
+	$(BIN)/pytest tests/emulator
 
 test: install lint typecheck cfn-lint console-test pytest
 

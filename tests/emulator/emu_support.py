@@ -24,7 +24,13 @@ def sid(hostname: str, account: str = HUB, region: str = "us-east-1") -> str:
 
 
 def assume(account: str) -> dict[str, str]:
-    """Credentials of an STS AssumeRole into ``account`` (moto STS, in-process)."""
+    """Credentials of an STS AssumeRole into ``account`` (moto STS, in-process). When a local stack
+    of the same process enforces role trust in that account (tests sharing a worker), the role is
+    provisioned first, trusting this caller, as the stack provisions its own spokes."""
+    from drs_local import iam_policy
+
+    if account in iam_policy.enforced_accounts():
+        iam_policy.provision_spoke(account)
     sts = boto3.client("sts", region_name="us-east-1", **KEYS)
     creds = sts.assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/DRSOrchestrationRole", RoleSessionName="tests"

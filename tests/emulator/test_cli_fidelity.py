@@ -118,3 +118,29 @@ def test_native_plan_drill_with_the_aws_cli(cli: Any, emu: Emulator) -> None:
     cli("delete-recovery-plan-execution", "--recovery-plan-execution-arn", execution_arn)
     cli("delete-recovery-plan", "--recovery-plan-arn", arn)
     assert len(cli("list-recovery-plans")["recoveryPlans"]) == 3
+
+
+def test_snapshot_based_launch_with_the_aws_cli(cli: Any, emu: Emulator) -> None:
+    """A stalled server, an older point in time chosen with the CLI, and the job log saying so."""
+    server = sid("db-01.example.internal")
+    emu.advance(3 * 3600)  # three hours of healthy replication: snapshots every 10 minutes and hourly
+    emu.update_server(server, replication_state="STALLED")
+    emu.advance(1800)
+    snapshots = cli("describe-recovery-snapshots", "--source-server-id", server, "--order", "DESC")["items"]
+    assert len(snapshots) >= 3 and snapshots[0]["timestamp"] >= snapshots[-1]["timestamp"]
+    older = snapshots[1]  # not the oldest: that one may age out of retention before the job uses it
+    job = cli("start-recovery", "--is-drill", "--source-servers",
+              f"sourceServerID={server},recoverySnapshotID={older['snapshotID']}")["job"]  # fmt: skip
+    emu.advance(3600)
+    done = cli("describe-jobs", "--filters", json.dumps({"jobIDs": [job["jobID"]]}))["items"][0]
+    assert done["status"] == "COMPLETED"
+    log = cli("describe-job-log-items", "--job-id", job["jobID"])["items"]
+    assert done["participatingServers"][0]["launchStatus"] == "LAUNCHED", log
+    instance = cli("describe-recovery-instances", "--filters",
+                   json.dumps({"sourceServerIDs": [server]}))["items"][0]  # fmt: skip
+    assert instance["pointInTimeSnapshotDateTime"][:19] == older["timestamp"][:19]
+    events = [e["event"] for e in cli("describe-job-log-items", "--job-id", job["jobID"])["items"]]
+    assert "USING_PREVIOUS_SNAPSHOT" in events and "SNAPSHOT_START" not in events
+    unknown = cli("start-recovery", "--source-servers",
+                  f"sourceServerID={server},recoverySnapshotID=pit-00000000000000000", ok=False)  # fmt: skip
+    assert unknown.returncode == 255 and "ResourceNotFoundException" in unknown.stderr

@@ -1,0 +1,42 @@
+"""The fingerprint of what a plan launches (issue 21), from a plan's snapshot and its groups' launch
+settings: recorded on an execution when it starts, compared by the readiness evaluation with the
+last COMPLETED drill's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from drs_orch.domain.execution_snapshot import Snapshot
+from drs_orch.domain.launch_rules import plan_servers
+from drs_orch.domain.objectives import fingerprint
+from drs_orch.domain.statuses import LaunchConfigState
+from drs_orch.services.launch_groups import GroupView
+
+LaunchState = tuple[dict[str, str], dict[str, str], dict[str, list[str]]]
+
+
+def launch_state(group: Mapping[str, Any]) -> LaunchState:
+    """(intended launch-settings hash per managed server, servers whose settings still have to be
+    applied with the reason, servers whose last apply failed with the errors) of one group item."""
+    view = GroupView.of(dict(group))
+    planned = plan_servers(view.intended(), view.status)
+    failed: dict[str, list[str]] = {}
+    if view.status is not None:
+        for server_id, entry in view.status.server_configs.items():
+            if entry.status is LaunchConfigState.FAILED:
+                failed[server_id] = list(entry.errors) or ["FAILED"]
+    return planned.hashes, {s: r.value for s, r in planned.targets.items()}, failed
+
+
+def plan_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, hashes: Mapping[str, str]) -> dict[str, Any]:
+    return fingerprint(plan.get("waves") or [],
+                       {w.number: [f"{scope}#{sid}" for scope, sid in w.servers] for w in snapshot.waves}, hashes)
+
+
+def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Mapping[str, Any]) -> dict[str, Any]:
+    hashes: dict[str, str] = {}
+    for group_id in snapshot.group_ids:
+        if group_id in groups:
+            hashes.update(launch_state(groups[group_id])[0])
+    return plan_fingerprint(plan, snapshot, hashes)

@@ -48,10 +48,10 @@ def wave_objectives(plan: Mapping[str, Any]) -> dict[int, WaveObjective]:
 
 
 def objectives_record(plan: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What an execution copies from its plan (None when the plan states no objective)."""
-    waves = {str(n): {k: v for k, v in (("rtoMinutes", o.rto_minutes), ("rpoMinutes", o.rpo_minutes))
-                      if v is not None}
-             for n, o in wave_objectives(plan).items()}
+    """What an execution copies from its plan: the plan's objectives and the waves' own overrides
+    (None when the plan states no objective)."""
+    waves = {str(w["waveNumber"]): {k: w[k] for k in ("rtoMinutes", "rpoMinutes") if w.get(k) is not None}
+             for w in plan.get("waves") or []}
     waves = {n: w for n, w in waves.items() if w}
     record: dict[str, Any] = {k: plan[k] for k in ("rtoMinutes", "rpoMinutes") if plan.get(k) is not None}
     if waves:

@@ -19,6 +19,7 @@ from boto3.dynamodb.conditions import Key
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import batch_get_keys, from_dynamo, table, to_dynamo
 from drs_orch.adapters.dynamodb_executions import plan_run_key
+from drs_orch.services.plan_fingerprint import FINGERPRINT_SK, unpack_fingerprint
 
 CURRENT_SK = "READINESS"
 HISTORY_PREFIX = "READINESS#"
@@ -63,7 +64,8 @@ class DynamoReadinessStore:
         return [from_dynamo(i) for i in result.items]
 
     def latest_completed_drill(self, plan_id: str, after: str | None) -> Item | None:
-        """The newest COMPLETED drill of the plan that started after ``after`` (its META item)."""
+        """The newest COMPLETED drill of the plan that started after ``after``: its META item with
+        ``fingerprint`` (None for executions started before fingerprints were recorded)."""
         condition = Key("planId").eq(plan_id)
         if after:
             condition = condition & Key("startTime").gt(after)
@@ -73,7 +75,11 @@ class DynamoReadinessStore:
             out = self._table.query(**params)
             for item in out.get("Items", []):
                 if item.get("executionType") == "DRILL" and item.get("status") == "COMPLETED":
-                    return dict(from_dynamo(item))
+                    found = dict(from_dynamo(item))
+                    kept = self._table.get_item(Key={"executionId": found["executionId"], "sk": FINGERPRINT_SK}
+                                                ).get("Item")
+                    found["fingerprint"] = unpack_fingerprint(from_dynamo(kept) if kept else None)
+                    return found
             if not out.get("LastEvaluatedKey"):
                 return None
             params["ExclusiveStartKey"] = out["LastEvaluatedKey"]

@@ -1,9 +1,16 @@
 """The fingerprint of what a plan launches (issue 21), from a plan's snapshot and its groups' launch
-settings: recorded on an execution when it starts, compared by the readiness evaluation with the
-last COMPLETED drill's."""
+settings: recorded with an execution when it starts, compared by the readiness evaluation with the
+last COMPLETED drill's.
+
+An execution keeps it in a child item of its own, ``sk = "~FINGERPRINT"`` (compressed JSON: a
+4,000-server plan's fingerprint is far above what the META item may grow by). The key sorts after
+every other child, so neither a tick nor the details read it; deleting the execution deletes it."""
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,3 +47,21 @@ def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Ma
         if group_id in groups:
             hashes.update(launch_state(groups[group_id])[0])
     return plan_fingerprint(plan, snapshot, hashes)
+
+
+FINGERPRINT_SK = "~FINGERPRINT"
+
+
+def fingerprint_item(execution_id: str, fp: Mapping[str, Any]) -> dict[str, Any]:
+    packed = base64.b64encode(zlib.compress(json.dumps(fp, sort_keys=True).encode(), 9)).decode()
+    return {"executionId": execution_id, "sk": FINGERPRINT_SK, "digest": fp.get("digest"), "packed": packed}
+
+
+def unpack_fingerprint(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not item or not item.get("packed"):
+        return None
+    try:
+        out = json.loads(zlib.decompress(base64.b64decode(str(item["packed"]))))
+    except (ValueError, zlib.error):
+        return None
+    return out if isinstance(out, dict) else None

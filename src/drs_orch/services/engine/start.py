@@ -50,7 +50,7 @@ from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStat
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
 from drs_orch.services.engine.records import META, child_items, guard_keys_of_jobs, history_entry
-from drs_orch.services.plan_fingerprint import snapshot_fingerprint
+from drs_orch.services.plan_fingerprint import fingerprint_item, snapshot_fingerprint
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
@@ -190,10 +190,10 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     objectives = objectives_record(plan)  # issue 21: measured against at the end, compared by readiness
     if objectives:
         meta["objectives"] = objectives
-    meta["fingerprint"] = snapshot_fingerprint(plan, snapshot, checked.groups)
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)
+    children.append(fingerprint_item(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
     deps.store.put_children(children)
     try:
         deps.store.commit_start(meta, claims)

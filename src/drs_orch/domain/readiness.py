@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from drs_orch.domain.capacity import RegionUsage, capacity_report
+from drs_orch.domain.capacity import RegionUsage, capacity_report, usage_from
 from drs_orch.domain.data_age import launch_readiness
 from drs_orch.domain.dry_run import DEFAULT_LAUNCH_SECONDS, ActiveUsage, JobSpec, forecast, launch_seconds
 from drs_orch.domain.execution_snapshot import Snapshot
@@ -89,8 +89,6 @@ class ScopeFacts:
     error: str | None = None
 
     def usage(self) -> RegionUsage:
-        from drs_orch.domain.capacity import usage_from
-
         return usage_from(self.servers.values(), self.jobs, [{}] * self.recovery_instances)
 
 

@@ -25,13 +25,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
-from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
+from drs_orch.domain.errors import DomainError, NotFound
 from drs_orch.domain.execution_snapshot import Snapshot, build_snapshot, split_scope
 from drs_orch.domain.inventory import RegionUnavailable
 from drs_orch.domain.messages import Alert
-from drs_orch.domain.models import to_iso
+from drs_orch.domain.models import parse, to_iso
 from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.readiness import PlanFacts, ScopeFacts, evaluate, is_worse
+from drs_orch.domain.requests import MaintenanceInput
 from drs_orch.services import telemetry
 from drs_orch.services.data_ports import AccountContexts, ExecutionReader, GroupStore, Item, PlanStore
 from drs_orch.services.engine.observe import AlertPublisher
@@ -85,10 +86,7 @@ class ReadinessService:
         return dict(run["evaluations"][plan_id])
 
     def evaluate_all(self, body: Mapping[str, Any]) -> Item:
-        unknown = sorted(set(body) - {"source"})
-        if unknown:
-            raise ValidationFailed(f"unknown field(s): {', '.join(unknown)}", code="UNKNOWN_FIELD",
-                                   details={"unknown": unknown})
+        parse(MaintenanceInput, body)  # only ``source`` (who started it)
         run = self._run(list(self.plans.all()), "SCHEDULE", whole_regions=True)
         run.pop("evaluations")
         return run

@@ -214,3 +214,14 @@ def test_the_objectives_report_compares_each_wave_and_server() -> None:
     assert [(r["sourceServerId"], r["rpoMet"]) for r in report["servers"]] == [("b", True), ("c", False),
                                                                                ("a", True)]
     assert report["rpoMet"] is False and report["worstDataAgeSeconds"] == 1800
+
+
+def test_the_configuration_export_carries_the_objectives() -> None:
+    from drs_orch.domain.config_doc import export_plan
+
+    plan = {"planName": "p", "rtoMinutes": 60, "waves": [
+        {"waveNumber": 1, "waveName": "a", "protectionGroupIds": ["g1"], "dependsOnWaves": [], "rpoMinutes": 5},
+        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]}]}
+    out = export_plan(plan, {"g1": "one", "g2": "two"})
+    assert out["rtoMinutes"] == 60 and "rpoMinutes" not in out
+    assert [w.get("rpoMinutes") for w in out["waves"]] == [5, None]

@@ -2321,6 +2321,16 @@ export interface components {
             description?: string;
             /** Planname */
             planName: string;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /** Waves */
             waves: components["schemas"]["ExportWave"][];
         };
@@ -2376,6 +2386,16 @@ export interface components {
             pauseBeforeWave: boolean;
             /** Protectiongroupnames */
             protectionGroupNames: string[];
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /**
              * Wavedescription
              * @default null

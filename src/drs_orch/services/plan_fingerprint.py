@@ -52,16 +52,24 @@ def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Ma
 FINGERPRINT_SK = "~FINGERPRINT"
 
 
-def fingerprint_item(execution_id: str, fp: Mapping[str, Any]) -> dict[str, Any]:
-    packed = base64.b64encode(zlib.compress(json.dumps(fp, sort_keys=True).encode(), 9)).decode()
-    return {"executionId": execution_id, "sk": FINGERPRINT_SK, "digest": fp.get("digest"), "packed": packed}
+def pack(fp: Mapping[str, Any]) -> str:
+    """A fingerprint as compressed text (a stored item stays far below DynamoDB's 400 KB)."""
+    return base64.b64encode(zlib.compress(json.dumps(fp, sort_keys=True).encode(), 9)).decode()
 
 
-def unpack_fingerprint(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not item or not item.get("packed"):
+def unpack(packed: Any) -> dict[str, Any] | None:
+    if not isinstance(packed, str) or not packed:
         return None
     try:
-        out = json.loads(zlib.decompress(base64.b64decode(str(item["packed"]))))
+        out = json.loads(zlib.decompress(base64.b64decode(packed)))
     except (ValueError, zlib.error):
         return None
     return out if isinstance(out, dict) else None
+
+
+def fingerprint_item(execution_id: str, fp: Mapping[str, Any]) -> dict[str, Any]:
+    return {"executionId": execution_id, "sk": FINGERPRINT_SK, "digest": fp.get("digest"), "packed": pack(fp)}
+
+
+def unpack_fingerprint(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return unpack(item.get("packed")) if item else None

@@ -37,7 +37,7 @@ from drs_orch.services import telemetry
 from drs_orch.services.data_ports import AccountContexts, ExecutionReader, GroupStore, Item, PlanStore
 from drs_orch.services.engine.observe import AlertPublisher
 from drs_orch.services.engine.start import group_refs, plan_waves
-from drs_orch.services.plan_fingerprint import LaunchState, launch_state, plan_fingerprint
+from drs_orch.services.plan_fingerprint import LaunchState, launch_state, pack, plan_fingerprint, unpack
 from drs_orch.services.query_ports import Readers
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ class ReadinessService:
         drill = self.store.latest_completed_drill(plan_id, (baseline or {}).get("startTime"))
         if drill is not None and drill.get("fingerprint"):
             baseline = {"executionId": drill["executionId"], "startTime": drill.get("startTime"),
-                        "endTime": drill.get("endTime"), "fingerprint": drill["fingerprint"]}
+                        "endTime": drill.get("endTime"), "packed": pack(drill["fingerprint"])}
         return baseline, str(last_id)
 
     def _evaluate_one(self, plan: Item, waves: Any, snapshot: Snapshot | None, error: tuple[str, str] | None,
@@ -271,9 +271,10 @@ class ReadinessService:
         fp = plan_fingerprint(plan, snapshot, hashes) if snapshot is not None else None
         baseline, seen = self._baseline(plan_id, current, last_run)
         accounts = {split_scope(s)[0] for s in (snapshot.scopes if snapshot else ())}
+        drilled = {**baseline, "fingerprint": unpack(baseline.get("packed")) or {}} if baseline else None
         facts = PlanFacts(plan=plan, waves=waves, snapshot=snapshot, snapshot_error=error, scopes=mine,
                           account_errors={a: m for a, m in account_errors.items() if a in accounts},
-                          launch_pending=pending, launch_failed=failed, fingerprint=fp, baseline=baseline)
+                          launch_pending=pending, launch_failed=failed, fingerprint=fp, baseline=drilled)
         result = evaluate(facts)
         previous = ((current or {}).get("evaluation") or {}).get("status")
         evaluation = {"planId": plan_id, "planName": plan.get("planName"), "evaluatedAt": evaluated_at,

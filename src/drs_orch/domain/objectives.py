@@ -170,7 +170,8 @@ def fingerprint(waves: Sequence[Mapping[str, Any]], servers_by_wave: Mapping[int
     servers = {str(n): sorted(ids) for n, ids in sorted(servers_by_wave.items())}
     every = {s for ids in servers.values() for s in ids}
     accounts = sorted({s.rsplit("#", 1)[0] for s in every})
-    hashes = {sid: h for sid, h in sorted(launch_hashes.items()) if any(s.endswith(f"#{sid}") for s in every)}
+    ids = {s.rsplit("#", 1)[-1] for s in every}
+    hashes = {sid: h[:16] for sid, h in sorted(launch_hashes.items()) if sid in ids}  # 64 bits tell a change
     body = {"waves": structure, "servers": servers, "accounts": accounts, "launchSettings": hashes}
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"digest": digest, **body}

@@ -57,8 +57,8 @@ def test_every_route_has_typed_request_and_response_schemas() -> None:
 
 
 # POST routes that act on their path alone (no body is read)
-_NO_BODY = {"refresh_protection_group", "validate_recovery_plan", "pause_execution", "resume_execution",
-            "cancel_execution", "terminate_instances"}
+_NO_BODY = {"refresh_protection_group", "validate_recovery_plan", "evaluate_recovery_plan", "pause_execution",
+            "resume_execution", "cancel_execution", "terminate_instances"}
 
 
 def test_query_parameters_are_typed() -> None:

@@ -65,6 +65,16 @@ export const operations = {
     "path": "/accounts/targets/{accountId}",
     "permission": "delete_accounts"
   },
+  "evaluate_all_recovery_plans": {
+    "method": "POST",
+    "path": "/maintenance/readiness",
+    "permission": "modify_recovery_plans"
+  },
+  "evaluate_recovery_plan": {
+    "method": "POST",
+    "path": "/recovery-plans/{planId}/evaluate",
+    "permission": "view_recovery_plans"
+  },
   "execute_plan": {
     "method": "POST",
     "path": "/recovery-plans/{planId}/execute",
@@ -198,6 +208,11 @@ export const operations = {
   "get_recovery_plan": {
     "method": "GET",
     "path": "/recovery-plans/{planId}",
+    "permission": "view_recovery_plans"
+  },
+  "get_recovery_plan_readiness": {
+    "method": "GET",
+    "path": "/recovery-plans/{planId}/readiness",
     "permission": "view_recovery_plans"
   },
   "get_server_launch_config": {

@@ -670,6 +670,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/maintenance/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate every plan (the 30-minute schedule): DRS read once per account-region */
+        post: operations["evaluate_all_recovery_plans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -899,6 +916,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recovery-plans/{planId}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate the plan's readiness now: READY / AT_RISK / NOT_READY with findings */
+        post: operations["evaluate_recovery_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recovery-plans/{planId}/execute": {
         parameters: {
             query?: never;
@@ -927,6 +961,23 @@ export interface paths {
         put?: never;
         /** Create the plan as a DRS native recovery plan {nativePlanName, pauseAsWaitMinutes, dryRun}; reports what native plans cannot express */
         post: operations["export_native_recovery_plan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/recovery-plans/{planId}/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plan's latest readiness, its history, re-test required, measured RTO */
+        get: operations["get_recovery_plan_readiness"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1721,8 +1772,32 @@ export interface components {
              * @default null
              */
             lastDecisionAt?: string | null;
+            /**
+             * Measuredrtoseconds
+             * @description start to last wave complete, pauses excluded (ended executions)
+             * @default null
+             */
+            measuredRtoSeconds?: number | null;
+            /**
+             * Objectives
+             * @description the plan's rtoMinutes / rpoMinutes (and per-wave ones) when it started
+             * @default null
+             */
+            objectives?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description measured RTO and the data age at launch against the objectives
+             * @default null
+             */
+            objectivesReport?: components["schemas"]["ObjectivesReport"] | null;
             /** Pausedbeforewaves */
             pausedBeforeWaves: number[];
+            /**
+             * Pausedseconds
+             * @default null
+             */
+            pausedSeconds?: number | null;
             /** Pauserequested */
             pauseRequested: boolean;
             /** Planid */
@@ -2069,8 +2144,27 @@ export interface components {
              * @default null
              */
             lastDecisionAt?: string | null;
+            /**
+             * Measuredrtoseconds
+             * @description start to last wave complete, pauses excluded (ended executions)
+             * @default null
+             */
+            measuredRtoSeconds?: number | null;
+            /**
+             * Objectives
+             * @description the plan's rtoMinutes / rpoMinutes (and per-wave ones) when it started
+             * @default null
+             */
+            objectives?: {
+                [key: string]: unknown;
+            } | null;
             /** Pausedbeforewaves */
             pausedBeforeWaves: number[];
+            /**
+             * Pausedseconds
+             * @default null
+             */
+            pausedSeconds?: number | null;
             /** Pauserequested */
             pauseRequested: boolean;
             /** Planid */
@@ -2237,6 +2331,16 @@ export interface components {
             description?: string;
             /** Planname */
             planName: string;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /** Waves */
             waves: components["schemas"]["ExportWave"][];
         };
@@ -2292,6 +2396,16 @@ export interface components {
             pauseBeforeWave: boolean;
             /** Protectiongroupnames */
             protectionGroupNames: string[];
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /**
              * Wavedescription
              * @default null
@@ -2371,6 +2485,18 @@ export interface components {
              * @default null
              */
             wave?: number | null;
+        };
+        /** FingerprintDifference */
+        FingerprintDifference: {
+            /** Items */
+            items: string[];
+            /**
+             * Kind
+             * @description SERVERS_ADDED | SERVERS_REMOVED | SERVERS_MOVED | LAUNCH_SETTINGS_CHANGED | WAVES_CHANGED | ACCOUNTS_CHANGED | CHANGED
+             */
+            kind: string;
+            /** Message */
+            message: string;
         };
         /** Group */
         Group: {
@@ -3271,6 +3397,52 @@ export interface components {
              */
             source?: string | null;
         };
+        /** MeasuredRun */
+        MeasuredRun: {
+            /**
+             * Endtime
+             * @default null
+             */
+            endTime?: string | null;
+            /** Executionid */
+            executionId: string;
+            /**
+             * Executiontype
+             * @default null
+             */
+            executionType?: string | null;
+            /**
+             * Measuredrtoseconds
+             * @description start to last wave complete, pauses excluded
+             * @default null
+             */
+            measuredRtoSeconds?: number | null;
+            /**
+             * Pausedseconds
+             * @default null
+             */
+            pausedSeconds?: number | null;
+            /**
+             * Rtomet
+             * @default null
+             */
+            rtoMet?: boolean | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /**
+             * Starttime
+             * @default null
+             */
+            startTime?: string | null;
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
+        };
         /** NamedStatus */
         NamedStatus: {
             /** Name */
@@ -3355,6 +3527,51 @@ export interface components {
             recoveryPlanArn: string;
             /** Region */
             region: string;
+        };
+        /**
+         * ObjectivesReport
+         * @description An execution against its plan's objectives (as they were when it started).
+         */
+        ObjectivesReport: {
+            /**
+             * Measuredrtoseconds
+             * @default null
+             */
+            measuredRtoSeconds?: number | null;
+            /**
+             * Pausedseconds
+             * @default null
+             */
+            pausedSeconds?: number | null;
+            /**
+             * Rpomet
+             * @default null
+             */
+            rpoMet?: boolean | null;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtomet
+             * @default null
+             */
+            rtoMet?: boolean | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /** Servers */
+            servers: components["schemas"]["ServerRpoResult"][];
+            /** Waves */
+            waves: components["schemas"]["WaveObjectiveResult"][];
+            /**
+             * Worstdataageseconds
+             * @default null
+             */
+            worstDataAgeSeconds?: number | null;
         };
         /**
          * OneTargetCapacity
@@ -3635,10 +3852,27 @@ export interface components {
             /** Planname */
             planName: string;
             /**
+             * @description plan lists: the latest readiness evaluation (null: never evaluated)
+             * @default null
+             */
+            readiness?: components["schemas"]["PlanReadinessSummary"] | null;
+            /**
              * Region
              * @default null
              */
             region?: string | null;
+            /**
+             * Rpominutes
+             * @description recovery point objective (data age at launch)
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @description recovery time objective of the whole run
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /** Schemaversion */
             schemaVersion: number;
             /** Totalservers */
@@ -3690,6 +3924,55 @@ export interface components {
             nextToken?: string | null;
             /** Recoveryplans */
             recoveryPlans: components["schemas"]["Plan"][];
+        };
+        /** PlanReadiness */
+        PlanReadiness: {
+            /** @description null until the plan is first evaluated */
+            current: components["schemas"]["ReadinessEvaluation"] | null;
+            /**
+             * Executions
+             * @description the plan's latest ended executions against the RTO
+             */
+            executions: components["schemas"]["MeasuredRun"][];
+            /**
+             * History
+             * @description status changes, newest first
+             */
+            history: components["schemas"]["ReadinessHistoryEntry"][];
+            /** Planid */
+            planId: string;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+        };
+        /**
+         * PlanReadinessSummary
+         * @description What plan lists show.
+         */
+        PlanReadinessSummary: {
+            /** Evaluatedat */
+            evaluatedAt: string;
+            /** Findingcount */
+            findingCount: number;
+            /** Retestrequired */
+            retestRequired: boolean;
+            /**
+             * Status
+             * @description READY | AT_RISK | NOT_READY
+             */
+            status: string;
+            /**
+             * Trigger
+             * @default null
+             */
+            trigger?: string | null;
         };
         /** PlanRef */
         PlanRef: {
@@ -3932,6 +4215,12 @@ export interface components {
              */
             planId?: unknown;
             /**
+             * Readiness
+             * @description read-only; ignored
+             * @default null
+             */
+            readiness?: unknown;
+            /**
              * Recoveryplans
              * @description read-only; ignored
              * @default null
@@ -4012,6 +4301,172 @@ export interface components {
             /** Status */
             status: string;
             totals: components["schemas"]["CapacityUsage"];
+        };
+        /** ReadinessEvaluation */
+        ReadinessEvaluation: {
+            /**
+             * Counts
+             * @description findings per code
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Evaluatedat */
+            evaluatedAt: string;
+            /** Findingcount */
+            findingCount: number;
+            /**
+             * Findings
+             * @description worst first; at most 200 (findingCount has them all)
+             */
+            findings: components["schemas"]["ReadinessFinding"][];
+            /** Planid */
+            planId: string;
+            /**
+             * Planname
+             * @default null
+             */
+            planName?: string | null;
+            /**
+             * Previousstatus
+             * @default null
+             */
+            previousStatus?: string | null;
+            retest: components["schemas"]["Retest"];
+            /**
+             * Status
+             * @description READY | AT_RISK | NOT_READY
+             */
+            status: string;
+            summary: components["schemas"]["ReadinessSummaryCounts"];
+            /**
+             * Trigger
+             * @description PLAN_SAVED | ON_DEMAND | SCHEDULE
+             */
+            trigger: string;
+        };
+        /** ReadinessFinding */
+        ReadinessFinding: {
+            /**
+             * Accountid
+             * @default null
+             */
+            accountId?: string | null;
+            /**
+             * Action
+             * @description what to do
+             */
+            action: string;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /**
+             * Region
+             * @default null
+             */
+            region?: string | null;
+            /**
+             * Serverid
+             * @default null
+             */
+            serverId?: string | null;
+            /**
+             * Severity
+             * @description HIGH (NOT_READY) | MEDIUM (AT_RISK) | LOW (information)
+             */
+            severity: string;
+            /**
+             * Wavenumber
+             * @default null
+             */
+            waveNumber?: number | null;
+        };
+        /** ReadinessHistoryEntry */
+        ReadinessHistoryEntry: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Evaluatedat */
+            evaluatedAt: string;
+            /** Findingcount */
+            findingCount: number;
+            /**
+             * Predicteddurationseconds
+             * @default null
+             */
+            predictedDurationSeconds?: number | null;
+            /**
+             * Previousstatus
+             * @default null
+             */
+            previousStatus?: string | null;
+            /** Retestrequired */
+            retestRequired: boolean;
+            /** Status */
+            status: string;
+            /** Trigger */
+            trigger: string;
+        };
+        /** ReadinessRun */
+        ReadinessRun: {
+            /** Accountregions */
+            accountRegions: string[];
+            /**
+             * Changes
+             * @description plans whose readiness changed: planId, from, to
+             */
+            changes: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Drscalls
+             * @description DRS requests of this run per operation
+             */
+            drsCalls: {
+                [key: string]: number;
+            };
+            /** Durationseconds */
+            durationSeconds: number;
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Evaluatedat */
+            evaluatedAt: string;
+            /** Plancount */
+            planCount: number;
+            /** Statuscounts */
+            statusCounts: {
+                [key: string]: number;
+            };
+            /** Trigger */
+            trigger: string;
+        };
+        /** ReadinessSummaryCounts */
+        ReadinessSummaryCounts: {
+            /** Accountregions */
+            accountRegions: string[];
+            /**
+             * Predicteddurationseconds
+             * @default null
+             */
+            predictedDurationSeconds?: number | null;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /** Servercount */
+            serverCount: number;
+            /** Wavecount */
+            waveCount: number;
         };
         /** Realtime */
         Realtime: {
@@ -4198,6 +4653,16 @@ export interface components {
              */
             protectionGroupId?: string | null;
             /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /**
              * Version
              * @default null
              */
@@ -4333,6 +4798,12 @@ export interface components {
              */
             protectionGroupId?: string | null;
             /**
+             * Readiness
+             * @description read-only; ignored
+             * @default null
+             */
+            readiness?: unknown;
+            /**
              * Recoveryplans
              * @description read-only; ignored
              * @default null
@@ -4350,6 +4821,16 @@ export interface components {
              * @default null
              */
             resolvedAt?: unknown;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /**
              * Schemaversion
              * @description read-only; ignored
@@ -4563,6 +5044,30 @@ export interface components {
             resumedBeforeWaves: number[];
             /** Status */
             status: string;
+        };
+        /** Retest */
+        Retest: {
+            /**
+             * Baselineat
+             * @default null
+             */
+            baselineAt?: string | null;
+            /**
+             * Baselineexecutionid
+             * @description the last COMPLETED drill
+             * @default null
+             */
+            baselineExecutionId?: string | null;
+            /** Differences */
+            differences: components["schemas"]["FingerprintDifference"][];
+            /**
+             * Reason
+             * @description NEVER_DRILLED | CHANGED_SINCE_DRILL
+             * @default null
+             */
+            reason?: string | null;
+            /** Required */
+            required: boolean;
         };
         /**
          * RightSizingMethod
@@ -4891,6 +5396,31 @@ export interface components {
             serverId: string;
             /** Wavenumber */
             waveNumber: number;
+        };
+        /** ServerRpoResult */
+        ServerRpoResult: {
+            /** Dataageseconds */
+            dataAgeSeconds: number;
+            /**
+             * Rpomet
+             * @default null
+             */
+            rpoMet?: boolean | null;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Sourceserverid
+             * @default null
+             */
+            sourceServerId?: string | null;
+            /**
+             * Wavenumber
+             * @default null
+             */
+            waveNumber?: number | null;
         };
         /** ServerView */
         ServerView: {
@@ -5595,6 +6125,12 @@ export interface components {
              */
             pollIntervalSeconds?: number | null;
             /**
+             * Readiness
+             * @description read-only; ignored
+             * @default null
+             */
+            readiness?: unknown;
+            /**
              * Recoveryplans
              * @description read-only; ignored
              * @default null
@@ -6106,6 +6642,12 @@ export interface components {
              */
             planId?: unknown;
             /**
+             * Readiness
+             * @description read-only; ignored
+             * @default null
+             */
+            readiness?: unknown;
+            /**
              * Recoveryplans
              * @description read-only; ignored
              * @default null
@@ -6569,6 +7111,16 @@ export interface components {
             /** Protectiongroupids */
             protectionGroupIds?: string[];
             /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /**
              * Serverids
              * @default null
              */
@@ -6602,6 +7154,31 @@ export interface components {
             wouldApply: {
                 [key: string]: string;
             };
+        };
+        /** WaveObjectiveResult */
+        WaveObjectiveResult: {
+            /**
+             * Measuredrtoseconds
+             * @default null
+             */
+            measuredRtoSeconds?: number | null;
+            /**
+             * Rpominutes
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtomet
+             * @default null
+             */
+            rtoMet?: boolean | null;
+            /**
+             * Rtominutes
+             * @default null
+             */
+            rtoMinutes?: number | null;
+            /** Wavenumber */
+            waveNumber: number;
         };
         /** WavePointInTimeForecast */
         WavePointInTimeForecast: {
@@ -6751,6 +7328,18 @@ export interface components {
             pauseBeforeWave: boolean;
             /** Protectiongroupids */
             protectionGroupIds: string[];
+            /**
+             * Rpominutes
+             * @description the RPO of this wave's servers; else the plan's
+             * @default null
+             */
+            rpoMinutes?: number | null;
+            /**
+             * Rtominutes
+             * @description this wave's RTO (time from the start until it completes); else the plan's
+             * @default null
+             */
+            rtoMinutes?: number | null;
             /** Servercount */
             serverCount: number;
             /**
@@ -11191,6 +11780,102 @@ export interface operations {
             };
         };
     };
+    evaluate_all_recovery_plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessRun"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_openapi: {
         parameters: {
             query?: never;
@@ -13201,6 +13886,100 @@ export interface operations {
             };
         };
     };
+    evaluate_recovery_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessEvaluation"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     execute_plan: {
         parameters: {
             query?: never;
@@ -13330,6 +14109,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NativeExport"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_recovery_plan_readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanReadiness"];
                 };
             };
             /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */

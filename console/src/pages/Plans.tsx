@@ -18,6 +18,7 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { unwrap } from "../api/client";
 import type { DryRun, Plan, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
 import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { navigate, useApi } from "../context";
@@ -50,6 +51,7 @@ export function PlansList() {
           { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
           { id: "waves", header: "Waves", cell: (p) => p.waveCount },
           { id: "servers", header: "Servers", cell: (p) => p.totalServers },
+          { id: "readiness", header: "Readiness", cell: (p) => <ReadinessBadge summary={p.readiness} /> },
           { id: "last", header: "Last execution", cell: (p) => p.lastExecutionId ? <Link href={`#/executions/${p.lastExecutionId}`}><Status value={p.lastExecutionStatus} /></Link> : "-" },
           { id: "lastStart", header: "Last started", cell: (p) => <Time iso={p.lastStartTime} /> },
           { id: "conflict", header: "Conflict", cell: (p) => (p.hasServerConflict ? <Status value="WARNING" /> : "-") },
@@ -180,6 +182,7 @@ export function PlanDetail({ planId }: { planId: string }) {
         ]} />
       </Container>
       {dry && <DryRunResult run={dry} />}
+      <ReadinessPanel planId={planId} />
       <PlanWaves plan={plan} />
       <Modal closeAriaLabel="Close" visible={confirming} onDismiss={() => setConfirming(false)} header="Start a recovery"
         footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">

@@ -41,7 +41,7 @@ LEGACY = "legacy"
 _GROUP_FIELDS = ("groupName", "description", "region", "accountId", "sourceServerIds", "serverSelectionTags",
                  "launchConfig", "servers")
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "dependsOnWaves", "independent", "pauseBeforeWave",
-                "onServerFailure")
+                "onServerFailure", "rtoMinutes", "rpoMinutes")
 _LAUNCH_FIELDS = frozenset(f.alias or n for n, f in LaunchConfig.model_fields.items())
 _OVERRIDE_FIELDS = frozenset(f.alias or n for n, f in ServerLaunchOverride.model_fields.items())
 
@@ -85,7 +85,9 @@ def export_plan(plan: Mapping[str, Any], group_names: Mapping[str, str]) -> dict
         entry = {k: wave[k] for k in _WAVE_FIELDS if wave.get(k) is not None}
         entry["protectionGroupNames"] = [group_names.get(g, g) for g in wave.get("protectionGroupIds") or []]
         waves.append(entry)
-    return {"planName": plan["planName"], "description": plan.get("description") or "", "waves": waves}
+    out = {"planName": plan["planName"], "description": plan.get("description") or "", "waves": waves}
+    out.update({k: plan[k] for k in ("rtoMinutes", "rpoMinutes") if plan.get(k) is not None})  # issue 21
+    return out
 
 
 def export_account(account: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALERT_KINDS = ("EXECUTION_FAILED", "EXECUTION_PAUSED_TOO_LONG", "DRILL_CLEANUP_FAILED",
-               "DRILL_CLEANUP_UNVERIFIED", "DRILL_INSTANCES_TERMINATED")
+               "DRILL_CLEANUP_UNVERIFIED", "DRILL_INSTANCES_TERMINATED", "PLAN_READINESS_CHANGED")
 
 _WHAT = {
     "start": "started",

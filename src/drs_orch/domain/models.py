@@ -46,6 +46,7 @@ from drs_orch.domain.launch_config import (
     effective_config,
     validate_launch_config_static,
 )
+from drs_orch.domain.objectives import MAX_OBJECTIVE_MINUTES
 from drs_orch.domain.plan_graph import Wave, WaveInput, normalize_waves
 from drs_orch.domain.tags import normalize_selection
 
@@ -311,6 +312,9 @@ class RecoveryPlanInput(InputModel):
                      "message": f"protection group {self.protection_group_id} is in none of the waves"}]
         return []
     drill_ttl_hours: int | None = Field(default=None, ge=1, le=720)  # drill instances' lifetime (issue 16)
+    # recovery objectives (issue 21): minutes; a wave's own override them for that wave
+    rto_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
+    rpo_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)

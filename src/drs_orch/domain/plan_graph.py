@@ -35,6 +35,7 @@ from drs_orch.domain.input_rules import (
     PlainText,
     max_items,
 )
+from drs_orch.domain.objectives import MAX_OBJECTIVE_MINUTES
 
 
 class OnServerFailure(StrEnum):
@@ -95,6 +96,8 @@ class WaveInput(BaseModel):
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    rto_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)  # overrides the plan's
+    rpo_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
     # input only: the servers the client expects the wave to launch (the earlier console sends the
     # groups' servers here); checked against the groups, never stored or used to pick servers
     server_ids: Annotated[list[str] | None, max_items(MAX_IDS_PER_REQUEST)] = None
@@ -145,6 +148,8 @@ class Wave(BaseModel):
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    rto_minutes: int | None = None
+    rpo_minutes: int | None = None
 
 
 WAVE_ORDER_SCHEMA = 2
@@ -214,6 +219,8 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
                 independent=wave.independent,
                 pause_before_wave=wave.pause_before_wave,
                 on_server_failure=wave.on_server_failure,
+                rto_minutes=wave.rto_minutes,
+                rpo_minutes=wave.rpo_minutes,
             )
         )
     return waves

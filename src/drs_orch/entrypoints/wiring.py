@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from drs_orch.services.housekeeping import Housekeeping
     from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
+    from drs_orch.services.readiness import ReadinessService
     from drs_orch.services.recovery_plans import RecoveryPlanService
     from drs_orch.services.retention import RetentionService
     from drs_orch.services.staging_accounts import StagingAccountService
@@ -170,7 +171,19 @@ class Container:
 
         return RecoveryPlanService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
                                    now=self.clock.now,
-                                   subscriptions=SnsNotifier(self.settings.execution_topic_arn, self.settings.region))
+                                   subscriptions=SnsNotifier(self.settings.execution_topic_arn, self.settings.region),
+                                   readiness=self.readiness)
+
+    @cached_property
+    def readiness(self) -> ReadinessService:
+        from drs_orch.adapters.account_probe import AwsAccountProbe
+        from drs_orch.adapters.dynamodb_readiness import DynamoReadinessStore
+        from drs_orch.services.readiness import ReadinessService
+
+        return ReadinessService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
+                                self.readers, AwsAccountProbe(self.settings.region),
+                                DynamoReadinessStore(self.settings.executions_table), self.alerts,
+                                now=self.clock.now)
 
     @cached_property
     def native_plans(self) -> NativePlanService:

@@ -9,10 +9,10 @@ used group can never be deleted."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
@@ -42,9 +42,16 @@ from drs_orch.services.data_ports import (
 )
 from drs_orch.services.protection_groups import version_conflict
 
-READ_ONLY_FIELDS = frozenset({"planId", "createdDate", "lastModifiedDate", "createdBy", "lastModifiedBy",
+READ_ONLY_FIELDS = frozenset({"readiness", "planId", "createdDate", "lastModifiedDate", "createdBy", "lastModifiedBy",
                               "waveCount", "totalServers", "region", "effectiveOrder", "schemaVersion",
                               "notificationSubscriptionArn"})
+
+
+class PlanReadiness(Protocol):
+    """What plans need of the readiness service (issue 21)."""
+
+    def after_save(self, plan_id: str) -> None: ...
+    def summaries(self, plan_ids: Sequence[str]) -> dict[str, Item]: ...
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,9 @@ def plan_group_ids(item: Mapping[str, Any]) -> list[str]:
 class RecoveryPlanService:
     def __init__(self, plans: PlanStore, groups: GroupStore, executions: ExecutionReader, contexts: AccountContexts,
                  now: Callable[[], datetime], new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-                 subscriptions: PlanSubscriptions | None = None) -> None:
+                 subscriptions: PlanSubscriptions | None = None, readiness: PlanReadiness | None = None) -> None:
         self.subscriptions = subscriptions
+        self.readiness = readiness
         self.plans = plans
         self.groups = groups
         self.executions = executions
@@ -132,6 +140,9 @@ class RecoveryPlanService:
         # the page's runs in reads that do not grow with the page (domain/plan_runs.py)
         runs = self.executions.last_runs(str(p["planId"]) for p in plans) if plans else {}
         plans = with_runs(plans, self.executions.active() if plans else [], runs, groups)
+        if self.readiness is not None and plans:
+            summaries = self.readiness.summaries([str(p["planId"]) for p in plans])
+            plans = [{**p, "readiness": summaries.get(str(p["planId"]))} for p in plans]
         return {"recoveryPlans": plans, "count": len(plans), "nextToken": result.next_token}
 
     # writes -----------------------------------------------------------------------------------
@@ -174,6 +185,7 @@ class RecoveryPlanService:
             "notificationEmail": spec.notification_email,
             "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
             **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
+            **{k: v for k, v in (("rtoMinutes", spec.rto_minutes), ("rpoMinutes", spec.rpo_minutes)) if v is not None},
         }
 
     def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
@@ -216,6 +228,7 @@ class RecoveryPlanService:
         spec = parse(RecoveryPlanInput, _plan_body(body, drop=frozenset({"version"})))
         item = self.build(spec, plan_id=self.new_id(), old=None, actor=actor)
         self._save_with_subscription(item, None)
+        self._evaluate(str(item["planId"]))
         return self.get(str(item["planId"]))
 
     def update(self, plan_id: str, body: Mapping[str, Any], actor: str) -> Item:
@@ -225,8 +238,9 @@ class RecoveryPlanService:
         old = self.load(plan_id)
         merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
                   "notificationEmail": old.get("notificationEmail")}
-        if old.get("drillTtlHours"):
-            merged["drillTtlHours"] = old["drillTtlHours"]
+        for kept in ("drillTtlHours", "rtoMinutes", "rpoMinutes"):
+            if old.get(kept):
+                merged[kept] = old[kept]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
         if spec.version != old["version"]:
@@ -234,7 +248,13 @@ class RecoveryPlanService:
         self._refuse_if_running(plan_id, allow_paused=True, what="change it")
         item = self.build(spec, plan_id=plan_id, old=old, actor=actor)
         self._save_with_subscription(item, old)
+        self._evaluate(plan_id)
         return self.get(plan_id)
+
+    def _evaluate(self, plan_id: str) -> None:
+        """Readiness (issue 21) is evaluated on every create and update; it never fails the save."""
+        if self.readiness is not None:
+            self.readiness.after_save(plan_id)
 
     def save(self, item: Item, old: Item | None) -> None:
         plan_id = str(item["planId"])

@@ -41,6 +41,8 @@ DRILL_SWEEP_FAILED = "DrillSweepFailed"
 DRILL_TAG_FAILED = "DrillTagFailed"
 EXECUTIONS_EXPIRED = "ExecutionsExpired"
 ALERTS_PUBLISHED = "AlertsPublished"
+PLAN_READINESS_CHANGED = "PlanReadinessChanged"
+PLANS_BY_READINESS = "PlansByReadiness"
 
 
 def _emit(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from drs_orch.domain import requests as rq
 from drs_orch.domain.data_models import ImportRequest, TagSyncRunInput, TagSyncSettingsInput
 from drs_orch.domain.execution_snapshot import StartExecutionInput
 from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput
-from drs_orch.entrypoints.contract import accounts, config, groups, operations, plans, system
+from drs_orch.entrypoints.contract import accounts, config, groups, operations, plans, readiness, system
 from drs_orch.entrypoints.contract import executions as ex
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
@@ -51,7 +51,8 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
 _ECHOED = ("groupId", "planId", "createdDate", "createdBy", "lastModifiedDate", "lastModifiedBy", "createdAt",
            "lastModifiedAt", "selectionMode", "serverCount", "waveCount", "totalServers", "region",
            "effectiveOrder", "schemaVersion", "launchConfigStatus", "recoveryPlans", "resolvedAt",
-           "hasExternalId", "isHub", "notificationSubscriptionArn", "lastValidated", "lastValidationStatus")
+           "hasExternalId", "isHub", "notificationSubscriptionArn", "lastValidated", "lastValidationStatus",
+           "readiness")
 
 
 def partial(model: type[BaseModel]) -> type[BaseModel]:
@@ -101,6 +102,9 @@ CONTRACTS: dict[str, Contract] = {
     "update_recovery_plan": Contract(partial(RecoveryPlanInput), None, plans.Plan),
     "delete_recovery_plan": Contract(None, None, plans.PlanDeleted),
     "validate_recovery_plan": Contract(None, None, plans.PlanLint),
+    "evaluate_recovery_plan": Contract(None, None, readiness.ReadinessEvaluation),
+    "get_recovery_plan_readiness": Contract(None, None, readiness.PlanReadiness),
+    "evaluate_all_recovery_plans": Contract(rq.MaintenanceInput, None, readiness.ReadinessRun),
     "list_target_accounts": Contract(None, None, accounts.TargetAccountList),
     "add_target_account": Contract(TargetAccountInput, None, accounts.TargetAccountView),
     "get_target_account": Contract(None, None, accounts.TargetAccountView),

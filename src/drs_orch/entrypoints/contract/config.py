@@ -91,12 +91,16 @@ class ExportWave(ApiModel):
     pause_before_wave: bool
     on_server_failure: str
     protection_group_names: list[str]
+    rto_minutes: int | None = None
+    rpo_minutes: int | None = None
 
 
 class ExportPlan(ApiModel):
     plan_name: str
     description: str = ""
     waves: list[ExportWave]
+    rto_minutes: int | None = None
+    rpo_minutes: int | None = None
 
 
 class ExportDocument(ApiModel):

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from drs_orch.entrypoints.contract.base import ApiModel, ServerCounts
 from drs_orch.entrypoints.contract.plans import OrderStep
+from drs_orch.entrypoints.contract.readiness import ObjectivesReport
 
 
 class Warning(ApiModel):
@@ -208,6 +209,11 @@ class ExecutionSummary(ApiModel):
     error_message: str | None = None
     warnings: list[Warning] | None = None
     consistent_point_in_time: PointInTimeOption | None = None
+    objectives: dict[str, Any] | None = Field(default=None, description="the plan's rtoMinutes / rpoMinutes (and "
+                                                                        "per-wave ones) when it started")
+    measured_rto_seconds: float | None = Field(default=None, description="start to last wave complete, pauses "
+                                                                         "excluded (ended executions)")
+    paused_seconds: float | None = None
 
 
 class ExecutionList(ApiModel):
@@ -303,6 +309,8 @@ class ExecutionDetails(ExecutionSummary):
     servers_total: int
     servers_included: int
     servers_url: str | None = Field(default=None, description="where the servers beyond the first 500 are paged")
+    objectives_report: ObjectivesReport | None = Field(default=None, description="measured RTO and the data age "
+                                                                                 "at launch against the objectives")
 
 
 class PagedServer(ServerView):

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from drs_orch.entrypoints.contract.base import ApiModel, CapacityMetric, CapacityReport, Deleted
+from drs_orch.entrypoints.contract.readiness import PlanReadinessSummary
 
 
 class OrderStep(ApiModel):
@@ -27,6 +28,9 @@ class WaveView(ApiModel):
     on_server_failure: str = Field(description="STOP | CONTINUE")
     server_ids: list[str] = Field(description="what the wave would launch now (its groups' servers)")
     server_count: int
+    rto_minutes: int | None = Field(default=None, description="this wave's RTO (time from the start until it "
+                                                              "completes); else the plan's")
+    rpo_minutes: int | None = Field(default=None, description="the RPO of this wave's servers; else the plan's")
 
 
 class ConflictServer(ApiModel):
@@ -83,6 +87,10 @@ class Plan(ApiModel):
     has_server_conflict: bool | None = Field(default=None, description="plan lists: servers held by another "
                                                                        "plan's active execution")
     conflict_info: ConflictInfo | None = None
+    rto_minutes: int | None = Field(default=None, description="recovery time objective of the whole run")
+    rpo_minutes: int | None = Field(default=None, description="recovery point objective (data age at launch)")
+    readiness: PlanReadinessSummary | None = Field(default=None, description="plan lists: the latest readiness "
+                                                                             "evaluation (null: never evaluated)")
 
 
 class PlanList(ApiModel):

@@ -11,6 +11,7 @@ from typing import Any
 from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
+from drs_orch.domain.objectives import objectives_report, paused_seconds
 from drs_orch.domain.paging import parse_limit
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
 from drs_orch.services.engine.context import EngineDeps
@@ -32,21 +33,6 @@ _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protecti
 
 def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
-def paused_seconds(history: list[Mapping[str, Any]], until: str) -> float:
-    """Seconds spent PAUSED according to the status history (until ``until`` if still paused)."""
-    total = 0.0
-    paused_at: str | None = None
-    for entry in history:
-        if entry.get("status") == ExecutionStatus.PAUSED.value:
-            paused_at = str(entry["at"])
-        elif paused_at is not None:
-            total += (_parse(str(entry["at"])) - _parse(paused_at)).total_seconds()
-            paused_at = None
-    if paused_at is not None:
-        total += (_parse(until) - _parse(paused_at)).total_seconds()
-    return round(total, 3)
 
 
 def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[str, Any]:
@@ -122,6 +108,7 @@ def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
         "elapsedSeconds": round((_parse(end) - _parse(str(loaded.meta["startTime"]))).total_seconds(), 3),
         "pausedSeconds": paused_seconds(list(loaded.meta.get("statusHistory") or []), end),
     }
+    out["objectivesReport"] = objectives_report(loaded.meta, loaded.waves, loaded.servers)  # issue 21
     meta_termination = termination_metadata(loaded.meta, loaded.servers)
     out["terminationMetadata"] = meta_termination
     out["canTerminate"] = meta_termination["canTerminate"]

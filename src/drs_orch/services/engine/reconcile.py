@@ -35,6 +35,7 @@ from drs_orch.domain.engine_rules import (
     is_stopping,
 )
 from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
     ExecutionStatus,
@@ -93,6 +94,10 @@ def status_changes(deps: EngineDeps, meta: Mapping[str, Any], new: ExecutionStat
         seconds = deps.seconds_since(str(meta.get("startTime")))
         if seconds is not None:
             changes.set["durationSeconds"] = round(seconds, 3)
+        measured = measured_rto(meta.get("startTime"), now, [*(meta.get("statusHistory") or []),
+                                                            *changes.append["statusHistory"]])
+        if measured is not None:  # issue 21: start to the end of the last wave, pauses apart
+            changes.set["measuredRtoSeconds"], changes.set["pausedSeconds"] = measured
         if reason and new in (_E.FAILED,):
             changes.set.setdefault("errorMessage", reason)
         changes.remove.append("taskToken")

@@ -44,6 +44,7 @@ from drs_orch.domain.execution_snapshot import (
     split_scope,
 )
 from drs_orch.domain.models import parse
+from drs_orch.domain.objectives import objectives_record
 from drs_orch.domain.plan_graph import Wave, normalize_waves
 from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus
@@ -51,6 +52,7 @@ from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.point_in_time import choose_wave_point
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
 from drs_orch.services.engine.records import META, child_items, guard_keys_of_jobs, history_entry
+from drs_orch.services.plan_fingerprint import fingerprint_item, snapshot_fingerprint
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
@@ -191,9 +193,13 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
                                          else DEFAULT_TOLERANCE_SECONDS}
     if plan.get("drillTtlHours"):
         meta["drillTtlHours"] = int(plan["drillTtlHours"])
+    objectives = objectives_record(plan)  # issue 21: measured against at the end, compared by readiness
+    if objectives:
+        meta["objectives"] = objectives
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)
+    children.append(fingerprint_item(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
     deps.store.put_children(children)
     try:
         deps.store.commit_start(meta, claims)

@@ -1,0 +1,221 @@
+"""Recovery objectives (issue 21), pure: a plan's RTO and RPO targets with their per-wave overrides,
+what an execution measured against them, and the fingerprint of what a drill ran.
+
+- RTO (``rtoMinutes``): the time from the start of a recovery until a wave's servers are launched.
+  The plan's RTO applies to its last wave (the whole run); a wave's own ``rtoMinutes`` bounds the
+  time until that wave completes (tier-1 waves usually have a tighter one). Operator pauses are not
+  recovery work the plan controls: measured RTO excludes them and reports them separately.
+- RPO (``rpoMinutes``): the age of the data a server launches with; a wave's ``rpoMinutes``
+  overrides the plan's for its servers.
+- Fingerprint: what a run launches - its servers per account-region, the launch-settings hash of
+  each managed server, the wave structure and the accounts - so that a plan that changed since its
+  last COMPLETED drill can be flagged "re-test required" with the differences listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+MAX_OBJECTIVE_MINUTES = 10080  # one week
+
+
+@dataclass(frozen=True)
+class WaveObjective:
+    wave_number: int
+    rto_minutes: int | None
+    rpo_minutes: int | None
+
+
+def _minutes(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def wave_objectives(plan: Mapping[str, Any]) -> dict[int, WaveObjective]:
+    """The effective objectives of each wave of a stored plan (its own, else the plan's)."""
+    rto, rpo = _minutes(plan.get("rtoMinutes")), _minutes(plan.get("rpoMinutes"))
+    out: dict[int, WaveObjective] = {}
+    for wave in plan.get("waves") or []:
+        number = int(wave["waveNumber"])
+        own_rto, own_rpo = _minutes(wave.get("rtoMinutes")), _minutes(wave.get("rpoMinutes"))
+        out[number] = WaveObjective(number, own_rto if own_rto is not None else rto,
+                                    own_rpo if own_rpo is not None else rpo)
+    return out
+
+
+def objectives_record(plan: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What an execution copies from its plan: the plan's objectives and the waves' own overrides
+    (None when the plan states no objective)."""
+    waves = {str(w["waveNumber"]): {k: w[k] for k in ("rtoMinutes", "rpoMinutes") if w.get(k) is not None}
+             for w in plan.get("waves") or []}
+    waves = {n: w for n, w in waves.items() if w}
+    record: dict[str, Any] = {k: plan[k] for k in ("rtoMinutes", "rpoMinutes") if plan.get(k) is not None}
+    if waves:
+        record["waves"] = waves
+    return record or None
+
+
+def _parse(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def paused_seconds(history: Sequence[Mapping[str, Any]], until: str) -> float:
+    """Seconds an execution spent PAUSED according to its status history (until ``until`` if still
+    paused or if ``until`` falls inside a pause)."""
+    total = 0.0
+    paused_at: datetime | None = None
+    end = _parse(until)
+    for entry in history:
+        at = _parse(entry.get("at"))
+        if at is None:
+            continue
+        if end is not None and at > end:
+            break
+        if entry.get("status") == "PAUSED":
+            paused_at = paused_at or at
+        elif paused_at is not None:
+            total += (at - paused_at).total_seconds()
+            paused_at = None
+    if paused_at is not None and end is not None:
+        total += max(0.0, (end - paused_at).total_seconds())
+    return round(total, 3)
+
+
+def measured_rto(start: Any, end: Any, history: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:
+    """(recovery seconds excluding pauses, paused seconds) between ``start`` and ``end``."""
+    begin, finish = _parse(start), _parse(end)
+    if begin is None or finish is None:
+        return None
+    paused = paused_seconds(history, str(end))
+    return round(max(0.0, (finish - begin).total_seconds() - paused), 3), paused
+
+
+def _verdict(measured: float | None, objective_minutes: int | None) -> bool | None:
+    if measured is None or objective_minutes is None:
+        return None
+    return measured <= objective_minutes * 60
+
+
+def objectives_report(meta: Mapping[str, Any], waves: Iterable[Mapping[str, Any]],
+                      servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """An execution's measured RTO (whole run and per wave, pauses apart) and RPO achieved per server
+    (the data age at launch) against the objectives the execution recorded at its start."""
+    objectives = meta.get("objectives") or {}
+    per_wave_objectives = objectives.get("waves") or {}
+    history = list(meta.get("statusHistory") or [])
+    run = measured_rto(meta.get("startTime"), meta.get("endTime"), history) if meta.get("endTime") else None
+    rto = _minutes(objectives.get("rtoMinutes"))
+    out: dict[str, Any] = {
+        "rtoMinutes": rto,
+        "rpoMinutes": _minutes(objectives.get("rpoMinutes")),
+        "measuredRtoSeconds": run[0] if run else None,
+        "pausedSeconds": run[1] if run else None,
+        "rtoMet": _verdict(run[0] if run else None, rto),
+    }
+    wave_rows: list[dict[str, Any]] = []
+    wave_rpo: dict[int, int | None] = {}
+    for wave in sorted(waves, key=lambda w: int(w["waveNumber"])):
+        number = int(wave["waveNumber"])
+        own = per_wave_objectives.get(str(number)) or {}
+        w_rto = _minutes(own.get("rtoMinutes", objectives.get("rtoMinutes")))
+        wave_rpo[number] = _minutes(own.get("rpoMinutes", objectives.get("rpoMinutes")))
+        ended = wave.get("endedAt") if wave.get("status") in ("COMPLETED", "PARTIAL") else None
+        measured = measured_rto(meta.get("startTime"), ended, history) if ended else None
+        wave_rows.append({"waveNumber": number, "rtoMinutes": w_rto, "rpoMinutes": wave_rpo[number],
+                          "measuredRtoSeconds": measured[0] if measured else None,
+                          "rtoMet": _verdict(measured[0] if measured else None, w_rto)})
+    out["waves"] = wave_rows
+    rows: list[dict[str, Any]] = []
+    for server in servers:
+        age = server.get("dataAgeSeconds")
+        if age is None:
+            continue
+        objective = wave_rpo.get(int(server.get("waveNumber") or 0), out["rpoMinutes"])
+        rows.append({"sourceServerId": server.get("sourceServerId"), "waveNumber": server.get("waveNumber"),
+                     "dataAgeSeconds": float(age), "rpoMinutes": objective,
+                     "rpoMet": _verdict(float(age), objective)})
+    rows.sort(key=lambda r: -r["dataAgeSeconds"])
+    out["servers"] = rows
+    out["worstDataAgeSeconds"] = rows[0]["dataAgeSeconds"] if rows else None
+    verdicts = [r["rpoMet"] for r in rows if r["rpoMet"] is not None]
+    out["rpoMet"] = all(verdicts) if verdicts else None
+    return out
+
+
+# ---------------------------------------------------------------------------- fingerprint
+
+
+def fingerprint(waves: Sequence[Mapping[str, Any]], servers_by_wave: Mapping[int, Sequence[str]],
+                launch_hashes: Mapping[str, str]) -> dict[str, Any]:
+    """What a run of the plan launches. ``waves``: the stored (normalized) waves;
+    ``servers_by_wave``: wave number -> ``<account>#<region>#<serverId>`` of its servers;
+    ``launch_hashes``: server id -> the hash of its intended launch settings (managed servers)."""
+    structure = [{"waveNumber": int(w["waveNumber"]),
+                  "protectionGroupIds": sorted(w.get("protectionGroupIds") or []),
+                  "dependsOnWaves": sorted(int(d) for d in w.get("dependsOnWaves") or []),
+                  "pauseBeforeWave": bool(w.get("pauseBeforeWave")),
+                  "onServerFailure": str(w.get("onServerFailure") or "STOP")}
+                 for w in sorted(waves, key=lambda w: int(w["waveNumber"]))]
+    servers = {str(n): sorted(ids) for n, ids in sorted(servers_by_wave.items())}
+    every = {s for ids in servers.values() for s in ids}
+    accounts = sorted({s.rsplit("#", 1)[0] for s in every})
+    ids = {s.rsplit("#", 1)[-1] for s in every}
+    hashes = {sid: h[:16] for sid, h in sorted(launch_hashes.items()) if sid in ids}  # 64 bits tell a change
+    body = {"waves": structure, "servers": servers, "accounts": accounts, "launchSettings": hashes}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return {"digest": digest, **body}
+
+
+def _wave_map(fp: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
+    return {int(w["waveNumber"]): w for w in fp.get("waves") or []}
+
+
+def fingerprint_differences(then: Mapping[str, Any], now: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Why today's fingerprint differs from the last good drill's (empty: it does not)."""
+    if then.get("digest") == now.get("digest"):
+        return []
+    out: list[dict[str, Any]] = []
+
+    def every(fp: Mapping[str, Any]) -> set[str]:
+        return {s for ids in (fp.get("servers") or {}).values() for s in ids}
+
+    added, removed = sorted(every(now) - every(then)), sorted(every(then) - every(now))
+    if added:
+        out.append({"kind": "SERVERS_ADDED", "items": added,
+                    "message": f"{len(added)} server(s) added since the last completed drill"})
+    if removed:
+        out.append({"kind": "SERVERS_REMOVED", "items": removed,
+                    "message": f"{len(removed)} server(s) removed since the last completed drill"})
+    moved = sorted(s for n, ids in (now.get("servers") or {}).items() for s in ids
+                   if s in every(then) and s not in set((then.get("servers") or {}).get(n) or []))
+    if moved:
+        out.append({"kind": "SERVERS_MOVED", "items": moved, "message": f"{len(moved)} server(s) changed wave"})
+    old_hashes, new_hashes = then.get("launchSettings") or {}, now.get("launchSettings") or {}
+    kept = {s.rsplit("#", 1)[-1] for s in every(then) & every(now)}
+    changed = sorted(s for s in kept if old_hashes.get(s) != new_hashes.get(s))
+    if changed:
+        out.append({"kind": "LAUNCH_SETTINGS_CHANGED", "items": changed,
+                    "message": f"launch settings of {len(changed)} server(s) changed"})
+    old_waves, new_waves = _wave_map(then), _wave_map(now)
+    wave_changes = sorted(n for n in set(old_waves) | set(new_waves) if old_waves.get(n) != new_waves.get(n))
+    if wave_changes:
+        out.append({"kind": "WAVES_CHANGED", "items": [str(n) for n in wave_changes],
+                    "message": f"wave structure changed (waves {', '.join(map(str, wave_changes))})"})
+    old_accounts, new_accounts = set(then.get("accounts") or []), set(now.get("accounts") or [])
+    if old_accounts != new_accounts:
+        out.append({"kind": "ACCOUNTS_CHANGED", "items": sorted(old_accounts ^ new_accounts),
+                    "message": "the account-regions the plan launches into changed"})
+    if not out:
+        out.append({"kind": "CHANGED", "items": [], "message": "what the plan launches changed"})
+    return out

@@ -1,0 +1,75 @@
+"""The fingerprint of what a plan launches (issue 21), from a plan's snapshot and its groups' launch
+settings: recorded with an execution when it starts, compared by the readiness evaluation with the
+last COMPLETED drill's.
+
+An execution keeps it in a child item of its own, ``sk = "~FINGERPRINT"`` (compressed JSON: a
+4,000-server plan's fingerprint is far above what the META item may grow by). The key sorts after
+every other child, so neither a tick nor the details read it; deleting the execution deletes it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from drs_orch.domain.execution_snapshot import Snapshot
+from drs_orch.domain.launch_rules import plan_servers
+from drs_orch.domain.objectives import fingerprint
+from drs_orch.domain.statuses import LaunchConfigState
+from drs_orch.services.launch_groups import GroupView
+
+LaunchState = tuple[dict[str, str], dict[str, str], dict[str, list[str]]]
+
+
+def launch_state(group: Mapping[str, Any]) -> LaunchState:
+    """(intended launch-settings hash per managed server, servers whose settings still have to be
+    applied with the reason, servers whose last apply failed with the errors) of one group item."""
+    view = GroupView.of(dict(group))
+    planned = plan_servers(view.intended(), view.status)
+    failed: dict[str, list[str]] = {}
+    if view.status is not None:
+        for server_id, entry in view.status.server_configs.items():
+            if entry.status is LaunchConfigState.FAILED:
+                failed[server_id] = list(entry.errors) or ["FAILED"]
+    return planned.hashes, {s: r.value for s, r in planned.targets.items()}, failed
+
+
+def plan_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, hashes: Mapping[str, str]) -> dict[str, Any]:
+    return fingerprint(plan.get("waves") or [],
+                       {w.number: [f"{scope}#{sid}" for scope, sid in w.servers] for w in snapshot.waves}, hashes)
+
+
+def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Mapping[str, Any]) -> dict[str, Any]:
+    hashes: dict[str, str] = {}
+    for group_id in snapshot.group_ids:
+        if group_id in groups:
+            hashes.update(launch_state(groups[group_id])[0])
+    return plan_fingerprint(plan, snapshot, hashes)
+
+
+FINGERPRINT_SK = "~FINGERPRINT"
+
+
+def pack(fp: Mapping[str, Any]) -> str:
+    """A fingerprint as compressed text (a stored item stays far below DynamoDB's 400 KB)."""
+    return base64.b64encode(zlib.compress(json.dumps(fp, sort_keys=True).encode(), 9)).decode()
+
+
+def unpack(packed: Any) -> dict[str, Any] | None:
+    if not isinstance(packed, str) or not packed:
+        return None
+    try:
+        out = json.loads(zlib.decompress(base64.b64decode(packed)))
+    except (ValueError, zlib.error):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def fingerprint_item(execution_id: str, fp: Mapping[str, Any]) -> dict[str, Any]:
+    return {"executionId": execution_id, "sk": FINGERPRINT_SK, "digest": fp.get("digest"), "packed": pack(fp)}
+
+
+def unpack_fingerprint(item: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return unpack(item.get("packed")) if item else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from drs_orch.entrypoints.routes import (
     config_io,
     executions,
+    failover,
     inventory,
     launch_settings,
     native_plans,
@@ -30,6 +31,7 @@ ROUTES: list[Route] = [
     *executions.ROUTES,
     *inventory.ROUTES,
     *operations.ROUTES,
+    *failover.ROUTES,
 ]
 
 

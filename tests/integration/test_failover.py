@@ -142,6 +142,39 @@ def test_a_three_wave_failover_keeps_identity_and_ips_then_reverses(stack: Any, 
     status, again = admin.post(f"/executions/{execution_id}/allow-launching/reverse-replication", {})
     assert status == 200 and again["started"] == 6
 
+    # failback: the original instances (stopped, tagged) take the servers back, with their IPs
+    originals = _originals(stack, [s[0] for s in servers])
+    origin_ec2 = boto3.client("ec2", region_name=ORIGIN, endpoint_url=stack.moto_url, aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+    origin_ec2.create_tags(Resources=list(originals.values()), Tags=[TAG])
+    origin_ec2.stop_instances(InstanceIds=list(originals.values()))
+    plan_id = done["planId"]
+    status, started = admin.post("/executions/allow-launching/failback", {"planId": plan_id, "pollIntervalSeconds": 5})
+    assert status == 202, started
+    back = wait_terminal(admin, started["executionId"], timeout=120)
+    assert back["status"] == "COMPLETED" and back["executionType"] == "FAILBACK", back
+    assert all(w["accountId"] == HUB and w["region"] == ORIGIN for w in back["waves"])
+    by_original = {s[0]: s for s in servers}
+    status, cycle = admin.get(f"/executions/{started['executionId']}/allow-launching/status")
+    assert status == 200 and cycle["cycleCounts"] == {"FAILED_BACK": 6}, cycle
+    for row in cycle["servers"]:
+        assert row["ec2InstanceId"] == originals[row["sourceServerId"]] and row["identityVerified"]
+        assert row["recoveryPrivateIp"] == by_original[row["sourceServerId"]][2]
+    status, protected = admin.post(f"/executions/{started['executionId']}/allow-launching/reverse-replication", {})
+    assert status == 200 and protected["started"] == 6, protected
+    status, pairs = admin.get(f"/protection-groups/{groups[0]}/instance-pairs")
+    assert {p["cycleState"] for p in pairs["pairs"]} == {"FAILED_BACK"}
+    status, again = admin.post("/executions/allow-launching/failback", {"planId": plan_id})
+    assert status == 400 and again["error"] == "NOT_READY_FOR_FAILBACK", again
+
+
+def _originals(stack: Any, server_ids: list[str]) -> dict[str, str]:
+    """Source server id -> the EC2 instance it replicates from (DRS identification hints)."""
+    drs = boto3.client("drs", region_name=REGION, endpoint_url=stack.drs_url, aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    items = drs.describe_source_servers(filters={"sourceServerIDs": server_ids})["items"]
+    return {i["sourceServerID"]: i["sourceProperties"]["identificationHints"]["awsInstanceID"] for i in items}
+
 
 def test_a_pair_whose_ip_differs_fails_with_the_mismatch_reason(stack: Any, admin: Any) -> None:
     servers = _seed(stack, 2)

@@ -44,6 +44,15 @@ class DrsFailover:
         target = (out.get("launchIntoInstanceProperties") or {}).get("launchIntoEC2InstanceID")
         return str(target) if target else None
 
+    def set_launch_into(self, scope: str, server_id: str, instance_id: str) -> None:
+        """Launch ``server_id`` into ``instance_id`` (copying IP and tags off, as DRS requires then)."""
+        try:
+            self._drs(scope).update_launch_configuration(
+                sourceServerID=server_id, launchIntoInstanceProperties={"launchIntoEC2InstanceID": instance_id},
+                copyPrivateIp=False, copyTags=False)
+        except (ClientError, BotoCoreError) as exc:
+            raise aws_error(exc, f"DRS UpdateLaunchConfiguration of {server_id} in {scope}") from exc
+
     def reverse_replication(self, scope: str, recovery_instance_id: str) -> str:
         try:
             out = self._drs(scope).reverse_replication(recoveryInstanceID=recovery_instance_id)

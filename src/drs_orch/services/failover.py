@@ -5,13 +5,16 @@ replication after a failover, and the per-server status of the cycle."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
 from drs_orch.domain.execution_snapshot import scope_of, split_scope
 from drs_orch.domain.failover import (
+    FAILBACK,
     FAILOVER,
     CycleState,
+    Expectation,
     FailoverInput,
     ReverseInput,
     cycle_of_server,
@@ -24,6 +27,7 @@ from drs_orch.domain.models import parse
 
 Item = dict[str, Any]
 DEFAULT_LAG_THRESHOLD_SECONDS = 60
+_REVERSED = (CycleState.REVERSE_REPLICATING.value, CycleState.READY_FOR_FAILBACK.value)
 
 
 class PairStore(Protocol):
@@ -33,6 +37,7 @@ class PairStore(Protocol):
 
 class FailoverDrs(Protocol):
     def launch_into_target(self, scope: str, server_id: str) -> str | None: ...
+    def set_launch_into(self, scope: str, server_id: str, instance_id: str) -> None: ...
     def reverse_replication(self, scope: str, recovery_instance_id: str) -> str: ...
     def source_servers(self, scope: str, server_ids: list[str]) -> dict[str, Item]: ...
 
@@ -60,8 +65,89 @@ class FailoverService:
         self.now = now
 
     # ------------------------------------------------------------------ engine hooks (ports.Pairing)
+    def failback_refs(self, refs: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        problems = []
+        for group_id, ref in refs.items():
+            pairs = {str(p["sourceServerId"]): p for p in self.pairs.list(group_id)}
+            scopes: set[str] = set()
+            reversed_ids = []
+            for sid in ref.server_ids:
+                pair = pairs.get(sid) or {}
+                parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))
+                if parsed is not None and pair.get("cycleState") not in _REVERSED:
+                    problems.append({"field": f"servers.{sid}", "message": f"its cycle is {pair.get('cycleState')}: "
+                                     "nothing to fail back"})
+                    continue
+                if parsed is None:
+                    problems.append({"field": f"servers.{sid}", "message": "not replicating back: start reverse "
+                                     "replication after its failover (POST /executions/{id}/allow-launching/"
+                                     "reverse-replication)"})
+                    continue
+                scopes.add(parsed[0])
+                reversed_ids.append(parsed[1])
+            if len(scopes) > 1:
+                problems.append({"field": f"protectionGroups.{group_id}",
+                                 "message": f"its servers came from several origins ({', '.join(sorted(scopes))})"})
+            elif scopes:
+                account, region = split_scope(next(iter(scopes)))
+                out[group_id] = replace(ref, account_id=account, region=region, server_ids=tuple(reversed_ids))
+        if problems:
+            raise ValidationFailed(f"{len(problems)} server(s) or group(s) of the plan cannot fail back",
+                                   code="NOT_READY_FOR_FAILBACK", details=problems)
+        return out
+
+    def _failback_expectations(self, group_ids: list[str], servers_by_scope: Mapping[str, list[str]],
+                               described: Mapping[str, Item], dry_run: bool) -> dict[str, dict[str, Any]]:
+        """Each reversed server launches into the original source instance, with the original IP;
+        its reverse replication must be CONTINUOUS within the lag threshold."""
+        by_reversed: dict[str, Item] = {}
+        for group_id in group_ids:
+            for pair in self.pairs.list(group_id):
+                parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))
+                if parsed:
+                    by_reversed[parsed[1]] = pair
+        originals: dict[str, Item] = {}
+        by_scope: dict[str, list[str]] = {}
+        for pair in by_reversed.values():
+            by_scope.setdefault(scope_of(str(pair["accountId"]), str(pair["region"])), []).append(
+                str(pair["sourceServerId"]))
+        for scope, ids in by_scope.items():
+            originals.update(self.drs.source_servers(scope, ids))
+        problems, out = [], {}
+        for scope, ids in servers_by_scope.items():
+            for rid in ids:
+                pair = by_reversed[rid]
+                info = (described.get(rid) or {}).get("dataReplicationInfo") or {}
+                rep = {"state": info.get("dataReplicationState"), "lagSeconds": iso_lag_seconds(info.get("lagDuration"))}
+                if not replication_ready(rep, DEFAULT_LAG_THRESHOLD_SECONDS):
+                    problems.append({"field": f"servers.{pair['sourceServerId']}",
+                                     "message": f"reverse replication is {rep['state']} (lag {rep['lagSeconds']}s); "
+                                                f"wait for CONTINUOUS within {DEFAULT_LAG_THRESHOLD_SECONDS}s"})
+                    continue
+                hints = ((originals.get(str(pair["sourceServerId"])) or {}).get("sourceProperties") or {}).get(
+                    "identificationHints") or {}
+                original = hints.get("awsInstanceID")
+                if not original:
+                    problems.append({"field": f"servers.{pair['sourceServerId']}",
+                                     "message": "its origin is not an EC2 instance: fail back with the DRS Failback "
+                                                "Client (agent) instead"})
+                    continue
+                if not dry_run:
+                    self.drs.set_launch_into(scope, rid, str(original))
+                out[rid] = Expectation(target_instance_id=str(original), pair_id=str(pair["pairId"]),
+                                       source_private_ip=pair.get("sourcePrivateIp"), target_private_ip=None,
+                                       preserve_private_ip=bool(pair.get("preservePrivateIp", True)),
+                                       staging_account_id=pair.get("stagingAccountId")).to_item()
+        if problems:
+            raise Conflict(f"{len(problems)} server(s) are not ready for failback", code="NOT_READY_FOR_FAILBACK",
+                           details=problems)
+        return out
+
     def expectations(self, kind: str, group_ids: list[str], servers_by_scope: Mapping[str, list[str]],
-                     described: Mapping[str, Item]) -> dict[str, dict[str, Any]]:
+                     described: Mapping[str, Item], *, dry_run: bool = False) -> dict[str, dict[str, Any]]:
+        if kind == FAILBACK:
+            return self._failback_expectations(group_ids, servers_by_scope, described, dry_run)
         by_server: dict[str, Item] = {}
         for group_id in group_ids:
             for pair in self.pairs.list(group_id):
@@ -109,14 +195,28 @@ class FailoverService:
         return self._start(start, actor)
 
     # ------------------------------------------------------------------ after a failover
-    def _failover(self, execution_id: str) -> tuple[Item, list[Item]]:
+    def _paired_execution(self, execution_id: str) -> Item:
         meta = self.executions.get_meta(execution_id)
         if meta is None:
             raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
-        if meta.get("executionType") != FAILOVER:
-            raise ValidationFailed(f"execution {execution_id} is a {meta.get('executionType')}, not a FAILOVER",
-                                   code="NOT_A_FAILOVER")
+        if meta.get("executionType") not in (FAILOVER, FAILBACK):
+            raise ValidationFailed(f"execution {execution_id} is a {meta.get('executionType')}, not a FAILOVER or "
+                                   "FAILBACK", code="NOT_A_FAILOVER")
+        return meta
+
+    def _failover(self, execution_id: str) -> tuple[Item, list[Item]]:
+        meta = self._paired_execution(execution_id)
         return meta, self.executions.load_servers(execution_id)
+
+    def _server_of_pair(self, meta: Mapping[str, Any], servers: Mapping[str, Item]) -> Callable[[Item], Item | None]:
+        """The execution's SERVER item of a pair: the server itself (FAILOVER) or its reversed
+        source server (FAILBACK)."""
+        def find(pair: Item) -> Item | None:
+            if meta.get("executionType") == FAILOVER:
+                return servers.get(str(pair["sourceServerId"]))
+            parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))
+            return servers.get(parsed[1]) if parsed else None
+        return find
 
     def _pairs_of(self, meta: Mapping[str, Any]) -> dict[str, Item]:
         out: dict[str, Item] = {}
@@ -126,8 +226,10 @@ class FailoverService:
         return out
 
     def reverse_replication(self, execution_id: str, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
-        """ReverseReplication of every server the failover launched into its pair; the reversed
-        source server, the staging account and the recovery instance are recorded on the pair."""
+        """After a FAILOVER: ReverseReplication of every server the failover launched into its pair;
+        the reversed source server, the staging account and the recovery instance are recorded on the
+        pair. After a FAILBACK: the failed-back instances are protected again (ReverseReplication
+        toward the recovery region) and their pairs' cycle is FAILED_BACK (done)."""
         from drs_orch.adapters.drs_failover import ReverseRefused
 
         req = parse(ReverseInput, body)
@@ -141,15 +243,39 @@ class FailoverService:
         if meta.get("status") not in ("COMPLETED", "PARTIAL", "FAILED"):
             raise Conflict(f"execution {execution_id} is {meta.get('status')}: reverse replication starts after "
                            "the failover ended", code="EXECUTION_NOT_ENDED")
-        if meta.get("isDrill"):
+        if meta.get("isDrill") and meta.get("executionType") == FAILOVER:
             raise Conflict("a failover drill cannot be replicated back: DRS reverses replication only from "
                            "recovery (non-drill) instances", code="DRILL_NOT_REVERSIBLE")
         pairs = self._pairs_of(meta)
+        failback = meta.get("executionType") == FAILBACK
+        if failback:  # the SERVER items are the reversed servers: back to the pairs' own server ids
+            find = self._server_of_pair(meta, {str(s["sourceServerId"]): s for s in servers})
+            servers = [{**found, "sourceServerId": sid} for sid, p in pairs.items() if (found := find(p))]
         results = []
         for server in sorted(servers, key=lambda s: str(s["sourceServerId"])):
             sid = str(server["sourceServerId"])
             pair = pairs.get(sid)
             entry: dict[str, Any] = {"sourceServerId": sid, "recoveryInstanceId": server.get("recoveryInstanceId")}
+            if failback:
+                if server.get("status") != "LAUNCHED" or not server.get("identityVerified"):
+                    results.append({**entry, "status": "SKIPPED", "reason": "not failed back into its instance"})
+                    continue
+                if pair is not None and pair.get("lastFailbackExecutionId") == execution_id:
+                    results.append({**entry, "status": "STARTED",
+                                    "reversedSourceServerArn": pair.get("protectionSourceServerArn")})
+                    continue
+                try:  # protect the failed-back instance again, toward the recovery region
+                    arn = self.drs.reverse_replication(scope_of(str(server["accountId"]), str(server["region"])),
+                                                       str(server["recoveryInstanceId"]))
+                except ReverseRefused as refused:
+                    results.append({**entry, "status": "REFUSED", "reason": f"{refused.code}: {refused.message}"})
+                    continue
+                if pair is not None:
+                    self.pairs.update_state(str(pair["groupId"]), sid, {
+                        "cycleState": CycleState.FAILED_BACK.value, "lastFailbackExecutionId": execution_id,
+                        "protectionSourceServerArn": arn, "failedBackAt": self.now(), "failedBackBy": actor})
+                results.append({**entry, "status": "STARTED", "reversedSourceServerArn": arn})
+                continue
             if server.get("status") != "LAUNCHED" or not server.get("identityVerified"):
                 results.append({**entry, "status": "SKIPPED", "reason": "not failed over into its paired instance"})
                 continue
@@ -181,18 +307,16 @@ class FailoverService:
     # ------------------------------------------------------------------ status
     def status(self, execution_id: str, lag_threshold_seconds: int | None) -> dict[str, Any]:
         threshold = DEFAULT_LAG_THRESHOLD_SECONDS if lag_threshold_seconds is None else lag_threshold_seconds
-        meta = self.executions.get_meta(execution_id)
-        if meta is None:
-            raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
-        if meta.get("executionType") != FAILOVER:
-            raise ValidationFailed(f"execution {execution_id} is a {meta.get('executionType')}, not a FAILOVER",
-                                   code="NOT_A_FAILOVER")
-        servers = {str(s["sourceServerId"]): s for s in self.executions.load_servers(execution_id)}
+        meta = self._paired_execution(execution_id)
         pairs = self._pairs_of(meta)
+        find = self._server_of_pair(meta, {str(s["sourceServerId"]): s for s in self.executions.load_servers(
+            execution_id)})
+        servers = {sid: found for sid, p in pairs.items() if (found := find(p))}
+        failback = meta.get("executionType") == FAILBACK
         reversed_by_scope: dict[str, list[str]] = {}
         for pair in pairs.values():
             parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))
-            if parsed and pair.get("lastFailoverExecutionId") == execution_id:
+            if parsed and (failback or pair.get("lastFailoverExecutionId") == execution_id):
                 reversed_by_scope.setdefault(parsed[0], []).append(parsed[1])
         replication: dict[str, dict[str, Any]] = {}
         for scope, ids in reversed_by_scope.items():
@@ -206,8 +330,14 @@ class FailoverService:
         for sid in sorted(set(servers) | set(pairs)):
             server, pair = servers.get(sid), pairs.get(sid) or {}
             parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))
-            rep = replication.get(parsed[1]) if parsed and pair.get("lastFailoverExecutionId") == execution_id else None
-            state = cycle_of_server(pair.get("cycleState"), server, rep, threshold)
+            rep = replication.get(parsed[1]) if parsed and (
+                failback or pair.get("lastFailoverExecutionId") == execution_id) else None
+            if failback:
+                done = server is not None and server.get("status") == "LAUNCHED" and server.get("identityVerified")
+                state = CycleState.FAILED_BACK if done else cycle_of_server(pair.get("cycleState"), None, rep,
+                                                                            threshold)
+            else:
+                state = cycle_of_server(pair.get("cycleState"), server, rep, threshold)
             row: dict[str, Any] = {"sourceServerId": sid, "cycleState": state.value, "pairId": pair.get("pairId"),
                                    "targetInstanceId": pair.get("targetInstanceId"),
                                    "serverStatus": (server or {}).get("status")}

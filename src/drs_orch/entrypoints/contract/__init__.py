@@ -156,6 +156,7 @@ CONTRACTS: dict[str, Contract] = {
     "delete_instance_pair": Contract(None, None, fo.PairDeleted),
     "configure_allow_launching": Contract(fd.ConfigureInput, None, fo.ConfigureResult),
     "start_failover": Contract(fd.FailoverInput, None, STARTED_OR_DRY_RUN),
+    "start_failback": Contract(fd.FailoverInput, None, STARTED_OR_DRY_RUN),
     "start_reverse_replication": Contract(fd.ReverseInput, None, fo.ReverseResult),
     "get_allow_launching_status": Contract(None, fo.CycleStatusQuery, fo.CycleStatus),
 }

@@ -73,6 +73,11 @@ class Pair(ApiModel):
     staging_account_id: str | None = None
     reverse_started_at: str | None = None
     reverse_started_by: str | None = None
+    last_failback_execution_id: str | None = None
+    protection_source_server_arn: str | None = Field(default=None, description="after failback: the replication "
+                                                                               "that protects the instance again")
+    failed_back_at: str | None = None
+    failed_back_by: str | None = None
 
 
 class PairList(ApiModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
-from drs_orch.domain.failover import FAILOVER
+from drs_orch.domain.failover import FAILBACK, FAILOVER
 from drs_orch.domain.rbac import Permission as P
 from drs_orch.entrypoints.routing import Request, Result, Route
 from drs_orch.entrypoints.wiring import container
@@ -49,6 +49,11 @@ def failover(req: Request) -> Result:
     return Result(200 if out.get("dryRun") else 202, out)
 
 
+def failback(req: Request) -> Result:
+    out = container().failover.start(FAILBACK, req.body, req.principal.username)
+    return Result(200 if out.get("dryRun") else 202, out)
+
+
 def reverse(req: Request) -> dict[str, Any]:
     return container().failover.reverse_replication(req.path_param("executionId"), req.body, req.principal.username)
 
@@ -86,9 +91,14 @@ ROUTES: list[Route] = [
     Route("POST", "/executions/allow-launching/failover", "start_failover", EX, P.START_RECOVERY, failover,
           status=202, summary="Start a FAILOVER of a plan into its instance pairs {planId, isDrill?, initiatedBy?, "
                               "pollIntervalSeconds?, dryRun?}; identity and private IPs verified per server"),
+    Route("POST", "/executions/allow-launching/failback", "start_failback", EX, P.START_RECOVERY, failback,
+          status=202, summary="Start a FAILBACK of a plan whose servers replicate back (CONTINUOUS within 60 s): "
+                              "the reversed servers launch wave by wave into the original instances, identity and "
+                              "IPs verified {planId, initiatedBy?, pollIntervalSeconds?, dryRun?}"),
     Route("POST", "/executions/{executionId}/allow-launching/reverse-replication", "start_reverse_replication", EX,
           P.START_RECOVERY, reverse,
-          summary="After a FAILOVER: reverse replication of every server launched into its pair"),
+          summary="After a FAILOVER: reverse replication of every server launched into its pair; after a "
+                  "FAILBACK: protect the failed-back instances again and close the cycle {sourceServerIds?}"),
     Route("GET", "/executions/{executionId}/allow-launching/status", "get_allow_launching_status", EX,
           P.VIEW_EXECUTIONS, status,
           summary="Per server: cycle state, instance ids, source/target/recovery IPs, reverse replication lag "

@@ -132,7 +132,13 @@ def check_start(deps: EngineDeps, req: StartExecutionInput) -> Checked:
                                code="TOPIC_NOT_FOUND", details=[{"field": "topicArn", "message": "no such topic"}])
     waves = plan_waves(plan)
     groups = deps.plans.get_groups({g for w in waves for g in w.protection_group_ids})
-    checked = Checked(plan, waves, groups, build_snapshot(waves, group_refs(groups, deps.hub_account_id)))
+    refs = group_refs(groups, deps.hub_account_id)
+    if req.kind == "FAILBACK":  # launches the reversed source servers in the origin account-regions
+        if deps.pairing is None:
+            raise ValidationFailed("FAILBACK needs instance pairs, which this deployment does not have",
+                                   code="PAIRING_UNAVAILABLE")
+        refs = deps.pairing.failback_refs(refs)
+    checked = Checked(plan, waves, groups, build_snapshot(waves, refs))
     for scope, server_ids in checked.snapshot.servers_by_scope().items():
         account, region = split_scope(scope)
         found = deps.drs.source_servers(scope, server_ids)
@@ -236,7 +242,7 @@ def pair_expectations(deps: EngineDeps, req: StartExecutionInput, checked: Check
         raise ValidationFailed(f"{req.kind} needs instance pairs, which this deployment does not have",
                                code="PAIRING_UNAVAILABLE")
     return deps.pairing.expectations(req.kind, list(checked.snapshot.group_ids),
-                                     checked.snapshot.servers_by_scope(), checked.described)
+                                     checked.snapshot.servers_by_scope(), checked.described, dry_run=req.dry_run)
 
 
 def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], error: DomainError) -> None:

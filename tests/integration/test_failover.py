@@ -199,6 +199,8 @@ def test_a_pair_whose_ip_differs_fails_with_the_mismatch_reason(stack: Any, admi
     assert failed["ec2InstanceId"] == targets[wrong_host] and failed["recoveryPrivateIp"] == other_ip
     assert other_ip in failed["failureReason"] and failed["remediation"]
     assert by_id[servers[0][0]]["status"] == "LAUNCHED" and by_id[servers[0][0]]["identityVerified"]
+    status, body = admin.post(f"/executions/{started['executionId']}/terminate-instances")
+    assert status == 409 and body["error"] == "PAIRED_INSTANCES", body  # the pre-provisioned targets stay
 
 
 def test_a_failover_refuses_unpaired_or_unconfigured_servers(stack: Any, admin: Any) -> None:

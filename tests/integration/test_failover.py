@@ -14,6 +14,7 @@ import pytest
 from engine_support import (
     fast_fixture,  # noqa: F401 - fixture "fast", used by pytestmark
     plan,
+    wait_for,
     wait_terminal,
 )
 
@@ -25,6 +26,7 @@ HUB = "123456789012"
 REGION = "eu-west-1"  # where DRS launches (the recovery region); no default-fleet servers here
 ORIGIN = "eu-west-2"  # where the source EC2 instances run
 TAG = {"Key": "AWSDRS", "Value": "AllowLaunchingIntoThisInstance"}
+KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def _ips(count: int) -> list[str]:
@@ -246,3 +248,28 @@ def test_a_cross_account_pair_through_a_spoke_with_an_external_id(stack: Any, ad
     server = done["waves"][0]["servers"][0]
     assert server["ec2InstanceId"] == targets[servers[0][1]] and server["identityVerified"]
     assert server["accountId"] == account and server["privateIp"] == servers[0][2]
+
+
+def test_a_launch_into_target_dropped_before_a_wave_is_caught_at_its_start(stack: Any, admin: Any) -> None:
+    servers = _seed(stack, 2)
+    targets = _targets(_ec2(stack), servers)
+    groups = [_group(admin, [servers[0][0]]), _group(admin, [servers[1][0]])]
+    for group_id in groups:
+        _pair_group(admin, group_id)
+    plan_id = plan(admin, [[g] for g in groups], pauseBeforeWave={2: True})
+    status, started = admin.post("/executions/allow-launching/failover", {"planId": plan_id})
+    assert status == 202, started
+    execution_id = started["executionId"]
+    wait_for(admin, execution_id, lambda b: b["status"] == "PAUSED", 120, "pause before wave 2")
+    drs = boto3.client("drs", region_name=REGION, endpoint_url=stack.drs_url, **KEYS)
+    drs.update_launch_configuration(sourceServerID=servers[1][0], launchIntoInstanceProperties={})  # outside drift
+    assert admin.post(f"/executions/{execution_id}/resume")[0] == 200
+    done = wait_terminal(admin, execution_id, timeout=120)
+    wave = done["waves"][1]
+    server = wave["servers"][0]
+    # the launch settings put the target back (drift repaired), or the wave fails before launching: never a
+    # launch into a new instance
+    if wave["status"] == "FAILED":
+        assert "LAUNCH_INTO_DRIFT" in wave["launchConfigReason"] and server["status"] != "LAUNCHED", wave
+    else:
+        assert server["ec2InstanceId"] == targets[servers[1][1]] and server["identityVerified"], wave

@@ -306,7 +306,9 @@ class Engine:
                 try:  # a drift that dropped a launch-into target fails the wave before anything launches
                     self.deps.pairing.check_wave(wave_identity(jobs, number))
                 except Exception as exc:  # noqa: BLE001 - as above: the wave fails, not the tick
-                    prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": str(exc)[:1000]}
+                    code = getattr(exc, "code", None)
+                    reason = f"{code}: {exc}" if code else str(exc)
+                    prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": reason[:1000]}
                     failed.add(number)
                     continue
             applied = outcome.get("applied") or []

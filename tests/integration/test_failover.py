@@ -273,3 +273,32 @@ def test_a_launch_into_target_dropped_before_a_wave_is_caught_at_its_start(stack
         assert "LAUNCH_INTO_DRIFT" in wave["launchConfigReason"] and server["status"] != "LAUNCHED", wave
     else:
         assert server["ec2InstanceId"] == targets[servers[1][1]] and server["identityVerified"], wave
+
+
+def test_pairs_are_refused_whole_and_kept_per_server(stack: Any, admin: Any) -> None:
+    servers = _seed(stack, 2)
+    targets = _targets(_ec2(stack), servers)
+    group_id = _group(admin, [s[0] for s in servers])
+    one, two = (targets[s[1]] for s in servers)
+    base = f"/protection-groups/{group_id}/instance-pairs"
+    status, body = admin.post(base, {"pairs": [
+        {"sourceServerId": servers[0][0], "targetInstanceId": one, "targetAccountId": "111111111111"},
+        {"sourceServerId": "s-" + "0" * 17, "targetInstanceId": two, "targetRegion": "us-west-2"}]})
+    assert status == 400 and body["error"] == "INVALID_INSTANCE_PAIRS", body
+    assert len(body["details"]) == 3  # wrong account, wrong region, server not in the group: all at once
+    assert admin.get(base)[1]["count"] == 0  # nothing half-written
+    status, body = admin.post(base, {"pairs": [{"sourceServerId": servers[0][0], "targetInstanceId": one}]})
+    assert status == 200 and body["pairs"][0]["sourcePrivateIp"] == servers[0][2]
+    status, body = admin.post(base, {"pairs": [{"sourceServerId": servers[1][0], "targetInstanceId": one}]})
+    assert status == 400 and "already the target" in body["details"][0]["message"]
+    pair_id = admin.get(base)[1]["pairs"][0]["pairId"]
+    status, body = admin.put(f"{base}/{pair_id}", {"targetInstanceId": two, "preservePrivateIp": False})
+    assert status == 200 and body["targetInstanceId"] == two and body["preservePrivateIp"] is False
+    status, body = admin.post(base, {"pairs": [{"sourceServerId": servers[1][0], "targetInstanceId": one}],
+                                     "unknown": 1})
+    assert status == 400 and "unknown" in body["message"]
+    status, body = admin.delete(f"{base}/{pair_id}")
+    assert status == 200 and body["deleted"]
+    assert admin.delete(f"{base}/{pair_id}")[0] == 404
+    status, body = admin.post("/drs/instances/match", {"region": "eu-west-3"})
+    assert status == 409 and body["error"] == "DRS_NOT_INITIALIZED", body

@@ -20,12 +20,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from drs_orch.domain.input_rules import MAX_OVERRIDES_PER_GROUP
-from drs_orch.domain.models import InputModel
+from drs_orch.domain.input_rules import MAX_OVERRIDES_PER_GROUP, PlainText
+from drs_orch.domain.models import AccountId, InputModel, Region
 
 LAUNCH_INTO_TAG_KEY = "AWSDRS"
 LAUNCH_INTO_TAG_VALUE = "AllowLaunchingIntoThisInstance"
@@ -48,10 +48,9 @@ INSTANCE_IDENTITY_MISMATCH = "INSTANCE_IDENTITY_MISMATCH"
 class PairInput(InputModel):
     source_server_id: str = Field(pattern=SERVER_ID_PATTERN)
     target_instance_id: str = Field(pattern=INSTANCE_ID_PATTERN)
-    target_account_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$",
-                                          description="must be the group's account (DRS launches there)")
-    target_region: str | None = Field(default=None, max_length=32,
-                                      description="must be the group's region (DRS launches there)")
+    target_account_id: AccountId | None = Field(default=None,
+                                                description="must be the group's account (DRS launches there)")
+    target_region: Region | None = Field(default=None, description="must be the group's region (DRS launches there)")
     preserve_private_ip: bool = Field(default=True, strict=True,
                                       description="the recovery instance must keep the source's private IP")
     copy_tags: bool = Field(default=False, strict=True)
@@ -81,9 +80,10 @@ class MatchInput(InputModel):
     """Propose pairs for a group's servers (``groupId``) or for servers of an account-region."""
 
     group_id: str | None = Field(default=None, min_length=1, max_length=128)
-    account_id: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
-    region: str | None = Field(default=None, max_length=32)
-    source_server_ids: list[str] | None = Field(default=None, max_length=200)
+    account_id: AccountId | None = None
+    region: Region | None = None
+    source_server_ids: list[Annotated[str, Field(pattern=SERVER_ID_PATTERN)]] | None = Field(default=None,
+                                                                                             max_length=200)
 
     def problems(self) -> list[dict[str, str]]:
         if self.group_id is None and self.region is None:
@@ -95,7 +95,7 @@ class MatchInput(InputModel):
 
 class ValidatePairsInput(InputModel):
     group_id: str = Field(min_length=1, max_length=128)
-    pair_ids: list[str] | None = Field(default=None, max_length=MAX_PAIRS_PER_GROUP)
+    pair_ids: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=MAX_PAIRS_PER_GROUP)
 
 
 class ConfigureInput(InputModel):
@@ -108,7 +108,7 @@ class FailoverInput(InputModel):
     plan_id: str = Field(min_length=1, max_length=128)
     is_drill: bool = Field(default=False, strict=True,
                            description="failover drill into the paired instances (DRS allows it)")
-    initiated_by: str | None = Field(default=None, min_length=1, max_length=256)
+    initiated_by: Annotated[str | None, PlainText] = Field(default=None, min_length=1, max_length=256)
     poll_interval_seconds: int | None = Field(default=None, ge=5, le=3600)
     dry_run: bool = Field(default=False, strict=True)
 
@@ -117,7 +117,8 @@ class ReverseInput(InputModel):
     """``POST /executions/{id}/allow-launching/reverse-replication``: the servers to reverse (default:
     every server the failover launched into its pair)."""
 
-    source_server_ids: list[str] | None = Field(default=None, max_length=200)
+    source_server_ids: list[Annotated[str, Field(pattern=SERVER_ID_PATTERN)]] | None = Field(default=None,
+                                                                                             max_length=200)
 
 
 # ---------------------------------------------------------------------------- views of AWS items

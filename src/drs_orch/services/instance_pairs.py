@@ -29,6 +29,7 @@ from drs_orch.domain.failover import (
     pair_target_problems,
     source_view,
 )
+from drs_orch.domain.inventory import RegionUnavailable
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride, canonical_config
 from drs_orch.domain.launch_rules import intended_config
 from drs_orch.domain.models import parse
@@ -115,8 +116,13 @@ class InstancePairService:
             account, region = req.account_id or self.hub, str(req.region)
             server_ids = req.source_server_ids
         ctx = self.context_for(account, region)
-        servers = [source_view(s) for s in self.readers.drs(ctx).source_servers(server_ids)]
-        instances = [instance_view(i) for i in self.readers.ec2(ctx).instances_not_terminated()]
+        try:
+            servers = [source_view(s) for s in self.readers.drs(ctx).source_servers(server_ids)]
+            instances = [instance_view(i) for i in self.readers.ec2(ctx).instances_not_terminated()]
+        except RegionUnavailable as exc:  # DRS not initialized there, or no access: the caller's to fix
+            if exc.code in ("DRS_NOT_INITIALIZED", "ACCESS_DENIED"):
+                raise Conflict(exc.message, code=exc.code, details=exc.details) from None
+            raise
         result = match_instances(servers, instances)
         return {"accountId": account, "region": region, "groupId": req.group_id,
                 "matches": result.matches, "unmatched": result.unmatched, "ambiguous": result.ambiguous,

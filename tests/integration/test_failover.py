@@ -37,16 +37,18 @@ def _ips(count: int) -> list[str]:
     return [f"172.31.{third}.{n}" for n in fourth]
 
 
-def _seed(stack: Any, count: int, account: str = HUB) -> list[tuple[str, str, str]]:
-    """AWS-origin source servers (origin instances in ORIGIN); (server id, hostname, private IP)."""
+def _seed(stack: Any, count: int, account: str = HUB, *, aws_origin: bool = True) -> list[tuple[str, str, str]]:
+    """AWS-origin source servers (origin instances in ORIGIN), or on-premises ones;
+    (server id, hostname, private IP)."""
     run = uuid.uuid4().hex[:8]
     hosts = [f"fo-{run}-{n:02d}.example.internal" for n in range(count)]
     ips = _ips(count)
     servers = [{"hostname": h, "privateIp": ip, "replicationState": "CONTINUOUS", "cpus": 2, "ramGiB": 4,
                 "disks": [{"deviceName": "/dev/sda", "sizeGiB": 20}], "recommendedInstanceType": "c5.large",
-                "launch": {"durationSeconds": 60}, "sourceCloud": {"accountId": account, "region": ORIGIN,
-                                                                   "runInstance": True}}
+                "launch": {"durationSeconds": 60}}
                for h, ip in zip(hosts, ips, strict=True)]
+    for server in servers if aws_origin else []:
+        server["sourceCloud"] = {"accountId": account, "region": ORIGIN, "runInstance": True}
     out = stack.emulator.seed({"accounts": [{"accountId": account, "regions": [{"region": REGION,
                                                                                  "servers": servers}]}]})
     stack.emulator.set_initialized(account, ORIGIN)  # reverse replication lands there (DRS must be initialized)
@@ -302,3 +304,35 @@ def test_pairs_are_refused_whole_and_kept_per_server(stack: Any, admin: Any) -> 
     assert admin.delete(f"{base}/{pair_id}")[0] == 404
     status, body = admin.post("/drs/instances/match", {"region": "eu-west-3"})
     assert status == 409 and body["error"] == "DRS_NOT_INITIALIZED", body
+
+
+def test_an_origin_outside_ec2_gets_an_explicit_failback_client_step(stack: Any, admin: Any) -> None:
+    servers = _seed(stack, 1, aws_origin=False)
+    _targets(_ec2(stack), servers)
+    group_id = _group(admin, [servers[0][0]])
+    _pair_group(admin, group_id)
+    plan_id = plan(admin, [[group_id]])
+    status, started = admin.post("/executions/allow-launching/failover", {"planId": plan_id})
+    assert status == 202, started
+    execution_id = started["executionId"]
+    done = wait_terminal(admin, execution_id, timeout=120)
+    assert done["status"] == "COMPLETED", done
+    instance_id = done["waves"][0]["servers"][0]["recoveryInstanceId"]
+    status, reversed_ = admin.post(f"/executions/{execution_id}/allow-launching/reverse-replication", {})
+    assert status == 200 and reversed_["servers"][0]["status"] == "AGENT_REQUIRED", reversed_
+    assert reversed_["servers"][0]["remediation"]
+
+    def step() -> tuple[str, str]:
+        status, cycle = admin.get(f"/executions/{execution_id}/allow-launching/status")
+        assert status == 200, cycle
+        row = cycle["servers"][0]
+        return row["agentStep"]["status"], row["cycleState"]
+
+    assert step() == ("AGENT_REQUIRED", "FAILED_OVER")
+    stack.emulator.connect_failback_client(instance_id)  # the Failback Client boots on the origin machine
+    assert step() == ("AGENT_REPLICATING", "REVERSE_REPLICATING")
+    stack.emulator.advance(7200)
+    assert step() == ("AGENT_READY", "READY_FOR_FAILBACK")
+    status, body = admin.post("/executions/allow-launching/failback", {"planId": plan_id})
+    assert status == 400 and body["error"] == "NOT_READY_FOR_FAILBACK"
+    assert "Failback Client" in body["details"][0]["message"], body

@@ -1235,6 +1235,22 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /** AgentStep */
+        AgentStep: {
+            /**
+             * Failbackstate
+             * @description the recovery instance's DRS failback state
+             * @default null
+             */
+            failbackState?: string | null;
+            /** Since */
+            since: string;
+            /**
+             * Status
+             * @description AGENT_REQUIRED, AGENT_REPLICATING, AGENT_READY, AGENT_DONE, AGENT_ERROR
+             */
+            status: string;
+        };
         /** ApplyLaunchConfigsInput */
         ApplyLaunchConfigsInput: {
             /**
@@ -1642,6 +1658,11 @@ export interface components {
         };
         /** CycleServer */
         CycleServer: {
+            /**
+             * @description origins outside EC2: the DRS Failback Client
+             * @default null
+             */
+            agentStep?: components["schemas"]["AgentStep"] | null;
             /** Cyclestate */
             cycleState: string;
             /**
@@ -3974,6 +3995,11 @@ export interface components {
         Pair: {
             /** Accountid */
             accountId: string;
+            /**
+             * Agentstepsince
+             * @default null
+             */
+            agentStepSince?: string | null;
             /**
              * Configuredat
              * @default null

@@ -75,3 +75,16 @@ class DrsFailover:
             except (ClientError, BotoCoreError) as exc:
                 raise aws_error(exc, f"DRS DescribeSourceServers in {scope}") from exc
         return {str(s["sourceServerID"]): s for s in found}
+
+    def recovery_instances(self, scope: str, instance_ids: list[str]) -> dict[str, Item]:
+        ids = sorted(set(instance_ids))
+        found: list[Item] = []
+        for start in range(0, len(ids), 200):
+            try:
+                found += items(self._drs(scope), "describe_recovery_instances", "items", token_key="nextToken",
+                               filters={"recoveryInstanceIDs": ids[start:start + 200]})
+            except Throttled as exc:
+                raise UpstreamError(f"DRS DescribeRecoveryInstances in {scope}: {exc}", code="THROTTLED") from exc
+            except (ClientError, BotoCoreError) as exc:
+                raise aws_error(exc, f"DRS DescribeRecoveryInstances in {scope}") from exc
+        return {str(r["recoveryInstanceID"]): r for r in found}

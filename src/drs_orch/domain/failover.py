@@ -485,6 +485,23 @@ def cycle_of_server(pair_state: str | None, server: Mapping[str, Any] | None,
     return state
 
 
+# The DRS Failback Client step of an origin outside EC2 (an agent booted on the origin machine):
+# its status from the recovery instance's failback state (DescribeRecoveryInstances).
+AGENT_STEP = {
+    "FAILBACK_NOT_STARTED": "AGENT_REQUIRED",
+    "FAILBACK_IN_PROGRESS": "AGENT_REPLICATING",
+    "FAILBACK_READY_FOR_LAUNCH": "AGENT_READY",
+    "FAILBACK_COMPLETED": "AGENT_DONE",
+    "FAILBACK_ERROR": "AGENT_ERROR",
+    "FAILBACK_NOT_READY_FOR_LAUNCH": "AGENT_REPLICATING",
+    "FAILBACK_LAUNCH_STATE_NOT_AVAILABLE": "AGENT_REQUIRED",
+}
+
+
+def agent_step(failback_state: str | None) -> str:
+    return AGENT_STEP.get(str(failback_state), "AGENT_REQUIRED")
+
+
 def replication_ready(replication: Mapping[str, Any], lag_threshold_seconds: int) -> bool:
     """CONTINUOUS with a lag within the threshold (``replication``: ``{state, lagSeconds}``)."""
     lag = replication.get("lagSeconds")

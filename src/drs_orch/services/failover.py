@@ -17,6 +17,7 @@ from drs_orch.domain.failover import (
     Expectation,
     FailoverInput,
     ReverseInput,
+    agent_step,
     cycle_of_server,
     expectations,
     iso_lag_seconds,
@@ -40,6 +41,7 @@ class FailoverDrs(Protocol):
     def set_launch_into(self, scope: str, server_id: str, instance_id: str) -> None: ...
     def reverse_replication(self, scope: str, recovery_instance_id: str) -> str: ...
     def source_servers(self, scope: str, server_ids: list[str]) -> dict[str, Item]: ...
+    def recovery_instances(self, scope: str, instance_ids: list[str]) -> dict[str, Item]: ...
 
 
 class Executions(Protocol):
@@ -78,6 +80,11 @@ class FailoverService:
                 if parsed is not None and pair.get("cycleState") not in _REVERSED:
                     problems.append({"field": f"servers.{sid}", "message": f"its cycle is {pair.get('cycleState')}: "
                                      "nothing to fail back"})
+                    continue
+                if parsed is None and pair.get("agentStepSince"):
+                    problems.append({"field": f"servers.{sid}", "message": "its origin is not EC2: it fails back "
+                                     "through the DRS Failback Client on the origin machine (StartFailbackLaunch), "
+                                     "which this platform does not drive"})
                     continue
                 if parsed is None:
                     problems.append({"field": f"servers.{sid}", "message": "not replicating back: start reverse "
@@ -290,9 +297,14 @@ class FailoverService:
                 agent = refused.code == "ValidationException"
                 results.append({**entry, "status": "AGENT_REQUIRED" if agent else "REFUSED",
                                 "reason": f"{refused.code}: {refused.message}",
-                                **({"remediation": "the origin is not EC2: install and connect the DRS Failback "
-                                                   "Client on the recovery instance's origin, then fail back"}
+                                **({"remediation": "the origin is not EC2: boot the DRS Failback Client on the "
+                                                   "origin machine and connect it to this recovery instance; the "
+                                                   "status route follows that step"}
                                    if agent else {})})
+                if agent and pair is not None:  # the agent step becomes explicit, with its own status
+                    self.pairs.update_state(str(pair["groupId"]), sid, {
+                        "agentStepSince": self.now(), "recoveryInstanceId": server.get("recoveryInstanceId"),
+                        "lastFailoverExecutionId": execution_id, "stagingAccountId": server.get("stagingAccountId")})
                 continue
             if pair is not None:  # the failover launched into this pair: its cycle moves on
                 self.pairs.update_state(str(pair["groupId"]), sid, {
@@ -326,6 +338,15 @@ class FailoverService:
                 replication[rid] = {"state": info.get("dataReplicationState"),
                                     "lagSeconds": iso_lag_seconds(info.get("lagDuration")),
                                     "accountId": account, "region": region}
+        agents: dict[str, Item] = {}  # recovery instance id -> DescribeRecoveryInstances item
+        by_scope: dict[str, list[str]] = {}
+        for sid, pair in pairs.items():
+            server = servers.get(sid)
+            if pair.get("agentStepSince") and server and server.get("recoveryInstanceId") and not failback:
+                by_scope.setdefault(scope_of(str(server["accountId"]), str(server["region"])), []).append(
+                    str(server["recoveryInstanceId"]))
+        for scope, ids in by_scope.items():
+            agents.update(self.drs.recovery_instances(scope, ids))
         rows = []
         for sid in sorted(set(servers) | set(pairs)):
             server, pair = servers.get(sid), pairs.get(sid) or {}
@@ -349,6 +370,14 @@ class FailoverService:
                 row["reversedSourceServerArn"] = pair["reversedSourceServerArn"]
             if rep is not None:
                 row["reverseReplication"] = {**rep, "ready": replication_ready(rep, threshold)}
+            instance = agents.get(str((server or {}).get("recoveryInstanceId")))
+            if pair.get("agentStepSince") and instance is not None:
+                failback_state = (instance.get("failback") or {}).get("state")
+                step = agent_step(failback_state)
+                row["agentStep"] = {"status": step, "failbackState": failback_state, "since": pair["agentStepSince"]}
+                if state is CycleState.FAILED_OVER and step in ("AGENT_REPLICATING", "AGENT_READY"):
+                    state = CycleState.READY_FOR_FAILBACK if step == "AGENT_READY" else CycleState.REVERSE_REPLICATING
+                    row["cycleState"] = state.value
             rows.append(row)
         ready = [r for r in rows if r["cycleState"] == CycleState.READY_FOR_FAILBACK.value]
         counts: dict[str, int] = {}

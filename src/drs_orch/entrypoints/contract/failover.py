@@ -78,6 +78,7 @@ class Pair(ApiModel):
                                                                                "that protects the instance again")
     failed_back_at: str | None = None
     failed_back_by: str | None = None
+    agent_step_since: str | None = None
 
 
 class PairList(ApiModel):
@@ -152,6 +153,12 @@ class Replication(ApiModel):
     ready: bool
 
 
+class AgentStep(ApiModel):
+    status: str = Field(description="AGENT_REQUIRED, AGENT_REPLICATING, AGENT_READY, AGENT_DONE, AGENT_ERROR")
+    failback_state: str | None = Field(default=None, description="the recovery instance's DRS failback state")
+    since: str
+
+
 class CycleServer(ApiModel):
     source_server_id: str
     cycle_state: str
@@ -169,6 +176,7 @@ class CycleServer(ApiModel):
     staging_account_id: str | None = None
     reversed_source_server_arn: str | None = None
     reverse_replication: Replication | None = None
+    agent_step: AgentStep | None = Field(default=None, description="origins outside EC2: the DRS Failback Client")
 
 
 class CycleStatus(ApiModel):

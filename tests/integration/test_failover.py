@@ -299,9 +299,16 @@ def test_pairs_are_refused_whole_and_kept_per_server(stack: Any, admin: Any) -> 
     status, body = admin.post(base, {"pairs": [{"sourceServerId": servers[1][0], "targetInstanceId": one}],
                                      "unknown": 1})
     assert status == 400 and "unknown" in body["message"]
+    status, body = admin.post(f"/protection-groups/{group_id}/configure-allow-launching", {})
+    assert status == 200 and body["configured"] == 1
+    drs = boto3.client("drs", region_name=REGION, endpoint_url=stack.drs_url, **KEYS)
+    held = drs.get_launch_configuration(sourceServerID=servers[0][0])
+    assert held["launchIntoInstanceProperties"] == {"launchIntoEC2InstanceID": two}
     status, body = admin.delete(f"{base}/{pair_id}")
     assert status == 200 and body["deleted"]
     assert admin.delete(f"{base}/{pair_id}")[0] == 404
+    # DRS no longer launches the unpaired server into the instance
+    assert not drs.get_launch_configuration(sourceServerID=servers[0][0]).get("launchIntoInstanceProperties")
     status, body = admin.post("/drs/instances/match", {"region": "eu-west-3"})
     assert status == 409 and body["error"] == "DRS_NOT_INITIALIZED", body
 

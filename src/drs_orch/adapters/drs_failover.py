@@ -28,6 +28,14 @@ class ReverseRefused(Exception):
         self.message = message
 
 
+def clear_launch_into(drs: Any, server_id: str) -> None:
+    """DRS stops launching ``server_id`` into an existing instance (an empty launchIntoInstanceProperties)."""
+    try:
+        drs.update_launch_configuration(sourceServerID=server_id, launchIntoInstanceProperties={})
+    except (ClientError, BotoCoreError) as exc:
+        raise aws_error(exc, f"DRS UpdateLaunchConfiguration of {server_id}") from exc
+
+
 class DrsFailover:
     def __init__(self, clients: ClientFactory, contexts: ScopeContexts) -> None:
         self._clients = clients

@@ -280,7 +280,13 @@ def pair_record(group: Mapping[str, Any], pair: PairInput, *, pair_id: str, now:
     if source is not None:
         record.update({k: v for k, v in (("sourceHostname", source.hostname),
                                           ("sourcePrivateIp", source.private_ip)) if v})
+    if previous and previous.get("targetInstanceId") == pair.target_instance_id:
+        # the same target: the cycle and what it recorded go on
+        return {**previous, **record, "cycleState": previous.get("cycleState") or CycleState.PAIRED.value}
     return record
+
+
+IN_CYCLE = frozenset({"FAILED_OVER", "REVERSE_REPLICATING", "READY_FOR_FAILBACK"})
 
 
 def pair_target_problems(group: Mapping[str, Any], pair: PairInput) -> list[dict[str, str]]:

@@ -260,11 +260,13 @@ class Container:
 
     @cached_property
     def instance_pairs(self) -> InstancePairService:
+        from drs_orch.adapters.drs_failover import clear_launch_into
         from drs_orch.domain.models import to_iso
         from drs_orch.services.instance_pairs import InstancePairService
 
         return InstancePairService(self.instance_pair_store, self.group_store, self.readers, self.accounts.context_for,
-                                   self.launch_settings, self.hub_account_id, lambda: to_iso(self.clock.now()))
+                                   self.launch_settings, self.hub_account_id, lambda: to_iso(self.clock.now()),
+                                   lambda ctx, sid: clear_launch_into(self.clients.get("drs", ctx), sid))
 
     @cached_property
     def failover(self) -> FailoverService:

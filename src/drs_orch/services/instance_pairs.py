@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
 from drs_orch.domain.failover import (
+    IN_CYCLE,
     ConfigureInput,
     CycleState,
     InstanceView,
@@ -68,7 +69,8 @@ class LaunchSettings(Protocol):
 class InstancePairService:
     def __init__(self, pairs: PairStore, groups: GroupLookup, readers: Readers,
                  context_for: Callable[[str | None, str], AccountContext], launch: LaunchSettings,
-                 hub_account_id: str, now: Callable[[], str]) -> None:
+                 hub_account_id: str, now: Callable[[], str],
+                 clear_launch_into: Callable[[AccountContext, str], None]) -> None:
         self.pairs = pairs
         self.groups = groups
         self.readers = readers
@@ -76,6 +78,7 @@ class InstancePairService:
         self.launch = launch
         self.hub = hub_account_id
         self.now = now
+        self.clear_launch_into = clear_launch_into
 
     # ------------------------------------------------------------------ helpers
     def group(self, group_id: str) -> Item:
@@ -137,6 +140,11 @@ class InstancePairService:
         existing = {str(p["sourceServerId"]): p for p in self.pairs.list(group_id)}
         kept = {} if req.replace else {k: v for k, v in existing.items()
                                        if k not in {p.source_server_id for p in req.pairs}}
+        busy = sorted(sid for sid, p in existing.items() if p.get("cycleState") in IN_CYCLE and (
+            req.replace or sid in {q.source_server_id for q in req.pairs}))
+        if busy:
+            raise Conflict(f"instance pair(s) of {', '.join(busy)} are failed over: fail back before changing them",
+                           code="PAIR_IN_CYCLE")
         taken = {str(p["targetInstanceId"]): sid for sid, p in kept.items()}
         for pair in req.pairs:
             other = taken.get(pair.target_instance_id)
@@ -167,6 +175,9 @@ class InstancePairService:
         req = parse(PairUpdateInput, body)
         group = self.group(group_id)
         pair = self._pair(group_id, pair_id)
+        if pair.get("cycleState") in IN_CYCLE:
+            raise Conflict(f"instance pair {pair_id} is {pair['cycleState']}: fail back before changing it",
+                           code="PAIR_IN_CYCLE")
         merged = PairInput(source_server_id=str(pair["sourceServerId"]),
                            target_instance_id=req.target_instance_id or str(pair["targetInstanceId"]),
                            preserve_private_ip=req.preserve_private_ip if req.preserve_private_ip is not None
@@ -184,14 +195,20 @@ class InstancePairService:
         self.pairs.write(group_id, [record])
         return record
 
-    def delete_pair(self, group_id: str, pair_id: str) -> dict[str, Any]:
-        self.group(group_id)
+    def delete_pair(self, group_id: str, pair_id: str, actor: str) -> dict[str, Any]:
+        group = self.group(group_id)
         pair = self._pair(group_id, pair_id)
-        if pair.get("cycleState") in (CycleState.FAILED_OVER.value, CycleState.REVERSE_REPLICATING.value,
-                                      CycleState.READY_FOR_FAILBACK.value):
+        if pair.get("cycleState") in IN_CYCLE:
             raise Conflict(f"instance pair {pair_id} is {pair['cycleState']}: fail back before removing it",
                            code="PAIR_IN_CYCLE")
-        self.pairs.write(group_id, [], [str(pair["sourceServerId"])])
+        sid = str(pair["sourceServerId"])
+        override = dict((group.get("servers") or {}).get(sid) or {})
+        if override.pop("launchIntoInstanceProperties", None) is not None:
+            # DRS would go on launching into the instance: the launch settings drop the target, and DRS
+            # is told (an unset launch setting is left as DRS holds it)
+            self.launch.bulk_update(group_id, {"servers": {sid: override or None}}, actor)
+            self.clear_launch_into(self._ctx(group), sid)
+        self.pairs.write(group_id, [], [sid])
         return {"groupId": group_id, "pairId": pair_id, "deleted": True}
 
     # ------------------------------------------------------------------ validate

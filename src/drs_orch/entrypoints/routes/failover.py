@@ -37,7 +37,8 @@ def update_pair(req: Request) -> dict[str, Any]:
 
 
 def delete_pair(req: Request) -> dict[str, Any]:
-    return container().instance_pairs.delete_pair(req.path_param("groupId"), req.path_param("pairId"))
+    return container().instance_pairs.delete_pair(req.path_param("groupId"), req.path_param("pairId"),
+                                                  req.principal.username)
 
 
 def configure(req: Request) -> dict[str, Any]:

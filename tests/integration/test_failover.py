@@ -126,7 +126,8 @@ def test_a_three_wave_failover_keeps_identity_and_ips_then_reverses(stack: Any, 
     for sid, host, ip in servers:
         server = launched[sid]
         assert server["ec2InstanceId"] == targets[host] and server["identityVerified"] is True, server
-        assert server["privateIp"] == ip == server["sourcePrivateIp"] == server["recoveryPrivateIp"]
+        assert server["privateIp"] == ip == server["sourcePrivateIp"] == server["recoveryPrivateIp"] == \
+            server["targetPrivateIp"]
 
     status, cycle = admin.get(f"/executions/{execution_id}/allow-launching/status")
     assert status == 200, cycle

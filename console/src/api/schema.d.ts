@@ -4089,6 +4089,12 @@ export interface components {
             stagingAccountId?: string | null;
             /** Targetinstanceid */
             targetInstanceId: string;
+            /**
+             * Targetprivateip
+             * @description the target's private IP when paired
+             * @default null
+             */
+            targetPrivateIp?: string | null;
             /** Updatedat */
             updatedAt: string;
             /** Updatedby */

@@ -268,7 +268,8 @@ def new_pair_id() -> str:
 
 
 def pair_record(group: Mapping[str, Any], pair: PairInput, *, pair_id: str, now: str, actor: str,
-                source: SourceView | None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                source: SourceView | None, previous: Mapping[str, Any] | None = None,
+                target: InstanceView | None = None) -> dict[str, Any]:
     """The stored form of a pair (camelCase)."""
     record: dict[str, Any] = {
         "pairId": pair_id, "groupId": group["groupId"], "sourceServerId": pair.source_server_id,
@@ -280,6 +281,8 @@ def pair_record(group: Mapping[str, Any], pair: PairInput, *, pair_id: str, now:
     if source is not None:
         record.update({k: v for k, v in (("sourceHostname", source.hostname),
                                           ("sourcePrivateIp", source.private_ip)) if v})
+    if target is not None and target.private_ip:
+        record["targetPrivateIp"] = target.private_ip
     if previous and previous.get("targetInstanceId") == pair.target_instance_id:
         # the same target: the cycle and what it recorded go on
         return {**previous, **record, "cycleState": previous.get("cycleState") or CycleState.PAIRED.value}

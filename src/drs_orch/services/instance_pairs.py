@@ -155,11 +155,13 @@ class InstancePairService:
             raise ValidationFailed(f"invalid instance pairs: {len(problems)} problem(s)", code="INVALID_INSTANCE_PAIRS",
                                    details=problems)
         sources = self._sources(self._ctx(group), [p.source_server_id for p in req.pairs])
+        targets = self._instances(self._ctx(group), [p.target_instance_id for p in req.pairs])
         now = self.now()
         records = [pair_record(group, pair, pair_id=str((existing.get(pair.source_server_id) or {}).get("pairId")
                                                         or new_pair_id()),
                                now=now, actor=actor, source=sources.get(pair.source_server_id),
-                               previous=existing.get(pair.source_server_id))
+                               previous=existing.get(pair.source_server_id),
+                               target=targets.get(pair.target_instance_id))
                    for pair in req.pairs]
         dropped = [sid for sid in existing if req.replace and sid not in {p.source_server_id for p in req.pairs}]
         self.pairs.write(group_id, records, dropped)
@@ -190,8 +192,10 @@ class InstancePairService:
                                    f"{others[merged.target_instance_id]}", code="INVALID_INSTANCE_PAIRS",
                                    details=[{"field": "targetInstanceId", "message": "already paired"}])
         sources = self._sources(self._ctx(group), [merged.source_server_id])
+        targets = self._instances(self._ctx(group), [merged.target_instance_id])
         record = pair_record(group, merged, pair_id=pair_id, now=self.now(), actor=actor,
-                             source=sources.get(merged.source_server_id), previous=pair)
+                             source=sources.get(merged.source_server_id), previous=pair,
+                             target=targets.get(merged.target_instance_id))
         self.pairs.write(group_id, [record])
         return record
 

@@ -60,6 +60,7 @@ class Pair(ApiModel):
     copy_tags: bool
     source_hostname: str | None = None
     source_private_ip: str | None = None
+    target_private_ip: str | None = Field(default=None, description="the target's private IP when paired")
     created_at: str
     created_by: str
     updated_at: str

@@ -288,6 +288,9 @@ class Ec2Bridge:
 
     @staticmethod
     def _release_private_ips(instance: Any) -> None:
+        """Free the addresses, but keep them out of moto's reuse-first pool: moto hands a freed
+        address to the very next launch without a fixed IP, so a server that copies that IP could
+        not launch again ("IP already in use"); EC2 promises no such order."""
         for nic in list((getattr(instance, "nics", None) or {}).values()):
             subnet = getattr(nic, "subnet", None)
             if subnet is None:
@@ -296,6 +299,9 @@ class Ec2Bridge:
                 address = entry.get("PrivateIpAddress") if isinstance(entry, dict) else None
                 if address:
                     subnet.del_subnet_ip(address)
+                    unused = getattr(subnet, "_unused_ips", None)
+                    if isinstance(unused, set):
+                        unused.discard(address)
 
     def instance_exists(self, account: str, region: str, instance_id: str) -> bool:
         info = self.describe(account, region, instance_id)

@@ -30,6 +30,11 @@ export const operations = {
     "path": "/recovery-plans/{planId}/check-existing-instances",
     "permission": "view_recovery_plans"
   },
+  "configure_allow_launching": {
+    "method": "POST",
+    "path": "/protection-groups/{groupId}/configure-allow-launching",
+    "permission": "modify_protection_groups"
+  },
   "create_protection_group": {
     "method": "POST",
     "path": "/protection-groups",
@@ -44,6 +49,11 @@ export const operations = {
     "method": "DELETE",
     "path": "/executions",
     "permission": "stop_recovery"
+  },
+  "delete_instance_pair": {
+    "method": "DELETE",
+    "path": "/protection-groups/{groupId}/instance-pairs/{pairId}",
+    "permission": "modify_protection_groups"
   },
   "delete_protection_group": {
     "method": "DELETE",
@@ -99,6 +109,11 @@ export const operations = {
     "method": "GET",
     "path": "/accounts/capacity",
     "permission": "view_accounts"
+  },
+  "get_allow_launching_status": {
+    "method": "GET",
+    "path": "/executions/{executionId}/allow-launching/status",
+    "permission": "view_executions"
   },
   "get_audit_log": {
     "method": "GET",
@@ -270,6 +285,11 @@ export const operations = {
     "path": "/executions",
     "permission": "view_executions"
   },
+  "list_instance_pairs": {
+    "method": "GET",
+    "path": "/protection-groups/{groupId}/instance-pairs",
+    "permission": "view_protection_groups"
+  },
   "list_protection_groups": {
     "method": "GET",
     "path": "/protection-groups",
@@ -285,10 +305,20 @@ export const operations = {
     "path": "/accounts/targets",
     "permission": "view_accounts"
   },
+  "match_instances": {
+    "method": "POST",
+    "path": "/drs/instances/match",
+    "permission": "view_protection_groups"
+  },
   "pause_execution": {
     "method": "POST",
     "path": "/executions/{executionId}/pause",
     "permission": "stop_recovery"
+  },
+  "put_instance_pairs": {
+    "method": "POST",
+    "path": "/protection-groups/{groupId}/instance-pairs",
+    "permission": "modify_protection_groups"
   },
   "refresh_protection_group": {
     "method": "POST",
@@ -320,6 +350,21 @@ export const operations = {
     "path": "/drs/tag-sync",
     "permission": "modify_protection_groups"
   },
+  "start_failback": {
+    "method": "POST",
+    "path": "/executions/allow-launching/failback",
+    "permission": "start_recovery"
+  },
+  "start_failover": {
+    "method": "POST",
+    "path": "/executions/allow-launching/failover",
+    "permission": "start_recovery"
+  },
+  "start_reverse_replication": {
+    "method": "POST",
+    "path": "/executions/{executionId}/allow-launching/reverse-replication",
+    "permission": "start_recovery"
+  },
   "sweep_drill_instances": {
     "method": "POST",
     "path": "/maintenance/drill-sweep",
@@ -334,6 +379,11 @@ export const operations = {
     "method": "POST",
     "path": "/executions/{executionId}/terminate-instances",
     "permission": "terminate_instances"
+  },
+  "update_instance_pair": {
+    "method": "PUT",
+    "path": "/protection-groups/{groupId}/instance-pairs/{pairId}",
+    "permission": "modify_protection_groups"
   },
   "update_protection_group": {
     "method": "PUT",
@@ -359,6 +409,11 @@ export const operations = {
     "method": "PUT",
     "path": "/accounts/targets/{accountId}",
     "permission": "modify_accounts"
+  },
+  "validate_instance_pairs": {
+    "method": "POST",
+    "path": "/drs/instances/validate-pairs",
+    "permission": "view_protection_groups"
   },
   "validate_recovery_plan": {
     "method": "POST",

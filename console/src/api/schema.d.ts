@@ -242,6 +242,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/drs/instances/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose instance pairs by Name tag / hostname: body groupId, or accountId?/region/sourceServerIds?; reports matches, unmatched and ambiguous servers */
+        post: operations["match_instances"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/drs/instances/validate-pairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a group's instance pairs (body groupId, pairIds?): every problem per pair with its remediation */
+        post: operations["validate_instance_pairs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/drs/quotas": {
         parameters: {
             query?: never;
@@ -407,6 +441,40 @@ export interface paths {
         };
         /** One execution: waves, jobs, timings, counts, canTerminate and up to 500 servers (the rest: /executions/{executionId}/servers) */
         get: operations["get_execution_details"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/allow-launching/reverse-replication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** After a FAILOVER: reverse replication of every server launched into its pair; after a FAILBACK: protect the failed-back instances again and close the cycle {sourceServerIds?} */
+        post: operations["start_reverse_replication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/allow-launching/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per server: cycle state, instance ids, source/target/recovery IPs, reverse replication lag (?lagThresholdSeconds=60) */
+        get: operations["get_allow_launching_status"];
         put?: never;
         post?: never;
         delete?: never;
@@ -602,6 +670,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/allow-launching/failback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a FAILBACK of a plan whose servers replicate back (CONTINUOUS within 60 s): the reversed servers launch wave by wave into the original instances, identity and IPs verified {planId, initiatedBy?, pollIntervalSeconds?, dryRun?} */
+        post: operations["start_failback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/allow-launching/failover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a FAILOVER of a plan into its instance pairs {planId, isDrill?, initiatedBy?, pollIntervalSeconds?, dryRun?}; identity and private IPs verified per server */
+        post: operations["start_failover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -753,6 +855,59 @@ export interface paths {
         /** Apply launch settings that changed, failed or drifted ({force} for all) */
         post: operations["apply_launch_configs"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/protection-groups/{groupId}/configure-allow-launching": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write launchIntoInstanceProperties of every paired server through the launch settings (status, hashes and drift detection cover it); dryRun? shows the overrides */
+        post: operations["configure_allow_launching"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/protection-groups/{groupId}/instance-pairs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The group's instance pairs and their failover cycle state */
+        get: operations["list_instance_pairs"];
+        put?: never;
+        /** Store instance pairs {pairs[{sourceServerId, targetInstanceId, preservePrivateIp?, copyTags?}], replace?} */
+        post: operations["put_instance_pairs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/protection-groups/{groupId}/instance-pairs/{pairId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change one pair's target or IP preservation */
+        put: operations["update_instance_pair"];
+        post?: never;
+        /** Remove one pair (not while it is failed over) */
+        delete: operations["delete_instance_pair"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1131,6 +1286,22 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /** AgentStep */
+        AgentStep: {
+            /**
+             * Failbackstate
+             * @description the recovery instance's DRS failback state
+             * @default null
+             */
+            failbackState?: string | null;
+            /** Since */
+            since: string;
+            /**
+             * Status
+             * @description AGENT_REQUIRED, AGENT_REPLICATING, AGENT_READY, AGENT_DONE, AGENT_ERROR
+             */
+            status: string;
+        };
         /** ApplyLaunchConfigsInput */
         ApplyLaunchConfigsInput: {
             /**
@@ -1445,6 +1616,39 @@ export interface components {
              */
             status?: string | null;
         };
+        /** ConfigureInput */
+        ConfigureInput: {
+            /**
+             * Dryrun
+             * @default false
+             */
+            dryRun?: boolean;
+        };
+        /** ConfigureResult */
+        ConfigureResult: {
+            /** Configured */
+            configured: number;
+            /** Dryrun */
+            dryRun: boolean;
+            /** Groupid */
+            groupId: string;
+            /**
+             * Launchconfigstatus
+             * @default null
+             */
+            launchConfigStatus?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Servers
+             * @description the launch-settings override written per paired server
+             */
+            servers: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        };
         /** ConflictExecution */
         ConflictExecution: {
             /** Executionid */
@@ -1502,6 +1706,112 @@ export interface components {
             region: string;
             /** Registeredtargets */
             registeredTargets: number;
+        };
+        /** CycleServer */
+        CycleServer: {
+            /**
+             * @description origins outside EC2: the DRS Failback Client
+             * @default null
+             */
+            agentStep?: components["schemas"]["AgentStep"] | null;
+            /** Cyclestate */
+            cycleState: string;
+            /**
+             * Ec2Instanceid
+             * @default null
+             */
+            ec2InstanceId?: string | null;
+            /**
+             * Failurecode
+             * @default null
+             */
+            failureCode?: string | null;
+            /**
+             * Failurereason
+             * @default null
+             */
+            failureReason?: string | null;
+            /**
+             * Identityverified
+             * @default null
+             */
+            identityVerified?: boolean | null;
+            /**
+             * Pairid
+             * @default null
+             */
+            pairId?: string | null;
+            /**
+             * Recoveryinstanceid
+             * @default null
+             */
+            recoveryInstanceId?: string | null;
+            /**
+             * Recoveryprivateip
+             * @default null
+             */
+            recoveryPrivateIp?: string | null;
+            /**
+             * Reversedsourceserverarn
+             * @default null
+             */
+            reversedSourceServerArn?: string | null;
+            /** @default null */
+            reverseReplication?: components["schemas"]["Replication"] | null;
+            /**
+             * Serverstatus
+             * @default null
+             */
+            serverStatus?: string | null;
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /**
+             * Stagingaccountid
+             * @default null
+             */
+            stagingAccountId?: string | null;
+            /**
+             * Targetinstanceid
+             * @default null
+             */
+            targetInstanceId?: string | null;
+            /**
+             * Targetprivateip
+             * @default null
+             */
+            targetPrivateIp?: string | null;
+        };
+        /** CycleStatus */
+        CycleStatus: {
+            /** Cyclecounts */
+            cycleCounts: {
+                [key: string]: number;
+            };
+            /** Executionid */
+            executionId: string;
+            /**
+             * Executiontype
+             * @default null
+             */
+            executionType?: string | null;
+            /** Isdrill */
+            isDrill: boolean;
+            /** Lagthresholdseconds */
+            lagThresholdSeconds: number;
+            /** Readyforfailback */
+            readyForFailback: boolean;
+            /** Servers */
+            servers: components["schemas"]["CycleServer"][];
+            /**
+             * Status
+             * @default null
+             */
+            status?: string | null;
         };
         /** DeleteExecutionsInput */
         DeleteExecutionsInput: {
@@ -1765,6 +2075,12 @@ export interface components {
              * @default null
              */
             instancesTerminated?: boolean | null;
+            /**
+             * Isdrill
+             * @description FAILOVER: a drill into the paired instances
+             * @default null
+             */
+            isDrill?: boolean | null;
             /** Ispaused */
             isPaused: boolean;
             /**
@@ -2137,6 +2453,12 @@ export interface components {
              * @default null
              */
             instancesTerminated?: boolean | null;
+            /**
+             * Isdrill
+             * @description FAILOVER: a drill into the paired instances
+             * @default null
+             */
+            isDrill?: boolean | null;
             /** Ispaused */
             isPaused: boolean;
             /**
@@ -2468,6 +2790,35 @@ export interface components {
              * @description OK | FAILED | DRY_RUN | NOT_A_STAGING_ACCOUNT | TARGET_UNAVAILABLE | ERROR
              */
             status: string;
+        };
+        /**
+         * FailoverInput
+         * @description ``POST /executions/allow-launching/failover`` and ``.../failback``: the plan to run.
+         */
+        FailoverInput: {
+            /**
+             * Dryrun
+             * @default false
+             */
+            dryRun?: boolean;
+            /**
+             * Initiatedby
+             * @default null
+             */
+            initiatedBy?: string | null;
+            /**
+             * Isdrill
+             * @description failover drill into the paired instances (DRS allows it)
+             * @default false
+             */
+            isDrill?: boolean;
+            /** Planid */
+            planId: string;
+            /**
+             * Pollintervalseconds
+             * @default null
+             */
+            pollIntervalSeconds?: number | null;
         };
         /** Finding */
         Finding: {
@@ -3009,6 +3360,8 @@ export interface components {
             /** @default null */
             launchDisposition?: components["schemas"]["LaunchDisposition"] | null;
             /** @default null */
+            launchIntoInstanceProperties?: components["schemas"]["LaunchIntoInstanceProperties"] | null;
+            /** @default null */
             licensing?: components["schemas"]["Licensing"] | null;
             /**
              * Postlaunchenabled
@@ -3035,6 +3388,18 @@ export interface components {
          * @enum {string}
          */
         LaunchDisposition: "STARTED" | "STOPPED";
+        /**
+         * LaunchIntoInstanceProperties
+         * @description DRS ``launchIntoInstanceProperties``: the EC2 instance DRS launches into instead of a new one
+         *     (issue 14, instance pairs). Set per server only; an empty one means unset.
+         */
+        LaunchIntoInstanceProperties: {
+            /**
+             * Launchintoec2Instanceid
+             * @default null
+             */
+            launchIntoEC2InstanceID?: string | null;
+        };
         /**
          * LaunchStatus
          * @description ``launchConfigStatus`` of a group: the last apply and each server's state.
@@ -3397,6 +3762,56 @@ export interface components {
              */
             source?: string | null;
         };
+        /**
+         * MatchInput
+         * @description Propose pairs for a group's servers (``groupId``) or for servers of an account-region.
+         */
+        MatchInput: {
+            /**
+             * Accountid
+             * @default null
+             */
+            accountId?: string | null;
+            /**
+             * Groupid
+             * @default null
+             */
+            groupId?: string | null;
+            /**
+             * Region
+             * @default null
+             */
+            region?: string | null;
+            /**
+             * Sourceserverids
+             * @default null
+             */
+            sourceServerIds?: string[] | null;
+        };
+        /** MatchResult */
+        MatchResult: {
+            /** Accountid */
+            accountId: string;
+            /** Ambiguous */
+            ambiguous: components["schemas"]["PairAmbiguous"][];
+            /** Elapsedms */
+            elapsedMs: number;
+            /**
+             * Groupid
+             * @default null
+             */
+            groupId?: string | null;
+            /** Instancecount */
+            instanceCount: number;
+            /** Matches */
+            matches: components["schemas"]["PairMatch"][];
+            /** Region */
+            region: string;
+            /** Servercount */
+            serverCount: number;
+            /** Unmatched */
+            unmatched: components["schemas"]["PairUnmatched"][];
+        };
         /** MeasuredRun */
         MeasuredRun: {
             /**
@@ -3680,6 +4095,18 @@ export interface components {
              */
             ec2State?: string | null;
             /**
+             * Expectedinstanceid
+             * @description the paired instance DRS had to launch into
+             * @default null
+             */
+            expectedInstanceId?: string | null;
+            /**
+             * Failurecode
+             * @description PRIVATE_IP_MISMATCH, INSTANCE_IDENTITY_MISMATCH
+             * @default null
+             */
+            failureCode?: string | null;
+            /**
              * Failurereason
              * @default null
              */
@@ -3689,6 +4116,12 @@ export interface components {
              * @default null
              */
             hostname?: string | null;
+            /**
+             * Identityverified
+             * @description the recovery instance is the paired instance with the source's private IP (when asked)
+             * @default null
+             */
+            identityVerified?: boolean | null;
             /**
              * Instanceid
              * @default null
@@ -3715,6 +4148,11 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Pairid
+             * @default null
+             */
+            pairId?: string | null;
+            /**
              * Pointintime
              * @description the snapshot the server launched from
              * @default null
@@ -3730,16 +4168,43 @@ export interface components {
              * @default null
              */
             recoveryInstanceId?: string | null;
+            /**
+             * Recoveryprivateip
+             * @description the recovery instance's IP after the launch
+             * @default null
+             */
+            recoveryPrivateIp?: string | null;
             /** Region */
             region: string;
+            /**
+             * Remediation
+             * @default null
+             */
+            remediation?: string | null;
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
             /** Sourceserverid */
             sourceServerId: string;
+            /**
+             * Stagingaccountid
+             * @default null
+             */
+            stagingAccountId?: string | null;
             /** Status */
             status: string;
             /** Statushistory */
             statusHistory: {
                 [key: string]: string;
             };
+            /**
+             * Targetprivateip
+             * @description the paired instance's IP when paired
+             * @default null
+             */
+            targetPrivateIp?: string | null;
             /**
              * Terminatedat
              * @default null
@@ -3752,6 +4217,325 @@ export interface components {
             terminationRequestedAt?: string | null;
             /** Wavenumber */
             waveNumber: number;
+        };
+        /** Pair */
+        Pair: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Agentstepsince
+             * @default null
+             */
+            agentStepSince?: string | null;
+            /**
+             * Configuredat
+             * @default null
+             */
+            configuredAt?: string | null;
+            /** Copytags */
+            copyTags: boolean;
+            /** Createdat */
+            createdAt: string;
+            /** Createdby */
+            createdBy: string;
+            /**
+             * Cyclestate
+             * @description PAIRED, CONFIGURED, FAILED_OVER, FAILOVER_FAILED, REVERSE_REPLICATING, READY_FOR_FAILBACK, FAILED_BACK
+             */
+            cycleState: string;
+            /**
+             * Failedbackat
+             * @default null
+             */
+            failedBackAt?: string | null;
+            /**
+             * Failedbackby
+             * @default null
+             */
+            failedBackBy?: string | null;
+            /** Groupid */
+            groupId: string;
+            /**
+             * Lastfailbackexecutionid
+             * @default null
+             */
+            lastFailbackExecutionId?: string | null;
+            /**
+             * Lastfailoverexecutionid
+             * @default null
+             */
+            lastFailoverExecutionId?: string | null;
+            /** Pairid */
+            pairId: string;
+            /** Preserveprivateip */
+            preservePrivateIp: boolean;
+            /**
+             * Protectionsourceserverarn
+             * @description after failback: the replication that protects the instance again
+             * @default null
+             */
+            protectionSourceServerArn?: string | null;
+            /**
+             * Recoveryinstanceid
+             * @default null
+             */
+            recoveryInstanceId?: string | null;
+            /** Region */
+            region: string;
+            /**
+             * Reversedsourceserverarn
+             * @default null
+             */
+            reversedSourceServerArn?: string | null;
+            /**
+             * Reversestartedat
+             * @default null
+             */
+            reverseStartedAt?: string | null;
+            /**
+             * Reversestartedby
+             * @default null
+             */
+            reverseStartedBy?: string | null;
+            /**
+             * Sourcehostname
+             * @default null
+             */
+            sourceHostname?: string | null;
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /**
+             * Stagingaccountid
+             * @default null
+             */
+            stagingAccountId?: string | null;
+            /** Targetinstanceid */
+            targetInstanceId: string;
+            /**
+             * Targetprivateip
+             * @description the target's private IP when paired
+             * @default null
+             */
+            targetPrivateIp?: string | null;
+            /** Updatedat */
+            updatedAt: string;
+            /** Updatedby */
+            updatedBy: string;
+        };
+        /** PairAmbiguous */
+        PairAmbiguous: {
+            /** Candidates */
+            candidates: string[];
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /** Matchedby */
+            matchedBy: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+        };
+        /** PairDeleted */
+        PairDeleted: {
+            /** Deleted */
+            deleted: boolean;
+            /** Groupid */
+            groupId: string;
+            /** Pairid */
+            pairId: string;
+        };
+        /** PairInput */
+        PairInput: {
+            /**
+             * Copytags
+             * @default false
+             */
+            copyTags?: boolean;
+            /**
+             * Preserveprivateip
+             * @description the recovery instance must keep the source's private IP
+             * @default true
+             */
+            preservePrivateIp?: boolean;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /**
+             * Targetaccountid
+             * @description must be the group's account (DRS launches there)
+             * @default null
+             */
+            targetAccountId?: string | null;
+            /** Targetinstanceid */
+            targetInstanceId: string;
+            /**
+             * Targetregion
+             * @description must be the group's region (DRS launches there)
+             * @default null
+             */
+            targetRegion?: string | null;
+        };
+        /** PairList */
+        PairList: {
+            /** Accountid */
+            accountId: string;
+            /** Count */
+            count: number;
+            /** Groupid */
+            groupId: string;
+            /** Pairs */
+            pairs: components["schemas"]["Pair"][];
+            /** Region */
+            region: string;
+            /**
+             * Removed
+             * @default null
+             */
+            removed?: number | null;
+            /**
+             * Written
+             * @default null
+             */
+            written?: number | null;
+        };
+        /** PairMatch */
+        PairMatch: {
+            /** Haslaunchintotag */
+            hasLaunchIntoTag: boolean;
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /**
+             * Matchedby
+             * @description NAME_TAG, HOSTNAME or SHORT_HOSTNAME
+             */
+            matchedBy: string;
+            /** Privateipmatches */
+            privateIpMatches: boolean;
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /** Targetinstanceid */
+            targetInstanceId: string;
+            /**
+             * Targetname
+             * @default null
+             */
+            targetName?: string | null;
+            /**
+             * Targetprivateip
+             * @default null
+             */
+            targetPrivateIp?: string | null;
+            /** Targetstate */
+            targetState: string;
+        };
+        /** PairProblem */
+        PairProblem: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Remediation */
+            remediation: string;
+        };
+        /** PairsInput */
+        PairsInput: {
+            /** Pairs */
+            pairs: components["schemas"]["PairInput"][];
+            /**
+             * Replace
+             * @description drop the group's pairs not in this body
+             * @default false
+             */
+            replace?: boolean;
+        };
+        /** PairsValidation */
+        PairsValidation: {
+            /** Groupid */
+            groupId: string;
+            /** Invalidcount */
+            invalidCount: number;
+            /** Paircount */
+            pairCount: number;
+            /** Results */
+            results: components["schemas"]["PairValidation"][];
+            /** Valid */
+            valid: boolean;
+        };
+        /** PairUnmatched */
+        PairUnmatched: {
+            /**
+             * Hostname
+             * @default null
+             */
+            hostname?: string | null;
+            /** Reason */
+            reason: string;
+            /** Sourceserverid */
+            sourceServerId: string;
+        };
+        /** PairUpdateInput */
+        PairUpdateInput: {
+            /**
+             * Copytags
+             * @default null
+             */
+            copyTags?: boolean | null;
+            /**
+             * Preserveprivateip
+             * @default null
+             */
+            preservePrivateIp?: boolean | null;
+            /**
+             * Targetinstanceid
+             * @default null
+             */
+            targetInstanceId?: string | null;
+        };
+        /** PairValidation */
+        PairValidation: {
+            /** Pairid */
+            pairId: string;
+            /** Problems */
+            problems: components["schemas"]["PairProblem"][];
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /** Targetinstanceid */
+            targetInstanceId: string;
+            /**
+             * Targetprivateip
+             * @default null
+             */
+            targetPrivateIp?: string | null;
+            /**
+             * Targetstate
+             * @default null
+             */
+            targetState?: string | null;
+            /** Valid */
+            valid: boolean;
         };
         /** Paused */
         Paused: {
@@ -5013,6 +5797,25 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Replication */
+        Replication: {
+            /** Accountid */
+            accountId: string;
+            /**
+             * Lagseconds
+             * @default null
+             */
+            lagSeconds?: number | null;
+            /** Ready */
+            ready: boolean;
+            /** Region */
+            region: string;
+            /**
+             * State
+             * @default null
+             */
+            state?: string | null;
+        };
         /** ResolvePreview */
         ResolvePreview: {
             /** Accountid */
@@ -5068,6 +5871,57 @@ export interface components {
             reason?: string | null;
             /** Required */
             required: boolean;
+        };
+        /**
+         * ReverseInput
+         * @description ``POST /executions/{id}/allow-launching/reverse-replication``: the servers to reverse (default:
+         *     every server the failover launched into its pair).
+         */
+        ReverseInput: {
+            /**
+             * Sourceserverids
+             * @default null
+             */
+            sourceServerIds?: string[] | null;
+        };
+        /** ReverseResult */
+        ReverseResult: {
+            /** Executionid */
+            executionId: string;
+            /** Servers */
+            servers: components["schemas"]["ReverseServer"][];
+            /** Started */
+            started: number;
+        };
+        /** ReverseServer */
+        ReverseServer: {
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Recoveryinstanceid
+             * @default null
+             */
+            recoveryInstanceId?: string | null;
+            /**
+             * Remediation
+             * @default null
+             */
+            remediation?: string | null;
+            /**
+             * Reversedsourceserverarn
+             * @default null
+             */
+            reversedSourceServerArn?: string | null;
+            /** Sourceserverid */
+            sourceServerId: string;
+            /**
+             * Status
+             * @description STARTED, SKIPPED, AGENT_REQUIRED (Failback Client needed), REFUSED
+             */
+            status: string;
         };
         /**
          * RightSizingMethod
@@ -5225,6 +6079,8 @@ export interface components {
             /** @default null */
             launchDisposition?: components["schemas"]["LaunchDisposition"] | null;
             /** @default null */
+            launchIntoInstanceProperties?: components["schemas"]["LaunchIntoInstanceProperties"] | null;
+            /** @default null */
             licensing?: components["schemas"]["Licensing"] | null;
             /**
              * Postlaunchenabled
@@ -5288,6 +6144,8 @@ export interface components {
             instanceType?: string | null;
             /** @default null */
             launchDisposition?: components["schemas"]["LaunchDisposition"] | null;
+            /** @default null */
+            launchIntoInstanceProperties?: components["schemas"]["LaunchIntoInstanceProperties"] | null;
             /** @default null */
             licensing?: components["schemas"]["Licensing"] | null;
             /**
@@ -5443,6 +6301,18 @@ export interface components {
              */
             ec2State?: string | null;
             /**
+             * Expectedinstanceid
+             * @description the paired instance DRS had to launch into
+             * @default null
+             */
+            expectedInstanceId?: string | null;
+            /**
+             * Failurecode
+             * @description PRIVATE_IP_MISMATCH, INSTANCE_IDENTITY_MISMATCH
+             * @default null
+             */
+            failureCode?: string | null;
+            /**
              * Failurereason
              * @default null
              */
@@ -5452,6 +6322,12 @@ export interface components {
              * @default null
              */
             hostname?: string | null;
+            /**
+             * Identityverified
+             * @description the recovery instance is the paired instance with the source's private IP (when asked)
+             * @default null
+             */
+            identityVerified?: boolean | null;
             /**
              * Instanceid
              * @default null
@@ -5478,6 +6354,11 @@ export interface components {
              */
             name?: string | null;
             /**
+             * Pairid
+             * @default null
+             */
+            pairId?: string | null;
+            /**
              * Pointintime
              * @description the snapshot the server launched from
              * @default null
@@ -5493,16 +6374,43 @@ export interface components {
              * @default null
              */
             recoveryInstanceId?: string | null;
+            /**
+             * Recoveryprivateip
+             * @description the recovery instance's IP after the launch
+             * @default null
+             */
+            recoveryPrivateIp?: string | null;
             /** Region */
             region: string;
+            /**
+             * Remediation
+             * @default null
+             */
+            remediation?: string | null;
+            /**
+             * Sourceprivateip
+             * @default null
+             */
+            sourcePrivateIp?: string | null;
             /** Sourceserverid */
             sourceServerId: string;
+            /**
+             * Stagingaccountid
+             * @default null
+             */
+            stagingAccountId?: string | null;
             /** Status */
             status: string;
             /** Statushistory */
             statusHistory: {
                 [key: string]: string;
             };
+            /**
+             * Targetprivateip
+             * @description the paired instance's IP when paired
+             * @default null
+             */
+            targetPrivateIp?: string | null;
             /**
              * Terminatedat
              * @default null
@@ -6942,6 +7850,16 @@ export interface components {
              * @description api (Cognito) | direct (IAM)
              */
             via: string;
+        };
+        /** ValidatePairsInput */
+        ValidatePairsInput: {
+            /** Groupid */
+            groupId: string;
+            /**
+             * Pairids
+             * @default null
+             */
+            pairIds?: string[] | null;
         };
         /** VersionInput */
         VersionInput: {
@@ -9093,6 +10011,198 @@ export interface operations {
             };
         };
     };
+    match_instances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchResult"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    validate_instance_pairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidatePairsInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairsValidation"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_drs_quotas: {
         parameters: {
             query?: {
@@ -10379,6 +11489,201 @@ export interface operations {
             };
         };
     };
+    start_reverse_replication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReverseResult"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_allow_launching_status: {
+        parameters: {
+            query?: {
+                /** @description reverse replication is ready within this lag (60) */
+                lagThresholdSeconds?: number | null;
+            };
+            header?: never;
+            path: {
+                executionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleStatus"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     cancel_execution: {
         parameters: {
             query?: never;
@@ -11346,6 +12651,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionWaves"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_failback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailoverInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Started"] | components["schemas"]["DryRun"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_failover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FailoverInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Started"] | components["schemas"]["DryRun"];
                 };
             };
             /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
@@ -12456,6 +13953,490 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApplyResult"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    configure_allow_launching: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigureInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigureResult"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_instance_pairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairList"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_instance_pairs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairsInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairList"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_instance_pair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                pairId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PairUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pair"];
+                };
+            };
+            /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token; codes include UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the caller's role lacks the route's permission; codes include FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such route or resource; codes include NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a conflict with the current state (version, name, servers in use, status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body is larger than 10 MB (API Gateway) or the event than 6 MB (Lambda); codes include REQUEST_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a DRS limit or throttling; codes include LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AWS refused or failed for a reason that is not the caller's input; codes include UPSTREAM_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_instance_pair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                pairId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairDeleted"];
                 };
             };
             /** @description the request is invalid: the body, a parameter or a rule (details name the fields); codes include VALIDATION_ERROR, INVALID_PARAMETER, INVALID_JSON, JSON_TOO_DEEP, TOO_MANY_ITEMS, MISSING_PARAMETER */

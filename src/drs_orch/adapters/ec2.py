@@ -104,3 +104,12 @@ class Ec2Reader:
                                            Filters=[{"Name": "instance-id", "Values": chunk}]):
                 out.extend(reservation.get("Instances") or [])
         return out
+
+    def instances_not_terminated(self) -> list[dict[str, Any]]:
+        """Every instance of the account-region that is not terminated (instance pair matching)."""
+        out: list[dict[str, Any]] = []
+        states = ["pending", "running", "stopping", "stopped"]
+        for reservation in self._items("describe_instances", "Reservations",
+                                       Filters=[{"Name": "instance-state-name", "Values": states}]):
+            out.extend(reservation.get("Instances") or [])
+        return out

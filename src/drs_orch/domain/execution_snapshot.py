@@ -37,6 +37,8 @@ TAG_JOB = "drs-orch:job"
 TAG_PLAN = "drs-orch:plan-id"
 
 
+PAIRED_EXECUTION_TYPES = frozenset({"FAILOVER", "FAILBACK"})  # launch into instance pairs (issue 14)
+
 SNS_TOPIC_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$"
 
 
@@ -46,7 +48,7 @@ class StartExecutionInput(InputModel):
     they must agree: a recovery is never started because a field was missing or contradicted."""
 
     plan_id: str = Field(min_length=1, max_length=128)
-    execution_type: str | None = Field(default=None, pattern=r"^(DRILL|RECOVERY)$")
+    execution_type: str | None = Field(default=None, pattern=r"^(DRILL|RECOVERY|FAILOVER|FAILBACK)$")
     is_drill: bool | None = None
     initiated_by: Annotated[str | None, PlainText] = Field(default=None, min_length=1, max_length=256)
     poll_interval_seconds: int = Field(default=DEFAULT_POLL_SECONDS, ge=MIN_POLL_SECONDS, le=MAX_POLL_SECONDS)
@@ -64,6 +66,13 @@ class StartExecutionInput(InputModel):
     def _one_execution_type(self) -> StartExecutionInput:
         if self.point_in_time_tolerance_seconds is not None and not self.consistent_point_in_time:
             raise FieldProblem("pointInTimeToleranceSeconds", "only applies with consistentPointInTime: true")
+        if self.execution_type in PAIRED_EXECUTION_TYPES:
+            # launches into instance pairs (issue 14): isDrill is a failover drill, which DRS allows;
+            # a failback drill is not (DRS reverses replication only from a recovery instance)
+            if self.execution_type == "FAILBACK" and self.is_drill:
+                raise FieldProblem("isDrill", "a FAILBACK cannot be a drill: DRS reverses replication only from "
+                                              "recovery (non-drill) instances; run a FAILOVER drill instead")
+            return self
         if self.is_drill is not None:
             implied = "DRILL" if self.is_drill else "RECOVERY"
             if self.execution_type is not None and self.execution_type != implied:
@@ -77,6 +86,11 @@ class StartExecutionInput(InputModel):
     @property
     def kind(self) -> str:
         return str(self.execution_type)
+
+    @property
+    def launches_drill(self) -> bool:
+        """Whether DRS launches with isDrill: a DRILL, or a FAILOVER drill into the paired instances."""
+        return self.kind == "DRILL" or (self.kind in PAIRED_EXECUTION_TYPES and bool(self.is_drill))
 
 
 def scope_of(account_id: str, region: str) -> str:

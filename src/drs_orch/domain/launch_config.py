@@ -110,6 +110,17 @@ class Licensing(BaseModel):
     os_byol: bool | None = None
 
 
+class LaunchIntoInstanceProperties(BaseModel):
+    """DRS ``launchIntoInstanceProperties``: the EC2 instance DRS launches into instead of a new one
+    (issue 14, instance pairs). Set per server only; an empty one means unset."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    launch_into_ec2_instance_id: str | None = Field(
+        default=None, alias="launchIntoEC2InstanceID", pattern=r"^i-[0-9a-fA-F]{8,17}$"
+    )
+
+
 class LaunchSettings(BaseModel):
     """The fields a group and an override share. Empty lists and empty licensing mean unset."""
 
@@ -126,6 +137,12 @@ class LaunchSettings(BaseModel):
     target_instance_type_right_sizing_method: RightSizingMethod | None = None
     post_launch_enabled: bool | None = None
     recovery_mode: RecoveryMode | None = None
+    launch_into_instance_properties: LaunchIntoInstanceProperties | None = None
+
+    @field_validator("launch_into_instance_properties")
+    @classmethod
+    def _drop_empty_launch_into(cls, value: LaunchIntoInstanceProperties | None) -> LaunchIntoInstanceProperties | None:
+        return None if value is None or value.launch_into_ec2_instance_id is None else value
 
     @field_validator("security_group_ids")
     @classmethod
@@ -145,6 +162,14 @@ _SETTINGS_FIELDS: tuple[str, ...] = tuple(LaunchSettings.model_fields)
 
 class LaunchConfig(LaunchSettings):
     """A protection group's launch settings (all optional)."""
+
+    @field_validator("launch_into_instance_properties")
+    @classmethod
+    def _launch_into_is_per_server(cls, value: LaunchIntoInstanceProperties | None) -> None:
+        if value is not None:
+            raise ValueError("launchIntoInstanceProperties is one instance per server: set it on the server "
+                             "(instance pairs, POST /protection-groups/{id}/configure-allow-launching)")
+        return None
 
 
 class ServerLaunchOverride(LaunchSettings):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
     from drs_orch.adapters.dynamodb_executions_read import DynamoExecutionReader
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
+    from drs_orch.adapters.dynamodb_instance_pairs import DynamoInstancePairs
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
     from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
     from drs_orch.adapters.sns_alerts import SnsAlerts
@@ -32,8 +33,10 @@ if TYPE_CHECKING:
     from drs_orch.services.drill_sweeper import DrillSweeper
     from drs_orch.services.engine.context import EngineDeps
     from drs_orch.services.engine.reconcile import Engine
+    from drs_orch.services.failover import FailoverService
     from drs_orch.services.health import HealthService
     from drs_orch.services.housekeeping import Housekeeping
+    from drs_orch.services.instance_pairs import InstancePairService
     from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.readiness import ReadinessService
@@ -258,7 +261,41 @@ class Container:
             alerts=self.alerts,
             drill_tagger=self.drill_instances,
             drill_ttl_hours=s.drill_ttl_hours,
+            pairing=self.failover,
         )
+
+    # ------------------------------------------------------------------ failover and failback (issue 14)
+    @cached_property
+    def instance_pair_store(self) -> DynamoInstancePairs:
+        from drs_orch.adapters.dynamodb_instance_pairs import DynamoInstancePairs
+
+        return DynamoInstancePairs(self.settings.executions_table)
+
+    @cached_property
+    def instance_pairs(self) -> InstancePairService:
+        from drs_orch.adapters.drs_failover import clear_launch_into
+        from drs_orch.domain.models import to_iso
+        from drs_orch.services.instance_pairs import InstancePairService
+
+        return InstancePairService(self.instance_pair_store, self.group_store, self.readers, self.accounts.context_for,
+                                   self.launch_settings, self.hub_account_id, lambda: to_iso(self.clock.now()),
+                                   lambda ctx, sid: clear_launch_into(self.clients.get("drs", ctx), sid))
+
+    @cached_property
+    def failover(self) -> FailoverService:
+        from drs_orch.adapters.drs_failover import DrsFailover
+        from drs_orch.adapters.drs_jobs import ScopeContexts
+        from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+        from drs_orch.domain.models import to_iso
+        from drs_orch.services.engine.start import start_execution
+        from drs_orch.services.failover import FailoverService
+
+        s = self.settings
+        return FailoverService(self.instance_pair_store,
+                               DrsFailover(self.clients, ScopeContexts(self.accounts.context_for)),
+                               DynamoExecutionStore(s.executions_table, s.guards_table),
+                               lambda body, actor: start_execution(self.engine_deps, body, actor),
+                               lambda: to_iso(self.clock.now()))
 
     @cached_property
     def engine(self) -> Engine:

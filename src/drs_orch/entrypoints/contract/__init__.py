@@ -14,12 +14,14 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from pydantic.alias_generators import to_camel
 
+from drs_orch.domain import failover as fd
 from drs_orch.domain import requests as rq
 from drs_orch.domain.data_models import ImportRequest, TagSyncRunInput, TagSyncSettingsInput
 from drs_orch.domain.execution_snapshot import StartExecutionInput
 from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput
 from drs_orch.entrypoints.contract import accounts, config, groups, operations, plans, readiness, system
 from drs_orch.entrypoints.contract import executions as ex
+from drs_orch.entrypoints.contract import failover as fo
 from drs_orch.entrypoints.contract import inventory as inv
 from drs_orch.entrypoints.contract import queries as q
 from drs_orch.entrypoints.contract.base import ErrorBody
@@ -149,6 +151,18 @@ CONTRACTS: dict[str, Contract] = {
     "get_ec2_instance_types": Contract(None, q.InstanceTypeQuery, inv.InstanceTypes),
     "get_ec2_instance_profiles": Contract(None, q.AccountRegionQuery, inv.InstanceProfiles),
     "get_execution_realtime": Contract(None, None, ex.Realtime),
+    # failover and failback into instance pairs (issue 14)
+    "match_instances": Contract(fd.MatchInput, None, fo.MatchResult),
+    "validate_instance_pairs": Contract(fd.ValidatePairsInput, None, fo.PairsValidation),
+    "list_instance_pairs": Contract(None, None, fo.PairList),
+    "put_instance_pairs": Contract(fd.PairsInput, None, fo.PairList),
+    "update_instance_pair": Contract(fd.PairUpdateInput, None, fo.Pair),
+    "delete_instance_pair": Contract(None, None, fo.PairDeleted),
+    "configure_allow_launching": Contract(fd.ConfigureInput, None, fo.ConfigureResult),
+    "start_failover": Contract(fd.FailoverInput, None, STARTED_OR_DRY_RUN),
+    "start_failback": Contract(fd.FailoverInput, None, STARTED_OR_DRY_RUN),
+    "start_reverse_replication": Contract(fd.ReverseInput, None, fo.ReverseResult),
+    "get_allow_launching_status": Contract(None, fo.CycleStatusQuery, fo.CycleStatus),
 }
 
 ERROR = ErrorBody

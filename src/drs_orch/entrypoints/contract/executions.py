@@ -214,6 +214,7 @@ class ExecutionSummary(ApiModel):
     measured_rto_seconds: float | None = Field(default=None, description="start to last wave complete, pauses "
                                                                          "excluded (ended executions)")
     paused_seconds: float | None = None
+    is_drill: bool | None = Field(default=None, description="FAILOVER: a drill into the paired instances")
 
 
 class ExecutionList(ApiModel):
@@ -257,6 +258,17 @@ class ServerView(ApiModel):
     data_age_seconds: float | None = Field(default=None, description="how old its data was at launch (RPO)")
     termination_requested_at: str | None = None
     terminated_at: str | None = None
+    # launches into instance pairs (FAILOVER, issue 14)
+    pair_id: str | None = None
+    expected_instance_id: str | None = Field(default=None, description="the paired instance DRS had to launch into")
+    identity_verified: bool | None = Field(default=None, description="the recovery instance is the paired instance "
+                                                                     "with the source's private IP (when asked)")
+    source_private_ip: str | None = None
+    target_private_ip: str | None = Field(default=None, description="the paired instance's IP when paired")
+    recovery_private_ip: str | None = Field(default=None, description="the recovery instance's IP after the launch")
+    staging_account_id: str | None = None
+    failure_code: str | None = Field(default=None, description="PRIVATE_IP_MISMATCH, INSTANCE_IDENTITY_MISMATCH")
+    remediation: str | None = None
 
 
 class WaveDetails(WavePointInTime):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from drs_orch.entrypoints.routes import (
     config_io,
     executions,
+    failover,
     inventory,
     launch_settings,
     native_plans,
@@ -32,6 +33,7 @@ ROUTES: list[Route] = [
     *executions.ROUTES,
     *inventory.ROUTES,
     *operations.ROUTES,
+    *failover.ROUTES,
 ]
 
 

@@ -13,6 +13,7 @@ from drs_orch.services.engine.ports import (
     Ec2Gateway,
     ExecutionStore,
     Notifier,
+    Pairing,
     PlanReader,
     StateMachine,
     WavePreparer,
@@ -33,6 +34,7 @@ class EngineDeps:
     alerts: AlertPublisher | None = None
     drill_tagger: InstanceTagger | None = None
     drill_ttl_hours: int = 24
+    pairing: Pairing | None = None
 
     def now(self) -> str:
         return to_iso(self.clock.now())

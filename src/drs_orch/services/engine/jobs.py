@@ -30,6 +30,7 @@ from drs_orch.domain.engine_rules import (
     starting_action,
 )
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
+from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
 from drs_orch.services import telemetry
 from drs_orch.services.engine.context import EngineDeps
@@ -94,6 +95,38 @@ def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, st
     return item
 
 
+def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
+                    details: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Launches into instance pairs (``job["identity"]``, FAILOVER/FAILBACK, issue 14): each server
+    that just LAUNCHED must have come up as its paired instance with the source's private IP; one
+    that did not is FAILED (``changed`` is updated in place) with the mismatch reason. Returns, per
+    verified server, ``{"record": SERVER item attributes, "reason"?: failure reason}``."""
+    identity = job.get("identity") or {}
+    out: dict[str, dict[str, Any]] = {}
+    for server, status in list(changed.items()):
+        if status is not _S.LAUNCHED or server not in identity:
+            continue
+        expect = Expectation.from_item(identity[server])
+        seen = details.get(server) or {}
+        verdict = verify_launch(expect, seen.get("ec2InstanceId"), seen.get("privateIp"))
+        entry: dict[str, Any] = {"record": {**verdict.record(expect), **({"recoveryPrivateIp": seen["privateIp"]}
+                                                                         if seen.get("privateIp") else {})}}
+        if not verdict.ok:
+            changed[server] = _S.FAILED
+            entry["reason"] = verdict.reason
+        out[server] = entry
+    return out
+
+
+def wave_identity(jobs: Mapping[str, Mapping[str, Any]], wave: int) -> dict[str, dict[str, Any]]:
+    """Scope -> server -> expectation, for the jobs of ``wave`` that launch into instance pairs."""
+    out: dict[str, dict[str, Any]] = {}
+    for job in jobs.values():
+        if int(job["waveNumber"]) == wave and job.get("identity"):
+            out.setdefault(scope_of_job(job), {}).update(dict(job["identity"]))
+    return out
+
+
 class JobRunner:
     """One tick's view of an execution's jobs (``jobs``: job items by key, updated in place)."""
 
@@ -102,7 +135,7 @@ class JobRunner:
         self.meta = meta
         self.execution_id = str(meta["executionId"])
         self.jobs = jobs
-        self.is_drill = meta.get("executionType") == "DRILL"
+        self.is_drill = meta.get("executionType") == "DRILL" or meta.get("isDrill") is True
         self._listings: dict[str, list[Item]] = {}
         self.wave_job_ids: dict[int, set[str]] = {}
 
@@ -152,8 +185,9 @@ class JobRunner:
         launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
         requested_at = drs_job.get("creationDateTime") or job.get("startedAt")
         details = self._launch_details(scope, launched, requested_at) if launched else {}
-        if self.is_drill and details:
+        if self.meta.get("executionType") == "DRILL" and details:  # never the paired instances of a failover drill
             tag_drill_instances(self.deps, self.meta, scope, details)
+        identity = verify_identity(job, changed, details)
         reasons: dict[str, str] = {}
         if any(n is _S.FAILED for n in changed.values()):
             reasons = failure_reasons(self.deps.drs.job_log(scope, str(job["jobId"])))
@@ -162,14 +196,15 @@ class JobRunner:
             if new is _S.LAUNCHING or (new is _S.LAUNCHED and server not in launching_at):
                 launching_at.setdefault(server, now)
         failed_reasons = {s: reasons.get(s) or (UNFINISHED_REASON if completed else "launch failed")
-                          for s, n in changed.items() if n is _S.FAILED}
+                          for s, n in changed.items() if n is _S.FAILED and s not in identity}
+        failed_reasons.update({s: str(v["reason"]) for s, v in identity.items() if v.get("reason")})
         for server, reason in failed_reasons.items():
             telemetry.event("SERVER_FAILED", executionId=self.execution_id, sourceServerId=server, scope=scope,
                             waveNumber=job.get("waveNumber"), jobId=job.get("jobId"), reason=reason,
                             executionType=self.meta.get("executionType"))
         finals = [server_item(self.meta, job, s, n, now, launching_at.get(s),
                               {**({"recoveryInstanceId": instance_of[s]} if instance_of.get(s) else {}),
-                               **details.get(s, {})}, failed_reasons.get(s))
+                               **details.get(s, {}), **identity.get(s, {}).get("record", {})}, failed_reasons.get(s))
                   for s, n in changed.items() if n in (_S.LAUNCHED, _S.FAILED)]
         if finals:
             self.deps.store.put_children(finals)

@@ -125,3 +125,20 @@ class WavePreparer(Protocol):
                      dry_run: bool = False) -> dict[str, Any]: ...
 
 
+class Pairing(Protocol):
+    """Instance pairs for executions that launch into them (FAILOVER/FAILBACK, issue 14)."""
+
+    def expectations(self, kind: str, group_ids: list[str], servers_by_scope: Mapping[str, list[str]],
+                     described: Mapping[str, Item], *, dry_run: bool = False) -> dict[str, dict[str, Any]]:
+        """Server id -> what its launch must give (``Expectation.to_item``); raises a DomainError
+        when a server has no pair or DRS does not hold its launch-into target."""
+        ...
+
+    def failback_refs(self, refs: Mapping[str, Any]) -> dict[str, Any]:
+        """FAILBACK: each group's servers replaced by their reversed source servers, in the origin
+        account-region (``GroupRef``s)."""
+        ...
+
+    def check_wave(self, identity_by_scope: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """At a wave's start: DRS still launches each server into its paired instance (raises)."""
+        ...

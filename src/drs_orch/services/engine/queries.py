@@ -23,7 +23,10 @@ from drs_orch.services.engine.start import group_refs, plan_waves
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
                   "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt", "pointInTime",
-                  "dataAgeSeconds")
+                  "dataAgeSeconds",
+                  # launches into instance pairs (FAILOVER, issue 14)
+                  "pairId", "expectedInstanceId", "identityVerified", "sourcePrivateIp", "targetPrivateIp",
+                  "recoveryPrivateIp", "stagingAccountId", "failureCode", "remediation")
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",

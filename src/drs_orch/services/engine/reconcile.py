@@ -35,6 +35,7 @@ from drs_orch.domain.engine_rules import (
     is_stopping,
 )
 from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES
 from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
@@ -43,7 +44,7 @@ from drs_orch.domain.statuses import (
     check_transition,
 )
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.jobs import JobRunner
+from drs_orch.services.engine.jobs import JobRunner, wave_identity
 from drs_orch.services.engine.notify import notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.point_in_time import choose_wave_point, job_refs, record_job_snapshots
@@ -301,6 +302,15 @@ class Engine:
             if record.get("launchConfigPath") == "FAILED":
                 failed.add(number)
                 continue
+            if self.deps.pairing is not None and meta.get("executionType") in PAIRED_EXECUTION_TYPES:
+                try:  # a drift that dropped a launch-into target fails the wave before anything launches
+                    self.deps.pairing.check_wave(wave_identity(jobs, number))
+                except Exception as exc:  # noqa: BLE001 - as for launch settings: the wave fails, not the tick
+                    code = getattr(exc, "code", None)
+                    reason = f"{code}: {exc}" if code else str(exc)
+                    prepared[number] = {"launchConfigPath": "FAILED", "launchConfigReason": reason[:1000]}
+                    failed.add(number)
+                    continue
             pit = meta.get("consistentPointInTime")
             if pit:
                 try:

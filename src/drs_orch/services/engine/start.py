@@ -33,6 +33,7 @@ from drs_orch.domain.dry_run import (
 )
 from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
 from drs_orch.domain.execution_snapshot import (
+    PAIRED_EXECUTION_TYPES,
     ExecutionHolder,
     GroupRef,
     JobHolder,
@@ -135,7 +136,13 @@ def check_start(deps: EngineDeps, req: StartExecutionInput) -> Checked:
                                code="TOPIC_NOT_FOUND", details=[{"field": "topicArn", "message": "no such topic"}])
     waves = plan_waves(plan)
     groups = deps.plans.get_groups({g for w in waves for g in w.protection_group_ids})
-    checked = Checked(plan, waves, groups, build_snapshot(waves, group_refs(groups, deps.hub_account_id)))
+    refs = group_refs(groups, deps.hub_account_id)
+    if req.kind == "FAILBACK":  # launches the reversed source servers in the origin account-regions
+        if deps.pairing is None:
+            raise ValidationFailed("FAILBACK needs instance pairs, which this deployment does not have",
+                                   code="PAIRING_UNAVAILABLE")
+        refs = deps.pairing.failback_refs(refs)
+    checked = Checked(plan, waves, groups, build_snapshot(waves, refs))
     for scope, server_ids in checked.snapshot.servers_by_scope().items():
         account, region = split_scope(scope)
         found = deps.drs.source_servers(scope, server_ids)
@@ -161,7 +168,14 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     req = parse(StartExecutionInput, body)
     checked = check_start(deps, req)
     if req.dry_run:
-        return dry_run_report(deps, req, checked, actor)
+        report = dry_run_report(deps, req, checked, actor)
+        if req.kind in PAIRED_EXECUTION_TYPES:
+            try:
+                pair_expectations(deps, req, checked)
+            except DomainError as exc:
+                report["errors"].append({"code": exc.code, "message": exc.message})
+                report["wouldStart"] = False
+        return report
     plan, snapshot, unhealthy, keys = checked.plan, checked.snapshot, checked.unhealthy, checked.keys
     if checked.unknown:
         raise ValidationFailed(f"{len(checked.unknown)} server(s) of the plan are unknown to DRS",
@@ -169,6 +183,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     if checked.execution_holders or checked.job_holders:
         raise conflict_error(checked.execution_holders, checked.job_holders)
     claims, hostnames = checked.claims, checked.hostnames
+    identity = pair_expectations(deps, req, checked) if req.kind in PAIRED_EXECUTION_TYPES else {}
 
     execution_id = str(uuid.uuid4())
     now = deps.now()
@@ -191,6 +206,8 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["consistentPointInTime"] = {"toleranceSeconds": req.point_in_time_tolerance_seconds
                                          if req.point_in_time_tolerance_seconds is not None
                                          else DEFAULT_TOLERANCE_SECONDS}
+    if req.kind in PAIRED_EXECUTION_TYPES:
+        meta["isDrill"] = req.launches_drill
     if plan.get("drillTtlHours"):
         meta["drillTtlHours"] = int(plan["drillTtlHours"])
     objectives = objectives_record(plan)  # issue 21: measured against at the end, compared by readiness
@@ -200,6 +217,9 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
     children = child_items(execution_id, snapshot, hostnames, now)
     children.append(fingerprint_item(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
+    for child in children:
+        if identity and child["sk"].startswith("JOB#"):
+            child["identity"] = {s: identity[s] for s in child["serverIds"]}
     deps.store.put_children(children)
     try:
         deps.store.commit_start(meta, claims)
@@ -226,6 +246,15 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     if unhealthy:
         out["warnings"] = meta["warnings"]
     return out
+
+
+def pair_expectations(deps: EngineDeps, req: StartExecutionInput, checked: Checked) -> dict[str, dict[str, Any]]:
+    """What each server's launch into its paired instance must give (FAILOVER/FAILBACK)."""
+    if deps.pairing is None:
+        raise ValidationFailed(f"{req.kind} needs instance pairs, which this deployment does not have",
+                               code="PAIRING_UNAVAILABLE")
+    return deps.pairing.expectations(req.kind, list(checked.snapshot.group_ids),
+                                     checked.snapshot.servers_by_scope(), checked.described, dry_run=req.dry_run)
 
 
 def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], error: DomainError) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import Next
 from drs_orch.domain.errors import Conflict, NotFound, UpstreamError
-from drs_orch.domain.execution_snapshot import scope_of, split_scope
+from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES, scope_of, split_scope
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ServerStatus
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, Item, StartRefused
@@ -46,6 +46,10 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
     if meta["status"] in ACTIVE_EXECUTION:
         raise Conflict(f"execution {execution_id} is {meta['status']}; terminate its instances once it has ended",
                        code="EXECUTION_ACTIVE", details={"status": meta["status"]})
+    if meta.get("executionType") in PAIRED_EXECUTION_TYPES:
+        raise Conflict(f"execution {execution_id} launched into pre-provisioned instance pairs "
+                       f"({meta['executionType']}); they are never terminated by the platform",
+                       code="PAIRED_INSTANCES")
     current = meta.get("termination") or {}
     status = current.get("status")
     if status == "COMPLETED":

@@ -48,6 +48,8 @@ _lock = threading.Lock()
 _counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
 _items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
 _ticks: list[float] = []
+_tick_waves: list[tuple[int, float]] = []  # (the lowest wave the tick worked on, seconds)
+_medians: dict[str, float] = {}  # scenario -> median wave gap (emulated s)
 
 
 def _count_dynamodb() -> None:
@@ -86,15 +88,27 @@ def _count_dynamodb() -> None:
     routes.start_execution = in_phase("start", routes.start_execution)
     original_tick = reconcile.Engine.tick
 
+    original_reconcile = reconcile.Engine._reconcile
+
+    def noted_reconcile(self: Any, meta: Any, waves: Any, *args: Any) -> Any:
+        open_waves = [int(w["waveNumber"]) for w in waves if w.get("status") not in reconcile.TERMINAL_WAVE_VALUES]
+        _scope.wave = min(open_waves) if open_waves else None
+        return original_reconcile(self, meta, waves, *args)
+
     def timed_tick(self: Any, execution_id: str) -> Any:
         t0 = time.perf_counter()
+        _scope.wave = None
         try:
             return original_tick(self, execution_id)
         finally:
+            elapsed = time.perf_counter() - t0
             with _lock:
-                _ticks.append(time.perf_counter() - t0)
+                _ticks.append(elapsed)
+                if getattr(_scope, "wave", None) is not None:
+                    _tick_waves.append((_scope.wave, elapsed))
 
     reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
+    reconcile.Engine._reconcile = noted_reconcile  # type: ignore[method-assign]
 
 
 def _seed(stack: Any, region: str, count: int, launch_seconds: float) -> list[str]:
@@ -185,6 +199,7 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
     for counter in (*_counts.values(), *_items.values()):
         counter.clear()
     _ticks.clear()
+    _tick_waves.clear()
     stack.emulator.clear_calls()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
@@ -222,6 +237,14 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
     if _ticks:
         print(f"   ticks                {len(_ticks)}, mean {statistics.mean(_ticks) * 1000:.0f} ms, "
               f"max {max(_ticks) * 1000:.0f} ms real")
+    first = [t for w, t in _tick_waves if w == 1]
+    last = [t for w, t in _tick_waves if w == waves]
+    if first and last:
+        print(f"   tick at wave 1       mean {statistics.mean(first) * 1000:.0f} ms ({len(first)} ticks); "
+              f"at wave {waves} mean {statistics.mean(last) * 1000:.0f} ms ({len(last)} ticks); "
+              f"ratio {statistics.mean(last) / statistics.mean(first):.2f} (target <= 1.5)")
+    if gaps:
+        _medians[f"{waves}x{per_wave}"] = statistics.median(gaps)
     print("   DRS calls            " + ", ".join(f"{op} {n}" for op, n in sorted(drs.items())))
     for phase in ("start", "orchestration"):
         calls, items = _counts[phase], _items[phase]
@@ -253,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         for spec in args.only.split(","):
             waves, per_wave = (int(x) for x in spec.lower().split("x"))
             scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed)
+        base = _medians.get("3x10")
+        for label, median in _medians.items():
+            if base and label != "3x10":
+                print(f"\nmedian wave gap {label} / 3x10: {median / base:.2f} (target <= 1.5)")
     finally:
         stack.stop()
     return 0

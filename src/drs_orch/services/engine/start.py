@@ -177,6 +177,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "accountId": first_account, "region": first_region, "scopes": list(snapshot.scopes),
         "protectionGroupIds": list(snapshot.group_ids), "pollIntervalSeconds": req.poll_interval_seconds,
         "waveCount": len(snapshot.waves), "serverCount": snapshot.server_count,
+        "waveNumbers": [w.wave.wave_number for w in snapshot.waves], "finishedWaves": {},
         "serverCounts": {"total": snapshot.server_count, "pending": snapshot.server_count},
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],

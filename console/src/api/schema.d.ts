@@ -1842,6 +1842,12 @@ export interface components {
             /** Status */
             status: string;
             /**
+             * Timeoutreason
+             * @description TIMED_OUT: why the job is no longer followed
+             * @default null
+             */
+            timeoutReason?: string | null;
+            /**
              * Wavename
              * @default null
              */
@@ -2276,6 +2282,11 @@ export interface components {
              * @default null
              */
             independent?: boolean | null;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /** Onserverfailure */
             onServerFailure: string;
             /** Pausebeforewave */
@@ -2291,6 +2302,11 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** ExtendedServer */
         ExtendedServer: {
@@ -2821,6 +2837,12 @@ export interface components {
             startedAt?: string | null;
             /** Status */
             status: string;
+            /**
+             * Timeoutreason
+             * @description TIMED_OUT: why the job is no longer followed
+             * @default null
+             */
+            timeoutReason?: string | null;
         };
         /** LastLaunch */
         LastLaunch: {
@@ -3578,6 +3600,12 @@ export interface components {
              */
             hasServerConflict?: boolean | null;
             /**
+             * Jobtimeoutminutes
+             * @description time limit of each DRS job (waves may set their own)
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Lastendtime
              * @default null
              */
@@ -3639,6 +3667,12 @@ export interface components {
             waveCount: number;
             /** Waves */
             waves: components["schemas"]["WaveView"][];
+            /**
+             * Wavetimeoutminutes
+             * @description time limit of each wave
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** PlanDeleted */
         PlanDeleted: {
@@ -4171,6 +4205,11 @@ export interface components {
              */
             drillTtlHours?: number | null;
             /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Notificationemail
              * @default null
              */
@@ -4189,6 +4228,11 @@ export interface components {
             version?: number | null;
             /** Waves */
             waves?: components["schemas"]["WaveInput"][];
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** RecoveryPlanInputUpdate */
         RecoveryPlanInputUpdate: {
@@ -4254,6 +4298,11 @@ export interface components {
              * @default null
              */
             isHub?: unknown;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /**
              * Lastmodifiedat
              * @description read-only; ignored
@@ -4375,6 +4424,11 @@ export interface components {
              * @default null
              */
             waves?: components["schemas"]["WaveInput"][] | null;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** RefreshedGroup */
         RefreshedGroup: {
@@ -6425,6 +6479,12 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["JobView"][];
             /**
+             * Jobtimeoutseconds
+             * @description time limit of each DRS job of the wave
+             * @default null
+             */
+            jobTimeoutSeconds?: number | null;
+            /**
              * Launchconfigappliedcount
              * @default null
              */
@@ -6445,6 +6505,12 @@ export interface components {
             pauseBeforeWave: boolean;
             /** Protectiongroupids */
             protectionGroupIds: string[];
+            /**
+             * Reason
+             * @description TIMEOUT: the DRS job that passed its limit and its last state
+             * @default null
+             */
+            reason?: string | null;
             /**
              * Region
              * @default null
@@ -6473,6 +6539,12 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * Timelimitsource
+             * @description WAVE | PLAN | LAUNCH_TIMES
+             * @default null
+             */
+            timeLimitSource?: string | null;
+            /**
              * Wavedescription
              * @default null
              */
@@ -6481,6 +6553,12 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutseconds
+             * @description time limit of the wave
+             * @default null
+             */
+            waveTimeoutSeconds?: number | null;
         };
         /**
          * WaveInput
@@ -6497,6 +6575,11 @@ export interface components {
              * @default false
              */
             independent?: boolean;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /** @default STOP */
             onServerFailure?: components["schemas"]["OnServerFailure"];
             /**
@@ -6520,6 +6603,11 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** WaveLaunchSettings */
         WaveLaunchSettings: {
@@ -6630,6 +6718,12 @@ export interface components {
             /** Independent */
             independent: boolean;
             /**
+             * Jobtimeoutminutes
+             * @description time limit of each DRS job of the wave
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Onserverfailure
              * @description STOP | CONTINUE
              */
@@ -6654,6 +6748,12 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @description time limit of the wave
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
     };
     responses: never;

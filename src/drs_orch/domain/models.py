@@ -311,6 +311,9 @@ class RecoveryPlanInput(InputModel):
                      "message": f"protection group {self.protection_group_id} is in none of the waves"}]
         return []
     drill_ttl_hours: int | None = Field(default=None, ge=1, le=720)  # drill instances' lifetime (issue 16)
+    # time limits of every wave's jobs and waves (a wave's own override them; domain/time_limits.py)
+    job_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    wave_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)
@@ -326,6 +329,8 @@ class RecoveryPlan(RecordModel):
     last_modified_date: IsoTimestamp
     created_by: str | None = None
     drill_ttl_hours: int | None = None
+    job_timeout_minutes: int | None = None
+    wave_timeout_minutes: int | None = None
 
 
 # Target accounts

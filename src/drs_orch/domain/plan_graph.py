@@ -95,6 +95,9 @@ class WaveInput(BaseModel):
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    # time limits (domain/time_limits.py); None: the plan's, else derived from launch times
+    job_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    wave_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     # input only: the servers the client expects the wave to launch (the earlier console sends the
     # groups' servers here); checked against the groups, never stored or used to pick servers
     server_ids: Annotated[list[str] | None, max_items(MAX_IDS_PER_REQUEST)] = None
@@ -145,6 +148,8 @@ class Wave(BaseModel):
     independent: bool = False
     pause_before_wave: bool = False
     on_server_failure: OnServerFailure = OnServerFailure.STOP
+    job_timeout_minutes: int | None = None
+    wave_timeout_minutes: int | None = None
 
 
 WAVE_ORDER_SCHEMA = 2
@@ -214,6 +219,8 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
                 independent=wave.independent,
                 pause_before_wave=wave.pause_before_wave,
                 on_server_failure=wave.on_server_failure,
+                job_timeout_minutes=wave.job_timeout_minutes,
+                wave_timeout_minutes=wave.wave_timeout_minutes,
             )
         )
     return waves

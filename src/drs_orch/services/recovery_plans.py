@@ -174,6 +174,8 @@ class RecoveryPlanService:
             "notificationEmail": spec.notification_email,
             "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
             **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
+            **({"jobTimeoutMinutes": spec.job_timeout_minutes} if spec.job_timeout_minutes else {}),
+            **({"waveTimeoutMinutes": spec.wave_timeout_minutes} if spec.wave_timeout_minutes else {}),
         }
 
     def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
@@ -225,8 +227,9 @@ class RecoveryPlanService:
         old = self.load(plan_id)
         merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
                   "notificationEmail": old.get("notificationEmail")}
-        if old.get("drillTtlHours"):
-            merged["drillTtlHours"] = old["drillTtlHours"]
+        for kept in ("drillTtlHours", "jobTimeoutMinutes", "waveTimeoutMinutes"):
+            if old.get(kept):
+                merged[kept] = old[kept]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
         if spec.version != old["version"]:

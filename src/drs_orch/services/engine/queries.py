@@ -12,12 +12,19 @@ from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
 from drs_orch.domain.paging import parse_limit
-from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
+from drs_orch.domain.statuses import (
+    TERMINAL_EXECUTION,
+    ExecutionStatus,
+    ServerStatus,
+    TerminationStatus,
+    coerce_status,
+)
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
 from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
+from drs_orch.services.engine.termination import TERMINATION_BUSY
 
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
@@ -26,7 +33,7 @@ _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",
-                "launchConfigAppliedCount")
+                "launchConfigAppliedCount", "jobTimeoutSeconds", "waveTimeoutSeconds", "timeLimitSource", "reason")
 
 
 def _parse(iso: str) -> datetime:
@@ -53,7 +60,7 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
     termination = meta.get("termination") or {}
     if meta.get("status") not in TERMINAL_EXECUTION:
         reason, can = "the execution is still active", False
-    elif termination.get("status") in ("STARTING", "IN_PROGRESS"):
+    elif TERMINATION_BUSY[TerminationStatus(termination.get("status") or TerminationStatus.NOT_REQUESTED.value)]:
         reason, can = "termination in progress", False
     elif not launched:
         reason, can = "no recovery instances to terminate", False
@@ -97,7 +104,7 @@ def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
     for job in loaded.jobs:
         jobs_by_wave.setdefault(int(job["waveNumber"]), []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
-                                "endedAt", "lastError", "startAttempts") if k in job
+                                "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
         } | {"serverCount": len(job.get("serverIds") or [])})
     waves = []
     wave_counts: dict[str, int] = {}

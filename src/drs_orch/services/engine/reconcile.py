@@ -38,13 +38,14 @@ from drs_orch.domain.errors import UpstreamError
 from drs_orch.domain.execution_records import WaveSummary
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
+    TERMINAL_WAVE,
     ExecutionStatus,
     WaveStatus,
     check_transition,
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner
-from drs_orch.services.engine.notify import notify_status
+from drs_orch.services.engine.notify import EXECUTION_EVENT, WAVE_EVENT_OUTCOME, notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.ports import Changes, Item
 from drs_orch.services.engine.records import (
@@ -214,6 +215,7 @@ class Engine:
         wave_views = [wave_view(w) for w in waves] + [summary_view(s) for s in finished.values()]
 
         runner.observe_active()
+        runner.expire(waves, in_flight)
         stopping = is_stopping(view, wave_views, [job_view(j, in_flight) for j in runner.jobs.values()])
         runner.resolve_starting(in_flight, stopping)
         job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
@@ -287,8 +289,7 @@ class Engine:
             if new_status in TERMINAL_EXECUTION:
                 everything = self.deps.store.load(execution_id)  # every job, for every server lock
                 self._release(execution_id, everything.jobs if everything else jobs)
-                event = {_E.COMPLETED: "complete", _E.CANCELLED: "cancel"}.get(new_status, "fail")
-                notify_status(self.deps, updated, event)
+                notify_status(self.deps, updated, str(EXECUTION_EVENT[new_status]))
                 self.deps.store.record_plan_run(updated)
             elif new_status is _E.PAUSED:
                 notify_status(self.deps, updated, "pause")
@@ -383,13 +384,16 @@ class Engine:
                 changes.set.update({"status": new.value, ("statusHistory", new.value): now})
                 if new is _W.LAUNCHING:
                     changes.set["startedAt"] = now
-                if new in (_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.CANCELLED, _W.SKIPPED):
+                if new in TERMINAL_WAVE:
                     changes.set["endedAt"] = now
+                if new is _W.TIMEOUT:
+                    changes.set["reason"] = "; ".join(str(j["timeoutReason"]) for j in mine
+                                                      if j.get("timeoutReason"))[:2000]
             if changes:
                 written = self.deps.store.update(execution_id, wave_sk(number), changes,
                                                  expect={"status": wave["status"]})
                 if written is not None and "endedAt" in changes.set:
-                    wave_ended(kind, wave, str(new.value if new else ""), now)
+                    wave_ended(kind, wave, str(WAVE_EVENT_OUTCOME[new] if new else ""), now)
                     ended[number] = written
         return ended
 

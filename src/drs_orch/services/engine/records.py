@@ -19,6 +19,7 @@ from drs_orch.domain.execution_records import WaveSummary
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.domain.time_limits import TimeLimits
 from drs_orch.services.engine.ports import Item
 
 META = "META"
@@ -37,8 +38,9 @@ def server_sk(server_id: str) -> str:
     return f"SERVER#{server_id}"
 
 
-def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str) -> list[Item]:
-    """The WAVE, JOB and SERVER items of a new execution."""
+def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str,
+                limits: Mapping[int, TimeLimits] | None = None) -> list[Item]:
+    """The WAVE, JOB and SERVER items of a new execution (with each wave's time limits)."""
     items: list[Item] = []
     for plan in snapshot.waves:
         wave = plan.wave
@@ -55,6 +57,10 @@ def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, s
         }
         if wave.wave_description:
             item["waveDescription"] = wave.wave_description
+        limit = (limits or {}).get(wave.wave_number)
+        if limit is not None:
+            item.update(jobTimeoutSeconds=limit.job_seconds, waveTimeoutSeconds=limit.wave_seconds,
+                        timeLimitSource=limit.source)
         if len(scopes) == 1:
             item["accountId"], item["region"] = split_scope(scopes[0])
         items.append(item)

@@ -46,13 +46,15 @@ from drs_orch.domain.execution_snapshot import (
 from drs_orch.domain.models import parse
 from drs_orch.domain.plan_graph import Wave, normalize_waves
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus
+from drs_orch.domain.time_limits import TimeLimits, admission_rounds, wave_time_limits
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
 from drs_orch.services.engine.records import META, child_items, guard_keys_of_jobs, history_entry
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
-                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure")
+                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure", "jobTimeoutMinutes",
+                "waveTimeoutMinutes")
 
 
 def plan_waves(plan: Mapping[str, Any]) -> list[Wave]:
@@ -188,7 +190,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["drillTtlHours"] = int(plan["drillTtlHours"])
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
-    children = child_items(execution_id, snapshot, hostnames, now)
+    children = child_items(execution_id, snapshot, hostnames, now, _time_limits(plan, snapshot, checked.listings))
     deps.store.put_children(children)
     try:
         deps.store.commit_start(meta, claims)
@@ -214,6 +216,22 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     }
     if unhealthy:
         out["warnings"] = meta["warnings"]
+    return out
+
+
+def _time_limits(plan: Mapping[str, Any], snapshot: Snapshot, listings: Mapping[str, list[Item]]) -> dict[int, TimeLimits]:
+    """Each wave's job and wave time limits: the wave's, else the plan's, else from launch times."""
+    seconds = {scope: launch_seconds(listing) or DEFAULT_LAUNCH_SECONDS for scope, listing in listings.items()}
+    out: dict[int, TimeLimits] = {}
+    for wave in snapshot.waves:
+        sizes: dict[str, list[int]] = {}
+        for job in wave.jobs:
+            sizes.setdefault(job.scope, []).append(len(job.server_ids))
+        out[wave.number] = wave_time_limits(
+            wave_job_minutes=wave.wave.job_timeout_minutes, wave_minutes=wave.wave.wave_timeout_minutes,
+            plan_job_minutes=plan.get("jobTimeoutMinutes"), plan_wave_minutes=plan.get("waveTimeoutMinutes"),
+            launch_seconds=max((seconds.get(s, DEFAULT_LAUNCH_SECONDS) for s in sizes), default=DEFAULT_LAUNCH_SECONDS),
+            rounds=admission_rounds(sizes))
     return out
 
 

@@ -12,6 +12,8 @@ item exists.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,6 +35,8 @@ from drs_orch.domain.statuses import TERMINAL_WAVE, WaveStatus
 from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item
 
 MAX_TRANSACTION = 100
+CONFLICT_RETRIES = 5
+CONFLICT_PAUSE_SECONDS = 0.05
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 SETTLED_OR_PENDING = TERMINAL_WAVE_VALUES | {WaveStatus.PENDING.value}
 GUARD_KIND = "exec-server"
@@ -300,15 +304,24 @@ class DynamoExecutionStore:
             raise
 
     def _transact(self, operations: list[dict[str, Any]], labels: list[str]) -> None:
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            taken = [labels[i] for i, r in enumerate(reasons)
-                     if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
-            raise GuardsTaken(taken) from exc
+        """One claim transaction. A transaction cancelled only because another one was writing the
+        same guards at that moment (``TransactionConflict``, nothing held) changed nothing and is
+        tried again after a jittered pause: of two overlapping starts one must win, and a conflict
+        is not a refusal."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._client.transact_write_items(TransactItems=operations)
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                taken = [labels[i] for i, r in enumerate(reasons)
+                         if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
+                conflicted = any(r.get("Code") == "TransactionConflict" for r in reasons)
+                if taken or not conflicted or attempt == CONFLICT_RETRIES:
+                    raise GuardsTaken(taken) from exc
+                time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * 2 ** attempt))  # noqa: S311 - jitter
 
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None:
         """Delete the guards still held by ``execution_id`` (never another execution's)."""

@@ -248,11 +248,11 @@ def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], e
     )
     cancelled = WaveStatus.CANCELLED.value
     for wave in children:
-        if wave["sk"].startswith("WAVE#") and wave["status"] == WaveStatus.PENDING.value:
+        if wave["entityType"] == "WAVE" and wave["status"] == WaveStatus.PENDING.value:
             deps.store.update(execution_id, wave["sk"],
                               Changes(set={"status": cancelled, ("statusHistory", cancelled): now, "endedAt": now}),
                               expect={"status": WaveStatus.PENDING.value})
-    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["sk"].startswith("JOB#")]))
+    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["entityType"] == "JOB"]))
 
 
 def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked, actor: str) -> dict[str, Any]:

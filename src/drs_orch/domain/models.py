@@ -24,10 +24,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from drs_orch.domain.data_rules import DRS_REGIONS
+from drs_orch.domain.data_rules import DRS_REGIONS, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import (
-    MAX_IDS_PER_REQUEST,
     MAX_OVERRIDES_PER_GROUP,
     MAX_STAGING_ACCOUNTS,
     MAX_TAGS,
@@ -186,7 +185,7 @@ class ProtectionGroupInput(InputModel):
     description: Description = ""
     region: Region
     account_id: AccountId | None = None
-    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_IDS_PER_REQUEST)] = Field(
+    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_SERVERS_PER_GROUP)] = Field(
         default=None, min_length=1)
     server_selection_tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = None
     launch_config: LaunchConfig | None = None

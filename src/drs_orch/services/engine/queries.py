@@ -4,6 +4,7 @@ instances earlier runs of a plan's servers left behind."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -245,25 +246,44 @@ def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
 
 
 MAX_DETAIL_SERVERS = 500
+MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
 SERVER_PAGE_DEFAULT = 100
 SERVER_PAGE_MAX = 1000
 
 
-def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS) -> dict[str, Any]:
-    """GET /executions/{id} carries at most ``limit`` servers (in wave order); a wave whose list was
-    cut says ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are
-    always whole."""
-    total = sum(len(w.get("servers") or []) for w in details.get("waves") or [])
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, default=str, separators=(",", ":")).encode())
+
+
+def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
+                budget: int = MAX_DETAIL_BYTES) -> dict[str, Any]:
+    """GET /executions/{id} carries at most ``limit`` servers (in wave order), and no more than fit
+    in ``budget`` bytes beside the waves and jobs; a wave whose list was cut says
+    ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are whole."""
+    waves = details.get("waves") or []
+    lists = [list(w.get("servers") or []) for w in waves]
+    total = sum(len(servers) for servers in lists)
+    for wave in waves:
+        wave["servers"] = []
+    used = _json_size(details) + 200  # the fields added below
     room = limit
-    for wave in details.get("waves") or []:
-        servers = wave.get("servers") or []
-        if len(servers) > room:
-            wave["servers"] = servers[:room]
+    included = 0
+    for wave, servers in zip(waves, lists, strict=True):
+        kept: list[Any] = []
+        for server in servers:
+            size = _json_size(server) + 1
+            if room == 0 or used + size > budget:
+                break
+            kept.append(server)
+            used += size
+            room -= 1
+        wave["servers"] = kept
+        included += len(kept)
+        if len(kept) < len(servers):
             wave["serversTruncated"] = True
-        room -= len(wave["servers"])
     details["serversTotal"] = total
-    details["serversIncluded"] = min(total, limit)
-    if total > limit:
+    details["serversIncluded"] = included
+    if total > included:
         details["serversUrl"] = f"/executions/{details['executionId']}/servers"
     return details
 

@@ -49,6 +49,7 @@ _counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter
 _items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
 _ticks: list[float] = []
 _tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick worked on, seconds, keys read)
+_tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
 _medians: dict[str, float] = {}  # scenario -> median wave gap (emulated s)
 
 
@@ -58,6 +59,16 @@ def _count_dynamodb() -> None:
 
     def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
         phase = getattr(_scope, "phase", None)
+        if phase == "orchestration" and getattr(_scope, "aws", None) is not None:
+            service = self.meta.service_model.service_name
+            t0 = time.perf_counter()
+            try:
+                return _counted(self, operation, params, phase)
+            finally:
+                _scope.aws[service] = _scope.aws.get(service, 0.0) + time.perf_counter() - t0
+        return _counted(self, operation, params, phase)
+
+    def _counted(self: Any, operation: str, params: dict[str, Any], phase: str | None) -> Any:
         if phase and self.meta.service_model.service_name == "dynamodb":
             items = 1
             if operation == "BatchGetItem":
@@ -104,6 +115,7 @@ def _count_dynamodb() -> None:
         t0 = time.perf_counter()
         _scope.wave = None
         _scope.read_items = 0
+        _scope.aws = {}
         try:
             return original_tick(self, execution_id)
         finally:
@@ -112,6 +124,8 @@ def _count_dynamodb() -> None:
                 _ticks.append(elapsed)
                 if getattr(_scope, "wave", None) is not None:
                     _tick_waves.append((_scope.wave, elapsed, int(getattr(_scope, "read_items", 0))))
+                    _tick_aws.append((_scope.wave, dict(_scope.aws)))
+            _scope.aws = None
 
     reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
     reconcile.Engine._reconcile = noted_reconcile  # type: ignore[method-assign]
@@ -206,6 +220,7 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
         counter.clear()
     _ticks.clear()
     _tick_waves.clear()
+    _tick_aws.clear()
     stack.emulator.clear_calls()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
@@ -251,6 +266,11 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
               f"at wave {waves} mean {tn * 1000:.0f} ms ({len(last)} ticks); ratio {tn / t1:.2f} (target <= 1.5)")
         print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "
               f"at wave {waves}: mean {statistics.mean(n for _, n in last):.1f} (GetItem/Query 1, BatchGetItem its keys)")
+        for label, wave in (("wave 1", 1), (f"wave {waves}", waves)):
+            spent = [a for w, a in _tick_aws if w == wave]
+            services = sorted({k for a in spent for k in a})
+            print(f"   AWS time per tick at {label}: " + ", ".join(
+                f"{k} {statistics.mean(a.get(k, 0.0) for a in spent) * 1000:.0f} ms" for k in services))
     if gaps:
         _medians[f"{waves}x{per_wave}"] = statistics.median(gaps)
     print("   DRS calls            " + ", ".join(f"{op} {n}" for op, n in sorted(drs.items())))

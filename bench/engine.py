@@ -48,6 +48,9 @@ _lock = threading.Lock()
 _counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
 _items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
 _ticks: list[float] = []
+_tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick worked on, seconds, keys read)
+_tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
+_medians: dict[str, float] = {}  # scenario -> median wave gap (emulated s)
 
 
 def _count_dynamodb() -> None:
@@ -56,8 +59,23 @@ def _count_dynamodb() -> None:
 
     def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
         phase = getattr(_scope, "phase", None)
+        if phase == "orchestration" and getattr(_scope, "aws", None) is not None:
+            service = self.meta.service_model.service_name
+            t0 = time.perf_counter()
+            try:
+                return _counted(self, operation, params, phase)
+            finally:
+                _scope.aws[service] = _scope.aws.get(service, 0.0) + time.perf_counter() - t0
+        return _counted(self, operation, params, phase)
+
+    def _counted(self: Any, operation: str, params: dict[str, Any], phase: str | None) -> Any:
         if phase and self.meta.service_model.service_name == "dynamodb":
             items = 1
+            if operation == "BatchGetItem":
+                _scope.read_items = getattr(_scope, "read_items", 0) + sum(
+                    len(v.get("Keys", [])) for v in params.get("RequestItems", {}).values())
+            elif operation in ("GetItem", "Query"):
+                _scope.read_items = getattr(_scope, "read_items", 0) + 1
             if operation == "BatchWriteItem":
                 items = sum(len(v) for v in params.get("RequestItems", {}).values())
             elif operation == "TransactWriteItems":
@@ -86,15 +104,31 @@ def _count_dynamodb() -> None:
     routes.start_execution = in_phase("start", routes.start_execution)
     original_tick = reconcile.Engine.tick
 
+    original_reconcile = reconcile.Engine._reconcile
+
+    def noted_reconcile(self: Any, meta: Any, waves: Any, *args: Any) -> Any:
+        open_waves = [int(w["waveNumber"]) for w in waves if w.get("status") not in reconcile.TERMINAL_WAVE_VALUES]
+        _scope.wave = min(open_waves) if open_waves else None
+        return original_reconcile(self, meta, waves, *args)
+
     def timed_tick(self: Any, execution_id: str) -> Any:
         t0 = time.perf_counter()
+        _scope.wave = None
+        _scope.read_items = 0
+        _scope.aws = {}
         try:
             return original_tick(self, execution_id)
         finally:
+            elapsed = time.perf_counter() - t0
             with _lock:
-                _ticks.append(time.perf_counter() - t0)
+                _ticks.append(elapsed)
+                if getattr(_scope, "wave", None) is not None:
+                    _tick_waves.append((_scope.wave, elapsed, int(getattr(_scope, "read_items", 0))))
+                    _tick_aws.append((_scope.wave, dict(_scope.aws)))
+            _scope.aws = None
 
     reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
+    reconcile.Engine._reconcile = noted_reconcile  # type: ignore[method-assign]
 
 
 def _seed(stack: Any, region: str, count: int, launch_seconds: float) -> list[str]:
@@ -185,6 +219,8 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
     for counter in (*_counts.values(), *_items.values()):
         counter.clear()
     _ticks.clear()
+    _tick_waves.clear()
+    _tick_aws.clear()
     stack.emulator.clear_calls()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
@@ -222,6 +258,21 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
     if _ticks:
         print(f"   ticks                {len(_ticks)}, mean {statistics.mean(_ticks) * 1000:.0f} ms, "
               f"max {max(_ticks) * 1000:.0f} ms real")
+    first = [(t, n) for w, t, n in _tick_waves if w == 1]
+    last = [(t, n) for w, t, n in _tick_waves if w == waves]
+    if first and last:
+        t1, tn = statistics.mean(t for t, _ in first), statistics.mean(t for t, _ in last)
+        print(f"   tick at wave 1       mean {t1 * 1000:.0f} ms ({len(first)} ticks); "
+              f"at wave {waves} mean {tn * 1000:.0f} ms ({len(last)} ticks); ratio {tn / t1:.2f} (target <= 1.5)")
+        print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "
+              f"at wave {waves}: mean {statistics.mean(n for _, n in last):.1f} (GetItem/Query 1, BatchGetItem its keys)")
+        for label, wave in (("wave 1", 1), (f"wave {waves}", waves)):
+            spent = [a for w, a in _tick_aws if w == wave]
+            services = sorted({k for a in spent for k in a})
+            print(f"   AWS time per tick at {label}: " + ", ".join(
+                f"{k} {statistics.mean(a.get(k, 0.0) for a in spent) * 1000:.0f} ms" for k in services))
+    if gaps:
+        _medians[f"{waves}x{per_wave}"] = statistics.median(gaps)
     print("   DRS calls            " + ", ".join(f"{op} {n}" for op, n in sorted(drs.items())))
     for phase in ("start", "orchestration"):
         calls, items = _counts[phase], _items[phase]
@@ -253,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
         for spec in args.only.split(","):
             waves, per_wave = (int(x) for x in spec.lower().split("x"))
             scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed)
+        base = _medians.get("3x10")
+        for label, median in _medians.items():
+            if base and label != "3x10":
+                print(f"\nmedian wave gap {label} / 3x10: {median / base:.2f} (target <= 1.5)")
     finally:
         stack.stop()
     return 0

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from data_support import REGION, seed, unique
 
+from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
 from drs_orch.domain.input_rules import MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 pytestmark = pytest.mark.integration
@@ -141,7 +142,7 @@ def test_51_tags_rest_and_direct(admin: Any, invoke: Any) -> None:
 
 def test_oversized_lists_rest_and_direct(admin: Any, invoke: Any, stack: Any) -> None:
     prefix = unique("lists")
-    many_ids = [f"s-{i:017d}" for i in range(201)]
+    many_ids = [f"s-{i:017d}" for i in range(MAX_SERVERS_PER_GROUP + 1)]
     status, body = admin.post("/protection-groups", {"groupName": prefix, "region": REGION,
                                                      "sourceServerIds": many_ids})
     assert status == 400 and body["details"][0]["field"] == "sourceServerIds"
@@ -164,9 +165,9 @@ def test_oversized_lists_rest_and_direct(admin: Any, invoke: Any, stack: Any) ->
     assert status == 201
     try:
         out = invoke(DM, "bulk_update_server_configs", path={"groupId": group["groupId"]},
-                     body={"servers": {f"s-{i:017d}": {} for i in range(99)}})
+                     body={"servers": {f"s-{i:017d}": {} for i in range(MAX_SERVERS_PER_GROUP + 1)}})
         assert out["error"] == "VALIDATION_ERROR" and out["details"][0]["field"] == "servers"
-        assert "at most 98" in out["details"][0]["message"]
+        assert f"at most {MAX_SERVERS_PER_GROUP}" in out["details"][0]["message"]
         status, body = admin.put(f"/protection-groups/{group['groupId']}/servers/{server[0]}/launch-config",
                                  {"securityGroupIds": [f"sg-{i:08x}" for i in range(17)]})
         assert status == 400 and body["details"][0]["field"] == "securityGroupIds", body  # the body's own field

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from drs_orch.domain.execution_records import open_wave_numbers, summaries_of
 from drs_orch.domain.paging import Page
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, StartRefused
@@ -53,6 +54,7 @@ class MemoryExecutionStore:
         self.guards: dict[str, Item] = {}
         self.plan_runs: dict[str, Item] = {}  # planId -> its latest ended run (the adapter's LAST_RUN item)
         self.writes = 0
+        self.tick_reads: list[int] = []  # items read by each tick's load (META, open waves, their jobs)
 
     def get_meta(self, execution_id: str) -> Item | None:
         item = self.items.get((execution_id, "META"))
@@ -67,10 +69,26 @@ class MemoryExecutionStore:
             return None
         items = self._all(execution_id)
         waves = [i for i in items if i["sk"].startswith("WAVE#")]
-        open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES for k in w.get("jobKeys") or []}
+        finished = summaries_of(meta.get("finishedWaves")) if not settled_jobs else {}
+        if not settled_jobs and meta.get("waveNumbers") is not None:  # the adapter's working set
+            wanted = set(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished))
+            waves = [w for w in waves if int(w["waveNumber"]) in wanted]
+            self.tick_reads.append(1 + len(waves))
+        open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES | {"PENDING"}
+                     for k in w.get("jobKeys") or []}
         jobs = [i for i in items if i["sk"].startswith("JOB#") and (settled_jobs or i["sk"][4:] in open_keys)]
+        if not settled_jobs and self.tick_reads:
+            self.tick_reads[-1] += len(jobs)
         return ExecutionItems(meta=meta, waves=waves, jobs=jobs,
-                              servers=[i for i in items if i["sk"].startswith("SERVER#")] if servers else [])
+                              servers=[i for i in items if i["sk"].startswith("SERVER#")] if servers else [],
+                              finished=finished)
+
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]:
+        found = [copy.deepcopy(self.items[(execution_id, f"JOB#{k}")]) for k in sorted(set(job_keys))
+                 if (execution_id, f"JOB#{k}") in self.items]
+        if self.tick_reads:
+            self.tick_reads[-1] += len(found)
+        return found
 
     def load_servers(self, execution_id: str) -> list[Item]:
         return [i for i in self._all(execution_id) if i["sk"].startswith("SERVER#")]

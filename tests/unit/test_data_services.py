@@ -11,6 +11,7 @@ from data_fakes import HUB, Db, FakeDrs, server, services
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import Conflict, ValidationFailed
 
 R = "us-east-1"
@@ -154,10 +155,11 @@ def test_plan_stores_references_and_shows_servers_per_wave():
 
 def test_group_too_large():
     s = services()
-    ids = s.drs.add(HUB, R, *[server({"Big": "yes"}) for _ in range(99)])
+    ids = s.drs.add(HUB, R, *[server({"Big": "yes"}) for _ in range(MAX_SERVERS_PER_GROUP + 1)])
     with pytest.raises(ValidationFailed) as err:
-        group(s, "big", ids)
+        group(s, "big", tags={"Big": "yes"})  # by tags: the resolved members are too many
     assert err.value.code == "GROUP_TOO_LARGE"
+    assert len(ids) == MAX_SERVERS_PER_GROUP + 1
 
 
 # hypothesis: the tag matcher as resolution applies it --------------------------------------------

@@ -8,13 +8,17 @@ from drs_orch.domain.statuses import (
     EXECUTION_TRANSITIONS,
     LAUNCH_CONFIG_TRANSITIONS,
     SERVER_TRANSITIONS,
+    STATUS_TABLES,
     TERMINAL_EXECUTION,
     TERMINAL_SERVER,
+    TERMINAL_TERMINATION,
     TERMINAL_WAVE,
+    TERMINATION_TRANSITIONS,
     WAVE_TRANSITIONS,
     ExecutionStatus,
     LaunchConfigState,
     ServerStatus,
+    TerminationStatus,
     WaveStatus,
     allowed_transitions,
     check_transition,
@@ -28,7 +32,12 @@ KINDS = {
     WaveStatus: (WAVE_TRANSITIONS, TERMINAL_WAVE),
     ServerStatus: (SERVER_TRANSITIONS, TERMINAL_SERVER),
     LaunchConfigState: (LAUNCH_CONFIG_TRANSITIONS, frozenset()),
+    TerminationStatus: (TERMINATION_TRANSITIONS, TERMINAL_TERMINATION),
 }
+
+
+def test_every_status_table_is_tested() -> None:
+    assert set(KINDS) == set(STATUS_TABLES)
 ALL_PAIRS = [(kind, a, b) for kind in KINDS for a in kind for b in kind]
 
 
@@ -50,6 +59,7 @@ def test_values():
         "COMPLETED",
         "PARTIAL",
         "FAILED",
+        "TIMEOUT",
         "CANCELLED",
         "SKIPPED",
     }

@@ -209,3 +209,27 @@ def test_a_tolerance_without_the_option_is_refused() -> None:
     with pytest.raises(ValidationFailed) as refused:
         start_execution(world.deps, {"planId": "p", "isDrill": True, "pointInTimeToleranceSeconds": 60}, "t")
     assert "pointInTimeToleranceSeconds" in str(refused.value.details)
+
+
+def test_details_of_4000_servers_stay_under_100_kb() -> None:
+    """Issue 15: 40 waves of 100 launched servers with full launch details, across 4 account-regions."""
+    import json
+
+    from drs_orch.services.engine.queries import cap_servers
+
+    def server(n: int) -> dict[str, Any]:
+        return {"sourceServerId": f"s-{n:017d}", "hostname": f"app-{n:05d}.corp.example.internal",
+                "name": f"app-{n:05d}", "status": "LAUNCHED", "accountId": f"{111111111111 * (n % 4 + 1)}",
+                "region": "eu-west-1", "jobId": f"drsjob-{n // 100:017d}", "recoveryInstanceId": f"i-{n:017x}",
+                "ec2InstanceId": f"i-{n:017x}", "instanceId": f"i-{n:017x}", "privateIp": "10.0.12.34",
+                "instanceType": "c5.large", "launchTime": "2026-01-01T00:10:00+00:00", "ec2State": "running",
+                "pointInTime": "2026-01-01T00:00:00+00:00", "dataAgeSeconds": 600.0,
+                "statusHistory": {"PENDING": "2026-01-01T00:00:00Z", "LAUNCHING": "2026-01-01T00:01:00Z",
+                                  "LAUNCHED": "2026-01-01T00:10:00Z"}}
+
+    waves = [{"waveNumber": w, "waveName": f"wave {w}", "status": "COMPLETED", "jobs": [{"jobKey": f"{w}#0"}],
+              "servers": [server(w * 100 + i) for i in range(100)]} for w in range(40)]
+    details = cap_servers({"executionId": "e", "waves": waves})
+    size = len(json.dumps(details).encode())
+    assert size < 100_000 and details["serversTotal"] == 4000 and 0 < details["serversIncluded"] < 500
+    assert details["serversUrl"] == "/executions/e/servers"

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drs_orch.domain import input_rules as ir
+from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import Conflict, DomainError, PayloadTooLarge
 from drs_orch.domain.execution_snapshot import StartExecutionInput
 from drs_orch.domain.launch_config import ServerLaunchOverride
@@ -94,7 +95,7 @@ def test_wave_names_tags_initiated_by_and_account_names_follow_the_text_rule() -
      "serverSelectionTags"),
     (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": ["s-x"] * 5000}, "sourceServerIds"),
     (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": [SID],
-                            "servers": {f"s-{i:017d}": {} for i in range(99)}}, "servers"),
+                            "servers": {f"s-{i:017d}": {} for i in range(MAX_SERVERS_PER_GROUP + 1)}}, "servers"),
     (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": [SID],
                             "launchConfig": {"securityGroupIds": [f"sg-{i:08x}" for i in range(17)]}},
      "launchConfig.securityGroupIds"),

@@ -161,12 +161,12 @@ def test_property_3_fast_path_writes_nothing() -> None:
     world, members = ready_world(12, {3: {"staticPrivateIp": "10.0.1.30"}})
     out = world.service.prepare_wave(["pg-1"], members, "engine")
     assert out["path"] == "FAST" and out["applied"] == [] and world.aws.writes() == 0
-    # default cost: no DRS call; one account-wide template listing (>= 10 templates)
-    assert out["calls"] == {"ec2:DescribeLaunchTemplateVersions": 1}
-    world.service.options = LaunchOptions(drift_check=DriftCheck.FULL)
+    # default cost (full drift check): one DRS read per server; one account-wide template listing
+    assert out["calls"] == {"drs:GetLaunchConfiguration": 12, "ec2:DescribeLaunchTemplateVersions": 1}
+    world.service.options = LaunchOptions(drift_check=DriftCheck.TEMPLATES)
     out = world.service.prepare_wave(["pg-1"], members, "engine")
     assert out["path"] == "FAST" and world.aws.writes() == 0
-    assert out["calls"] == {"drs:GetLaunchConfiguration": 12, "ec2:DescribeLaunchTemplateVersions": 1}
+    assert out["calls"] == {"ec2:DescribeLaunchTemplateVersions": 1}
 
 
 def test_fast_path_cost_with_drift_check_off_and_templates_only() -> None:
@@ -229,8 +229,9 @@ def test_property_8_exactly_the_drifted_servers_are_repaired(drifted: set[int], 
     assert world.service.prepare_wave(["pg-1"], members, "engine")["path"] == "FAST" and world.aws.writes() == 0
 
 
-def test_default_wave_check_reads_templates_only() -> None:
+def test_templates_wave_check_reads_templates_only() -> None:
     world, members = ready_world(3)
+    world.service.options = LaunchOptions(drift_check=DriftCheck.TEMPLATES)
     world.aws.drs[members[0]]["copyTags"] = False  # not seen at wave start without DRS reads
     data = world.aws.default_data(members[1])
     data["InstanceType"] = "t3.micro"
@@ -239,6 +240,16 @@ def test_default_wave_check_reads_templates_only() -> None:
     assert out["path"] == "FALLBACK" and out["applied"] == [members[1]]
     assert world.aws.calls["drs:GetLaunchConfiguration"] == 0
     assert world.service.apply_group("pg-1", "a")["applied"] == [members[0]]
+
+
+def test_default_wave_check_catches_a_drs_side_change() -> None:
+    """Issue 15: a console change of a DRS launch setting (as a new user would make it) is caught at
+    wave start by default and re-applied before the launch."""
+    world, members = ready_world(3)
+    world.aws.drs[members[0]]["copyTags"] = False
+    out = world.service.prepare_wave(["pg-1"], members, "engine")
+    assert out["path"] == "FALLBACK" and out["applied"] == [members[0]]
+    assert world.aws.calls["drs:GetLaunchConfiguration"] >= 3
 
 
 def test_status_view_reports_drift_without_repairing() -> None:

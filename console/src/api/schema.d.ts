@@ -2241,6 +2241,12 @@ export interface components {
             /** Status */
             status: string;
             /**
+             * Timeoutreason
+             * @description TIMED_OUT: why the job is no longer followed
+             * @default null
+             */
+            timeoutReason?: string | null;
+            /**
              * Wavename
              * @default null
              */
@@ -2712,6 +2718,11 @@ export interface components {
              * @default null
              */
             independent?: boolean | null;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /** Onserverfailure */
             onServerFailure: string;
             /** Pausebeforewave */
@@ -2737,6 +2748,11 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** ExtendedServer */
         ExtendedServer: {
@@ -3308,6 +3324,12 @@ export interface components {
             startedAt?: string | null;
             /** Status */
             status: string;
+            /**
+             * Timeoutreason
+             * @description TIMED_OUT: why the job is no longer followed
+             * @default null
+             */
+            timeoutReason?: string | null;
         };
         /** LastLaunch */
         LastLaunch: {
@@ -4589,6 +4611,12 @@ export interface components {
              */
             hasServerConflict?: boolean | null;
             /**
+             * Jobtimeoutminutes
+             * @description time limit of each DRS job (waves may set their own)
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Lastendtime
              * @default null
              */
@@ -4667,6 +4695,12 @@ export interface components {
             waveCount: number;
             /** Waves */
             waves: components["schemas"]["WaveView"][];
+            /**
+             * Wavetimeoutminutes
+             * @description time limit of each wave
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** PlanDeleted */
         PlanDeleted: {
@@ -5425,6 +5459,11 @@ export interface components {
              */
             drillTtlHours?: number | null;
             /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Notificationemail
              * @default null
              */
@@ -5453,6 +5492,11 @@ export interface components {
             version?: number | null;
             /** Waves */
             waves?: components["schemas"]["WaveInput"][];
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** RecoveryPlanInputUpdate */
         RecoveryPlanInputUpdate: {
@@ -5518,6 +5562,11 @@ export interface components {
              * @default null
              */
             isHub?: unknown;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /**
              * Lastmodifiedat
              * @description read-only; ignored
@@ -5655,6 +5704,11 @@ export interface components {
              * @default null
              */
             waves?: components["schemas"]["WaveInput"][] | null;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** RefreshedGroup */
         RefreshedGroup: {
@@ -7924,6 +7978,12 @@ export interface components {
             /** Jobs */
             jobs: components["schemas"]["JobView"][];
             /**
+             * Jobtimeoutseconds
+             * @description time limit of each DRS job of the wave
+             * @default null
+             */
+            jobTimeoutSeconds?: number | null;
+            /**
              * Launchconfigappliedcount
              * @default null
              */
@@ -7968,6 +8028,12 @@ export interface components {
             /** Protectiongroupids */
             protectionGroupIds: string[];
             /**
+             * Reason
+             * @description TIMEOUT: the DRS job that passed its limit and its last state
+             * @default null
+             */
+            reason?: string | null;
+            /**
              * Region
              * @default null
              */
@@ -7995,6 +8061,12 @@ export interface components {
                 [key: string]: string;
             };
             /**
+             * Timelimitsource
+             * @description WAVE | PLAN | LAUNCH_TIMES
+             * @default null
+             */
+            timeLimitSource?: string | null;
+            /**
              * Wavedescription
              * @default null
              */
@@ -8003,6 +8075,12 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutseconds
+             * @description time limit of the wave
+             * @default null
+             */
+            waveTimeoutSeconds?: number | null;
         };
         /**
          * WaveInput
@@ -8019,6 +8097,11 @@ export interface components {
              * @default false
              */
             independent?: boolean;
+            /**
+             * Jobtimeoutminutes
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
             /** @default STOP */
             onServerFailure?: components["schemas"]["OnServerFailure"];
             /**
@@ -8052,6 +8135,11 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
         /** WaveLaunchSettings */
         WaveLaunchSettings: {
@@ -8238,6 +8326,12 @@ export interface components {
             /** Independent */
             independent: boolean;
             /**
+             * Jobtimeoutminutes
+             * @description time limit of each DRS job of the wave
+             * @default null
+             */
+            jobTimeoutMinutes?: number | null;
+            /**
              * Onserverfailure
              * @description STOP | CONTINUE
              */
@@ -8274,6 +8368,12 @@ export interface components {
             waveName: string;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Wavetimeoutminutes
+             * @description time limit of the wave
+             * @default null
+             */
+            waveTimeoutMinutes?: number | null;
         };
     };
     responses: never;

@@ -12,6 +12,8 @@ item exists.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,12 +29,16 @@ from drs_orch.adapters.dynamodb import (
     table,
     to_dynamo,
 )
+from drs_orch.domain.execution_records import WaveSummary, open_wave_numbers, summaries_of
 from drs_orch.domain.paging import Page
-from drs_orch.domain.statuses import TERMINAL_WAVE
+from drs_orch.domain.statuses import TERMINAL_WAVE, WaveStatus
 from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item
 
 MAX_TRANSACTION = 100
+CONFLICT_RETRIES = 5
+CONFLICT_PAUSE_SECONDS = 0.05
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
+SETTLED_OR_PENDING = TERMINAL_WAVE_VALUES | {WaveStatus.PENDING.value}
 GUARD_KIND = "exec-server"
 
 
@@ -130,9 +136,12 @@ class DynamoExecutionStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionItems | None:
-        """The execution's items. ``settled_jobs=False`` reads only the JOB items of waves that are
-        not terminal (a tick's working set: a few items however long the plan)."""
+        """The execution's items. ``settled_jobs=False`` is a tick's working set: the META item, the
+        WAVE items of the waves not summarised on it (``finishedWaves``) and the JOB items of the
+        waves under way (QUEUED, LAUNCHING); a few items however long the plan, read by key. The
+        jobs of a wave that starts are read then (:meth:`load_jobs`)."""
         pk = Key("executionId").eq(execution_id)
+        finished: dict[int, WaveSummary] = {}
         if servers:
             items = self._query(pk)
         elif settled_jobs:  # sort order: JOB# < META < SERVER# < WAVE#
@@ -141,8 +150,14 @@ class DynamoExecutionStore:
             meta = self.get_meta(execution_id)
             if meta is None:
                 return None
-            waves = self._query(pk & Key("sk").begins_with("WAVE#"))
-            keys = [f"JOB#{k}" for w in waves if w.get("status") not in TERMINAL_WAVE_VALUES
+            finished = summaries_of(meta.get("finishedWaves"))
+            if meta.get("waveNumbers") is None:  # started before waves were summarised
+                waves = self._query(pk & Key("sk").begins_with("WAVE#"))
+            else:
+                numbers = open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished)
+                waves = self._get_many(execution_id, [f"WAVE#{n:04d}" for n in numbers])
+            waves = [w for w in waves if int(w["waveNumber"]) not in finished]
+            keys = [f"JOB#{k}" for w in waves if w.get("status") not in SETTLED_OR_PENDING
                     for k in w.get("jobKeys") or []]
             items = [meta, *waves, *self._get_many(execution_id, keys)]
         meta = next((i for i in items if i["sk"] == "META"), None)
@@ -155,7 +170,10 @@ class DynamoExecutionStore:
                 by_kind[kind].append(item)
         return ExecutionItems(meta=meta, waves=sorted(by_kind["WAVE"], key=lambda i: i["sk"]),
                               jobs=sorted(by_kind["JOB"], key=lambda i: i["sk"]),
-                              servers=by_kind["SERVER"])
+                              servers=by_kind["SERVER"], finished=finished)
+
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]:
+        return sorted(self._get_many(execution_id, [f"JOB#{k}" for k in job_keys]), key=lambda i: i["sk"])
 
     def _get_many(self, execution_id: str, sort_keys: list[str]) -> list[Item]:
         return batch_get_keys(self._name, [{"executionId": execution_id, "sk": k} for k in sort_keys])
@@ -286,15 +304,24 @@ class DynamoExecutionStore:
             raise
 
     def _transact(self, operations: list[dict[str, Any]], labels: list[str]) -> None:
-        try:
-            self._client.transact_write_items(TransactItems=operations)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = exc.response.get("CancellationReasons") or []
-            taken = [labels[i] for i, r in enumerate(reasons)
-                     if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
-            raise GuardsTaken(taken) from exc
+        """One claim transaction. A transaction cancelled only because another one was writing the
+        same guards at that moment (``TransactionConflict``, nothing held) changed nothing and is
+        tried again after a jittered pause: of two overlapping starts one must win, and a conflict
+        is not a refusal."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                self._client.transact_write_items(TransactItems=operations)
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons") or []
+                taken = [labels[i] for i, r in enumerate(reasons)
+                         if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
+                conflicted = any(r.get("Code") == "TransactionConflict" for r in reasons)
+                if taken or not conflicted or attempt == CONFLICT_RETRIES:
+                    raise GuardsTaken(taken) from exc
+                time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * 2 ** attempt))  # noqa: S311 - jitter
 
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None:
         """Delete the guards still held by ``execution_id`` (never another execution's)."""

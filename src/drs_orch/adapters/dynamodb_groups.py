@@ -1,6 +1,7 @@
 """Protection groups in DynamoDB (``ProtectionGroupsTable``) with their guards (``GuardsTable``).
 
-A create or update is one transaction: the group (conditional on not existing / on the version
+A create or update is one transaction (or, when it claims more servers than one transaction
+holds, a saga: ``dynamodb_saga``): the group (conditional on not existing / on the version
 read), the name guard if the name is new, one guard per server the group starts to hold, and the
 releases of what it gives up (those that do not fit go right after, see ``dynamodb_tx``). A delete
 also checks the ``group-plans#<groupId>`` reference item, so a group used by a plan can never go.
@@ -8,13 +9,15 @@ Lists are served by the ``ByName`` and ``ByAccountRegion`` indexes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
+from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.paging import Page
-from drs_orch.services.data_ports import GroupWrite, GuardRef, Item
+from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, Item
 
 ENTITY = "GROUP"
 _INTERNAL = ("entityType", "groupNameLower", "accountRegion")
@@ -37,6 +40,7 @@ class DynamoGroupStore:
     def __init__(self, groups_table: str, guards_table: str) -> None:
         self.table = groups_table
         self.guards = guards_table
+        self.between_chunks: Callable[[int], None] | None = None  # tests: a crash between saga chunks
 
     # reads ------------------------------------------------------------------------------------
     def get(self, group_id: str) -> Item | None:
@@ -96,7 +100,16 @@ class DynamoGroupStore:
         return dx.purge(self.guards, guard, self.table, "groupId", owner_version)
 
     # writes -----------------------------------------------------------------------------------
+    def recover(self, group_id: str) -> str:
+        """Roll back an unfinished multi-transaction save of ``group_id`` (see ``dynamodb_saga``)."""
+        return saga.recover(self.guards, "group", "groupId", group_id)
+
     def commit(self, write: GroupWrite) -> None:
+        if self.recover(write.group_id) == "RUNNING":
+            raise CommitConflict("CONCURRENT")
+        if write.item is not None and len(write.claim_servers) + 2 > MAX_TRANSACTION_ITEMS:
+            self._commit_saga(write)
+            return
         tx = dx.Transaction()
         key = {"groupId": write.group_id}
         if write.item is None:
@@ -122,3 +135,26 @@ class DynamoGroupStore:
         later = dx.split_releases(tx, self.guards, write.releases)
         dx.run(tx)
         dx.release_later(self.guards, later)
+
+    def _commit_saga(self, write: GroupWrite) -> None:
+        """A save claiming more servers than one transaction holds: claims in chunks under an
+        intent record, the group item with the last chunk (``dynamodb_saga``)."""
+        assert write.item is not None
+        stored = _stored(write.item)
+        key = {"groupId": write.group_id}
+        claims = [(dx.group_server_key(stored["accountId"], stored["region"], server_id), ("SERVER", server_id),
+                   {"guardType": "group-server"}) for server_id in write.claim_servers]
+
+        def final(tx: dx.Transaction) -> None:
+            if write.expected_version is None:
+                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                               "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
+            else:
+                dx.set_fields(tx, self.table, key, stored, _REMOVABLE, "version = :expected",
+                              {":expected": write.expected_version}, ("VERSION", None))
+            if write.claim_name:
+                tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
+                         ("NAME", write.claim_name), guardType="group-name")
+
+        saga.Saga(self.guards, "group", "groupId", write.group_id, between_chunks=self.between_chunks).run(claims, final)
+        dx.release_later(self.guards, write.releases)

@@ -2,10 +2,12 @@
 size limits that follow from one-transaction writes, replication health, the tag-sync diff and
 the tag-sync schedule.
 
-Size limits. Every protection-group write is one DynamoDB transaction (at most 100 items) that
-holds the group, its name guard and one guard per server it claims; that is what makes "one group
-per server" and unique names atomic. Hence a group holds at most :data:`MAX_SERVERS_PER_GROUP`
-servers. A plan write holds the plan, its name guards and two items per protection group it starts
+Size limits. A protection-group write that fits is one DynamoDB transaction (at most 100 items)
+holding the group, its name guard and one guard per server it claims; that is what makes "one group
+per server" and unique names atomic. A larger one is a saga (``adapters/dynamodb_saga.py``): the
+guards in chunks under an intent record, the group item with the last chunk, rolled back by whoever
+finds it unfinished. A group holds at most :data:`MAX_SERVERS_PER_GROUP` servers (bounded by the
+group item: its per-server launch-settings status must stay well under DynamoDB's 400 KB). A plan write holds the plan, its name guards and two items per protection group it starts
 to reference (a check that the group exists and the reference that blocks the group's deletion),
 hence :data:`MAX_GROUPS_PER_PLAN`. A wave with several groups may exceed 100 servers and is then
 launched as several DRS jobs; the number of waves is bounded by ``input_rules.MAX_WAVES_PER_PLAN``.
@@ -22,7 +24,7 @@ from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.paging import parse_limit
 
 MAX_TRANSACTION_ITEMS = 100
-MAX_SERVERS_PER_GROUP = MAX_TRANSACTION_ITEMS - 2
+MAX_SERVERS_PER_GROUP = 1000
 MAX_GROUPS_PER_PLAN = 30
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

@@ -66,9 +66,33 @@ class JobStatus(StrEnum):
     COMPLETED = "COMPLETED"
     NOT_STARTED = "NOT_STARTED"
     FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"  # passed its (or its wave's) time limit; DRS may still be running it
 
 
-TERMINAL_JOB = frozenset({JobStatus.COMPLETED, JobStatus.NOT_STARTED, JobStatus.FAILED})
+TERMINAL_JOB = frozenset({JobStatus.COMPLETED, JobStatus.NOT_STARTED, JobStatus.FAILED, JobStatus.TIMED_OUT})
+
+
+class WaveOutcome(StrEnum):
+    """What a wave status means to the rules."""
+
+    OPEN = "OPEN"  # not started or under way
+    SUCCEEDED = "SUCCEEDED"  # every server launched, or nothing to launch
+    FAILED = "FAILED"  # some server did not launch: ``onServerFailure`` decides what follows
+    NOT_RUN = "NOT_RUN"  # cancelled before it started
+
+
+# Every wave status, explicitly: a new status must be placed here (a test checks the table is whole).
+WAVE_OUTCOME: Mapping[WaveStatus, WaveOutcome] = {
+    _W.PENDING: WaveOutcome.OPEN,
+    _W.QUEUED: WaveOutcome.OPEN,
+    _W.LAUNCHING: WaveOutcome.OPEN,
+    _W.COMPLETED: WaveOutcome.SUCCEEDED,
+    _W.SKIPPED: WaveOutcome.SUCCEEDED,
+    _W.PARTIAL: WaveOutcome.FAILED,
+    _W.FAILED: WaveOutcome.FAILED,
+    _W.TIMEOUT: WaveOutcome.FAILED,
+    _W.CANCELLED: WaveOutcome.NOT_RUN,
+}
 IN_FLIGHT_JOB = frozenset({JobStatus.STARTING, JobStatus.ACTIVE})
 LAUNCHED_SERVER = frozenset({_S.LAUNCHED, _S.TERMINATED})
 
@@ -159,13 +183,14 @@ def wave_outcome(servers: Iterable[ServerStatus]) -> WaveStatus:
 
 
 def _satisfies(wave: WaveView, status: WaveStatus) -> bool:
-    if status in (_W.COMPLETED, _W.SKIPPED):
+    outcome = WAVE_OUTCOME[status]
+    if outcome is WaveOutcome.SUCCEEDED:
         return True
-    return status in (_W.PARTIAL, _W.FAILED) and wave.on_failure is OnServerFailure.CONTINUE
+    return outcome is WaveOutcome.FAILED and wave.on_failure is OnServerFailure.CONTINUE
 
 
 def _stops(wave: WaveView, status: WaveStatus) -> bool:
-    return status in (_W.PARTIAL, _W.FAILED) and wave.on_failure is OnServerFailure.STOP
+    return WAVE_OUTCOME[status] is WaveOutcome.FAILED and wave.on_failure is OnServerFailure.STOP
 
 
 @dataclass
@@ -191,7 +216,10 @@ class _Work:
                 continue
             jobs = self.jobs_of(number)
             if jobs and all(self.job_status[j.key] in TERMINAL_JOB for j in jobs):
-                self.set_wave(number, wave_outcome(s for j in jobs for s in j.servers.values()))
+                if any(self.job_status[j.key] is JobStatus.TIMED_OUT for j in jobs):
+                    self.set_wave(number, _W.TIMEOUT)
+                else:
+                    self.set_wave(number, wave_outcome(s for j in jobs for s in j.servers.values()))
 
     def in_flight(self) -> list[str]:
         return [k for k, s in self.job_status.items() if s in IN_FLIGHT_JOB]
@@ -267,7 +295,7 @@ def _final_status(work: _Work) -> ExecutionStatus:
     """From the waves alone (a tick does not read the jobs of ended waves): a COMPLETED or PARTIAL
     wave launched servers, a FAILED one none."""
     statuses = set(work.status.values())
-    if not statuses & {_W.PARTIAL, _W.FAILED}:
+    if not any(WAVE_OUTCOME[s] is WaveOutcome.FAILED for s in statuses):
         return _E.COMPLETED
     return _E.PARTIAL if statuses & {_W.COMPLETED, _W.PARTIAL} else _E.FAILED
 

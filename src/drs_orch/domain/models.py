@@ -24,10 +24,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from drs_orch.domain.data_rules import DRS_REGIONS
+from drs_orch.domain.data_rules import DRS_REGIONS, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import (
-    MAX_IDS_PER_REQUEST,
     MAX_OVERRIDES_PER_GROUP,
     MAX_STAGING_ACCOUNTS,
     MAX_TAGS,
@@ -187,7 +186,7 @@ class ProtectionGroupInput(InputModel):
     description: Description = ""
     region: Region
     account_id: AccountId | None = None
-    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_IDS_PER_REQUEST)] = Field(
+    source_server_ids: Annotated[list[SourceServerId] | None, max_items(MAX_SERVERS_PER_GROUP)] = Field(
         default=None, min_length=1)
     server_selection_tags: Annotated[dict[str, str] | None, max_items(MAX_TAGS)] = None
     launch_config: LaunchConfig | None = None
@@ -315,6 +314,9 @@ class RecoveryPlanInput(InputModel):
     # recovery objectives (issue 21): minutes; a wave's own override them for that wave
     rto_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
     rpo_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
+    # time limits of every wave's jobs and waves (a wave's own override them; domain/time_limits.py)
+    job_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    wave_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
 
     def normalized_waves(self) -> list[Wave]:
         return normalize_waves(self.waves)
@@ -330,6 +332,8 @@ class RecoveryPlan(RecordModel):
     last_modified_date: IsoTimestamp
     created_by: str | None = None
     drill_ttl_hours: int | None = None
+    job_timeout_minutes: int | None = None
+    wave_timeout_minutes: int | None = None
 
 
 # Target accounts

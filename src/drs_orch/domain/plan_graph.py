@@ -98,6 +98,9 @@ class WaveInput(BaseModel):
     on_server_failure: OnServerFailure = OnServerFailure.STOP
     rto_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)  # overrides the plan's
     rpo_minutes: int | None = Field(default=None, ge=1, le=MAX_OBJECTIVE_MINUTES)
+    # time limits (domain/time_limits.py); None: the plan's, else derived from launch times
+    job_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    wave_timeout_minutes: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     # input only: the servers the client expects the wave to launch (the earlier console sends the
     # groups' servers here); checked against the groups, never stored or used to pick servers
     server_ids: Annotated[list[str] | None, max_items(MAX_IDS_PER_REQUEST)] = None
@@ -150,6 +153,8 @@ class Wave(BaseModel):
     on_server_failure: OnServerFailure = OnServerFailure.STOP
     rto_minutes: int | None = None
     rpo_minutes: int | None = None
+    job_timeout_minutes: int | None = None
+    wave_timeout_minutes: int | None = None
 
 
 WAVE_ORDER_SCHEMA = 2
@@ -221,6 +226,8 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
                 on_server_failure=wave.on_server_failure,
                 rto_minutes=wave.rto_minutes,
                 rpo_minutes=wave.rpo_minutes,
+                job_timeout_minutes=wave.job_timeout_minutes,
+                wave_timeout_minutes=wave.wave_timeout_minutes,
             )
         )
     return waves

@@ -44,7 +44,7 @@ from drs_orch.domain.statuses import (
 Scope = tuple[str, str]  # (accountId, region)
 
 _LAUNCHED = {ServerStatus.LAUNCHED.value, ServerStatus.TERMINATED.value}
-_SECRET_META = {"taskToken", "inFlight", "version", "sk", "entityType"}
+_SECRET_META = {"taskToken", "inFlight", "version", "sk", "entityType", "waveNumbers", "finishedWaves"}
 
 
 @dataclass

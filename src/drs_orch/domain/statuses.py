@@ -32,12 +32,14 @@ Wave state machine::
     LAUNCHING --> COMPLETED (every server LAUNCHED)
               --> PARTIAL   (some servers LAUNCHED, some FAILED)
               --> FAILED    (no server LAUNCHED)
+              --> TIMEOUT   (a DRS job of the wave, or the wave, passed its time limit; the wave's
+                             ``onServerFailure`` decides what follows, as for FAILED)
     PENDING | QUEUED --> FAILED    (could not be started, e.g. launch settings failed to apply)
     PENDING | QUEUED --> SKIPPED   (the wave has no servers to launch)
     PENDING | QUEUED --> CANCELLED (the execution was cancelled, or an earlier wave failed under
                                     onServerFailure STOP, before the wave started)
 
-    terminal: COMPLETED, PARTIAL, FAILED, CANCELLED, SKIPPED
+    terminal: COMPLETED, PARTIAL, FAILED, TIMEOUT, CANCELLED, SKIPPED
 
 A wave that is LAUNCHING is never cancelled: DRS jobs cannot be stopped, so a cancelled execution
 lets the waves in flight finish and records their real outcome.
@@ -51,6 +53,15 @@ Server statuses mirror the DRS ``launchStatus`` (IN_PROGRESS is called LAUNCHING
 
 LAUNCHED is terminal for the execution, but the recovery (drill) instance can be terminated after
 the execution ended, hence the single exit LAUNCHED -> TERMINATED.
+
+Termination of an ended execution's recovery instances (``termination.status`` on META)::
+
+    NOT_REQUESTED --> STARTING --> IN_PROGRESS --> COMPLETED | FAILED
+                         |  ^---(a claim older than 5 minutes is taken over)
+                         +--> COMPLETED (nothing to terminate) | FAILED (DRS refused every call)
+    FAILED --> STARTING (a new request tries again)
+
+    terminal: COMPLETED (a repeated request returns it); FAILED may be retried
 
 Launch configuration states (lowercase, as stored in ``launchConfigStatus.status``) have no terminal
 state: any settled state can go back to ``pending``/``applying`` on a re-apply, and to
@@ -84,6 +95,7 @@ class WaveStatus(StrEnum):
     COMPLETED = "COMPLETED"
     PARTIAL = "PARTIAL"
     FAILED = "FAILED"
+    TIMEOUT = "TIMEOUT"
     CANCELLED = "CANCELLED"
     SKIPPED = "SKIPPED"
 
@@ -94,6 +106,14 @@ class ServerStatus(StrEnum):
     LAUNCHED = "LAUNCHED"
     FAILED = "FAILED"
     TERMINATED = "TERMINATED"
+
+
+class TerminationStatus(StrEnum):
+    NOT_REQUESTED = "NOT_REQUESTED"
+    STARTING = "STARTING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
 
 
 class LaunchConfigState(StrEnum):
@@ -109,6 +129,7 @@ _E = ExecutionStatus
 _W = WaveStatus
 _S = ServerStatus
 _L = LaunchConfigState
+_T = TerminationStatus
 
 EXECUTION_TRANSITIONS: Mapping[ExecutionStatus, frozenset[ExecutionStatus]] = {
     _E.PENDING: frozenset({_E.RUNNING, _E.CANCELLING, _E.CANCELLED, _E.FAILED}),
@@ -124,10 +145,11 @@ EXECUTION_TRANSITIONS: Mapping[ExecutionStatus, frozenset[ExecutionStatus]] = {
 WAVE_TRANSITIONS: Mapping[WaveStatus, frozenset[WaveStatus]] = {
     _W.PENDING: frozenset({_W.QUEUED, _W.LAUNCHING, _W.FAILED, _W.SKIPPED, _W.CANCELLED}),
     _W.QUEUED: frozenset({_W.LAUNCHING, _W.FAILED, _W.SKIPPED, _W.CANCELLED}),
-    _W.LAUNCHING: frozenset({_W.COMPLETED, _W.PARTIAL, _W.FAILED}),
+    _W.LAUNCHING: frozenset({_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.TIMEOUT}),
     _W.COMPLETED: frozenset(),
     _W.PARTIAL: frozenset(),
     _W.FAILED: frozenset(),
+    _W.TIMEOUT: frozenset(),
     _W.CANCELLED: frozenset(),
     _W.SKIPPED: frozenset(),
 }
@@ -138,6 +160,15 @@ SERVER_TRANSITIONS: Mapping[ServerStatus, frozenset[ServerStatus]] = {
     _S.LAUNCHED: frozenset({_S.TERMINATED}),
     _S.FAILED: frozenset(),
     _S.TERMINATED: frozenset(),
+}
+
+TERMINATION_TRANSITIONS: Mapping[TerminationStatus, frozenset[TerminationStatus]] = {
+    _T.NOT_REQUESTED: frozenset({_T.STARTING}),
+    # STARTING -> STARTING: a stale claim (its request died) is taken over by a new one
+    _T.STARTING: frozenset({_T.STARTING, _T.IN_PROGRESS, _T.COMPLETED, _T.FAILED}),
+    _T.IN_PROGRESS: frozenset({_T.COMPLETED, _T.FAILED}),
+    _T.COMPLETED: frozenset(),
+    _T.FAILED: frozenset({_T.STARTING}),
 }
 
 LAUNCH_CONFIG_TRANSITIONS: Mapping[LaunchConfigState, frozenset[LaunchConfigState]] = {
@@ -154,19 +185,21 @@ TERMINAL_EXECUTION: frozenset[ExecutionStatus] = frozenset(
 )
 ACTIVE_EXECUTION: frozenset[ExecutionStatus] = frozenset({_E.PENDING, _E.RUNNING, _E.PAUSED, _E.CANCELLING})
 TERMINAL_WAVE: frozenset[WaveStatus] = frozenset(
-    {_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.CANCELLED, _W.SKIPPED}
+    {_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.TIMEOUT, _W.CANCELLED, _W.SKIPPED}
 )
 # LAUNCHED is terminal for an execution; its one exit (to TERMINATED) is the drill clean-up.
 TERMINAL_SERVER: frozenset[ServerStatus] = frozenset({_S.LAUNCHED, _S.FAILED, _S.TERMINATED})
 TERMINAL_LAUNCH_CONFIG: frozenset[LaunchConfigState] = frozenset()
+TERMINAL_TERMINATION: frozenset[TerminationStatus] = frozenset({_T.COMPLETED})
 
-S = TypeVar("S", ExecutionStatus, WaveStatus, ServerStatus, LaunchConfigState)
+S = TypeVar("S", ExecutionStatus, WaveStatus, ServerStatus, LaunchConfigState, TerminationStatus)
 
 _TABLES: dict[type[StrEnum], Mapping[Any, frozenset[Any]]] = {
     ExecutionStatus: EXECUTION_TRANSITIONS,
     WaveStatus: WAVE_TRANSITIONS,
     ServerStatus: SERVER_TRANSITIONS,
     LaunchConfigState: LAUNCH_CONFIG_TRANSITIONS,
+    TerminationStatus: TERMINATION_TRANSITIONS,
 }
 
 _TERMINAL: dict[type[StrEnum], frozenset[Any]] = {
@@ -174,7 +207,11 @@ _TERMINAL: dict[type[StrEnum], frozenset[Any]] = {
     WaveStatus: TERMINAL_WAVE,
     ServerStatus: TERMINAL_SERVER,
     LaunchConfigState: TERMINAL_LAUNCH_CONFIG,
+    TerminationStatus: TERMINAL_TERMINATION,
 }
+
+STATUS_TABLES: Mapping[type[StrEnum], Mapping[Any, frozenset[Any]]] = _TABLES
+"""Every status kind and its transition table (tests check each status is handled everywhere)."""
 
 
 def coerce_status(kind: type[S], value: S | str) -> S:

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from drs_orch.domain.statuses import TERMINAL_WAVE
 from drs_orch.entrypoints.operator_client import (
     Api,
     ApiError,
@@ -223,7 +224,7 @@ def _progress_line(details: dict[str, Any], started: float) -> str:
     waves = details.get("waves") or []
     counts = details.get("serverCounts") or {}
     current = [f"{w['waveNumber']}:{w['status']}" for w in waves if w["status"] not in ("PENDING", "COMPLETED")]
-    done = sum(1 for w in waves if w["status"] in ("COMPLETED", "PARTIAL", "FAILED", "SKIPPED", "CANCELLED"))
+    done = sum(1 for w in waves if w["status"] in {s.value for s in TERMINAL_WAVE})
     jobs = sum(len(w.get("jobIds") or []) for w in waves)
     elapsed = int(time.monotonic() - started)
     return (f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {details['status']:<10} waves {done}/{len(waves)} "

@@ -35,7 +35,10 @@ class LaunchOptions:
     parallelism: int = 10
     save_budget_seconds: float = 20.0  # apply after a save or on request (API Gateway answers within 29 s)
     wave_budget_seconds: float = 120.0
-    drift_check: DriftCheck = DriftCheck.TEMPLATES
+    drift_check: DriftCheck = DriftCheck.FULL
+    # the wave start's drift reads (one DRS GetLaunchConfiguration per server): read-only, so more
+    # at once than applies; 100 servers in 2 rounds of calls
+    drift_parallelism: int = 50
     stale_applying_seconds: float = 600.0
     max_attempts: int = 6
     account_listing_min: int = 10
@@ -43,7 +46,8 @@ class LaunchOptions:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LaunchOptions:
         """From ``LAUNCH_APPLY_PARALLELISM``, ``LAUNCH_APPLY_BUDGET_SECONDS``,
-        ``LAUNCH_WAVE_BUDGET_SECONDS`` and ``LAUNCH_DRIFT_CHECK`` (full | templates | off)."""
+        ``LAUNCH_WAVE_BUDGET_SECONDS``, ``LAUNCH_DRIFT_CHECK`` (full | templates | off) and
+        ``LAUNCH_DRIFT_PARALLELISM``."""
         problems: list[dict[str, str]] = []
 
         def number(name: str, default: float, low: float, high: float) -> float:
@@ -68,6 +72,7 @@ class LaunchOptions:
             save_budget_seconds=number("LAUNCH_APPLY_BUDGET_SECONDS", cls.save_budget_seconds, 1, 900),
             wave_budget_seconds=number("LAUNCH_WAVE_BUDGET_SECONDS", cls.wave_budget_seconds, 1, 900),
             drift_check=DriftCheck(drift),
+            drift_parallelism=int(number("LAUNCH_DRIFT_PARALLELISM", cls.drift_parallelism, 1, 200)),
         )
         if problems:
             # a deployment mistake, not the caller's: surfaces as a 500 with the details logged

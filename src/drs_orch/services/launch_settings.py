@@ -13,12 +13,14 @@ with settings, by drift check (``LAUNCH_DRIFT_CHECK``):
 
 - every mode: one DynamoDB GetItem per group; the stored per-server hash is compared with the hash
   of the server's current settings (an edit since the last apply means applying again);
-- ``templates`` (default): no DRS call (the launch template ids are kept in the status); for the
+- ``templates``: no DRS call (the launch template ids are kept in the status); for the
   servers with EC2-side settings one DescribeLaunchTemplateVersions per template, or one
   account-wide paginated listing of default versions (1 call per 200 templates of the account and
   region) from ``account_listing_min`` templates on;
-- ``full``: in addition one DRS GetLaunchConfiguration per server with DRS-side settings, so a DRS
-  setting changed in the console is caught at wave start too;
+- ``full`` (default, issue 15): in addition one DRS GetLaunchConfiguration per server with DRS-side
+  settings, so a DRS setting changed in the console (e.g. launchDisposition) is caught at wave
+  start too; these reads run ``LAUNCH_DRIFT_PARALLELISM`` (50) at a time, so 100 servers cost two
+  rounds of calls (``bench/launch_config.py``);
 - ``off``: nothing but the DynamoDB reads.
 
 Reads run in parallel; the fast path never writes to DRS or EC2. The status view
@@ -123,8 +125,9 @@ class LaunchSettingsService:
         ctx = self._accounts.context_for(item.get("accountId"), str(item.get("region") or ""))
         return self._gateways(ctx)
 
-    def _applier(self, gateway: LaunchGateway) -> LaunchApplier:
-        return LaunchApplier(gateway, self.options.apply_options(), pool=shared_pool(self.options.parallelism),
+    def _applier(self, gateway: LaunchGateway, *, reads: bool = False) -> LaunchApplier:
+        size = self.options.drift_parallelism if reads else self.options.parallelism
+        return LaunchApplier(gateway, self.options.apply_options(), pool=shared_pool(size),
                              monotonic=self._monotonic, sleep=self._sleep)
 
     def _write(self, view: GroupView, record: LaunchConfigStatus, *, apply_id: str | None = None,
@@ -287,7 +290,7 @@ class LaunchSettingsService:
         except DomainError as exc:
             log.warning("drift check of %s impossible: %s", view.group_id, exc.message)
             return {s: Reason.DRIFTED for s in candidates}, {}, {}
-        observations = self._applier(gateway).observe(
+        observations = self._applier(gateway, reads=True).observe(
             candidates, deadline=deadline or self._monotonic() + self.options.wave_budget_seconds,
             template_ids=view.template_ids, read_drs=mode is DriftCheck.FULL)
         stored = view.status.server_configs if view.status else {}

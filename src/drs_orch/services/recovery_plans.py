@@ -185,7 +185,9 @@ class RecoveryPlanService:
             "notificationEmail": spec.notification_email,
             "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
             **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
-            **{k: v for k, v in (("rtoMinutes", spec.rto_minutes), ("rpoMinutes", spec.rpo_minutes)) if v is not None},
+            **{k: v for k, v in (("rtoMinutes", spec.rto_minutes), ("rpoMinutes", spec.rpo_minutes),
+                                 ("jobTimeoutMinutes", spec.job_timeout_minutes),
+                                 ("waveTimeoutMinutes", spec.wave_timeout_minutes)) if v is not None},
         }
 
     def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
@@ -238,7 +240,7 @@ class RecoveryPlanService:
         old = self.load(plan_id)
         merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
                   "notificationEmail": old.get("notificationEmail")}
-        for kept in ("drillTtlHours", "rtoMinutes", "rpoMinutes"):
+        for kept in ("drillTtlHours", "rtoMinutes", "rpoMinutes", "jobTimeoutMinutes", "waveTimeoutMinutes"):
             if old.get(kept):
                 merged[kept] = old[kept]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))

@@ -90,6 +90,8 @@ class ExportWave(ApiModel):
     independent: bool | None = None
     pause_before_wave: bool
     on_server_failure: str
+    job_timeout_minutes: int | None = None
+    wave_timeout_minutes: int | None = None
     protection_group_names: list[str]
     rto_minutes: int | None = None
     rpo_minutes: int | None = None

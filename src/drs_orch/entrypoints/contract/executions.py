@@ -235,6 +235,7 @@ class JobView(ApiModel):
     started_at: str | None = None
     ended_at: str | None = None
     last_error: str | None = None
+    timeout_reason: str | None = Field(default=None, description="TIMED_OUT: why the job is no longer followed")
 
 
 class ServerView(ApiModel):
@@ -295,6 +296,11 @@ class WaveDetails(WavePointInTime):
     launch_config_path: str | None = None
     launch_config_reason: str | None = None
     launch_config_applied_count: int | None = None
+    job_timeout_seconds: int | None = Field(default=None, description="time limit of each DRS job of the wave")
+    wave_timeout_seconds: int | None = Field(default=None, description="time limit of the wave")
+    time_limit_source: str | None = Field(default=None, description="WAVE | PLAN | LAUNCH_TIMES")
+    reason: str | None = Field(default=None, description="TIMEOUT: the DRS job that passed its limit and its "
+                                                         "last state")
     servers_truncated: bool | None = Field(default=None, description="more servers: see serversUrl")
 
 

@@ -26,6 +26,8 @@ class WaveView(ApiModel):
     independent: bool
     pause_before_wave: bool
     on_server_failure: str = Field(description="STOP | CONTINUE")
+    job_timeout_minutes: int | None = Field(default=None, description="time limit of each DRS job of the wave")
+    wave_timeout_minutes: int | None = Field(default=None, description="time limit of the wave")
     server_ids: list[str] = Field(description="what the wave would launch now (its groups' servers)")
     server_count: int
     rto_minutes: int | None = Field(default=None, description="this wave's RTO (time from the start until it "
@@ -76,6 +78,9 @@ class Plan(ApiModel):
     region: str | None = None
     notification_email: str | None = None
     drill_ttl_hours: int | None = Field(default=None, description="drill instances older than this are swept")
+    job_timeout_minutes: int | None = Field(default=None, description="time limit of each DRS job (waves may "
+                                                                      "set their own)")
+    wave_timeout_minutes: int | None = Field(default=None, description="time limit of each wave")
     notification_subscription_arn: str | None = None
     last_execution_status: str | None = Field(default=None, description="plan lists: the active execution's, "
                                                                         "else the latest ended one's")

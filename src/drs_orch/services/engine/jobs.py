@@ -32,6 +32,7 @@ from drs_orch.domain.engine_rules import (
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
+from drs_orch.domain.time_limits import expired
 from drs_orch.services import telemetry
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.drill_tags import tag_drill_instances
@@ -344,6 +345,54 @@ class JobRunner:
             job.update(updated)
         self.deps.store.update(self.execution_id, wave_sk(int(job["waveNumber"])), Changes(add={"jobIds": {job_id}}))
         self.wave_job_ids.setdefault(int(job["waveNumber"]), set()).add(job_id)
+
+    # ------------------------------------------------------------------ time limits
+    def expire(self, waves: list[Item], in_flight: set[str]) -> None:
+        """End the jobs that passed their time limit (``jobTimeoutSeconds`` from our StartRecovery
+        call) or whose wave passed its own (``waveTimeoutSeconds`` from the wave's start): TIMED_OUT,
+        their unfinished servers FAILED with the reason. The DRS job cannot be stopped; it is no
+        longer followed. Jobs whose start is under way (in flight, no DRS job id) are left to it."""
+        for wave in waves:
+            if wave.get("status") != "LAUNCHING":
+                continue
+            number = int(wave["waveNumber"])
+            wave_limit = wave.get("waveTimeoutSeconds")
+            wave_over = expired(self.deps.seconds_since(wave.get("startedAt")), wave_limit)
+            for job in [j for j in self.jobs.values() if int(j["waveNumber"]) == number]:
+                status = job["status"]
+                job_limit = job.get("jobTimeoutSeconds") or wave.get("jobTimeoutSeconds")
+                # our own clock at both ends (DRS's clock may differ from the Lambda's)
+                called = job.get("lastCallAt") or job.get("startedAt")
+                if status == JobStatus.ACTIVE.value and expired(self.deps.seconds_since(called), job_limit):
+                    self.time_out(job, f"passed its time limit of {int(job_limit or 0)} s")
+                elif status == JobStatus.ACTIVE.value and wave_over:
+                    self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s")
+                elif status == JobStatus.QUEUED.value and wave_over and str(job["jobKey"]) not in in_flight:
+                    self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s "
+                                       "before the job could start")
+
+    def time_out(self, job: Item, why: str) -> None:
+        job_id = job.get("jobId")
+        drs = f"DRS job {job_id}, last state {job.get('drsStatus') or 'unknown'}" if job_id else "not started in DRS"
+        reason = f"job {job['jobKey']} ({drs}) {why}"
+        now = self.deps.now()
+        current = {k: _S(v) for k, v in (job.get("servers") or {}).items()}
+        unfinished = [s for s, v in current.items() if v in (_S.PENDING, _S.LAUNCHING)]
+        servers = {k: (_S.FAILED if k in unfinished else v).value for k, v in current.items()}
+        changes = Changes(set={"status": JobStatus.TIMED_OUT.value, "endedAt": now, "timeoutReason": reason,
+                               "servers": servers,
+                               "failureReasons": {**(job.get("failureReasons") or {}),
+                                                  **{s: f"timed out: {reason}" for s in unfinished}}})
+        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
+                                         expect={"status": job["status"]})
+        if updated is None:
+            return
+        launching_at = job.get("launchingAt") or {}
+        self.deps.store.put_children([server_item(self.meta, job, s, _S.FAILED, now, launching_at.get(s), {},
+                                                  f"timed out: {reason}") for s in unfinished])
+        telemetry.event("JOB_TIMED_OUT", executionId=self.execution_id, jobKey=job["jobKey"], jobId=job_id,
+                        waveNumber=job.get("waveNumber"), reason=reason, executionType=self.meta.get("executionType"))
+        job.update(updated)
 
     def abandon(self, job: Item) -> None:
         updated = self.deps.store.update(

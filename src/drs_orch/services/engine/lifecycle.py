@@ -15,14 +15,20 @@ on a concurrent change, so it never overwrites a tick's decision (nor a tick one
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, decide
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import MAX_EXECUTION_IDS_PER_DELETE
-from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus, check_transition
+from drs_orch.domain.statuses import (
+    ACTIVE_EXECUTION,
+    ExecutionStatus,
+    TerminationStatus,
+    WaveStatus,
+    check_transition,
+)
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.notify import notify_status
 from drs_orch.services.engine.ports import Changes, Item
@@ -36,6 +42,7 @@ from drs_orch.services.engine.records import (
     wave_sk,
     wave_view,
 )
+from drs_orch.services.engine.termination import TERMINATION_BUSY
 
 log = logging.getLogger(__name__)
 
@@ -176,22 +183,35 @@ def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[Item], jo
 
 
 def _cancel_answer(meta: Item, waves: list[Item], running: list[dict[str, Any]], message: str) -> dict[str, Any]:
-    def numbers(statuses: Iterable[str]) -> list[int]:
-        wanted = set(statuses)
-        return [int(w["waveNumber"]) for w in waves if w["status"] in wanted]
+    def numbers(group: str) -> list[int]:
+        return [int(w["waveNumber"]) for w in waves if WAVE_GROUP[WaveStatus(w["status"])] == group]
 
     return {
         "executionId": meta["executionId"],
         "status": meta["status"],
         "message": message,
         "details": {
-            "completedWaves": numbers({"COMPLETED", "PARTIAL", "FAILED", "SKIPPED"}),
-            "inProgressWaves": numbers({"LAUNCHING"}),
-            "cancelledWaves": numbers({"CANCELLED"}),
-            "pendingWaves": numbers({"PENDING", "QUEUED"}),
+            "completedWaves": numbers("completedWaves"),
+            "inProgressWaves": numbers("inProgressWaves"),
+            "cancelledWaves": numbers("cancelledWaves"),
+            "pendingWaves": numbers("pendingWaves"),
             "runningJobs": running,
         },
     }
+
+
+# Every wave status and the list of the cancel answer it is shown in (explicit for each status).
+WAVE_GROUP: Mapping[WaveStatus, str] = {
+    WaveStatus.PENDING: "pendingWaves",
+    WaveStatus.QUEUED: "pendingWaves",
+    WaveStatus.LAUNCHING: "inProgressWaves",
+    WaveStatus.COMPLETED: "completedWaves",
+    WaveStatus.PARTIAL: "completedWaves",
+    WaveStatus.FAILED: "completedWaves",
+    WaveStatus.TIMEOUT: "completedWaves",
+    WaveStatus.SKIPPED: "completedWaves",
+    WaveStatus.CANCELLED: "cancelledWaves",
+}
 
 
 def delete_executions(deps: EngineDeps, ids: list[str]) -> dict[str, Any]:
@@ -210,7 +230,7 @@ def delete_executions(deps: EngineDeps, ids: list[str]) -> dict[str, Any]:
         elif meta["status"] in ACTIVE_EXECUTION:
             refused.append({"executionId": execution_id, "status": meta["status"],
                             "reason": "active executions cannot be deleted; cancel it first"})
-        elif (meta.get("termination") or {}).get("status") in ("STARTING", "IN_PROGRESS"):
+        elif TERMINATION_BUSY[TerminationStatus((meta.get("termination") or {}).get("status") or "NOT_REQUESTED")]:
             refused.append({"executionId": execution_id, "status": meta["status"],
                             "reason": "its recovery instances are being terminated"})
         else:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from drs_orch.domain.execution_records import WaveSummary
 from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]
@@ -49,6 +50,8 @@ class ExecutionItems:
     waves: list[Item]
     jobs: list[Item]
     servers: list[Item]
+    # Waves summarised on META (ended); a tick's load (``settled_jobs=False``) reads none of their items.
+    finished: dict[int, WaveSummary] = field(default_factory=dict)
 
 
 class ExecutionStore(Protocol):
@@ -56,6 +59,7 @@ class ExecutionStore(Protocol):
     def load(self, execution_id: str, *, servers: bool = False,
              settled_jobs: bool = True) -> ExecutionItems | None: ...
     def load_servers(self, execution_id: str) -> list[Item]: ...
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]: ...
     def put_children(self, items: list[Item]) -> None: ...
     def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None: ...
     def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None: ...

@@ -4,6 +4,7 @@ instances earlier runs of a plan's servers left behind."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,19 @@ from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
 from drs_orch.domain.objectives import objectives_report, paused_seconds
 from drs_orch.domain.paging import parse_limit
-from drs_orch.domain.statuses import TERMINAL_EXECUTION, ExecutionStatus, ServerStatus, coerce_status
+from drs_orch.domain.statuses import (
+    TERMINAL_EXECUTION,
+    ExecutionStatus,
+    ServerStatus,
+    TerminationStatus,
+    coerce_status,
+)
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
 from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
+from drs_orch.services.engine.termination import TERMINATION_BUSY
 
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
@@ -30,8 +38,8 @@ _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protectionGroupIds", "dependsOnWaves",
                 "pauseBeforeWave", "onServerFailure", "statusHistory", "startedAt", "endedAt", "serverCount",
                 "serverCounts", "accountId", "region", "launchConfigPath", "launchConfigReason",
-                "launchConfigAppliedCount",
-    "pointInTime", "pointInTimeSpreadSeconds", "pointInTimeToleranceSeconds", "pointInTimeReason")
+                "launchConfigAppliedCount", "jobTimeoutSeconds", "waveTimeoutSeconds", "timeLimitSource", "reason",
+                "pointInTime", "pointInTimeSpreadSeconds", "pointInTimeToleranceSeconds", "pointInTimeReason")
 
 
 def _parse(iso: str) -> datetime:
@@ -43,7 +51,7 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
     termination = meta.get("termination") or {}
     if meta.get("status") not in TERMINAL_EXECUTION:
         reason, can = "the execution is still active", False
-    elif termination.get("status") in ("STARTING", "IN_PROGRESS"):
+    elif TERMINATION_BUSY[TerminationStatus(termination.get("status") or TerminationStatus.NOT_REQUESTED.value)]:
         reason, can = "termination in progress", False
     elif not launched:
         reason, can = "no recovery instances to terminate", False
@@ -87,7 +95,7 @@ def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
     for job in loaded.jobs:
         jobs_by_wave.setdefault(int(job["waveNumber"]), []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
-                                "endedAt", "lastError", "startAttempts") if k in job
+                                "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
         } | {"serverCount": len(job.get("serverIds") or [])})
     waves = []
     wave_counts: dict[str, int] = {}
@@ -229,25 +237,44 @@ def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
 
 
 MAX_DETAIL_SERVERS = 500
+MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
 SERVER_PAGE_DEFAULT = 100
 SERVER_PAGE_MAX = 1000
 
 
-def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS) -> dict[str, Any]:
-    """GET /executions/{id} carries at most ``limit`` servers (in wave order); a wave whose list was
-    cut says ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are
-    always whole."""
-    total = sum(len(w.get("servers") or []) for w in details.get("waves") or [])
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, default=str, separators=(",", ":")).encode())
+
+
+def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
+                budget: int = MAX_DETAIL_BYTES) -> dict[str, Any]:
+    """GET /executions/{id} carries at most ``limit`` servers (in wave order), and no more than fit
+    in ``budget`` bytes beside the waves and jobs; a wave whose list was cut says
+    ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are whole."""
+    waves = details.get("waves") or []
+    lists = [list(w.get("servers") or []) for w in waves]
+    total = sum(len(servers) for servers in lists)
+    for wave in waves:
+        wave["servers"] = []
+    used = _json_size(details) + 200  # the fields added below
     room = limit
-    for wave in details.get("waves") or []:
-        servers = wave.get("servers") or []
-        if len(servers) > room:
-            wave["servers"] = servers[:room]
+    included = 0
+    for wave, servers in zip(waves, lists, strict=True):
+        kept: list[Any] = []
+        for server in servers:
+            size = _json_size(server) + 1
+            if room == 0 or used + size > budget:
+                break
+            kept.append(server)
+            used += size
+            room -= 1
+        wave["servers"] = kept
+        included += len(kept)
+        if len(kept) < len(servers):
             wave["serversTruncated"] = True
-        room -= len(wave["servers"])
     details["serversTotal"] = total
-    details["serversIncluded"] = min(total, limit)
-    if total > limit:
+    details["serversIncluded"] = included
+    if total > included:
         details["serversUrl"] = f"/executions/{details['executionId']}/servers"
     return details
 

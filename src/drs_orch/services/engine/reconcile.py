@@ -35,28 +35,33 @@ from drs_orch.domain.engine_rules import (
     is_stopping,
 )
 from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.execution_records import WaveSummary
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES
 from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
+    TERMINAL_WAVE,
     ExecutionStatus,
     WaveStatus,
     check_transition,
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner, wave_identity
-from drs_orch.services.engine.notify import notify_status
+from drs_orch.services.engine.notify import EXECUTION_EVENT, WAVE_EVENT_OUTCOME, notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.point_in_time import choose_wave_point, job_refs, record_job_snapshots
 from drs_orch.services.engine.ports import Changes, Item
 from drs_orch.services.engine.records import (
     META,
+    TERMINAL_WAVE_VALUES,
     execution_view,
     guard_keys_of_jobs,
     history_entry,
     job_sk,
     job_view,
     server_counts,
+    summary_of,
+    summary_view,
     wave_sk,
     wave_view,
 )
@@ -152,7 +157,7 @@ class Engine:
             meta = loaded.meta
             if meta["status"] in TERMINAL_EXECUTION:
                 return TickResult(termination_tick(self.deps, meta), _poll(meta))
-            result = self._reconcile(meta, loaded.waves, loaded.jobs)
+            result = self._reconcile(meta, loaded.waves, loaded.jobs, loaded.finished)
             if result is not None:
                 return result
         log.warning("execution %s kept changing during the tick; trying again later", execution_id)
@@ -208,17 +213,27 @@ class Engine:
             return
 
     # ------------------------------------------------------------------ the tick
-    def _reconcile(self, meta: Item, waves: list[Item], jobs: list[Item]) -> TickResult | None:
+    def _reconcile(self, meta: Item, waves: list[Item], jobs: list[Item],
+                   finished: Mapping[int, WaveSummary]) -> TickResult | None:
         execution_id = str(meta["executionId"])
         view = execution_view(meta)
         in_flight = set(view.in_flight)
         runner = JobRunner(self.deps, meta, {str(j["jobKey"]): j for j in jobs})
-        wave_views = [wave_view(w) for w in waves]
+        wave_views = [wave_view(w) for w in waves] + [summary_view(s) for s in finished.values()]
 
         runner.observe_active()
+        runner.expire(waves, in_flight)
         stopping = is_stopping(view, wave_views, [job_view(j, in_flight) for j in runner.jobs.values()])
         runner.resolve_starting(in_flight, stopping)
         job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
+        # The jobs of waves that have not started were not read: read those of the waves that start now.
+        starting = decide(view, wave_views, job_views, {}).started_waves
+        wanted = [k for w in waves if int(w["waveNumber"]) in starting for k in w.get("jobKeys") or []
+                  if k not in runner.jobs]
+        if wanted:
+            for job in self.deps.store.load_jobs(execution_id, wanted):
+                runner.jobs[str(job["jobKey"])] = job
+            job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
 
         scopes = admission_scopes(view, wave_views, job_views)
         capacity: dict[str, Capacity] = {s: runner.capacity(s, in_flight) for s in sorted(scopes)}
@@ -236,7 +251,7 @@ class Engine:
         for number in prep_failed:
             decision.wave_status[number] = _W.FAILED
 
-        counts = self._counts(waves, runner.jobs)
+        counts = self._counts(waves, runner.jobs, finished)
         changes = Changes()
         new_status = decision.execution_status
         if new_status.value != meta["status"]:
@@ -257,8 +272,9 @@ class Engine:
             changes.remove.append("tickErrors")
         # Facts first (waves that ended, jobs that will never start), so that a reader never sees
         # the execution end or pause with waves still running; starts only after the commit.
-        self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False,
-                          kind=str(meta.get("executionType")))
+        ended = self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False,
+                                  kind=str(meta.get("executionType")))
+        self._summarise(meta, waves, ended, changes)
         for key in decision.drop_jobs:
             job = runner.jobs[key]
             if job["status"] == JobStatus.QUEUED.value:
@@ -280,8 +296,7 @@ class Engine:
             if new_status in TERMINAL_EXECUTION:
                 everything = self.deps.store.load(execution_id)  # every job, for every server lock
                 self._release(execution_id, everything.jobs if everything else jobs)
-                event = {_E.COMPLETED: "complete", _E.CANCELLED: "cancel"}.get(new_status, "fail")
-                notify_status(self.deps, updated, event)
+                notify_status(self.deps, updated, str(EXECUTION_EVENT[new_status]))
                 self.deps.store.record_plan_run(updated)
             elif new_status is _E.PAUSED:
                 notify_status(self.deps, updated, "pause")
@@ -349,22 +364,47 @@ class Engine:
         return record
 
     @staticmethod
-    def _counts(waves: list[Item], jobs: Mapping[str, Item]) -> dict[str, int]:
-        """The execution's server counts: live from the loaded jobs, stored for waves that ended."""
+    def _counts(waves: list[Item], jobs: Mapping[str, Item], finished: Mapping[int, WaveSummary]) -> dict[str, int]:
+        """The execution's server counts: live from the loaded jobs, stored for waves that ended
+        (on the wave item, or in the wave's summary on META)."""
         loaded = {int(j["waveNumber"]) for j in jobs.values()}
         statuses = [s for j in jobs.values() for s in (j.get("servers") or {}).values()]
         counts = server_counts(statuses)
-        for wave in waves:
-            if int(wave["waveNumber"]) not in loaded:
-                for key, value in (wave.get("serverCounts") or {}).items():
-                    counts[key] = counts.get(key, 0) + int(value)
+        stored = [w.get("serverCounts") or {} for w in waves if int(w["waveNumber"]) not in loaded]
+        stored += [s.server_counts for n, s in finished.items() if n not in loaded]
+        for wave_counts in stored:
+            for key, value in wave_counts.items():
+                counts[key] = counts.get(key, 0) + int(value)
         return counts
 
+    @staticmethod
+    def _summarise(meta: Item, waves: list[Item], ended: Mapping[int, Item], changes: Changes) -> None:
+        """Summarise on META every loaded wave that has ended (now, or at a tick whose commit lost
+        the race), so later ticks never read its WAVE and JOB items again. Committed with the
+        decision under the version check."""
+        known = meta.get("finishedWaves")
+        summaries: dict[str, Any] = {}
+        for wave in waves:
+            item = ended.get(int(wave["waveNumber"]), wave)
+            if item.get("status") not in TERMINAL_WAVE_VALUES or str(item["waveNumber"]) in (known or {}):
+                continue
+            summaries[str(item["waveNumber"])] = summary_of(item).to_attributes()
+        if not summaries:
+            return
+        if known is None:  # started before summaries: the whole map at once
+            changes.set["finishedWaves"] = summaries
+        else:
+            for number, attributes in summaries.items():
+                changes.set[("finishedWaves", number)] = attributes
+
     def _write_waves(self, execution_id: str, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
-                     prepared: Mapping[int, dict[str, Any]], *, starts: bool, kind: str = "UNKNOWN") -> None:
+                     prepared: Mapping[int, dict[str, Any]], *, starts: bool,
+                     kind: str = "UNKNOWN") -> dict[int, Item]:
         """Write the waves' new statuses and counts: ``starts`` selects the moves into QUEUED or
-        LAUNCHING (decisions, written after the commit) or all others (facts, written before)."""
+        LAUNCHING (decisions, written after the commit) or all others (facts, written before).
+        Returns the waves that ended now, as written."""
         now = self.deps.now()
+        ended: dict[int, Item] = {}
         for wave in waves:
             number = int(wave["waveNumber"])
             new = decision.wave_status.get(number)
@@ -381,13 +421,18 @@ class Engine:
                 changes.set.update({"status": new.value, ("statusHistory", new.value): now})
                 if new is _W.LAUNCHING:
                     changes.set["startedAt"] = now
-                if new in (_W.COMPLETED, _W.PARTIAL, _W.FAILED, _W.CANCELLED, _W.SKIPPED):
+                if new in TERMINAL_WAVE:
                     changes.set["endedAt"] = now
+                if new is _W.TIMEOUT:
+                    changes.set["reason"] = "; ".join(str(j["timeoutReason"]) for j in mine
+                                                      if j.get("timeoutReason"))[:2000]
             if changes:
                 written = self.deps.store.update(execution_id, wave_sk(number), changes,
                                                  expect={"status": wave["status"]})
                 if written is not None and "endedAt" in changes.set:
-                    wave_ended(kind, wave, str(new.value if new else ""), now)
+                    wave_ended(kind, wave, str(WAVE_EVENT_OUTCOME[new] if new else ""), now)
+                    ended[number] = written
+        return ended
 
     def _wave_status(self, execution_id: str, wave: Item, new: WaveStatus, now: str) -> None:
         check_transition(WaveStatus, str(wave["status"]), new)

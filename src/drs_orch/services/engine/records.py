@@ -15,12 +15,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
+from drs_orch.domain.execution_records import WaveSummary
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.plan_graph import OnServerFailure
-from drs_orch.domain.statuses import ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.domain.time_limits import TimeLimits
 from drs_orch.services.engine.ports import Item
 
 META = "META"
+TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 
 
 def wave_sk(number: int) -> str:
@@ -35,8 +38,9 @@ def server_sk(server_id: str) -> str:
     return f"SERVER#{server_id}"
 
 
-def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str) -> list[Item]:
-    """The WAVE, JOB and SERVER items of a new execution."""
+def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str,
+                limits: Mapping[int, TimeLimits] | None = None) -> list[Item]:
+    """The WAVE, JOB and SERVER items of a new execution (with each wave's time limits)."""
     items: list[Item] = []
     for plan in snapshot.waves:
         wave = plan.wave
@@ -53,6 +57,10 @@ def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, s
         }
         if wave.wave_description:
             item["waveDescription"] = wave.wave_description
+        limit = (limits or {}).get(wave.wave_number)
+        if limit is not None:
+            item.update(jobTimeoutSeconds=limit.job_seconds, waveTimeoutSeconds=limit.wave_seconds,
+                        timeLimitSource=limit.source)
         if len(scopes) == 1:
             item["accountId"], item["region"] = split_scope(scopes[0])
         items.append(item)
@@ -98,6 +106,24 @@ def wave_view(item: Mapping[str, Any]) -> WaveView:
     )
 
 
+def summary_of(item: Mapping[str, Any]) -> WaveSummary:
+    """An ended WAVE item as the summary kept on META (``finishedWaves``)."""
+    return WaveSummary(
+        number=int(item["waveNumber"]),
+        status=WaveStatus(item["status"]),
+        on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
+        started_at=item.get("startedAt"),
+        ended_at=item.get("endedAt"),
+        server_counts={str(k): int(v) for k, v in (item.get("serverCounts") or {}).items()},
+        reason=item.get("reason"),
+    )
+
+
+def summary_view(summary: WaveSummary) -> WaveView:
+    """A summarised wave for the rules: it has ended, so only its outcome and policy matter."""
+    return WaveView(number=summary.number, status=summary.status, on_failure=summary.on_failure)
+
+
 def job_view(item: Mapping[str, Any], in_flight: Iterable[str]) -> JobView:
     return JobView(
         key=str(item["jobKey"]),
@@ -127,7 +153,8 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "inFlight", "version", "sk", "entityType"})
+SECRET_META = frozenset({"taskToken", "inFlight", "version", "sk", "entityType",
+                         "waveNumbers", "finishedWaves"})  # the last two: the tick's bookkeeping
 
 
 def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:

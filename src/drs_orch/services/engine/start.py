@@ -49,6 +49,7 @@ from drs_orch.domain.objectives import objectives_record
 from drs_orch.domain.plan_graph import Wave, normalize_waves
 from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ExecutionStatus, WaveStatus
+from drs_orch.domain.time_limits import TimeLimits, admission_rounds, wave_time_limits
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.point_in_time import choose_wave_point
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
@@ -57,7 +58,8 @@ from drs_orch.services.plan_fingerprint import fingerprint_item, snapshot_finger
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
-                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure")
+                "dependsOnWaves", "independent", "pauseBeforeWave", "onServerFailure", "jobTimeoutMinutes",
+                "waveTimeoutMinutes")
 
 
 def plan_waves(plan: Mapping[str, Any]) -> list[Wave]:
@@ -196,6 +198,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "accountId": first_account, "region": first_region, "scopes": list(snapshot.scopes),
         "protectionGroupIds": list(snapshot.group_ids), "pollIntervalSeconds": req.poll_interval_seconds,
         "waveCount": len(snapshot.waves), "serverCount": snapshot.server_count,
+        "waveNumbers": [w.wave.wave_number for w in snapshot.waves], "finishedWaves": {},
         "serverCounts": {"total": snapshot.server_count, "pending": snapshot.server_count},
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],
@@ -215,7 +218,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["objectives"] = objectives
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
-    children = child_items(execution_id, snapshot, hostnames, now)
+    children = child_items(execution_id, snapshot, hostnames, now, _time_limits(plan, snapshot, checked.listings))
     children.append(fingerprint_item(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
     for child in children:
         if identity and child["sk"].startswith("JOB#"):
@@ -257,6 +260,22 @@ def pair_expectations(deps: EngineDeps, req: StartExecutionInput, checked: Check
                                      checked.snapshot.servers_by_scope(), checked.described, dry_run=req.dry_run)
 
 
+def _time_limits(plan: Mapping[str, Any], snapshot: Snapshot, listings: Mapping[str, list[Item]]) -> dict[int, TimeLimits]:
+    """Each wave's job and wave time limits: the wave's, else the plan's, else from launch times."""
+    seconds = {scope: launch_seconds(listing) or DEFAULT_LAUNCH_SECONDS for scope, listing in listings.items()}
+    out: dict[int, TimeLimits] = {}
+    for wave in snapshot.waves:
+        sizes: dict[str, list[int]] = {}
+        for job in wave.jobs:
+            sizes.setdefault(job.scope, []).append(len(job.server_ids))
+        out[wave.number] = wave_time_limits(
+            wave_job_minutes=wave.wave.job_timeout_minutes, wave_minutes=wave.wave.wave_timeout_minutes,
+            plan_job_minutes=plan.get("jobTimeoutMinutes"), plan_wave_minutes=plan.get("waveTimeoutMinutes"),
+            launch_seconds=max((seconds.get(s, DEFAULT_LAUNCH_SECONDS) for s in sizes), default=DEFAULT_LAUNCH_SECONDS),
+            rounds=admission_rounds(sizes))
+    return out
+
+
 def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], error: DomainError) -> None:
     """The state machine could not be started: FAILED, waves CANCELLED, locks released."""
     now = deps.now()
@@ -270,11 +289,11 @@ def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], e
     )
     cancelled = WaveStatus.CANCELLED.value
     for wave in children:
-        if wave["sk"].startswith("WAVE#") and wave["status"] == WaveStatus.PENDING.value:
+        if wave["entityType"] == "WAVE" and wave["status"] == WaveStatus.PENDING.value:
             deps.store.update(execution_id, wave["sk"],
                               Changes(set={"status": cancelled, ("statusHistory", cancelled): now, "endedAt": now}),
                               expect={"status": WaveStatus.PENDING.value})
-    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["sk"].startswith("JOB#")]))
+    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["entityType"] == "JOB"]))
 
 
 def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked, actor: str) -> dict[str, Any]:

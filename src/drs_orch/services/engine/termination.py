@@ -19,7 +19,7 @@ from typing import Any
 from drs_orch.domain.engine_rules import Next
 from drs_orch.domain.errors import Conflict, NotFound, UpstreamError
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES, scope_of, split_scope
-from drs_orch.domain.statuses import ACTIVE_EXECUTION, ServerStatus
+from drs_orch.domain.statuses import ACTIVE_EXECUTION, ServerStatus, TerminationStatus, check_transition
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, Item, StartRefused
 from drs_orch.services.engine.records import META
@@ -29,6 +29,23 @@ log = logging.getLogger(__name__)
 MAX_VERIFY_ATTEMPTS = 20
 STALE_CLAIM_SECONDS = 300.0
 _GONE_STATES = frozenset({"terminated"})
+_T = TerminationStatus
+
+# Every termination status: whether a termination is under way (views refuse a new one and a
+# delete of the execution meanwhile). Explicit for each status.
+TERMINATION_BUSY: Mapping[TerminationStatus, bool] = {
+    _T.NOT_REQUESTED: False,
+    _T.STARTING: True,
+    _T.IN_PROGRESS: True,
+    _T.COMPLETED: False,
+    _T.FAILED: False,
+}
+
+
+def _moved(record: dict[str, Any], new: TerminationStatus) -> dict[str, Any]:
+    """``record`` with its status moved to ``new`` (checked against the termination table)."""
+    check_transition(TerminationStatus, str(record.get("status") or _T.NOT_REQUESTED.value), new)
+    return {**record, "status": new.value}
 
 
 def _scope(server: Mapping[str, Any]) -> str:
@@ -36,7 +53,7 @@ def _scope(server: Mapping[str, Any]) -> str:
 
 
 def termination_view(meta: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(meta.get("termination") or {"status": "NOT_REQUESTED"})
+    return dict(meta.get("termination") or {"status": _T.NOT_REQUESTED.value})
 
 
 def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tuple[int, dict[str, Any]]:
@@ -52,16 +69,17 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
                        code="PAIRED_INSTANCES")
     current = meta.get("termination") or {}
     status = current.get("status")
-    if status == "COMPLETED":
+    if status == _T.COMPLETED.value:
         return 200, {"executionId": execution_id, "termination": current,
                      "message": "the recovery instances of this execution were already terminated"}
-    if status == "IN_PROGRESS" or (
-            status == "STARTING" and (deps.seconds_since(current.get("requestedAt")) or 0.0) < STALE_CLAIM_SECONDS):
+    if status == _T.IN_PROGRESS.value or (
+            status == _T.STARTING.value and (deps.seconds_since(current.get("requestedAt")) or 0.0) < STALE_CLAIM_SECONDS):
         return 202, {"executionId": execution_id, "termination": current, "message": "termination in progress"}
 
     attempt = int(current.get("attempt") or 0) + 1
     now = deps.now()
-    claim = {"status": "STARTING", "requestedAt": now, "requestedBy": actor, "attempt": attempt}
+    claim = {**_moved({"status": status or _T.NOT_REQUESTED.value}, _T.STARTING),
+             "requestedAt": now, "requestedBy": actor, "attempt": attempt}
     claimed = deps.store.update(execution_id, META, Changes(set={"termination": claim}, increment={"version": 1}),
                                 expect={"version": meta["version"]})
     if claimed is None:
@@ -102,16 +120,16 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
 
     record: dict[str, Any] = {**claim, "jobs": jobs, "requestedCount": requested, "errors": errors}
     if targets and requested == 0:
-        record.update(status="FAILED", endedAt=deps.now())
+        record = {**_moved(record, _T.FAILED), "endedAt": deps.now()}
         deps.store.update(execution_id, META, Changes(set={"termination": record}))
         raise UpstreamError("DRS refused to terminate the recovery instances", code="TERMINATION_FAILED",
                             details={"errors": errors})
     if not targets:
-        record.update(status="COMPLETED", completedAt=now, verifiedAt=now, terminatedCount=0)
+        record = {**_moved(record, _T.COMPLETED), "completedAt": now, "verifiedAt": now, "terminatedCount": 0}
         deps.store.update(execution_id, META, Changes(set={"termination": record, "instancesTerminated": True}))
         return 200, {"executionId": execution_id, "termination": record,
                      "message": "this execution has no recovery instances to terminate"}
-    record["status"] = "IN_PROGRESS"
+    record = _moved(record, _T.IN_PROGRESS)
     deps.store.update(execution_id, META, Changes(set={"termination": record}))
     deps.sfn.start(f"{execution_id}-terminate-{attempt}", {"executionId": execution_id})
     return 202, {"executionId": execution_id, "termination": record,
@@ -130,7 +148,7 @@ def terminated_counts(counts: Mapping[str, Any] | None, terminated: int) -> dict
 def termination_tick(deps: EngineDeps, meta: Item) -> Next:
     """Follow a requested termination (the execution itself has ended)."""
     termination = meta.get("termination") or {}
-    if termination.get("status") != "IN_PROGRESS":
+    if termination.get("status") != _T.IN_PROGRESS.value:
         return Next.DONE
     execution_id = str(meta["executionId"])
     by_scope: dict[str, list[str]] = {}
@@ -181,9 +199,8 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
         if count:
             deps.store.update(execution_id, str(wave["sk"]),
                               Changes(set={"serverCounts": terminated_counts(wave.get("serverCounts"), count)}))
-    record = dict(termination)
-    record.update(status="FAILED" if alive else "COMPLETED", completedAt=now, verifiedAt=now,
-                  terminatedCount=len(gone), verifyAttempts=attempts)
+    record = _moved(dict(termination), _T.FAILED if alive else _T.COMPLETED)
+    record.update(completedAt=now, verifiedAt=now, terminatedCount=len(gone), verifyAttempts=attempts)
     if alive:
         record["stillRunning"] = alive[:100]
     if failed_servers:

@@ -7,26 +7,26 @@ import os
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from drs_orch.adapters.aws import client
-from drs_orch.adapters.clients import ClientFactory
-from drs_orch.adapters.dynamodb_query import ExecutionItemsReader, GroupsByAccountRegion
-from drs_orch.adapters.health import AwsHealthProbe
-from drs_orch.adapters.readers import AwsReaders
-from drs_orch.domain.accounts import AccountContext
 from drs_orch.entrypoints.settings import Settings
-from drs_orch.services.accounts import AccountDirectory
 from drs_orch.services.clock import Clock, SystemClock
-from drs_orch.services.launch_settings import LaunchSettingsService
 
+# Adapters and services are imported where they are built (cold start: a function imports only
+# what its first request uses; boto3 and the pydantic models load with the first adapter).
 if TYPE_CHECKING:
+    from drs_orch.adapters.clients import ClientFactory
     from drs_orch.adapters.drill_instances import AwsDrillInstances
     from drs_orch.adapters.drs_inventory import AwsDrsInventory
     from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
     from drs_orch.adapters.dynamodb_executions_read import DynamoExecutionReader
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
+    from drs_orch.adapters.dynamodb_query import ExecutionItemsReader, GroupsByAccountRegion
     from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
+    from drs_orch.adapters.health import AwsHealthProbe
+    from drs_orch.adapters.readers import AwsReaders
     from drs_orch.adapters.sns_alerts import SnsAlerts
+    from drs_orch.domain.accounts import AccountContext
+    from drs_orch.services.accounts import AccountDirectory
     from drs_orch.services.audit import AuditTrail
     from drs_orch.services.config_io import ConfigService
     from drs_orch.services.drill_sweeper import DrillSweeper
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from drs_orch.services.engine.reconcile import Engine
     from drs_orch.services.health import HealthService
     from drs_orch.services.housekeeping import Housekeeping
+    from drs_orch.services.launch_settings import LaunchSettingsService
     from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.recovery_plans import RecoveryPlanService
@@ -59,6 +60,8 @@ class Container:
 
     @cached_property
     def health_probe(self) -> AwsHealthProbe:
+        from drs_orch.adapters.health import AwsHealthProbe
+
         return AwsHealthProbe(self.settings.region)
 
     @cached_property
@@ -70,27 +73,39 @@ class Container:
 
     @cached_property
     def clients(self) -> ClientFactory:
+        from drs_orch.adapters.clients import ClientFactory
+
         return ClientFactory(self.settings.region)
 
     @cached_property
     def hub_account_id(self) -> str:
+        from drs_orch.adapters.aws import client
+
         return str(client("sts", region=self.settings.region).get_caller_identity()["Account"])
 
     @cached_property
     def accounts(self) -> AccountDirectory:
+        from drs_orch.services.accounts import AccountDirectory
+
         return AccountDirectory(self.hub_account_id, self.account_store)
 
     # ------------------------------------------------------------------ query side (issue 6)
     @cached_property
     def readers(self) -> AwsReaders:
+        from drs_orch.adapters.readers import AwsReaders
+
         return AwsReaders(self.clients)
 
     @cached_property
     def groups_by_account_region(self) -> GroupsByAccountRegion:
+        from drs_orch.adapters.dynamodb_query import GroupsByAccountRegion
+
         return GroupsByAccountRegion(self.settings.protection_groups_table)
 
     @cached_property
     def execution_items(self) -> ExecutionItemsReader:
+        from drs_orch.adapters.dynamodb_query import ExecutionItemsReader
+
         return ExecutionItemsReader(self.settings.executions_table)
 
     # ------------------------------------------------------------------ launch settings (issue 7)
@@ -99,6 +114,7 @@ class Container:
         from drs_orch.adapters.dynamodb_launch import GroupLaunchTable
         from drs_orch.adapters.ec2_launch import AwsLaunchGateway
         from drs_orch.services.launch_groups import LaunchOptions
+        from drs_orch.services.launch_settings import LaunchSettingsService
 
         def gateway(ctx: AccountContext) -> AwsLaunchGateway:
             return AwsLaunchGateway(self.clients.get("drs", ctx), self.clients.get("ec2", ctx),

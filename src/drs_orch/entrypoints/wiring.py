@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from drs_orch.services.drill_sweeper import DrillSweeper
     from drs_orch.services.engine.context import EngineDeps
     from drs_orch.services.engine.reconcile import Engine
+    from drs_orch.services.engine.wake import Waker
     from drs_orch.services.health import HealthService
     from drs_orch.services.housekeeping import Housekeeping
     from drs_orch.services.launch_settings import LaunchSettingsService
@@ -262,6 +263,20 @@ class Container:
             drill_tagger=self.drill_instances,
             drill_ttl_hours=s.drill_ttl_hours,
         )
+
+    @cached_property
+    def waker(self) -> Waker:
+        """Event-driven wake-ups of the reconcile loop (issue 19): execution store, DRS job reads and
+        the state machine only (``entrypoints/drs_events.py``)."""
+        from drs_orch.adapters.drs_jobs import DrsJobs, ScopeContexts
+        from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+        from drs_orch.adapters.stepfunctions import StepFunctionsStateMachine
+        from drs_orch.services.engine.wake import Waker
+
+        s = self.settings
+        return Waker(DynamoExecutionStore(s.executions_table, s.guards_table),
+                     DrsJobs(self.clients, ScopeContexts(self.accounts.context_for)),
+                     StepFunctionsStateMachine(s.state_machine_arn, s.region))
 
     @cached_property
     def engine(self) -> Engine:

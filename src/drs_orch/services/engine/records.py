@@ -127,7 +127,7 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "inFlight", "version", "sk", "entityType"})
+SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version", "sk", "entityType"})
 
 
 def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:

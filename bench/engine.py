@@ -16,7 +16,12 @@ moto (tens of milliseconds each, more as tables grow), so the real-time overhead
 local emulation's cost; at speed 600 one real second of processing is ten emulated minutes. The
 call and item counts do not depend on the time scale.
 
+Wave transitions are event-driven (issue 19): the emulator sends each launch result to the local
+EventBridge and the engine's wait between ticks is cut short; ``--drop-events`` drops every event
+(the poll alone moves the execution on), for comparison. ``--poll`` sets the poll interval.
+
     python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100]
+                           [--poll 30] [--drop-events]
 """
 
 from __future__ import annotations
@@ -204,7 +209,8 @@ def _largest_payload(stack: Any, execution_id: str) -> int:
         kwargs["nextToken"] = page["nextToken"]
 
 
-def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: float, speed: float) -> None:
+def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: float, speed: float,
+             poll: int = 30) -> None:
     from drs_local.engine_metrics import execution_figures
 
     region = {(3, 10): "ap-southeast-2", (10, 100): "ap-northeast-1", (40, 100): "ca-central-1"}.get(
@@ -225,7 +231,8 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     t0 = time.monotonic()
-    r = api.post(stack.api_url + "/executions", json={"planId": plan_id, "executionType": "DRILL"}, timeout=600)
+    r = api.post(stack.api_url + "/executions", json={"planId": plan_id, "executionType": "DRILL",
+                                                       "pollIntervalSeconds": poll}, timeout=600)
     if r.status_code != 202:
         raise SystemExit(f"start refused: {r.status_code} {r.text}")
     execution_id = r.json()["executionId"]
@@ -253,6 +260,12 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
         print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
               f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")
     print(f"   DRS launch time      {figures['launchSeconds']:.0f} emulated s in {figures['jobs']} jobs")
+    if figures["launchSeconds"]:
+        print(f"   overhead share       {figures['overheadSeconds'] / figures['launchSeconds']:.2%} of the DRS launch time "
+              f"(emulated); {figures['overheadRealSeconds'] / figures['launchSeconds']:.2%} counting the "
+              "processing in real seconds, as on AWS where DRS runs in real time")
+    stats = stack.emulator.events.stats
+    print(f"   DRS events           {stats.emitted} sent, {stats.dropped} dropped (whole run so far)")
     print(f"   overhead             {figures['overheadRealSeconds']:.1f} s real = {figures['overheadSeconds']:.0f} "
           f"emulated s beyond the launch time ({figures['overheadSeconds'] / max(waves, 1):.0f} per wave)")
     if _ticks:
@@ -290,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=600.0)
     parser.add_argument("--launch-seconds", type=float, default=600.0)
     parser.add_argument("--only", default="3x10,10x100,40x100")
+    parser.add_argument("--poll", type=int, default=30, help="the executions' poll interval (emulated s)")
+    parser.add_argument("--drop-events", action="store_true", help="drop every DRS event (poll only)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
@@ -301,9 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _count_dynamodb()
         token = stack.token("DRSOrchestrationAdmin")
+        if args.drop_events:
+            stack.emulator.add_fault("drop_event")
+        print(f"poll interval {args.poll} emulated s; DRS events {'DROPPED' if args.drop_events else 'delivered'}")
         for spec in args.only.split(","):
             waves, per_wave = (int(x) for x in spec.lower().split("x"))
-            scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed)
+            scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed, args.poll)
         base = _medians.get("3x10")
         for label, median in _medians.items():
             if base and label != "3x10":

@@ -44,6 +44,7 @@ from . import (
 from .clock import EmulatorClock
 from .ec2bridge import Ec2Bridge
 from .errors import DrsError
+from .events import EventPublisher
 from .faults import CallLog, FaultInjector, Latency, mentioned_values
 from .fleet import DEFAULT_FLEET, build_server, load_fleet_file, parse_fleet
 from .lifecycle import Lifecycle
@@ -106,6 +107,7 @@ class Emulator:
         self.latency = Latency()
         self.lifecycle = Lifecycle(self.ec2, self.faults, self.timings, seed)
         self.lifecycle.hooks.append(PlanRunner(self))
+        self.events = EventPublisher(self)
         if isinstance(fleet, (str, Path)):
             self.load_fleet(fleet)
         elif fleet is not None:

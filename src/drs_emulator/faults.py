@@ -12,7 +12,10 @@ Fault kinds:
   ``reason`` (job log ``CONVERSION_FAIL``; no EC2 instance is run);
 * ``cleanup_failure``: a recovery instance of a new TerminateRecoveryInstances job (or the previous
   recovery instance a new launch cleans up) cannot be terminated (job log ``CLEANUP_FAIL``);
-* ``slow_conversion``: a server's conversion phase takes ``seconds`` longer.
+* ``slow_conversion``: a server's conversion phase takes ``seconds`` longer;
+* ``drop_event``: a server's launch-result event to EventBridge is never sent (DRS delivers its
+  events best effort; :mod:`drs_emulator.events`);
+* ``delay_event``: a server's launch-result event is sent ``seconds`` (emulated) late.
 
 A fault matches by ``operation`` (request faults; ``lose_response`` usually names StartRecovery),
 ``server_id`` (for request faults: the id appears anywhere in the request), ``account``, ``region``,
@@ -39,6 +42,8 @@ FAULT_KINDS = (
     "conversion_failure",
     "cleanup_failure",
     "slow_conversion",
+    "drop_event",
+    "delay_event",
 )
 REQUEST_FAULTS = ("throttle", "internal_error")
 
@@ -197,6 +202,12 @@ class FaultInjector:
             elif fault.kind == "slow_conversion":
                 extra += fault.seconds
         return failure, extra, phase
+
+    def event_fault(self, account: str, region: str, server_id: str) -> tuple[bool, float]:
+        """(dropped, emulated seconds of delay) for the launch-result event of ``server_id``."""
+        fired = self._take(("drop_event", "delay_event"), None, account, region, {server_id})
+        dropped = any(f.kind == "drop_event" for f in fired)
+        return dropped, sum(f.seconds for f in fired if f.kind == "delay_event")
 
     def cleanup_fault(self, operation: str, account: str, region: str, server_id: str) -> str | None:
         """The reason a clean-up (termination) of ``server_id``'s recovery instance fails, or None."""

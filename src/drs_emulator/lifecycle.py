@@ -48,6 +48,7 @@ from typing import Any
 
 from . import ids, replication, snapshots
 from .ec2bridge import Ec2Bridge, LaunchFailed
+from .events import LaunchResult
 from .faults import FaultInjector
 from .state import (
     Job,
@@ -77,6 +78,13 @@ class Lifecycle:
         self._job_counter = 0
         self._store: Store | None = None
         self.hooks: list[Callable[[Store, float], bool]] = []
+        # launch results for the EventBridge publisher (drs_emulator.events), kept only while it runs
+        self.emit_events = False
+        self._outbox: list[LaunchResult] = []
+
+    def take_outbox(self) -> list[LaunchResult]:
+        out, self._outbox = self._outbox, []
+        return out
 
     def reset(self) -> None:
         self._job_counter = 0
@@ -403,6 +411,9 @@ class Lifecycle:
         if server.last_launch and server.last_launch.get("jobID") == job.job_id:
             server.last_launch["status"] = status
             server.last_launch_result = "SUCCEEDED" if status == "LAUNCHED" else "FAILED"
+        if self.emit_events and job.job_type == "LAUNCH" and job.initiated_by in ("START_RECOVERY", "START_DRILL"):
+            self._outbox.append(LaunchResult(at, state.account, state.region, server.arn, server.server_id,
+                                             job.job_id, job.is_drill, status == "LAUNCHED"))
         if status == "LAUNCHED" and part.recovery_instance_id:
             server.recovery_instance_id = part.recovery_instance_id
             if server.replication_direction == "FAILBACK":

@@ -15,6 +15,11 @@
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
 5. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
    table for each query, so reads slowed down as a session's tables grew). Index queries unchanged.
+6. EventBridge rules deliver to Lambda targets (asynchronously, in a thread, as EventBridge invokes
+   functions), and an event forwarded to another account's or region's bus keeps its ``account``,
+   ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the receiving account).
+7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
+   divided by the time scale like Wait states.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -152,6 +157,8 @@ def apply() -> None:
                 time.sleep(scaled(seconds))
 
         retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
+        _scale_task_timeouts()
+        _events_to_lambda_and_buses()
         _serialize_dynamodb_writes()
         _partition_queries()
         _applied = True
@@ -256,3 +263,62 @@ def _partition_queries() -> None:
 
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+
+
+def _scale_task_timeouts() -> None:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import Timeout
+
+    def _eval_body(self: Any, env: Any) -> None:
+        env.stack.append(scaled(self._eval_seconds(env=env)))
+
+    Timeout._eval_body = _eval_body  # type: ignore[method-assign]
+
+
+def _events_to_lambda_and_buses() -> None:
+    import copy
+
+    from moto.events import models as events_models
+    from moto.utilities.arns import parse_arn
+
+    original = events_models.Rule.send_to_targets
+    rule_lock = threading.Lock()
+
+    def invoke(target: dict[str, Any], event: dict[str, Any]) -> None:
+        from moto.awslambda.models import lambda_backends
+
+        arn = parse_arn(target["Arn"])
+        payload = target["Input"] if target.get("Input") else json.dumps(event, default=str)
+        try:
+            fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
+            fn._invoke_lambda(event=payload)
+        except Exception:  # EventBridge retries and then drops; the local stack logs and drops
+            log.exception("EventBridge could not invoke %s", target["Arn"])
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        # a disabled rule, or a schedule (no pattern), matches no event (moto matched both)
+        if self.state != "ENABLED" or not self.event_pattern.get_pattern():
+            return
+        if not self.event_pattern.matches_event(original_event):
+            return
+        others = []
+        for target in self.targets:
+            arn = parse_arn(target["Arn"])
+            if arn.service == "lambda":
+                threading.Thread(target=invoke, args=(target, copy.deepcopy(original_event)),
+                                 name="eventbridge-lambda", daemon=True).start()
+            elif arn.service == "events" and arn.resource_type == "event-bus":
+                backend = events_models.events_backends[arn.account][arn.region]
+                bus = backend.describe_event_bus(arn.resource_id)
+                for rule in list(bus.rules.values()):
+                    rule.send_to_targets(copy.deepcopy(original_event))  # type: ignore[arg-type]
+            else:
+                others.append(target)
+        if others:
+            with rule_lock:
+                saved, self.targets = self.targets, others
+                try:
+                    original(self, original_event, transform_input)  # type: ignore[arg-type]
+                finally:
+                    self.targets = saved
+
+    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]

@@ -97,6 +97,10 @@ class LocalStack:
         os.environ.update(self.env())
         self._deploy()
         self._apply_function_environment()
+        self.forward_drs_events([HUB_ACCOUNT, *iam_policy.LOCAL_SPOKES])
+        from drs_emulator.events import moto_deliverer
+
+        self.emulator.events.start(moto_deliverer())
         self._seed_users()
         self._start_api()
         self.write_state()
@@ -104,6 +108,8 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        if self.emulator is not None:
+            self.emulator.events.stop()
         if self._api is not None:
             self._api.stop()
         if self._drs is not None:
@@ -232,6 +238,34 @@ class LocalStack:
                     raise RuntimeError(f"function environments disagree on {k}")
                 merged[k] = v  # Lambda environment values are strings (moto keeps template numbers)
         os.environ.update(merged)
+
+    # ------------------------------------------------------------------ DRS events (issue 19)
+    def forward_drs_events(self, accounts: list[str]) -> None:
+        """DRS sends its events to the default bus of the source server's account-region. As the
+        spoke template does in each account-region the hub drives, a rule there (the spoke
+        template's ``DrsEventsForwardRule``) forwards the launch results to the hub's default bus,
+        where the hub stack's rule wakes the engine. Call it for a spoke account a test adds."""
+        import yaml
+        from moto.events.models import events_backends
+
+        from drs_orch.domain.data_rules import DRS_REGIONS
+
+        class _Loader(yaml.SafeLoader):
+            pass
+
+        _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+        spoke = yaml.load((ROOT / "infra" / "spoke.yaml").read_text(), Loader=_Loader)  # noqa: S506
+        pattern = json.dumps(spoke["Resources"]["DrsEventsForwardRule"]["Properties"]["EventPattern"])
+        hub_bus = f"arn:aws:events:{REGION}:{HUB_ACCOUNT}:event-bus/default"
+        for account in accounts:
+            for region in DRS_REGIONS:
+                if (account, region) == (HUB_ACCOUNT, REGION):
+                    continue
+                backend = events_backends[account][region]
+                backend.put_rule("drs-orch-forward-drs-events", event_pattern=pattern, state="ENABLED",
+                                 description="spoke.yaml DrsEventsForwardRule (local)")
+                backend.put_targets("drs-orch-forward-drs-events", None, [{"Id": "drs-orchestration-hub",
+                                                                            "Arn": hub_bus}])
 
     # ------------------------------------------------------------------ Cognito users
     def _seed_users(self) -> None:

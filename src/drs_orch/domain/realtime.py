@@ -2,7 +2,7 @@
 
 Stored attributes read, as the execution engine writes them (``services/engine/records.py``):
 
-- META: ``status``, ``accountId``/``region`` (the first scope); ``taskToken`` is never returned;
+- META: ``status``, ``accountId``/``region`` (the first scope); ``taskToken`` and ``waitToken`` are never returned;
 - WAVE: ``waveNumber, waveName, status, jobIds`` (set of started DRS job ids), ``accountId``/``region``
   when the wave has one scope;
 - JOB (one per DRS job of at most 100 servers): ``jobKey, waveNumber, accountId, region, status,
@@ -44,7 +44,7 @@ from drs_orch.domain.statuses import (
 Scope = tuple[str, str]  # (accountId, region)
 
 _LAUNCHED = {ServerStatus.LAUNCHED.value, ServerStatus.TERMINATED.value}
-_SECRET_META = {"taskToken", "inFlight", "version", "sk", "entityType", "waveNumbers", "finishedWaves"}
+_SECRET_META = {"taskToken", "waitToken", "inFlight", "version", "sk", "entityType", "waveNumbers", "finishedWaves"}
 
 
 @dataclass

@@ -7,20 +7,37 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
-
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from drs_orch.domain.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationFailed
-from drs_orch.domain.input_rules import check_decoded
 from drs_orch.domain.rbac import Permission, permissions_for
-from drs_orch.entrypoints.audit_capture import capture
-from drs_orch.entrypoints.routes import aliases, routes_for
 from drs_orch.entrypoints.routing import Principal, Request, Result, Route, parse_json_object
 
-logger = Logger(service="drs-orch")
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+# Cold start: importing this module loads no route module, no Powertools resolver, no boto3 and no
+# pydantic model. A function loads its own routes (routes.routes_for) and the resolver on its first
+# event; the other functions' routes only when an operation is not its own (to say who serves it).
+
+
+@cache
+def _logger() -> Logger:
+    from aws_lambda_powertools import Logger
+
+    return Logger(service="drs-orch")
+
+
+class _LazyLogger:
+    """``logger.info(...)`` etc. on the Powertools logger, created on first use."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_logger(), name)
+
+
+logger: Any = _LazyLogger()
 
 _DIRECT_PRINCIPAL = Principal(
     username="iam", groups=(), permissions=frozenset(Permission), via="direct"
@@ -83,6 +100,8 @@ def _dispatch(function: str, route: Route, request: Request, refused: DomainErro
         status, out = refused.status, refused.to_body()
     else:
         status, out = _run(route, request)
+    from drs_orch.entrypoints.audit_capture import capture
+
     capture(function, route, request, status, out)
     return status, out
 
@@ -124,6 +143,11 @@ def _function_arn(context: Any) -> str | None:
 
 
 def _rest_resolver(function: str) -> APIGatewayRestResolver:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+    from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+    from drs_orch.entrypoints.routes import routes_for
+
     app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", max_age=600))
 
     def bind(route: Route) -> None:
@@ -163,6 +187,8 @@ def _rest_resolver(function: str) -> APIGatewayRestResolver:
 
 
 def _response(status: int, body: Any) -> Response[Any]:
+    from aws_lambda_powertools.event_handler import Response
+
     return Response(
         status_code=status,
         content_type="application/json",
@@ -174,8 +200,10 @@ def _response(status: int, body: Any) -> Response[Any]:
 def _direct_route(function: str, operation: Any) -> Route | DomainError:
     """The route an operation name (ours or an earlier system's alias, ``routes/aliases.py``) stands
     for in ``function``, or the error that says which function serves it or what replaced it."""
+    from drs_orch.entrypoints.routes import aliases, routes_for
+
     name = str(operation)
-    route = aliases.resolve(name)
+    route = aliases.resolve_in(function, name) or aliases.resolve(name)
     if route is not None and route.function == function:
         return route
     if route is not None:
@@ -216,6 +244,8 @@ def _direct(function: str, event: dict[str, Any], correlation_id: str, function_
                 path[name] = body[name]
             elif name not in path and isinstance(event.get(name), str):
                 path[name] = event[name]
+        from drs_orch.domain.input_rules import check_decoded
+
         raw_query = check_decoded(event.get("queryParams") or event.get("queryStringParameters") or {})
         if not isinstance(raw_query, dict):
             raise ValidationFailed("queryParams must be an object", code="INVALID_PARAMETER")

@@ -3,6 +3,9 @@
 - ``begin``: the execution starts (PENDING -> RUNNING), then a first tick;
 - ``tick``: one reconcile step; returns ``{"next": "CONTINUE"|"PAUSE"|"DONE", "waitSeconds": n}``;
 - ``pause``: the ``waitForTaskToken`` task of a paused execution stores its task token;
+- ``wait``: the ``waitForTaskToken`` wait between ticks stores its token (``waitToken``), which a DRS
+  launch-result event sends back to cut the wait short (``services/engine/wake.py``); the wait's
+  timeout (the poll interval) is the fallback;
 - ``abort``: the state machine caught an error it could not retry away: the execution is FAILED
   and its server locks are released.
 
@@ -41,6 +44,11 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
     if action == "pause":
         engine.store_task_token(execution_id, str(event["taskToken"]))
         return {"next": "PAUSE", "waitSeconds": 0}
+    if action == "wait":
+        from drs_orch.services.engine.wake import store_wait_token
+
+        store_wait_token(container().engine_deps.store, execution_id, str(event["taskToken"]))
+        return {"next": "WAIT", "waitSeconds": 0}
     if action == "abort":
         error = event.get("error")
         engine.abort(execution_id, error if isinstance(error, dict) else {"Cause": str(error)})

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
-from drs_orch.domain.input_rules import check_decoded, load_json
 from drs_orch.domain.rbac import Permission
 
 FUNCTIONS = ("data-management", "execution", "query")
@@ -82,6 +81,8 @@ def parse_json_object(raw: Any) -> dict[str, Any]:
     """Bodies may arrive as a JSON string (API Gateway) or a dict (direct invocation). Either way
     the body limits of ``domain/input_rules.py`` apply here, before any model sees it: at most
     10 MB (413 REQUEST_TOO_LARGE) and 32 levels of nesting (400 JSON_TOO_DEEP)."""
+    from drs_orch.domain.input_rules import check_decoded, load_json  # pydantic: not at import (cold start)
+
     if raw is None or raw == "":
         return {}
     if isinstance(raw, Mapping | list):

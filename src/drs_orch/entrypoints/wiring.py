@@ -7,18 +7,13 @@ import os
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from drs_orch.adapters.aws import client
-from drs_orch.adapters.clients import ClientFactory
-from drs_orch.adapters.dynamodb_query import ExecutionItemsReader, GroupsByAccountRegion
-from drs_orch.adapters.health import AwsHealthProbe
-from drs_orch.adapters.readers import AwsReaders
-from drs_orch.domain.accounts import AccountContext
 from drs_orch.entrypoints.settings import Settings
-from drs_orch.services.accounts import AccountDirectory
 from drs_orch.services.clock import Clock, SystemClock
-from drs_orch.services.launch_settings import LaunchSettingsService
 
+# Adapters and services are imported where they are built (cold start: a function imports only
+# what its first request uses; boto3 and the pydantic models load with the first adapter).
 if TYPE_CHECKING:
+    from drs_orch.adapters.clients import ClientFactory
     from drs_orch.adapters.drill_instances import AwsDrillInstances
     from drs_orch.adapters.drs_inventory import AwsDrsInventory
     from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
@@ -26,17 +21,24 @@ if TYPE_CHECKING:
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
     from drs_orch.adapters.dynamodb_instance_pairs import DynamoInstancePairs
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
+    from drs_orch.adapters.dynamodb_query import ExecutionItemsReader, GroupsByAccountRegion
     from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
+    from drs_orch.adapters.health import AwsHealthProbe
+    from drs_orch.adapters.readers import AwsReaders
     from drs_orch.adapters.sns_alerts import SnsAlerts
+    from drs_orch.domain.accounts import AccountContext
+    from drs_orch.services.accounts import AccountDirectory
     from drs_orch.services.audit import AuditTrail
     from drs_orch.services.config_io import ConfigService
     from drs_orch.services.drill_sweeper import DrillSweeper
     from drs_orch.services.engine.context import EngineDeps
     from drs_orch.services.engine.reconcile import Engine
+    from drs_orch.services.engine.wake import Waker
     from drs_orch.services.failover import FailoverService
     from drs_orch.services.health import HealthService
     from drs_orch.services.housekeeping import Housekeeping
     from drs_orch.services.instance_pairs import InstancePairService
+    from drs_orch.services.launch_settings import LaunchSettingsService
     from drs_orch.services.native_plans import NativePlanService
     from drs_orch.services.protection_groups import ProtectionGroupService
     from drs_orch.services.readiness import ReadinessService
@@ -63,6 +65,8 @@ class Container:
 
     @cached_property
     def health_probe(self) -> AwsHealthProbe:
+        from drs_orch.adapters.health import AwsHealthProbe
+
         return AwsHealthProbe(self.settings.region)
 
     @cached_property
@@ -74,27 +78,39 @@ class Container:
 
     @cached_property
     def clients(self) -> ClientFactory:
+        from drs_orch.adapters.clients import ClientFactory
+
         return ClientFactory(self.settings.region)
 
     @cached_property
     def hub_account_id(self) -> str:
+        from drs_orch.adapters.aws import client
+
         return str(client("sts", region=self.settings.region).get_caller_identity()["Account"])
 
     @cached_property
     def accounts(self) -> AccountDirectory:
+        from drs_orch.services.accounts import AccountDirectory
+
         return AccountDirectory(self.hub_account_id, self.account_store)
 
     # ------------------------------------------------------------------ query side (issue 6)
     @cached_property
     def readers(self) -> AwsReaders:
+        from drs_orch.adapters.readers import AwsReaders
+
         return AwsReaders(self.clients)
 
     @cached_property
     def groups_by_account_region(self) -> GroupsByAccountRegion:
+        from drs_orch.adapters.dynamodb_query import GroupsByAccountRegion
+
         return GroupsByAccountRegion(self.settings.protection_groups_table)
 
     @cached_property
     def execution_items(self) -> ExecutionItemsReader:
+        from drs_orch.adapters.dynamodb_query import ExecutionItemsReader
+
         return ExecutionItemsReader(self.settings.executions_table)
 
     # ------------------------------------------------------------------ launch settings (issue 7)
@@ -103,6 +119,7 @@ class Container:
         from drs_orch.adapters.dynamodb_launch import GroupLaunchTable
         from drs_orch.adapters.ec2_launch import AwsLaunchGateway
         from drs_orch.services.launch_groups import LaunchOptions
+        from drs_orch.services.launch_settings import LaunchSettingsService
 
         def gateway(ctx: AccountContext) -> AwsLaunchGateway:
             return AwsLaunchGateway(self.clients.get("drs", ctx), self.clients.get("ec2", ctx),
@@ -296,6 +313,20 @@ class Container:
                                DynamoExecutionStore(s.executions_table, s.guards_table),
                                lambda body, actor: start_execution(self.engine_deps, body, actor),
                                lambda: to_iso(self.clock.now()))
+
+    @cached_property
+    def waker(self) -> Waker:
+        """Event-driven wake-ups of the reconcile loop (issue 19): execution store, DRS job reads and
+        the state machine only (``entrypoints/drs_events.py``)."""
+        from drs_orch.adapters.drs_jobs import DrsJobs, ScopeContexts
+        from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+        from drs_orch.adapters.stepfunctions import StepFunctionsStateMachine
+        from drs_orch.services.engine.wake import Waker
+
+        s = self.settings
+        return Waker(DynamoExecutionStore(s.executions_table, s.guards_table),
+                     DrsJobs(self.clients, ScopeContexts(self.accounts.context_for)),
+                     StepFunctionsStateMachine(s.state_machine_arn, s.region))
 
     @cached_property
     def engine(self) -> Engine:

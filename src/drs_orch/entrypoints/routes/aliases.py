@@ -7,9 +7,13 @@ instead. REST is unaffected: it is routed by method and path."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from drs_orch.entrypoints.routes import ROUTES
-from drs_orch.entrypoints.routing import Route
+from drs_orch.entrypoints.routes import all_routes, routes_for
+
+if TYPE_CHECKING:
+    from drs_orch.entrypoints.routing import Route
 
 
 @dataclass(frozen=True)
@@ -57,27 +61,38 @@ RETIRED: dict[str, str] = {
     "finalize": "the engine ends its own executions",
 }
 
-BY_OPERATION: dict[str, Route] = {r.operation: r for r in ROUTES}
+@cache
+def by_operation() -> dict[str, Route]:
+    """Every operation of the whole table (loads every area module; checks the aliases once)."""
+    table = {r.operation: r for r in all_routes()}
+    _check(table)
+    return table
+
+
+def resolve_in(function: str, name: str) -> Route | None:
+    """The route ``name`` (ours or an alias) stands for among ``function``'s own routes, without
+    loading the other functions' modules (the cold-start path of direct invocation)."""
+    alias = ALIASES.get(name)
+    wanted = alias.operation if alias is not None else name
+    return next((r for r in routes_for(function) if r.operation == wanted), None)
 
 
 def resolve(name: str) -> Route | None:
     """The route an operation name (ours or an alias) stands for, whichever function serves it."""
-    route = BY_OPERATION.get(name)
+    table = by_operation()
+    route = table.get(name)
     if route is not None:
         return route
     alias = ALIASES.get(name)
-    return BY_OPERATION.get(alias.operation) if alias is not None else None
+    return table.get(alias.operation) if alias is not None else None
 
 
-def _check() -> None:
+def _check(table: dict[str, Route]) -> None:
     for name, alias in ALIASES.items():
-        if name in BY_OPERATION:
+        if name in table:
             raise RuntimeError(f"alias {name} shadows an operation of the route table")
-        if alias.operation not in BY_OPERATION:
+        if alias.operation not in table:
             raise RuntimeError(f"alias {name} names no operation: {alias.operation}")
     for name in RETIRED:
-        if name in BY_OPERATION or name in ALIASES:
+        if name in table or name in ALIASES:
             raise RuntimeError(f"retired name {name} is also an operation or alias")
-
-
-_check()

@@ -153,7 +153,7 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "inFlight", "version", "sk", "entityType",
+SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version", "sk", "entityType",
                          "waveNumbers", "finishedWaves"})  # the last two: the tick's bookkeeping
 
 

@@ -1,0 +1,119 @@
+"""Event-driven wave transitions (issue 19): the DRS emulator sends its launch-result events to the
+local EventBridge, the hub's rule invokes the DRS events function, and the execution's wait between
+ticks (a waitForTaskToken task whose timeout is the poll interval) is cut short. These tests run at
+the session's time scale (60x) with long poll intervals, so a wave gap well under the interval can
+only come from an event; the emulator's job times measure the gap in emulated seconds."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime
+from typing import Any
+
+import pytest
+from engine_support import jobs_of, plan, seed, start, wait_terminal
+
+from drs_local import iam_policy
+
+pytestmark = pytest.mark.integration
+
+# emulated seconds: a minute of real time at 60x. An execution of two waves that ends well within
+# that (the tests wait 45 s) moved from wave to wave on events, whatever the machine's load.
+LONG_POLL = 3600
+
+
+def _epoch(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _wave_gap(stack: Any, execution_id: str) -> float:
+    """Emulated seconds from wave 1's job end to wave 2's job creation."""
+    jobs = sorted(jobs_of(stack, execution_id), key=lambda j: j["tags"]["drs-orch:wave"])
+    assert [j["tags"]["drs-orch:wave"] for j in jobs] == ["1", "2"], jobs
+    return _epoch(jobs[1]["creationDateTime"]) - _epoch(jobs[0]["endDateTime"])
+
+
+def _two_waves(stack: Any, api: Any, region: str, *, account: str = "123456789012") -> str:
+    first = seed(stack, 2, region=region, account=account)
+    second = seed(stack, 2, region=region, account=account)
+    groups = []
+    for servers in (first, second):
+        body = {"groupName": f"evt-{uuid.uuid4().hex[:8]}", "region": region, "sourceServerIds": servers}
+        if account != "123456789012":
+            body["accountId"] = account
+        status, out = api.post("/protection-groups", body)
+        assert status == 201, out
+        groups.append(out["groupId"])
+    return plan(api, [[groups[0]], [groups[1]]])
+
+
+def test_a_launch_result_event_wakes_the_execution_before_its_poll(stack: Any, admin: Any) -> None:
+    sent_before = stack.emulator.events.stats.emitted
+    execution_id = start(admin, _two_waves(stack, admin, "eu-north-1"), poll=LONG_POLL)
+    done = wait_terminal(admin, execution_id, timeout=45)
+    assert done["status"] == "COMPLETED"
+    gap = _wave_gap(stack, execution_id)
+    assert gap < LONG_POLL / 4, f"wave 2 started {gap:.0f} emulated s after wave 1 ended (poll {LONG_POLL})"
+    assert stack.emulator.events.stats.emitted >= sent_before + 4  # one launch result per server
+
+
+def test_a_dropped_event_falls_back_to_the_poll(stack: Any, admin: Any) -> None:
+    region, poll = "eu-south-1", 120  # 2 real seconds
+    fault = stack.emulator.add_fault("drop_event", region=region)
+    dropped_before = stack.emulator.events.stats.dropped
+    try:
+        execution_id = start(admin, _two_waves(stack, admin, region), poll=poll)
+        done = wait_terminal(admin, execution_id, timeout=60)
+    finally:
+        stack.emulator.remove_fault(fault["id"])
+    assert done["status"] == "COMPLETED"
+    assert stack.emulator.events.stats.dropped >= dropped_before + 4
+    gap = _wave_gap(stack, execution_id)
+    # no event: the wave waited for the poll, at most one interval plus the tick's own time (a
+    # second or so of real time on a loaded machine is 60 emulated seconds at this time scale)
+    assert gap <= poll + 90, gap
+
+
+def test_duplicate_events_start_nothing_twice(stack: Any, admin: Any) -> None:
+    events = stack.emulator.events
+    original = events.replace_deliver(None)  # type: ignore[arg-type]
+    assert original is not None
+
+    def three_times(account: str, region: str, event: dict[str, Any]) -> None:
+        for _ in range(3):
+            original(account, region, event)
+
+    events.replace_deliver(three_times)
+    try:
+        execution_id = start(admin, _two_waves(stack, admin, "eu-west-3"), poll=LONG_POLL)
+        done = wait_terminal(admin, execution_id, timeout=45)
+    finally:
+        events.replace_deliver(original)
+    assert done["status"] == "COMPLETED"
+    jobs = jobs_of(stack, execution_id)
+    assert sorted(j["tags"]["drs-orch:wave"] for j in jobs) == ["1", "2"]  # one DRS job per wave
+    starts = [c for c in stack.emulator.calls("StartRecovery") if execution_id in c["params"]]
+    assert len(starts) == 2
+    assert all(s["status"] == "LAUNCHED" for w in done["waves"] for s in w["servers"])
+    assert _wave_gap(stack, execution_id) < LONG_POLL / 4
+
+
+def test_a_spokes_events_reach_the_hub_and_wake_it(stack: Any, admin: Any) -> None:
+    rng = random.Random(uuid.uuid4().int)
+    account = "7" + "".join(rng.choice("0123456789") for _ in range(11))
+    external_id = f"events-{uuid.uuid4().hex[:12]}"
+    iam_policy.apply()
+    role_arn = iam_policy.provision_spoke(account, "123456789012", external_id)
+    stack.forward_drs_events([account])  # the spoke template's forwarding rule in this account
+    status, body = admin.post("/accounts/targets", {"accountId": account, "accountName": "events spoke",
+                                                     "roleArn": role_arn, "externalId": external_id})
+    assert status == 201, body
+    execution_id = start(admin, _two_waves(stack, admin, "eu-west-1", account=account), poll=LONG_POLL)
+    done = wait_terminal(admin, execution_id, timeout=45)
+    assert done["status"] == "COMPLETED"
+    assert {j["account"] for j in jobs_of(stack, execution_id)} == {account}
+    sent = [e for e in stack.emulator.events.stats.sent if e["account"] == account]
+    assert sent and all(e["Source"] == "aws.drs" and e["DetailType"] == "DRS Source Server Launch Result"
+                        for e in sent)
+    assert _wave_gap(stack, execution_id) < LONG_POLL / 4

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
@@ -15,11 +15,14 @@ import Spinner from "@cloudscape-design/components/spinner";
 import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import Pagination from "@cloudscape-design/components/pagination";
-import { unwrap } from "../api/client";
-import type { DryRun, Plan, Started } from "../api/types";
+import { ApiError, unwrap } from "../api/client";
+import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
+import { WaveEditor } from "../components/WaveEditor";
+import { WaveGraph } from "../components/WaveGraph";
+import { draftsOf, localProblems, placeProblems, toInput, type WaveDraft } from "../components/waves";
 import { navigate, useApi } from "../context";
 import { useCan } from "../permissions";
 
@@ -29,6 +32,8 @@ export function PlansList() {
   const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const canCreate = useCan("create_recovery_plan");
   const q = useQuery({
     queryKey: ["plans"],
     queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
@@ -38,7 +43,8 @@ export function PlansList() {
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the recovery plans" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}>Recovery plans</Header>}
+        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+          actions={canCreate && <Button variant="primary" onClick={() => setCreating(true)}>Create plan</Button>}>Recovery plans</Header>}
         loading={q.isPending}
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
@@ -56,6 +62,7 @@ export function PlansList() {
           { id: "modified", header: "Modified", cell: (p) => <Time iso={p.lastModifiedDate} /> },
         ]}
       />
+      {creating && <CreatePlan onClose={() => setCreating(false)} />}
     </SpaceBetween>
   );
 }
@@ -101,41 +108,126 @@ function DryRunResult({ run }: { run: DryRun }) {
   );
 }
 
-function PlanWaves({ plan }: { plan: Plan }) {
+type Finding = { code: string; message: string; wave?: number | null; serverIds?: string[] | null; severity: "error" | "warning" };
+
+function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
+  const at = (n: number) => findings.filter((f) => f.wave === n);
   return (
     <SpaceBetween size="l">
-      <Container header={<Header variant="h2" description="The order the engine runs the waves in">Effective order</Header>}>
-        <ol data-testid="effective-order">
-          {plan.effectiveOrder.map((s) => (
-            <li key={s.step}>
-              Step {s.step}: wave{s.waves.length > 1 ? "s" : ""} {s.waves.join(", ")}
-              {s.runTogether ? " (together)" : ""}
-              {Object.entries(s.waitsFor).filter(([, deps]) => (deps as number[]).length).map(([w, deps]) => ` - wave ${w} waits for ${(deps as number[]).join(", ")}`)}
-            </li>
-          ))}
-        </ol>
+      <Container header={<Header variant="h2" description="The order the engine runs the waves in, from the API">Effective order</Header>}>
+        <SpaceBetween size="s">
+          <WaveGraph order={plan.effectiveOrder} waves={plan.waves} />
+          <ol data-testid="effective-order">
+            {plan.effectiveOrder.map((s) => (
+              <li key={s.step}>
+                Step {s.step}: wave{s.waves.length > 1 ? "s" : ""} {s.waves.join(", ")}
+                {s.runTogether ? " (together)" : ""}
+                {Object.entries(s.waitsFor).filter(([, deps]) => (deps as number[]).length).map(([w, deps]) => ` - wave ${w} waits for ${(deps as number[]).join(", ")}`)}
+              </li>
+            ))}
+          </ol>
+        </SpaceBetween>
       </Container>
       <Table
         header={<Header variant="h2">Waves</Header>}
         items={plan.waves}
         trackBy="waveNumber"
+        empty="No waves: edit the waves to add one"
         columnDefinitions={[
           { id: "n", header: "#", cell: (w) => w.waveNumber },
           { id: "name", header: "Name", cell: (w) => w.waveName },
           { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.join(", ") },
           { id: "servers", header: "Servers", cell: (w) => w.serverCount },
-          { id: "deps", header: "Depends on", cell: (w) => w.dependsOnWaves.join(", ") || "-" },
+          { id: "deps", header: "Depends on", cell: (w) => (w.independent ? "independent" : w.dependsOnWaves.join(", ") || "-") },
           { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "yes" : "no") },
           { id: "fail", header: "On server failure", cell: (w) => w.onServerFailure },
+          { id: "problems", header: "Problems", cell: (w) => at(w.waveNumber).map((f, i) => (
+            <Box key={i} color={f.severity === "warning" ? "text-status-warning" : "text-status-error"} fontSize="body-s"><span data-testid="wave-finding">{f.code}: {f.message}</span></Box>
+          )) },
         ]}
       />
     </SpaceBetween>
   );
 }
 
+function WavesEditing({ plan, onDone }: { plan: Plan; onDone: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const [drafts, setDrafts] = useState<WaveDraft[]>(() => draftsOf(plan.waves));
+  const groups = useQuery({
+    queryKey: ["groups"],
+    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
+  });
+  const save = useMutation({
+    mutationFn: async () => unwrap(await api.PUT("/recovery-plans/{planId}", {
+      params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version },
+    })),
+    onSuccess: (saved) => { qc.setQueryData(["plan", plan.planId], saved); void qc.invalidateQueries({ queryKey: ["plans"] }); onDone(); },
+  });
+  const local = localProblems(drafts);
+  const err = save.error instanceof ApiError ? save.error : null;
+  const fromApi = err ? placeProblems(err.details, err.code) : [];
+  return (
+    <Container header={<Header variant="h2" description="Save checks every problem at once and shows each at its wave"
+      actions={<SpaceBetween direction="horizontal" size="xs">
+        <Button variant="link" onClick={onDone}>Cancel</Button>
+        <Button variant="primary" loading={save.isPending} disabled={local.length > 0} onClick={() => save.mutate()}>Save waves</Button>
+      </SpaceBetween>}>Edit waves</Header>}>
+      <SpaceBetween size="m">
+        <ApiErrorAlert error={groups.error} header="Could not list the protection groups" />
+        {err && <ApiErrorAlert error={err} header="The waves were not saved" />}
+        {save.error && !err && <ApiErrorAlert error={save.error} header="The waves were not saved" />}
+        <WaveEditor waves={drafts} onChange={setDrafts} problems={[...local, ...fromApi]}
+          groups={(groups.data?.groups ?? []).map((g) => ({ groupId: g.groupId, groupName: g.groupName, serverCount: g.serverCount }))} />
+      </SpaceBetween>
+    </Container>
+  );
+}
+
+function CreatePlan({ onClose }: { onClose: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const create = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/recovery-plans", { body: { planName: name.trim(), description, waves: [] } })),
+    onSuccess: (plan) => { void qc.invalidateQueries({ queryKey: ["plans"] }); onClose(); navigate(`/plans/${plan.planId}`); },
+  });
+  return (
+    <Modal closeAriaLabel="Close" visible onDismiss={onClose} header="Create a recovery plan"
+      footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
+        <Button variant="link" onClick={onClose}>Cancel</Button>
+        <Button variant="primary" disabled={!name.trim()} loading={create.isPending} onClick={() => create.mutate()}>Create</Button>
+      </SpaceBetween></Box>}>
+      <SpaceBetween size="m">
+        <FormField label="Name"><Input value={name} ariaLabel="Plan name" onChange={(e) => setName(e.detail.value)} /></FormField>
+        <FormField label="Description" constraintText="optional"><Input value={description} ariaLabel="Plan description" onChange={(e) => setDescription(e.detail.value)} /></FormField>
+        <ApiErrorAlert error={create.error} header="The plan was not created" />
+      </SpaceBetween>
+    </Modal>
+  );
+}
+
+function LintResult({ lint }: { lint: PlanLint }) {
+  const planWide = [...lint.errors.map((f) => ({ ...f, type: "error" as const })), ...lint.warnings.map((f) => ({ ...f, type: "warning" as const }))]
+    .filter((f) => f.wave === null || f.wave === undefined);
+  return (
+    <Container header={<Header variant="h2" description="Every problem at once; a wave's problems are shown at that wave"
+      actions={<span data-testid="lint-valid"><Status value={lint.valid ? "OK" : "FAILED"} /></span>}>Validation</Header>}>
+      <SpaceBetween size="s">
+        <Box>{lint.errors.length} errors, {lint.warnings.length} warnings; {lint.summary.waves} waves, {lint.summary.groups} groups, {lint.summary.servers} servers
+          {lint.capacity ? <> · capacity after the plan: <Status value={lint.capacity.status} /></> : null}</Box>
+        {planWide.map((f, i) => <Alert key={i} type={f.type} header={f.code}>{f.message}{f.serverIds?.length ? ` (${f.serverIds.join(", ")})` : ""}</Alert>)}
+      </SpaceBetween>
+    </Container>
+  );
+}
+
 export function PlanDetail({ planId }: { planId: string }) {
   const api = useApi();
   const canStart = useCan("execute_plan");
+  const canEdit = useCan("update_recovery_plan");
+  const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
   const q = useQuery({
@@ -149,6 +241,9 @@ export function PlanDetail({ planId }: { planId: string }) {
       if (!("dryRun" in out && out.dryRun)) navigate(`/executions/${(out as Started).executionId}`);
     },
   });
+  const validate = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/recovery-plans/{planId}/validate", { params: { path: { planId } } })),
+  });
   const runs = useQuery({
     queryKey: ["executions", { planId }],
     queryFn: async () => unwrap(await api.GET("/executions", { params: { query: { planId, limit: 5 } } })),
@@ -157,15 +252,23 @@ export function PlanDetail({ planId }: { planId: string }) {
   if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the plan" />;
   const plan = q.data;
   const last = runs.data?.items[0];
+  const findings: Finding[] = validate.data ? [
+    ...validate.data.errors.map((f) => ({ ...f, severity: "error" as const })),
+    ...validate.data.warnings.map((f) => ({ ...f, severity: "warning" as const })),
+  ] : [];
   const dry = run.data && "dryRun" in run.data && run.data.dryRun ? (run.data as DryRun) : null;
   return (
     <SpaceBetween size="l">
       <Header variant="h1" description={plan.description || undefined}
-        actions={canStart && (
+        actions={(
           <SpaceBetween direction="horizontal" size="xs">
+            {canEdit && !editing && <Button onClick={() => setEditing(true)}>Edit waves</Button>}
+            <Button loading={validate.isPending} onClick={() => validate.mutate()}>Validate</Button>
+            {canStart && <>
             <Button loading={run.isPending && run.variables?.dryRun} onClick={() => run.mutate({ executionType: "DRILL", dryRun: true })}>Dry run</Button>
             <Button variant="primary" onClick={() => run.mutate({ executionType: "DRILL", dryRun: false })}>Start drill</Button>
             <Button onClick={() => { setTyped(""); setConfirming(true); }}>Start recovery</Button>
+            </>}
           </SpaceBetween>
         )}>
         {plan.planName}
@@ -179,8 +282,10 @@ export function PlanDetail({ planId }: { planId: string }) {
           { label: "Modified", value: <Time iso={plan.lastModifiedDate} /> },
         ]} />
       </Container>
+      <ApiErrorAlert error={validate.error} header="The plan could not be validated" />
+      {validate.data && <LintResult lint={validate.data} />}
       {dry && <DryRunResult run={dry} />}
-      <PlanWaves plan={plan} />
+      {editing ? <WavesEditing plan={plan} onDone={() => { setEditing(false); validate.reset(); }} /> : <PlanWaves plan={plan} findings={findings} />}
       <Modal closeAriaLabel="Close" visible={confirming} onDismiss={() => setConfirming(false)} header="Start a recovery"
         footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
           <Button variant="link" onClick={() => setConfirming(false)}>Cancel</Button>

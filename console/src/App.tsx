@@ -13,6 +13,7 @@ import { GrantsProvider } from "./permissions";
 import { Dashboard } from "./pages/Dashboard";
 import { ExecutionDetail } from "./pages/ExecutionDetail";
 import { ExecutionsList } from "./pages/Executions";
+import { GroupDetail } from "./pages/GroupDetail";
 import { GroupsList } from "./pages/Groups";
 import { PlanDetail, PlansList } from "./pages/Plans";
 import { SignIn } from "./pages/SignIn";
@@ -32,7 +33,7 @@ function Page({ parts }: { parts: string[] }) {
   const [area, id] = parts;
   switch (area) {
     case "plans": return id ? <PlanDetail planId={id} /> : <PlansList />;
-    case "groups": return <GroupsList />;
+    case "groups": return id ? <GroupDetail groupId={id} /> : <GroupsList />;
     case "executions": return id ? <ExecutionDetail executionId={id} /> : <ExecutionsList />;
     default: return <Dashboard />;
   }

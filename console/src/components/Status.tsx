@@ -4,7 +4,7 @@ const TYPES: Record<string, StatusIndicatorProps.Type> = {
   COMPLETED: "success", LAUNCHED: "success", OK: "success", SUCCEEDED: "success", VERIFIED: "success",
   TERMINATED: "stopped", CANCELLED: "stopped",
   FAILED: "error", CRITICAL: "error", TIMED_OUT: "error",
-  PARTIAL: "warning", WARNING: "warning",
+  PARTIAL: "warning", WARNING: "warning", DRIFTED: "warning", READY: "success", NOT_CONFIGURED: "stopped", APPLYING: "in-progress",
   PAUSED: "pending", PENDING: "pending", QUEUED: "pending",
   RUNNING: "in-progress", LAUNCHING: "in-progress", POLLING: "in-progress", CANCELLING: "in-progress",
   IN_PROGRESS: "in-progress", STARTED: "in-progress", TERMINATING: "in-progress",

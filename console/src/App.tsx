@@ -16,6 +16,7 @@ import { ExecutionsList } from "./pages/Executions";
 import { GroupDetail } from "./pages/GroupDetail";
 import { GroupsList } from "./pages/Groups";
 import { PlanDetail, PlansList } from "./pages/Plans";
+import { RunReport } from "./pages/RunReport";
 import { SignIn } from "./pages/SignIn";
 
 function useHash(): string[] {
@@ -46,6 +47,7 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
   const active = `#/${parts[0] ?? ""}`;
   // open unless the window is narrow; kept in state so the layout does not guess it again
   const [navOpen, setNavOpen] = useState(() => window.matchMedia("(min-width: 688px)").matches);
+  if (parts[0] === "executions" && parts[1] && parts[2] === "report") return <RunReport executionId={parts[1]} />;
   return (
     <>
       <TopNavigation
@@ -65,7 +67,7 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
           { type: "link", text: "Dashboard", href: "#/" },
           { type: "link", text: "Recovery plans", href: "#/plans" },
           { type: "link", text: "Protection groups", href: "#/groups" },
-          { type: "link", text: "Executions", href: "#/executions" },
+          { type: "link", text: "History", href: "#/executions" },
         ]} />}
         content={me.isPending ? <Spinner size="large" /> : me.isError ? <ApiErrorAlert error={me.error} header="Could not read your permissions" /> : (
           <GrantsProvider grants={grants}><Page parts={parts} /></GrantsProvider>

@@ -109,6 +109,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
         description={<>{ex.executionType} of <a href={`#/plans/${ex.planId}`}>{ex.planName ?? ex.planId}</a></>}
         actions={
           <SpaceBetween direction="horizontal" size="xs">
+            {!active && <Button href={`#/executions/${ex.executionId}/report`}>Run report</Button>}
             {canPause && <Button disabled={!active || ex.isPaused || ex.pauseRequested} onClick={() => act.mutate("pause")}>Pause</Button>}
             {canResume && <Button disabled={!ex.isPaused} onClick={() => act.mutate("resume")}>Resume</Button>}
             {canCancel && <Button disabled={!active || ex.cancelRequested} onClick={() => act.mutate("cancel")}>Cancel</Button>}

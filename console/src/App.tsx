@@ -10,6 +10,7 @@ import type { ConsoleConfig } from "./config";
 import { ApiErrorAlert } from "./components/ApiErrorAlert";
 import { ApiContext } from "./context";
 import { GrantsProvider } from "./permissions";
+import { Accounts } from "./pages/Accounts";
 import { Dashboard } from "./pages/Dashboard";
 import { ExecutionDetail } from "./pages/ExecutionDetail";
 import { ExecutionsList } from "./pages/Executions";
@@ -17,6 +18,7 @@ import { GroupDetail } from "./pages/GroupDetail";
 import { GroupsList } from "./pages/Groups";
 import { PlanDetail, PlansList } from "./pages/Plans";
 import { RunReport } from "./pages/RunReport";
+import { Settings } from "./pages/Settings";
 import { SignIn } from "./pages/SignIn";
 
 function useHash(): string[] {
@@ -35,6 +37,8 @@ function Page({ parts }: { parts: string[] }) {
   switch (area) {
     case "plans": return id ? <PlanDetail planId={id} /> : <PlansList />;
     case "groups": return id ? <GroupDetail groupId={id} /> : <GroupsList />;
+    case "accounts": return <Accounts />;
+    case "settings": return <Settings />;
     case "executions": return id ? <ExecutionDetail executionId={id} /> : <ExecutionsList />;
     default: return <Dashboard />;
   }
@@ -68,6 +72,8 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
           { type: "link", text: "Recovery plans", href: "#/plans" },
           { type: "link", text: "Protection groups", href: "#/groups" },
           { type: "link", text: "History", href: "#/executions" },
+          { type: "link", text: "Accounts", href: "#/accounts" },
+          { type: "link", text: "Settings", href: "#/settings" },
         ]} />}
         content={me.isPending ? <Spinner size="large" /> : me.isError ? <ApiErrorAlert error={me.error} header="Could not read your permissions" /> : (
           <GrantsProvider grants={grants}><Page parts={parts} /></GrantsProvider>

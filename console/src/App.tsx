@@ -8,7 +8,7 @@ import { makeApi, unwrap, type Api } from "./api/client";
 import { currentSession, signOut, type Session } from "./auth";
 import type { ConsoleConfig } from "./config";
 import { ApiErrorAlert } from "./components/ApiErrorAlert";
-import { ApiContext } from "./context";
+import { ApiContext, navigate } from "./context";
 import { GrantsProvider } from "./permissions";
 import { Accounts } from "./pages/Accounts";
 import { Dashboard } from "./pages/Dashboard";
@@ -16,7 +16,7 @@ import { ExecutionDetail } from "./pages/ExecutionDetail";
 import { ExecutionsList } from "./pages/Executions";
 import { GroupDetail } from "./pages/GroupDetail";
 import { GroupsList } from "./pages/Groups";
-import { PlanDetail, PlansList } from "./pages/Plans";
+import { PlanDetail, PlansList, WavesEditing } from "./pages/Plans";
 import { RunReport } from "./pages/RunReport";
 import { Settings } from "./pages/Settings";
 import { SignIn } from "./pages/SignIn";
@@ -35,7 +35,7 @@ function useHash(): string[] {
 function Page({ parts }: { parts: string[] }) {
   const [area, id] = parts;
   switch (area) {
-    case "plans": return id ? <PlanDetail planId={id} /> : <PlansList />;
+    case "plans": return id === "new" ? <WavesEditing onDone={() => navigate("/plans")} /> : id ? <PlanDetail planId={id} /> : <PlansList />;
     case "groups": return id ? <GroupDetail groupId={id} /> : <GroupsList />;
     case "accounts": return <Accounts />;
     case "settings": return <Settings />;

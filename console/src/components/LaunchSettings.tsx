@@ -230,7 +230,7 @@ export function LaunchStatus({ group }: { group: Group }) {
           { id: "applied", header: "Last applied", cell: (r) => <Time iso={r.cfg?.lastApplied} /> },
           { id: "why", header: "Problems", cell: (r) => [...(r.cfg?.errors ?? []), ...(r.drift ? [`drifted: ${r.drift.join(", ")}`] : []), q.data?.outdatedServers?.[r.id] ?? ""].filter(Boolean).join("; ") || "-" },
           ...(canModify ? [{ id: "edit", header: "Override", cell: (r: (typeof rows)[number]) => (
-            <Button variant="inline-link" ariaLabel={`Launch settings of ${r.id}`} onClick={() => setEditing(r.id)}>
+            <Button variant="inline-link" ariaLabel={`${group.servers?.[r.id] ? "Edit override" : "Override"} of ${r.id}`} onClick={() => setEditing(r.id)}>
               {group.servers?.[r.id] ? "Edit override" : "Override"}
             </Button>) }] : []),
         ]}

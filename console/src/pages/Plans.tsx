@@ -22,7 +22,7 @@ import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { WaveEditor } from "../components/WaveEditor";
 import { WaveGraph } from "../components/WaveGraph";
-import { draftsOf, localProblems, placeProblems, toInput, type WaveDraft } from "../components/waves";
+import { addWave, draftsOf, localProblems, placeProblems, toInput, type WaveDraft } from "../components/waves";
 import { navigate, useApi } from "../context";
 import { useCan } from "../permissions";
 
@@ -32,7 +32,6 @@ export function PlansList() {
   const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
-  const [creating, setCreating] = useState(false);
   const canCreate = useCan("create_recovery_plan");
   const q = useQuery({
     queryKey: ["plans"],
@@ -44,7 +43,7 @@ export function PlansList() {
       <ApiErrorAlert error={q.error} header="Could not list the recovery plans" />
       <Table
         header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
-          actions={canCreate && <Button variant="primary" onClick={() => setCreating(true)}>Create plan</Button>}>Recovery plans</Header>}
+          actions={canCreate && <Button variant="primary" href="#/plans/new">Create plan</Button>}>Recovery plans</Header>}
         loading={q.isPending}
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
@@ -62,7 +61,6 @@ export function PlansList() {
           { id: "modified", header: "Modified", cell: (p) => <Time iso={p.lastModifiedDate} /> },
         ]}
       />
-      {creating && <CreatePlan onClose={() => setCreating(false)} />}
     </SpaceBetween>
   );
 }
@@ -150,61 +148,49 @@ function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
   );
 }
 
-function WavesEditing({ plan, onDone }: { plan: Plan; onDone: () => void }) {
+/** The wave editor over a plan's waves; without a plan, a new plan's name, description and waves. */
+export function WavesEditing({ plan, onDone }: { plan?: Plan; onDone: () => void }) {
   const api = useApi();
   const qc = useQueryClient();
-  const [drafts, setDrafts] = useState<WaveDraft[]>(() => draftsOf(plan.waves));
+  const [drafts, setDrafts] = useState<WaveDraft[]>(() => (plan ? draftsOf(plan.waves) : addWave([])));
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
   const groups = useQuery({
     queryKey: ["groups"],
     queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
   });
   const save = useMutation({
-    mutationFn: async () => unwrap(await api.PUT("/recovery-plans/{planId}", {
-      params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version },
-    })),
-    onSuccess: (saved) => { qc.setQueryData(["plan", plan.planId], saved); void qc.invalidateQueries({ queryKey: ["plans"] }); onDone(); },
+    mutationFn: async () => (plan
+      ? unwrap(await api.PUT("/recovery-plans/{planId}", { params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version } }))
+      : unwrap(await api.POST("/recovery-plans", { body: { planName: name.trim(), description, waves: toInput(drafts) } }))),
+    onSuccess: (saved) => {
+      qc.setQueryData(["plan", saved.planId], saved);
+      void qc.invalidateQueries({ queryKey: ["plans"] });
+      if (plan) onDone(); else navigate(`/plans/${saved.planId}`);
+    },
   });
   const local = localProblems(drafts);
   const err = save.error instanceof ApiError ? save.error : null;
   const fromApi = err ? placeProblems(err.details, err.code) : [];
+  const nameError = fromApi.filter((p) => p.wave === null && p.field === "planName").map((p) => p.message).join("; ");
   return (
-    <Container header={<Header variant="h2" description="Save checks every problem at once and shows each at its wave"
+    <Container header={<Header variant={plan ? "h2" : "h1"} description="Saving checks every problem at once and shows each at its wave"
       actions={<SpaceBetween direction="horizontal" size="xs">
         <Button variant="link" onClick={onDone}>Cancel</Button>
-        <Button variant="primary" loading={save.isPending} disabled={local.length > 0} onClick={() => save.mutate()}>Save waves</Button>
-      </SpaceBetween>}>Edit waves</Header>}>
+        <Button variant="primary" loading={save.isPending} disabled={local.length > 0 || (!plan && !name.trim())} onClick={() => save.mutate()}>
+          {plan ? "Save waves" : "Create plan"}</Button>
+      </SpaceBetween>}>{plan ? "Edit waves" : "Create a recovery plan"}</Header>}>
       <SpaceBetween size="m">
+        {!plan && <>
+          <FormField label="Name" errorText={nameError || undefined}><Input value={name} ariaLabel="Plan name" onChange={(e) => setName(e.detail.value)} /></FormField>
+          <FormField label="Description" constraintText="optional"><Input value={description} ariaLabel="Plan description" onChange={(e) => setDescription(e.detail.value)} /></FormField>
+        </>}
         <ApiErrorAlert error={groups.error} header="Could not list the protection groups" />
-        {err && <ApiErrorAlert error={err} header="The waves were not saved" />}
-        {save.error && !err && <ApiErrorAlert error={save.error} header="The waves were not saved" />}
-        <WaveEditor waves={drafts} onChange={setDrafts} problems={[...local, ...fromApi]}
+        <ApiErrorAlert error={save.error} header={plan ? "The waves were not saved" : "The plan was not created"} />
+        <WaveEditor waves={drafts} onChange={setDrafts} problems={[...local, ...fromApi.filter((p) => p.field !== "planName")]}
           groups={(groups.data?.groups ?? []).map((g) => ({ groupId: g.groupId, groupName: g.groupName, serverCount: g.serverCount }))} />
       </SpaceBetween>
     </Container>
-  );
-}
-
-function CreatePlan({ onClose }: { onClose: () => void }) {
-  const api = useApi();
-  const qc = useQueryClient();
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const create = useMutation({
-    mutationFn: async () => unwrap(await api.POST("/recovery-plans", { body: { planName: name.trim(), description, waves: [] } })),
-    onSuccess: (plan) => { void qc.invalidateQueries({ queryKey: ["plans"] }); onClose(); navigate(`/plans/${plan.planId}`); },
-  });
-  return (
-    <Modal closeAriaLabel="Close" visible onDismiss={onClose} header="Create a recovery plan"
-      footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
-        <Button variant="link" onClick={onClose}>Cancel</Button>
-        <Button variant="primary" disabled={!name.trim()} loading={create.isPending} onClick={() => create.mutate()}>Create</Button>
-      </SpaceBetween></Box>}>
-      <SpaceBetween size="m">
-        <FormField label="Name"><Input value={name} ariaLabel="Plan name" onChange={(e) => setName(e.detail.value)} /></FormField>
-        <FormField label="Description" constraintText="optional"><Input value={description} ariaLabel="Plan description" onChange={(e) => setDescription(e.detail.value)} /></FormField>
-        <ApiErrorAlert error={create.error} header="The plan was not created" />
-      </SpaceBetween>
-    </Modal>
   );
 }
 

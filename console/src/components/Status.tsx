@@ -34,3 +34,8 @@ export function duration(seconds?: number | null): string {
 
 /** Labels of the paging buttons (screen readers). */
 export const PAGING_LABELS = { nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n: number) => `Page ${n}` };
+
+/** Servers that launched, including those whose recovery instances were terminated since. */
+export function launchedEver(c: { launched?: number | null; terminated?: number | null }): number {
+  return (c.launched ?? 0) + (c.terminated ?? 0);
+}

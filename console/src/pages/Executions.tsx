@@ -14,7 +14,7 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import type { ExecutionSummary } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { ACTIVE, PAGING_LABELS, Status, Time, duration } from "../components/Status";
+import { ACTIVE, PAGING_LABELS, Status, Time, duration, launchedEver } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
 
@@ -166,7 +166,7 @@ export function ExecutionsList() {
           { id: "plan", header: "Plan", cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.planName ?? e.planId}</Link> },
           { id: "type", header: "Type", cell: (e) => e.executionType },
           { id: "status", header: "Status", cell: (e) => <Status value={e.status} /> },
-          { id: "progress", header: "Servers", cell: (e) => `${e.serverCounts.launched ?? 0}/${e.serverCount} launched${e.serverCounts.failed ? `, ${e.serverCounts.failed} failed` : ""}` },
+          { id: "progress", header: "Servers", cell: (e) => `${launchedEver(e.serverCounts)}/${e.serverCount} launched${e.serverCounts.failed ? `, ${e.serverCounts.failed} failed` : ""}${e.serverCounts.terminated ? `, ${e.serverCounts.terminated} terminated` : ""}` },
           { id: "start", header: "Started", cell: (e) => <Time iso={e.startTime} /> },
           { id: "duration", header: "Duration", cell: (e) => duration(e.durationSeconds) },
           { id: "report", header: "Report", cell: (e) => ACTIVE.has(e.status) ? "-" : <Link href={`#/executions/${e.executionId}/report`} ariaLabel={`Run report of ${e.planName ?? e.planId} ${e.startTime}`}>Run report</Link> },

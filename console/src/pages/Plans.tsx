@@ -109,6 +109,12 @@ function DryRunResult({ run }: { run: DryRun }) {
 type Finding = { code: string; message: string; wave?: number | null; serverIds?: string[] | null; severity: "error" | "warning" };
 
 function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
+  const api = useApi();
+  const groups = useQuery({
+    queryKey: ["groups"],
+    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
+  });
+  const names = new Map((groups.data?.groups ?? []).map((g) => [g.groupId, g.groupName]));
   const at = (n: number) => findings.filter((f) => f.wave === n);
   return (
     <SpaceBetween size="l">
@@ -128,13 +134,14 @@ function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
       </Container>
       <Table
         header={<Header variant="h2">Waves</Header>}
+        wrapLines
         items={plan.waves}
         trackBy="waveNumber"
         empty="No waves: edit the waves to add one"
         columnDefinitions={[
           { id: "n", header: "#", cell: (w) => w.waveNumber },
           { id: "name", header: "Name", cell: (w) => w.waveName },
-          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.join(", ") },
+          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map((id) => <div key={id}><Link href={`#/groups/${id}`}>{names.get(id) ?? id}</Link></div>) },
           { id: "servers", header: "Servers", cell: (w) => w.serverCount },
           { id: "deps", header: "Depends on", cell: (w) => (w.independent ? "independent" : w.dependsOnWaves.join(", ") || "-") },
           { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "yes" : "no") },

@@ -9,7 +9,7 @@ import Spinner from "@cloudscape-design/components/spinner";
 import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { Status, Time, duration } from "../components/Status";
+import { Status, Time, duration, launchedEver } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { useApi } from "../context";
 import { timelineOf } from "./ExecutionDetail";
@@ -68,7 +68,7 @@ export function RunReport({ executionId }: { executionId: string }) {
           { label: "Duration", value: duration(ex.timings.elapsedSeconds) },
           { label: "Paused for", value: duration(ex.timings.pausedSeconds) },
           { label: "Account / region", value: `${ex.accountId} / ${ex.region}` },
-          { label: "Servers", value: `${ex.serverCounts.launched ?? 0} launched, ${ex.serverCounts.failed ?? 0} failed of ${ex.serverCount}` },
+          { label: "Servers", value: `${launchedEver(ex.serverCounts)} launched, ${ex.serverCounts.failed ?? 0} failed of ${ex.serverCount}${ex.serverCounts.terminated ? ` (${ex.serverCounts.terminated} terminated since)` : ""}` },
         ]} />
         <section aria-label="Timeline">
           <Box variant="h2">Timeline</Box>
@@ -85,7 +85,7 @@ export function RunReport({ executionId }: { executionId: string }) {
                 <td><Time iso={w.startedAt} /></td>
                 <td><Time iso={w.endedAt} /></td>
                 <td>{duration(waveSeconds(w.startedAt, w.endedAt))}</td>
-                <td>{w.serverCounts.launched ?? 0} / {w.serverCounts.failed ?? 0} of {w.serverCount}</td>
+                <td>{launchedEver(w.serverCounts)} / {w.serverCounts.failed ?? 0} of {w.serverCount}</td>
                 <td>{w.jobs.map((j) => j.jobId ?? j.jobKey).join(", ") || "-"}</td>
               </tr>
             ))}</tbody>

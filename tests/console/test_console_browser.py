@@ -125,9 +125,17 @@ def _create_tag_group(page: Any, name: str, tags: str, matched: int, shot: str |
 def _fill_wave(page: Any, n: int, name: str, group: str) -> None:
     wave = page.get_by_test_id(f"wave-editor-{n}")
     wave.get_by_role("textbox", name=f"Wave {n} name").fill(name)
-    wave.get_by_role("button", name=re.compile(f"Wave {n} protection groups")).click()
-    wave.get_by_role("option", name=re.compile(group)).click()
-    page.keyboard.press("Escape")
+    missing = wave.get_by_text("choose at least one protection group")
+    for _ in range(3):  # a dropdown re-rendered under the click (the group list refetched) is opened again
+        wave.get_by_role("button", name=re.compile(f"Wave {n} protection groups")).click()
+        wave.get_by_role("option", name=re.compile(group)).click()
+        page.keyboard.press("Escape")
+        try:
+            missing.wait_for(state="detached", timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+            continue
+    pytest.fail(f"wave {n}: {group} could not be chosen")
 
 
 def test_plan_manager_builds_groups_and_a_plan_in_the_editor(stack: dict[str, Any], browser: Any) -> None:

@@ -39,3 +39,11 @@ export const PAGING_LABELS = { nextPageLabel: "Next page", previousPageLabel: "P
 export function launchedEver(c: { launched?: number | null; terminated?: number | null }): number {
   return (c.launched ?? 0) + (c.terminated ?? 0);
 }
+
+/** A server named in a warning: its id, what is wrong, where it would launch from and how old that is. */
+export function describeServer(s: unknown): string {
+  if (typeof s !== "object" || !s) return String(s);
+  const o = s as { serverId?: string; sourceServerId?: string; problem?: string; dataSource?: string; dataAgeSeconds?: number; waveNumber?: number };
+  return `${o.serverId ?? o.sourceServerId ?? "?"}${o.waveNumber ? ` (wave ${o.waveNumber})` : ""}${o.problem ? `: ${o.problem}` : ""}`
+    + `${o.dataSource ? `: launches from ${o.dataSource}` : ""}${o.dataAgeSeconds ? `, data ${duration(o.dataAgeSeconds)} old` : ""}`;
+}

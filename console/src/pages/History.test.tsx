@@ -73,3 +73,13 @@ describe("the run report", () => {
     expect(screen.getByRole("button", { name: "Print" })).toBeInTheDocument();
   });
 });
+
+describe("warnings about servers", () => {
+  it("name the server, what is wrong and where it would launch from", async () => {
+    const { describeServer } = await import("../components/Status");
+    expect(describeServer({ serverId: "s-1", waveNumber: 2, dataSource: "LAST_SNAPSHOT", dataAgeSeconds: 125 }))
+      .toBe("s-1 (wave 2): launches from LAST_SNAPSHOT, data 2m 5s old");
+    expect(describeServer({ serverId: "s-2", problem: "replication is STALLED" })).toBe("s-2: replication is STALLED");
+    expect(describeServer("s-3")).toBe("s-3");
+  });
+});

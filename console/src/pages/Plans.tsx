@@ -18,7 +18,7 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { ApiError, unwrap } from "../api/client";
 import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
+import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { WaveEditor } from "../components/WaveEditor";
 import { WaveGraph } from "../components/WaveGraph";
@@ -82,7 +82,7 @@ function DryRunResult({ run }: { run: DryRun }) {
         {run.errors.map((e, i) => <Alert key={`e${i}`} type="error" header={e.code}>{e.message}{e.wave ? ` (wave ${e.wave})` : ""}</Alert>)}
         {run.warnings.map((w, i) => (
           <Alert key={`w${i}`} type="warning" header={w.code}>
-            {w.message ?? ""} {(w.servers ?? []).map((s) => (typeof s === "object" && s ? Object.values(s as Record<string, unknown>).join(" ") : String(s))).join("; ")}
+            {w.message ?? ""} {(w.servers ?? []).map(describeServer).join("; ")}
           </Alert>
         ))}
         <Timeline bars={bars} span={run.predictedDurationSeconds} />

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { Suspense, lazy, useEffect, useMemo, useState } from "react";
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import AppLayout from "@cloudscape-design/components/app-layout";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
@@ -10,16 +10,20 @@ import type { ConsoleConfig } from "./config";
 import { ApiErrorAlert } from "./components/ApiErrorAlert";
 import { ApiContext, navigate } from "./context";
 import { GrantsProvider } from "./permissions";
-import { Accounts } from "./pages/Accounts";
 import { Dashboard } from "./pages/Dashboard";
-import { ExecutionDetail } from "./pages/ExecutionDetail";
-import { ExecutionsList } from "./pages/Executions";
-import { GroupDetail } from "./pages/GroupDetail";
-import { GroupsList } from "./pages/Groups";
-import { PlanDetail, PlansList, WavesEditing } from "./pages/Plans";
-import { RunReport } from "./pages/RunReport";
-import { Settings } from "./pages/Settings";
 import { SignIn } from "./pages/SignIn";
+
+// pages past the dashboard load on first visit (their own chunks)
+const Accounts = lazy(async () => ({ default: (await import("./pages/Accounts")).Accounts }));
+const ExecutionDetail = lazy(async () => ({ default: (await import("./pages/ExecutionDetail")).ExecutionDetail }));
+const ExecutionsList = lazy(async () => ({ default: (await import("./pages/Executions")).ExecutionsList }));
+const GroupDetail = lazy(async () => ({ default: (await import("./pages/GroupDetail")).GroupDetail }));
+const GroupsList = lazy(async () => ({ default: (await import("./pages/Groups")).GroupsList }));
+const PlanDetail = lazy(async () => ({ default: (await import("./pages/Plans")).PlanDetail }));
+const PlansList = lazy(async () => ({ default: (await import("./pages/Plans")).PlansList }));
+const WavesEditing = lazy(async () => ({ default: (await import("./pages/Plans")).WavesEditing }));
+const RunReport = lazy(async () => ({ default: (await import("./pages/RunReport")).RunReport }));
+const Settings = lazy(async () => ({ default: (await import("./pages/Settings")).Settings }));
 
 function useHash(): string[] {
   const read = () => window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -33,6 +37,10 @@ function useHash(): string[] {
 }
 
 function Page({ parts }: { parts: string[] }) {
+  return <Suspense fallback={<Spinner size="large" />}><Route parts={parts} /></Suspense>;
+}
+
+function Route({ parts }: { parts: string[] }) {
   const [area, id] = parts;
   switch (area) {
     case "plans": return id === "new" ? <WavesEditing onDone={() => navigate("/plans")} /> : id ? <PlanDetail planId={id} /> : <PlansList />;
@@ -51,7 +59,7 @@ function Shell({ api, session, onSignOut }: { api: Api; session: Session; onSign
   const active = `#/${parts[0] ?? ""}`;
   // open unless the window is narrow; kept in state so the layout does not guess it again
   const [navOpen, setNavOpen] = useState(() => window.matchMedia("(min-width: 688px)").matches);
-  if (parts[0] === "executions" && parts[1] && parts[2] === "report") return <RunReport executionId={parts[1]} />;
+  if (parts[0] === "executions" && parts[1] && parts[2] === "report") return <Suspense fallback={<Spinner size="large" />}><RunReport executionId={parts[1]} /></Suspense>;
   return (
     <>
       <TopNavigation

@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { render } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { Plan } from "../api/types";
-import { PlanDetail } from "../pages/Plans";
+import { PlanDetail, WavesEditing } from "../pages/Plans";
 import { renderWithApi } from "../test/render";
 import { WaveGraph, edges } from "./WaveGraph";
 
@@ -119,5 +119,26 @@ describe("the wave editor", () => {
     fireEvent.change(within(dialog).getByLabelText("Plan name"), { target: { value: "Order system" } });
     fireEvent.click(go);
     await waitFor(() => expect(calls.find((c) => c.path === "/recovery-plans/p1/execute")?.body).toEqual({ executionType: "RECOVERY", dryRun: false }));
+  });
+
+  it("creates a plan with its waves in one request, the name required", async () => {
+    const { calls } = renderWithApi(<WavesEditing onDone={() => undefined} />, api((method, path) =>
+      method === "POST" && path === "/recovery-plans" ? { status: 201, body: { ...PLAN, planId: "p2" } } : null), OPERATOR);
+    const w1 = await screen.findByTestId("wave-editor-1");
+    fireEvent.change(within(w1).getByLabelText("Wave 1 name"), { target: { value: "db" } });
+    await userEvent.click(within(w1).getByRole("button", { name: /Wave 1 protection groups/ }));
+    await userEvent.click(await within(w1).findByRole("option", { name: /Order db/ }));
+    await userEvent.keyboard("{Escape}");
+    const create = screen.getByRole("button", { name: "Create plan" });
+    expect(create).toBeDisabled(); // no name yet
+    fireEvent.change(screen.getByLabelText("Plan name"), { target: { value: "Order system" } });
+    await waitFor(() => expect(create).toBeEnabled());
+    fireEvent.click(create);
+    await waitFor(() => expect(calls.some((c) => c.method === "POST")).toBe(true));
+    expect(calls.find((c) => c.method === "POST")!.body).toEqual({
+      planName: "Order system", description: "",
+      waves: [{ waveNumber: 1, waveName: "db", protectionGroupIds: ["g1"], pauseBeforeWave: false, onServerFailure: "STOP", independent: false, dependsOnWaves: [] }],
+    });
+    expect(window.location.hash).toBe("#/plans/p2");
   });
 });

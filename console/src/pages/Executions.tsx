@@ -126,7 +126,7 @@ export function ExecutionsList() {
         <Box data-testid="delete-result">Deleted {del.data.deletedCount}{del.data.refusedCount ? `; refused ${del.data.refusedCount}: ${del.data.refused.map((r) => `${r.executionId} (${r.reason ?? r.status ?? ""})`).join(", ")}` : ""}</Box>
       )}
       <Table
-        header={<Header variant="h1" counter={`(${items.length})`} description="Past and running executions; finished ones can be deleted"
+        header={<Header variant="h1" counter={`(${items.length})`} description={canDelete ? "Past and running executions; finished ones can be deleted" : "Past and running executions"}
           actions={canDelete && <Button disabled={!done.length} onClick={() => setConfirming(true)}>Delete{done.length ? ` ${done.length}` : ""}</Button>}>
           History</Header>}
         loading={q.isPending}

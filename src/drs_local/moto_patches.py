@@ -134,8 +134,11 @@ def apply() -> None:
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 
+        from drs_local import moto_cloudfront
+
         lambda_models.LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
         _create_change_sets_like_stacks()
+        moto_cloudfront.register()
         sfn_models.stepfunctions_backends = parser_models.stepfunctions_parser_backends  # type: ignore[assignment]
 
         def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:

@@ -155,6 +155,7 @@ class LocalStack:
             artifact.write_bytes(_code_zip())
             deploy(self.client, DeployRequest(
                 STACK_NAME, artifact, bucket=ARTIFACT_BUCKET, yes=True, poll_seconds=0.05,
+                console_dist=None,  # the local stack serves console/dist itself, at `/` of the API
                 parameters={k: v for k, v in parameters.items() if k != "ArtifactBucket"}), say=log.info)
         template = package(load_template(TEMPLATE), ASL.read_text())
         cfn = self.client("cloudformation")
@@ -168,7 +169,9 @@ class LocalStack:
         self._create_directly(missing, physical)
         defaults = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
         created, self.not_modelled = ops_resources.create(
-            missing, ops_resources.Resolver({**defaults, **parameters}, physical, HUB_ACCOUNT, REGION), self.client)
+            missing, ops_resources.Resolver({**defaults, **parameters}, physical, HUB_ACCOUNT, REGION, attributes={
+                f"{k}.Arn": f"arn:aws:s3:::{physical[k]}" for k, v in template["Resources"].items()
+                if v["Type"] == "AWS::S3::Bucket" and k in physical}), self.client)
         self.created_directly += created
         for logical in self.not_modelled:
             log.warning("%s (%s) has no local API; not created locally", logical, missing[logical]["Type"])

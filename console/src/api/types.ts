@@ -11,3 +11,4 @@ export type Started = S["Started"];
 export type Group = S["Group"];
 export type AccountsCapacity = S["AccountsCapacity"];
 export type UserPermissions = S["UserPermissions"];
+export type PlanLint = S["PlanLint"];

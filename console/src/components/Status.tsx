@@ -4,7 +4,8 @@ const TYPES: Record<string, StatusIndicatorProps.Type> = {
   COMPLETED: "success", LAUNCHED: "success", OK: "success", SUCCEEDED: "success", VERIFIED: "success",
   TERMINATED: "stopped", CANCELLED: "stopped",
   FAILED: "error", CRITICAL: "error", TIMED_OUT: "error",
-  PARTIAL: "warning", WARNING: "warning",
+  CONTINUOUS: "success", STALLED: "error", DISCONNECTED: "warning", LAGGING: "warning", INITIAL_SYNC: "in-progress", RESCAN: "in-progress",
+  PARTIAL: "warning", WARNING: "warning", DRIFTED: "warning", READY: "success", NOT_CONFIGURED: "stopped", APPLYING: "in-progress",
   PAUSED: "pending", PENDING: "pending", QUEUED: "pending",
   RUNNING: "in-progress", LAUNCHING: "in-progress", POLLING: "in-progress", CANCELLING: "in-progress",
   IN_PROGRESS: "in-progress", STARTED: "in-progress", TERMINATING: "in-progress",
@@ -33,3 +34,16 @@ export function duration(seconds?: number | null): string {
 
 /** Labels of the paging buttons (screen readers). */
 export const PAGING_LABELS = { nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n: number) => `Page ${n}` };
+
+/** Servers that launched, including those whose recovery instances were terminated since. */
+export function launchedEver(c: { launched?: number | null; terminated?: number | null }): number {
+  return (c.launched ?? 0) + (c.terminated ?? 0);
+}
+
+/** A server named in a warning: its id, what is wrong, where it would launch from and how old that is. */
+export function describeServer(s: unknown): string {
+  if (typeof s !== "object" || !s) return String(s);
+  const o = s as { serverId?: string; sourceServerId?: string; problem?: string; dataSource?: string; dataAgeSeconds?: number; waveNumber?: number };
+  return `${o.serverId ?? o.sourceServerId ?? "?"}${o.waveNumber ? ` (wave ${o.waveNumber})` : ""}${o.problem ? `: ${o.problem}` : ""}`
+    + `${o.dataSource ? `: launches from ${o.dataSource}` : ""}${o.dataAgeSeconds ? `, data ${duration(o.dataAgeSeconds)} old` : ""}`;
+}

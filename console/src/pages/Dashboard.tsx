@@ -10,7 +10,7 @@ import { useApi } from "../context";
 import { useCan } from "../permissions";
 import { ExecutionsTable, useExecutions } from "./Executions";
 
-function Capacity() {
+export function Capacity() {
   const api = useApi();
   const q = useQuery({
     queryKey: ["capacity"],

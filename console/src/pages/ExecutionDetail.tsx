@@ -14,7 +14,7 @@ import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView, WaveDetails } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { JobLogs } from "../components/JobLogs";
-import { ACTIVE, Status, Time, duration } from "../components/Status";
+import { ACTIVE, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline, type TimelineBar } from "../components/Timeline";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -109,6 +109,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
         description={<>{ex.executionType} of <a href={`#/plans/${ex.planId}`}>{ex.planName ?? ex.planId}</a></>}
         actions={
           <SpaceBetween direction="horizontal" size="xs">
+            {!active && <Button href={`#/executions/${ex.executionId}/report`}>Run report</Button>}
             {canPause && <Button disabled={!active || ex.isPaused || ex.pauseRequested} onClick={() => act.mutate("pause")}>Pause</Button>}
             {canResume && <Button disabled={!ex.isPaused} onClick={() => act.mutate("resume")}>Resume</Button>}
             {canCancel && <Button disabled={!active || ex.cancelRequested} onClick={() => act.mutate("cancel")}>Cancel</Button>}
@@ -121,7 +122,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
       <ApiErrorAlert error={act.error} header="The action was refused" />
       {ex.errorMessage && <Alert type="error" header={ex.errorCode ?? "Execution failed"}>{ex.errorMessage}</Alert>}
       {(ex.warnings ?? []).map((w, i) => (
-        <Alert key={i} type="warning" header={w.code}>{w.message ?? (w.servers ?? []).map((s) => JSON.stringify(s)).join("; ")}</Alert>
+        <Alert key={i} type="warning" header={w.code}>{[w.message, (w.servers ?? []).map(describeServer).join("; ")].filter(Boolean).join(" ")}</Alert>
       ))}
       <Container header={<Header variant="h2">Overview</Header>}>
         <SpaceBetween size="l">

@@ -10,7 +10,8 @@ import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
-import { CreateTagGroup } from "../components/CreateTagGroup";
+import { GroupForm } from "../components/GroupForm";
+import Link from "@cloudscape-design/components/link";
 import Button from "@cloudscape-design/components/button";
 
 const PAGE = 20;
@@ -31,7 +32,7 @@ export function GroupsList() {
       <ApiErrorAlert error={q.error} header="Could not list the protection groups" />
       <Table
         header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
-          actions={canCreate && <Button onClick={() => setCreating(true)}>Create by tags</Button>}>Protection groups</Header>}
+          actions={canCreate && <Button variant="primary" onClick={() => setCreating(true)}>Create group</Button>}>Protection groups</Header>}
         loading={q.isPending}
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
@@ -40,17 +41,17 @@ export function GroupsList() {
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (g) => g.groupName },
+          { id: "name", header: "Name", cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },
           { id: "mode", header: "Selection", cell: (g) => g.selectionMode },
           { id: "tags", header: "Tags", cell: (g) => Object.entries(g.serverSelectionTags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "-" },
           { id: "servers", header: "Servers", cell: (g) => g.serverCount },
           { id: "where", header: "Account / region", cell: (g) => `${g.accountId} / ${g.region}` },
-          { id: "launch", header: "Launch settings", cell: (g) => <Status value={(g.launchConfigStatus as { status?: string } | null | undefined)?.status ?? null} /> },
+          { id: "launch", header: "Launch settings", cell: (g) => <Status value={g.launchConfigStatus?.status?.toUpperCase() ?? null} /> },
           { id: "plans", header: "Plans", cell: (g) => (g.recoveryPlans ?? []).map((p) => p.planName ?? p.planId).join(", ") || "-" },
           { id: "resolved", header: "Resolved", cell: (g) => <Time iso={g.resolvedAt} /> },
         ]}
       />
-      {creating && <CreateTagGroup visible onClose={() => setCreating(false)} />}
+      {creating && <GroupForm onClose={() => setCreating(false)} />}
     </SpaceBetween>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
@@ -15,12 +15,15 @@ import Spinner from "@cloudscape-design/components/spinner";
 import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import Pagination from "@cloudscape-design/components/pagination";
-import { unwrap } from "../api/client";
-import type { DryRun, Plan, Started } from "../api/types";
+import { ApiError, unwrap } from "../api/client";
+import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
-import { PAGING_LABELS, Status, Time, duration } from "../components/Status";
+import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
+import { WaveEditor } from "../components/WaveEditor";
+import { WaveGraph } from "../components/WaveGraph";
+import { addWave, draftsOf, localProblems, placeProblems, toInput, type WaveDraft } from "../components/waves";
 import { navigate, useApi } from "../context";
 import { useCan } from "../permissions";
 
@@ -30,6 +33,7 @@ export function PlansList() {
   const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
+  const canCreate = useCan("create_recovery_plan");
   const q = useQuery({
     queryKey: ["plans"],
     queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
@@ -39,7 +43,8 @@ export function PlansList() {
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the recovery plans" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}>Recovery plans</Header>}
+        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+          actions={canCreate && <Button variant="primary" href="#/plans/new">Create plan</Button>}>Recovery plans</Header>}
         loading={q.isPending}
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
@@ -79,7 +84,7 @@ function DryRunResult({ run }: { run: DryRun }) {
         {run.errors.map((e, i) => <Alert key={`e${i}`} type="error" header={e.code}>{e.message}{e.wave ? ` (wave ${e.wave})` : ""}</Alert>)}
         {run.warnings.map((w, i) => (
           <Alert key={`w${i}`} type="warning" header={w.code}>
-            {w.message ?? ""} {(w.servers ?? []).map((s) => (typeof s === "object" && s ? Object.values(s as Record<string, unknown>).join(" ") : String(s))).join("; ")}
+            {w.message ?? ""} {(w.servers ?? []).map(describeServer).join("; ")}
           </Alert>
         ))}
         <Timeline bars={bars} span={run.predictedDurationSeconds} />
@@ -103,41 +108,121 @@ function DryRunResult({ run }: { run: DryRun }) {
   );
 }
 
-function PlanWaves({ plan }: { plan: Plan }) {
+type Finding = { code: string; message: string; wave?: number | null; serverIds?: string[] | null; severity: "error" | "warning" };
+
+function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
+  const api = useApi();
+  const groups = useQuery({
+    queryKey: ["groups"],
+    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
+  });
+  const names = new Map((groups.data?.groups ?? []).map((g) => [g.groupId, g.groupName]));
+  const at = (n: number) => findings.filter((f) => f.wave === n);
   return (
     <SpaceBetween size="l">
-      <Container header={<Header variant="h2" description="The order the engine runs the waves in">Effective order</Header>}>
-        <ol data-testid="effective-order">
-          {plan.effectiveOrder.map((s) => (
-            <li key={s.step}>
-              Step {s.step}: wave{s.waves.length > 1 ? "s" : ""} {s.waves.join(", ")}
-              {s.runTogether ? " (together)" : ""}
-              {Object.entries(s.waitsFor).filter(([, deps]) => (deps as number[]).length).map(([w, deps]) => ` - wave ${w} waits for ${(deps as number[]).join(", ")}`)}
-            </li>
-          ))}
-        </ol>
+      <Container header={<Header variant="h2" description="The order the engine runs the waves in, from the API">Effective order</Header>}>
+        <SpaceBetween size="s">
+          <WaveGraph order={plan.effectiveOrder} waves={plan.waves} />
+          <ol data-testid="effective-order">
+            {plan.effectiveOrder.map((s) => (
+              <li key={s.step}>
+                Step {s.step}: wave{s.waves.length > 1 ? "s" : ""} {s.waves.join(", ")}
+                {s.runTogether ? " (together)" : ""}
+                {Object.entries(s.waitsFor).filter(([, deps]) => (deps as number[]).length).map(([w, deps]) => ` - wave ${w} waits for ${(deps as number[]).join(", ")}`)}
+              </li>
+            ))}
+          </ol>
+        </SpaceBetween>
       </Container>
       <Table
         header={<Header variant="h2">Waves</Header>}
+        wrapLines
         items={plan.waves}
         trackBy="waveNumber"
+        empty="No waves: edit the waves to add one"
         columnDefinitions={[
           { id: "n", header: "#", cell: (w) => w.waveNumber },
           { id: "name", header: "Name", cell: (w) => w.waveName },
-          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.join(", ") },
+          { id: "groups", header: "Protection groups", cell: (w) => w.protectionGroupIds.map((id) => <div key={id}><Link href={`#/groups/${id}`}>{names.get(id) ?? id}</Link></div>) },
           { id: "servers", header: "Servers", cell: (w) => w.serverCount },
-          { id: "deps", header: "Depends on", cell: (w) => w.dependsOnWaves.join(", ") || "-" },
+          { id: "deps", header: "Depends on", cell: (w) => (w.independent ? "independent" : w.dependsOnWaves.join(", ") || "-") },
           { id: "pause", header: "Pause before", cell: (w) => (w.pauseBeforeWave ? "yes" : "no") },
           { id: "fail", header: "On server failure", cell: (w) => w.onServerFailure },
+          { id: "problems", header: "Problems", cell: (w) => at(w.waveNumber).map((f, i) => (
+            <Box key={i} color={f.severity === "warning" ? "text-status-warning" : "text-status-error"} fontSize="body-s"><span data-testid="wave-finding">{f.code}: {f.message}</span></Box>
+          )) },
         ]}
       />
     </SpaceBetween>
   );
 }
 
+/** The wave editor over a plan's waves; without a plan, a new plan's name, description and waves. */
+export function WavesEditing({ plan, onDone }: { plan?: Plan; onDone: () => void }) {
+  const api = useApi();
+  const qc = useQueryClient();
+  const [drafts, setDrafts] = useState<WaveDraft[]>(() => (plan ? draftsOf(plan.waves) : addWave([])));
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const groups = useQuery({
+    queryKey: ["groups"],
+    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
+  });
+  const save = useMutation({
+    mutationFn: async () => (plan
+      ? unwrap(await api.PUT("/recovery-plans/{planId}", { params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version } }))
+      : unwrap(await api.POST("/recovery-plans", { body: { planName: name.trim(), description, waves: toInput(drafts) } }))),
+    onSuccess: (saved) => {
+      qc.setQueryData(["plan", saved.planId], saved);
+      void qc.invalidateQueries({ queryKey: ["plans"] });
+      if (plan) onDone(); else navigate(`/plans/${saved.planId}`);
+    },
+  });
+  const local = localProblems(drafts);
+  const err = save.error instanceof ApiError ? save.error : null;
+  const fromApi = err ? placeProblems(err.details, err.code) : [];
+  const nameError = fromApi.filter((p) => p.wave === null && p.field === "planName").map((p) => p.message).join("; ");
+  return (
+    <Container header={<Header variant={plan ? "h2" : "h1"} description="Saving checks every problem at once and shows each at its wave"
+      actions={<SpaceBetween direction="horizontal" size="xs">
+        <Button variant="link" onClick={onDone}>Cancel</Button>
+        <Button variant="primary" loading={save.isPending} disabled={local.length > 0 || (!plan && !name.trim())} onClick={() => save.mutate()}>
+          {plan ? "Save waves" : "Create plan"}</Button>
+      </SpaceBetween>}>{plan ? "Edit waves" : "Create a recovery plan"}</Header>}>
+      <SpaceBetween size="m">
+        {!plan && <>
+          <FormField label="Name" errorText={nameError || undefined}><Input value={name} ariaLabel="Plan name" onChange={(e) => setName(e.detail.value)} /></FormField>
+          <FormField label="Description" constraintText="optional"><Input value={description} ariaLabel="Plan description" onChange={(e) => setDescription(e.detail.value)} /></FormField>
+        </>}
+        <ApiErrorAlert error={groups.error} header="Could not list the protection groups" />
+        <ApiErrorAlert error={save.error} header={plan ? "The waves were not saved" : "The plan was not created"} />
+        <WaveEditor waves={drafts} onChange={setDrafts} problems={[...local, ...fromApi.filter((p) => p.field !== "planName")]}
+          groups={(groups.data?.groups ?? []).map((g) => ({ groupId: g.groupId, groupName: g.groupName, serverCount: g.serverCount }))} />
+      </SpaceBetween>
+    </Container>
+  );
+}
+
+function LintResult({ lint }: { lint: PlanLint }) {
+  const planWide = [...lint.errors.map((f) => ({ ...f, type: "error" as const })), ...lint.warnings.map((f) => ({ ...f, type: "warning" as const }))]
+    .filter((f) => f.wave === null || f.wave === undefined);
+  return (
+    <Container header={<Header variant="h2" description="Every problem at once; a wave's problems are shown at that wave"
+      actions={<span data-testid="lint-valid"><Status value={lint.valid ? "OK" : "FAILED"} /></span>}>Validation</Header>}>
+      <SpaceBetween size="s">
+        <Box>{lint.errors.length} errors, {lint.warnings.length} warnings; {lint.summary.waves} waves, {lint.summary.groups} groups, {lint.summary.servers} servers
+          {lint.capacity ? <> · capacity after the plan: <Status value={lint.capacity.status} /></> : null}</Box>
+        {planWide.map((f, i) => <Alert key={i} type={f.type} header={f.code}>{f.message}{f.serverIds?.length ? ` (${f.serverIds.join(", ")})` : ""}</Alert>)}
+      </SpaceBetween>
+    </Container>
+  );
+}
+
 export function PlanDetail({ planId }: { planId: string }) {
   const api = useApi();
   const canStart = useCan("execute_plan");
+  const canEdit = useCan("update_recovery_plan");
+  const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState("");
   const q = useQuery({
@@ -151,6 +236,9 @@ export function PlanDetail({ planId }: { planId: string }) {
       if (!("dryRun" in out && out.dryRun)) navigate(`/executions/${(out as Started).executionId}`);
     },
   });
+  const validate = useMutation({
+    mutationFn: async () => unwrap(await api.POST("/recovery-plans/{planId}/validate", { params: { path: { planId } } })),
+  });
   const runs = useQuery({
     queryKey: ["executions", { planId }],
     queryFn: async () => unwrap(await api.GET("/executions", { params: { query: { planId, limit: 5 } } })),
@@ -159,15 +247,23 @@ export function PlanDetail({ planId }: { planId: string }) {
   if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the plan" />;
   const plan = q.data;
   const last = runs.data?.items[0];
+  const findings: Finding[] = validate.data ? [
+    ...validate.data.errors.map((f) => ({ ...f, severity: "error" as const })),
+    ...validate.data.warnings.map((f) => ({ ...f, severity: "warning" as const })),
+  ] : [];
   const dry = run.data && "dryRun" in run.data && run.data.dryRun ? (run.data as DryRun) : null;
   return (
     <SpaceBetween size="l">
       <Header variant="h1" description={plan.description || undefined}
-        actions={canStart && (
+        actions={(
           <SpaceBetween direction="horizontal" size="xs">
+            {canEdit && !editing && <Button onClick={() => setEditing(true)}>Edit waves</Button>}
+            <Button loading={validate.isPending} onClick={() => validate.mutate()}>Validate</Button>
+            {canStart && <>
             <Button loading={run.isPending && run.variables?.dryRun} onClick={() => run.mutate({ executionType: "DRILL", dryRun: true })}>Dry run</Button>
             <Button variant="primary" onClick={() => run.mutate({ executionType: "DRILL", dryRun: false })}>Start drill</Button>
             <Button onClick={() => { setTyped(""); setConfirming(true); }}>Start recovery</Button>
+            </>}
           </SpaceBetween>
         )}>
         {plan.planName}
@@ -181,9 +277,11 @@ export function PlanDetail({ planId }: { planId: string }) {
           { label: "Modified", value: <Time iso={plan.lastModifiedDate} /> },
         ]} />
       </Container>
+      <ApiErrorAlert error={validate.error} header="The plan could not be validated" />
+      {validate.data && <LintResult lint={validate.data} />}
       {dry && <DryRunResult run={dry} />}
       <ReadinessPanel planId={planId} />
-      <PlanWaves plan={plan} />
+      {editing ? <WavesEditing plan={plan} onDone={() => { setEditing(false); validate.reset(); }} /> : <PlanWaves plan={plan} findings={findings} />}
       <Modal closeAriaLabel="Close" visible={confirming} onDismiss={() => setConfirming(false)} header="Start a recovery"
         footer={<Box float="right"><SpaceBetween direction="horizontal" size="xs">
           <Button variant="link" onClick={() => setConfirming(false)}>Cancel</Button>

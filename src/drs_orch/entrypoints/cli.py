@@ -43,6 +43,7 @@ def _clients(region: str | None) -> Any:
 
 
 def _deploy(args: argparse.Namespace) -> int:
+    from drs_orch.entrypoints.console_upload import CONSOLE_DIST
     from drs_orch.entrypoints.deploy import DeployError, DeployRequest, deploy
     from drs_orch.entrypoints.packaging_lambda import build
 
@@ -51,7 +52,9 @@ def _deploy(args: argparse.Namespace) -> int:
     try:
         deploy(_clients(args.region), DeployRequest(args.stack_name, artifact, parameters=parameters, bucket=args.bucket,
                                                     admin_email=args.admin_email, yes=args.yes,
-                                                    allow_replacement=args.allow_replacement))
+                                                    allow_replacement=args.allow_replacement,
+                                                    console_dist=None if args.no_console else
+                                                    Path(args.console_dist) if args.console_dist else CONSOLE_DIST))
     except DeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     dep.add_argument("--bucket", help="artifact bucket (default: drs-orch-artifacts-ACCOUNT-REGION)")
     dep.add_argument("--allow-replacement", action="store_true", help="allow replacing a DynamoDB table")
     dep.add_argument("--yes", action="store_true", help="execute the change set without asking")
+    dep.add_argument("--console-dist", help="the built web console (default: console/dist)")
+    dep.add_argument("--no-console", action="store_true", help="do not upload the web console")
     dep.set_defaults(fn=_deploy)
     des = sub.add_parser("destroy", help="delete the hub stack (tables are kept unless --delete-data)")
     des.add_argument("--stack-name", required=True)

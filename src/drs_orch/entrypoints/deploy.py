@@ -10,6 +10,8 @@
 4. The change set runs; the stack's events are printed as they come until it settles.
 5. On the first deploy with an admin e-mail, the admin user is created in the user pool (Cognito
    mails the temporary password) and put in the admin group.
+6. The built web console is uploaded to the stack's console bucket with its ``console-config.json``,
+   the distribution's entry points are invalidated, and the console URL is printed.
 
 Clients come from boto3 as configured (profile, region, and ``AWS_ENDPOINT_URL`` for the local
 stack); nothing here knows which it is.
@@ -25,6 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drs_orch.entrypoints.console_upload import (
+    CONSOLE_DIST,
+    ConsoleNotBuilt,
+    console_config,
+    empty_bucket,
+    invalidate,
+    upload_console,
+)
 from drs_orch.entrypoints.template_io import ASL, TEMPLATE, load_template, package
 
 Say = Callable[[str], None]
@@ -49,6 +59,7 @@ class DeployRequest:
     template: Path = TEMPLATE
     asl: Path = ASL
     poll_seconds: float = 5.0
+    console_dist: Path | None = CONSOLE_DIST
 
 
 def artifact_bucket_name(account_id: str, region: str) -> str:
@@ -113,6 +124,9 @@ def deploy(clients: Callable[[str], Any], request: DeployRequest, *, say: Say = 
     s3.put_object(Bucket=bucket, Key=template_key, Body=body.encode())
     template_url = f"https://{bucket}.s3.{region}.amazonaws.com/{template_key}"
 
+    if request.console_dist is not None and not (request.console_dist / "index.html").is_file():
+        raise DeployError(f"the console is not built ({request.console_dist}/index.html is missing): run `make console`, "
+                          "or pass --no-console")
     existing = _stack(cfn, request.stack_name)
     first = existing is None or existing.get("StackStatus") == "REVIEW_IN_PROGRESS"
     parameters = {"ArtifactBucket": bucket, "CodeKey": code_key, **request.parameters}
@@ -126,7 +140,9 @@ def deploy(clients: Callable[[str], Any], request: DeployRequest, *, say: Say = 
     if described.get("Status") == "FAILED" and not changes:
         cfn.delete_change_set(StackName=request.stack_name, ChangeSetName=change_set)
         say(f"no changes: {described.get('StatusReason')}")
-        return _outputs(cfn, request.stack_name)
+        outputs = _outputs(cfn, request.stack_name)
+        _publish_console(clients, request, outputs, region, say)
+        return outputs
     say(f"change set {change_set} ({'create' if first else 'update'}), {len(changes)} change(s):")
     for change in changes:
         rc = change.get("ResourceChange") or {}
@@ -148,10 +164,26 @@ def deploy(clients: Callable[[str], Any], request: DeployRequest, *, say: Say = 
     outputs = _outputs(cfn, request.stack_name)
     if first and request.admin_email and outputs.get("UserPoolId"):
         create_admin(clients("cognito-idp"), outputs["UserPoolId"], request.admin_email, say)
+    _publish_console(clients, request, outputs, region, say)
     for key in ("ApiUrl", "ConsoleUrl", "UserPoolId", "UserPoolClientId"):
         if key in outputs:
             say(f"{key}: {outputs[key]}")
     return outputs
+
+
+def _publish_console(clients: Callable[[str], Any], request: DeployRequest, outputs: Mapping[str, str],
+                     region: str, say: Say) -> None:
+    """The built console into the stack's console bucket; the URL to open it at."""
+    if request.console_dist is None or not outputs.get("ConsoleBucketName"):
+        return
+    try:
+        upload_console(clients("s3"), outputs["ConsoleBucketName"], request.console_dist,
+                       console_config(outputs, region), say)
+    except ConsoleNotBuilt as exc:
+        raise DeployError(str(exc)) from exc
+    if outputs.get("ConsoleDistributionId"):
+        invalidate(clients("cloudfront"), outputs["ConsoleDistributionId"], say)
+    say(f"console: {outputs.get('ConsoleUrl', '')}")
 
 
 def _ask(question: str) -> bool:
@@ -221,6 +253,9 @@ def destroy(clients: Callable[[str], Any], stack_name: str, *, delete_data: bool
     what = "and DELETE its tables' data" if delete_data else f"(its {len(tables)} tables are kept)"
     if not yes and not (ask or _ask)(f"delete stack {stack_name} {what}?"):
         raise DeployError("not confirmed")
+    console_bucket = _outputs(cfn, stack_name).get("ConsoleBucketName")
+    if console_bucket:  # CloudFormation deletes only an empty bucket
+        empty_bucket(clients("s3"), console_bucket, say)
     since = time.time() - 5
     cfn.delete_stack(StackName=stack_name)
     status = follow_events(cfn, str(found.get("StackId") or stack_name), since, say, poll_seconds)

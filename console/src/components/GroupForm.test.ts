@@ -1,4 +1,4 @@
-import { parseTags } from "./CreateTagGroup";
+import { parseTags } from "./GroupForm";
 
 describe("parseTags", () => {
   it("reads Key=Value pairs separated by commas", () => {

@@ -29,12 +29,14 @@ TAG = {"Key": "AWSDRS", "Value": "AllowLaunchingIntoThisInstance"}
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def _ips(count: int) -> list[str]:
-    """Private IPs in the default VPC's zone-a subnet (172.31.0.0/20), random per test."""
+def _ips(stack: Any, count: int) -> list[str]:
+    """Private IPs in the default VPC's zone-a subnet (172.31.0.0/20), random per test and free:
+    the stack's earlier tests launched instances there (moto answers 500 to an address in use)."""
+    used = {a["PrivateIpAddress"] for n in _ec2(stack).describe_network_interfaces()["NetworkInterfaces"]
+            for a in n.get("PrivateIpAddresses") or []}
     rng = random.Random(uuid.uuid4().int)
-    third = rng.randint(1, 14)
-    fourth = rng.sample(range(10, 250), count)
-    return [f"172.31.{third}.{n}" for n in fourth]
+    free = [f"172.31.{third}.{n}" for third in range(1, 15) for n in range(10, 250)]
+    return rng.sample([ip for ip in free if ip not in used], count)
 
 
 def _seed(stack: Any, count: int, account: str = HUB, *, aws_origin: bool = True) -> list[tuple[str, str, str]]:
@@ -42,7 +44,7 @@ def _seed(stack: Any, count: int, account: str = HUB, *, aws_origin: bool = True
     (server id, hostname, private IP)."""
     run = uuid.uuid4().hex[:8]
     hosts = [f"fo-{run}-{n:02d}.example.internal" for n in range(count)]
-    ips = _ips(count)
+    ips = _ips(stack, count)
     servers = [{"hostname": h, "privateIp": ip, "replicationState": "CONTINUOUS", "cpus": 2, "ramGiB": 4,
                 "disks": [{"deviceName": "/dev/sda", "sizeGiB": 20}], "recommendedInstanceType": "c5.large",
                 "launch": {"durationSeconds": 60}}
@@ -184,7 +186,7 @@ def _originals(stack: Any, server_ids: list[str]) -> dict[str, str]:
 def test_a_pair_whose_ip_differs_fails_with_the_mismatch_reason(stack: Any, admin: Any) -> None:
     servers = _seed(stack, 2)
     wrong_host = servers[1][1]
-    other_ip = _ips(1)[0]
+    other_ip = _ips(stack, 1)[0]
     targets = _targets(_ec2(stack), servers, ip_of={wrong_host: other_ip})
     group_id = _group(admin, [s[0] for s in servers])
     _pair_group(admin, group_id)

@@ -346,3 +346,32 @@ def test_an_origin_outside_ec2_gets_an_explicit_failback_client_step(stack: Any,
     status, body = admin.post("/executions/allow-launching/failback", {"planId": plan_id})
     assert status == 400 and body["error"] == "NOT_READY_FOR_FAILBACK"
     assert "Failback Client" in body["details"][0]["message"], body
+
+
+def test_readiness_of_a_failover_plan_checks_its_launch_into_prerequisites(stack: Any, admin: Any) -> None:
+    """Issue 21 with issue 14: a paired target instance that is running (a failover cannot launch
+    into it) makes the plan NOT_READY with the pair's problem, its server and wave; stopped again,
+    the finding goes."""
+    servers = _seed(stack, 2)
+    ec2 = _ec2(stack)
+    targets = _targets(ec2, servers)
+    group_id = _group(admin, [s[0] for s in servers])
+    _pair_group(admin, group_id)
+    plan_id = plan(admin, [[group_id]])
+
+    def pair_findings() -> list[dict[str, Any]]:
+        status, evaluated = admin.post(f"/recovery-plans/{plan_id}/evaluate")
+        assert status == 200, evaluated
+        return [f for f in evaluated["findings"] if f.get("serverId") in {s[0] for s in servers}
+                and f["severity"] == "HIGH"]
+
+    assert pair_findings() == []
+    running = targets[servers[0][1]]
+    ec2.start_instances(InstanceIds=[running])
+    found = pair_findings()
+    assert [(f["serverId"], f["waveNumber"]) for f in found] == [(servers[0][0], 1)], found
+    assert running in found[0]["message"] and found[0]["action"]
+    status, readiness = admin.get(f"/recovery-plans/{plan_id}/readiness")
+    assert status == 200 and readiness["current"]["status"] == "NOT_READY", readiness
+    ec2.stop_instances(InstanceIds=[running])
+    assert pair_findings() == []

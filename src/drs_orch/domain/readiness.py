@@ -104,6 +104,8 @@ class PlanFacts:
     launch_failed: Mapping[str, list[str]] = field(default_factory=dict)
     fingerprint: Mapping[str, Any] | None = None
     baseline: Mapping[str, Any] | None = None  # {executionId, endTime, fingerprint} of the last good drill
+    # failover plans (issue 14): server -> the problems of its instance pair ({code, message, remediation})
+    pair_problems: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 def _split(scope: str) -> tuple[str, str]:
@@ -256,6 +258,15 @@ def _retest(facts: PlanFacts) -> tuple[dict[str, Any], list[Finding]]:
     return retest, []
 
 
+def _pair_findings(facts: PlanFacts, snapshot: Snapshot) -> list[Finding]:
+    """Launch-into prerequisites of the plan's paired servers: a failover would fail each of them."""
+    wave_of = {server: wave.number for wave in snapshot.waves for _, server in wave.servers}
+    return [Finding(str(p.get("code") or "PAIR_PROBLEM"), Severity.HIGH, str(p.get("message") or p.get("code")),
+                    str(p.get("remediation") or "POST /drs/instances/validate-pairs and fix the pair"),
+                    server_id=server, wave=wave_of.get(server))
+            for server, problems in sorted(facts.pair_problems.items()) if server in wave_of for p in problems]
+
+
 def evaluate(facts: PlanFacts) -> dict[str, Any]:
     """The readiness of one plan: ``status``, ``findings`` (worst first, at most
     :data:`MAX_STORED_FINDINGS`), ``findingCount``, ``counts`` per code, ``summary`` and ``retest``."""
@@ -281,6 +292,7 @@ def evaluate(facts: PlanFacts) -> dict[str, Any]:
         forecast_findings, predicted = _forecast_findings(facts, snapshot)
         findings += forecast_findings
         findings += _capacity_findings(facts, snapshot)
+        findings += _pair_findings(facts, snapshot)
     if facts.plan.get("rtoMinutes") is None and facts.plan.get("rpoMinutes") is None and not any(
             o.rto_minutes or o.rpo_minutes for o in wave_objectives(facts.plan).values()):
         findings.append(Finding("NO_OBJECTIVES", Severity.LOW, "the plan states no RTO or RPO",

@@ -203,7 +203,7 @@ class Container:
         return ReadinessService(self.plan_store, self.group_store, self.execution_reader, self.accounts,
                                 self.readers, AwsAccountProbe(self.settings.region),
                                 DynamoReadinessStore(self.settings.executions_table), self.alerts,
-                                now=self.clock.now)
+                                now=self.clock.now, pairs=self.instance_pairs)
 
     @cached_property
     def native_plans(self) -> NativePlanService:

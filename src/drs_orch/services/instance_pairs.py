@@ -216,6 +216,9 @@ class InstancePairService:
         return {"groupId": group_id, "pairId": pair_id, "deleted": True}
 
     # ------------------------------------------------------------------ validate
+    def pairs_of(self, group_id: str) -> list[Item]:
+        return self.pairs.list(group_id)
+
     def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         req = parse(ValidatePairsInput, body)
         group = self.group(req.group_id)

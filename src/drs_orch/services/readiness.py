@@ -60,11 +60,18 @@ class RoleProbe(Protocol):
     def assume(self, ctx: AccountContext) -> dict[str, str]: ...
 
 
+class PairCheck(Protocol):
+    """Instance pairs of a group and their launch-into prerequisites (issue 14)."""
+
+    def pairs_of(self, group_id: str) -> list[Item]: ...
+    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item]) -> dict[str, Any]: ...
+
+
 class ReadinessService:
     def __init__(self, plans: PlanStore, groups: GroupStore, executions: ExecutionReader, contexts: AccountContexts,
                  readers: Readers, probe: RoleProbe, store: ReadinessStore, alerts: AlertPublisher,
                  now: Callable[[], datetime], workers: int = WORKERS,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, pairs: PairCheck | None = None) -> None:
         self.plans = plans
         self.groups = groups
         self.executions = executions
@@ -76,6 +83,7 @@ class ReadinessService:
         self.now = now
         self.workers = workers
         self.monotonic = monotonic
+        self.pairs = pairs
 
     # ------------------------------------------------------------------ entry points
     def evaluate_plan(self, plan_id: str, trigger: str = "ON_DEMAND") -> Item:
@@ -163,6 +171,7 @@ class ReadinessService:
         calls: dict[str, int] = {}
         scopes = self._read_scopes(wanted, account_errors, whole_regions, calls)
         launch = {gid: launch_state(g) for gid, g in groups.items()}
+        pair_problems = self._pair_problems(groups)
         currents = self.store.current_many([str(p["planId"]) for p in plans])
         last_runs = self.executions.last_runs(str(p["planId"]) for p in plans)
         report: Item = {"evaluatedAt": evaluated_at, "trigger": trigger, "planCount": len(plans),
@@ -173,7 +182,7 @@ class ReadinessService:
             try:
                 result = self._evaluate_one(plan, waves, snapshot, error, scopes, account_errors, launch,
                                             currents.get(plan_id), last_runs.get(plan_id), trigger, evaluated_at,
-                                            now)
+                                            now, pair_problems)
             except DomainError as exc:
                 report["errors"].append({"planId": plan_id, "error": exc.code, "message": exc.message})
                 continue
@@ -186,6 +195,27 @@ class ReadinessService:
         for status, count in report["statusCounts"].items():
             telemetry.count(telemetry.PLANS_BY_READINESS, count, readiness=status, trigger=trigger)
         return report
+
+    def _pair_problems(self, groups: Mapping[str, Item]) -> dict[str, list[Item]]:
+        """Server -> the problems of its instance pair, for the groups that have pairs (each group
+        checked once per run, whatever the number of plans using it)."""
+        out: dict[str, list[Item]] = {}
+        if self.pairs is None:
+            return out
+        for group_id, group in sorted(groups.items()):
+            pairs = self.pairs.pairs_of(group_id)
+            if not pairs:
+                continue
+            try:
+                checked = self.pairs.check_pairs(group, pairs)
+            except DomainError as exc:
+                for pair in pairs:
+                    out[str(pair["sourceServerId"])] = [{"code": exc.code, "message": exc.message}]
+                continue
+            for result in checked["results"]:
+                if result["problems"]:
+                    out[str(result["sourceServerId"])] = list(result["problems"])
+        return out
 
     def _check_accounts(self, wanted: Mapping[str, set[str]]) -> dict[str, str]:
         """account -> why its role cannot be assumed (each account checked once per run)."""
@@ -256,7 +286,7 @@ class ReadinessService:
                       scopes: Mapping[str, ScopeFacts], account_errors: Mapping[str, str],
                       launch: Mapping[str, LaunchState],
                       current: Item | None, last_run: Item | None, trigger: str, evaluated_at: str,
-                      now: datetime) -> Item:
+                      now: datetime, pair_problems: Mapping[str, list[Item]] | None = None) -> Item:
         plan_id = str(plan["planId"])
         mine = {s: scopes[s] for s in (snapshot.scopes if snapshot else ()) if s in scopes}
         pending: dict[str, str] = {}
@@ -274,7 +304,8 @@ class ReadinessService:
         drilled = {**baseline, "fingerprint": unpack(baseline.get("packed")) or {}} if baseline else None
         facts = PlanFacts(plan=plan, waves=waves, snapshot=snapshot, snapshot_error=error, scopes=mine,
                           account_errors={a: m for a, m in account_errors.items() if a in accounts},
-                          launch_pending=pending, launch_failed=failed, fingerprint=fp, baseline=drilled)
+                          launch_pending=pending, launch_failed=failed, fingerprint=fp, baseline=drilled,
+                          pair_problems=pair_problems or {})
         result = evaluate(facts)
         previous = ((current or {}).get("evaluation") or {}).get("status")
         evaluation = {"planId": plan_id, "planName": plan.get("planName"), "evaluatedAt": evaluated_at,

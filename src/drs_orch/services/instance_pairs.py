@@ -231,9 +231,14 @@ class InstancePairService:
             pairs = [p for p in pairs if p["pairId"] in set(req.pair_ids)]
         return self.check_pairs(group, pairs)
 
-    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item]) -> dict[str, Any]:
+    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item],
+                    described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+        """Every problem of each pair. ``described``: DescribeSourceServers items by id a caller has
+        already read in the group's account-region (readiness reads each account-region once)."""
         ctx = self._ctx(group)
-        sources = self._sources(ctx, [str(p["sourceServerId"]) for p in pairs])
+        ids = [str(p["sourceServerId"]) for p in pairs]
+        sources = (self._sources(ctx, ids) if described is None else
+                   {v.server_id: v for v in (source_view(described[i]) for i in ids if i in described)})
         instances = self._instances(ctx, [str(p["targetInstanceId"]) for p in pairs])
         base = LaunchConfig.model_validate(group.get("launchConfig") or {})
         overrides = group.get("servers") or {}

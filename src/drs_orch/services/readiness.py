@@ -64,7 +64,8 @@ class PairCheck(Protocol):
     """Instance pairs of a group and their launch-into prerequisites (issue 14)."""
 
     def pairs_of(self, group_id: str) -> list[Item]: ...
-    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item]) -> dict[str, Any]: ...
+    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item],
+                    described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]: ...
 
 
 class ReadinessService:
@@ -171,7 +172,7 @@ class ReadinessService:
         calls: dict[str, int] = {}
         scopes = self._read_scopes(wanted, account_errors, whole_regions, calls)
         launch = {gid: launch_state(g) for gid, g in groups.items()}
-        pair_problems = self._pair_problems(groups)
+        pair_problems = self._pair_problems(groups, scopes)
         currents = self.store.current_many([str(p["planId"]) for p in plans])
         last_runs = self.executions.last_runs(str(p["planId"]) for p in plans)
         report: Item = {"evaluatedAt": evaluated_at, "trigger": trigger, "planCount": len(plans),
@@ -196,18 +197,23 @@ class ReadinessService:
             telemetry.count(telemetry.PLANS_BY_READINESS, count, readiness=status, trigger=trigger)
         return report
 
-    def _pair_problems(self, groups: Mapping[str, Item]) -> dict[str, list[Item]]:
+    def _pair_problems(self, groups: Mapping[str, Item], scopes: Mapping[str, ScopeFacts]) -> dict[str, list[Item]]:
         """Server -> the problems of its instance pair, for the groups that have pairs (each group
-        checked once per run, whatever the number of plans using it)."""
+        checked once per run, whatever the number of plans using it), from the source servers this
+        run read (DRS is not read again; EC2 is read for the target instances)."""
         out: dict[str, list[Item]] = {}
         if self.pairs is None:
             return out
+        hub = self.contexts.hub_account_id
         for group_id, group in sorted(groups.items()):
+            read = scopes.get(f"{group.get('accountId') or hub}#{group.get('region')}")
+            if read is None or read.error:  # the account-region's own finding says why
+                continue
             pairs = self.pairs.pairs_of(group_id)
             if not pairs:
                 continue
             try:
-                checked = self.pairs.check_pairs(group, pairs)
+                checked = self.pairs.check_pairs(group, pairs, described=read.servers)
             except DomainError as exc:
                 for pair in pairs:
                     out[str(pair["sourceServerId"])] = [{"code": exc.code, "message": exc.message}]

@@ -22,12 +22,23 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 
 def _emf(output: str) -> list[tuple[str, dict[str, str], float]]:
-    """(metric name, dimensions, value) of every EMF line."""
-    found = []
+    """(metric name, dimensions, value) of every EMF document. On the local stack the Lambda handlers
+    run as threads of one process, so two documents printed at once can share a line (in AWS each
+    invocation has its own stdout): each line is read as a sequence of documents."""
+    decoder = json.JSONDecoder()
+    docs = []
     for line in output.splitlines():
-        if not line.startswith("{") or '"_aws"' not in line:
+        at = 0
+        while line.startswith("{", at):
+            try:
+                doc, at = decoder.raw_decode(line, at)
+            except ValueError:  # not a JSON document (a plain log line)
+                break
+            docs.append(doc)
+    found = []
+    for doc in docs:
+        if not isinstance(doc, dict) or "_aws" not in doc:
             continue
-        doc = json.loads(line)
         for directive in doc["_aws"]["CloudWatchMetrics"]:
             assert directive["Namespace"] == "DRSOrchestration"
             dims = {d: doc[d] for group_ in directive["Dimensions"] for d in group_}

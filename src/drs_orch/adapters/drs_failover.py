@@ -11,10 +11,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drs_orch.adapters.clients import ClientFactory
-from drs_orch.adapters.drs_jobs import ScopeContexts
+from drs_orch.adapters.drs_jobs import DrsJobs, ScopeContexts
 from drs_orch.adapters.drs_launch import aws_error
-from drs_orch.adapters.paging import Throttled, items
-from drs_orch.domain.errors import UpstreamError
 
 Item = dict[str, Any]
 
@@ -40,6 +38,7 @@ class DrsFailover:
     def __init__(self, clients: ClientFactory, contexts: ScopeContexts) -> None:
         self._clients = clients
         self._contexts = contexts
+        self._reads = DrsJobs(clients, contexts)  # the engine's chunked, paginated DRS reads
 
     def _drs(self, scope: str) -> Any:
         return self._clients.get("drs", self._contexts.get(scope))
@@ -72,27 +71,8 @@ class DrsFailover:
         return str(out.get("reversedDirectionSourceServerArn") or "")
 
     def source_servers(self, scope: str, server_ids: list[str]) -> dict[str, Item]:
-        ids = sorted(set(server_ids))
-        found: list[Item] = []
-        for start in range(0, len(ids), 200):
-            try:
-                found += items(self._drs(scope), "describe_source_servers", "items", token_key="nextToken",
-                               filters={"sourceServerIDs": ids[start:start + 200]})
-            except Throttled as exc:
-                raise UpstreamError(f"DRS DescribeSourceServers in {scope}: {exc}", code="THROTTLED") from exc
-            except (ClientError, BotoCoreError) as exc:
-                raise aws_error(exc, f"DRS DescribeSourceServers in {scope}") from exc
-        return {str(s["sourceServerID"]): s for s in found}
+        return self._reads.source_servers(scope, server_ids)
 
     def recovery_instances(self, scope: str, instance_ids: list[str]) -> dict[str, Item]:
-        ids = sorted(set(instance_ids))
-        found: list[Item] = []
-        for start in range(0, len(ids), 200):
-            try:
-                found += items(self._drs(scope), "describe_recovery_instances", "items", token_key="nextToken",
-                               filters={"recoveryInstanceIDs": ids[start:start + 200]})
-            except Throttled as exc:
-                raise UpstreamError(f"DRS DescribeRecoveryInstances in {scope}: {exc}", code="THROTTLED") from exc
-            except (ClientError, BotoCoreError) as exc:
-                raise aws_error(exc, f"DRS DescribeRecoveryInstances in {scope}") from exc
+        found = self._reads.recovery_instances(scope, instance_ids=instance_ids)
         return {str(r["recoveryInstanceID"]): r for r in found}

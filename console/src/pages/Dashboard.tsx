@@ -32,8 +32,10 @@ export function Capacity() {
           { id: "account", header: "Account", cell: (r) => `${r.account} (${r.type})` },
           { id: "region", header: "Region", cell: (r) => r.region },
           { id: "status", header: "Status", cell: (r) => <Status value={r.status ?? r.regionStatus.status} /> },
-          ...["replicatingServers", "activeJobs", "serversInActiveJobs", "recoveryInstances"].map((m) => ({
-            id: m, header: m,
+          ...([["replicatingServers", "Replicating servers"], ["activeJobs", "Active jobs"],
+                ["serversInActiveJobs", "Servers in active jobs"], ["recoveryInstances", "Recovery instances"]] as const)
+            .map(([m, label]) => ({
+            id: m, header: label,
             cell: (r: (typeof rows)[number]) => {
               const x = (r.metrics ?? []).find((v) => v.metric === m);
               return x ? `${x.used} / ${x.limit} (${x.percentUsed}%)` : "-";

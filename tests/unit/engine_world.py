@@ -13,6 +13,7 @@ from drs_orch.domain.execution_records import open_wave_numbers, summaries_of
 from drs_orch.domain.paging import Page
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, StartRefused
+from drs_orch.services.engine.reconcile import Engine
 
 Item = dict[str, Any]
 HUB = "123456789012"
@@ -352,3 +353,20 @@ class World:
         self.plans.plans[plan_id] = {"planId": plan_id, "planName": plan_id, "version": 1, "schemaVersion": 2,
                                      "waves": waves}
         return plan_id
+
+
+def make_wave(n: int, groups: list[str], **fields: Any) -> Item:
+    """A plan's wave (after the previous one, STOP on failure unless ``fields`` say otherwise)."""
+    return {"waveNumber": n, "waveName": f"w{n}", "protectionGroupIds": groups, "dependsOnWaves": [],
+            "pauseBeforeWave": False, "onServerFailure": "STOP", **fields}
+
+
+def run(world: World, execution_id: str, max_ticks: int = 500) -> list[Item]:
+    """Begin, then tick (advancing the clock by each answer's wait) until the run is DONE or
+    ``max_ticks`` answers were given; every answer, in order."""
+    engine = Engine(world.deps)
+    results = [engine.begin(execution_id).to_dict()]
+    while results[-1]["next"] == "CONTINUE" and len(results) < max_ticks:
+        world.clock.advance(max(1, results[-1]["waitSeconds"]))
+        results.append(engine.tick(execution_id).to_dict())
+    return results

@@ -3,9 +3,7 @@ execution's META item and their WAVE and JOB items are not read again."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from engine_world import World
+from engine_world import World, make_wave, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,25 +13,14 @@ from drs_orch.services.engine.reconcile import Engine
 from drs_orch.services.engine.start import start_execution
 
 
-def _wave(n: int, groups: list[str], **fields: Any) -> dict[str, Any]:
-    return {"waveNumber": n, "waveName": f"w{n}", "protectionGroupIds": groups, "dependsOnWaves": [],
-            "pauseBeforeWave": False, "onServerFailure": "STOP", **fields}
-
-
-def _run(world: World, execution_id: str, max_ticks: int = 400) -> None:
-    engine = Engine(world.deps)
-    result = engine.begin(execution_id).to_dict()
-    ticks = 1
-    while result["next"] == "CONTINUE" and ticks < max_ticks:
-        world.clock.advance(max(1, result["waitSeconds"]))
-        result = engine.tick(execution_id).to_dict()
-        ticks += 1
-    assert result["next"] == "DONE"
+def _run(world: World, execution_id: str) -> None:
+    results = run(world, execution_id, max_ticks=400)
+    assert results[-1]["next"] == "DONE"
 
 
 def test_a_tick_reads_the_waves_not_yet_ended_and_their_jobs_only() -> None:
     world = World(launch_seconds=60)
-    waves = [_wave(n, [world.group(f"g{n}", world.drs.add_servers(3, f"s{n}-"))]) for n in range(1, 11)]
+    waves = [make_wave(n, [world.group(f"g{n}", world.drs.add_servers(3, f"s{n}-"))]) for n in range(1, 11)]
     world.plan("p", waves)
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     _run(world, execution_id)
@@ -52,7 +39,7 @@ def test_a_tick_reads_the_waves_not_yet_ended_and_their_jobs_only() -> None:
 
 def test_a_wave_ended_by_a_tick_whose_commit_lost_is_summarised_by_the_next() -> None:
     world = World(launch_seconds=60)
-    world.plan("p", [_wave(n, [world.group(f"g{n}", world.drs.add_servers(2, f"s{n}-"))]) for n in (1, 2)])
+    world.plan("p", [make_wave(n, [world.group(f"g{n}", world.drs.add_servers(2, f"s{n}-"))]) for n in (1, 2)])
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     engine = Engine(world.deps)
     engine.begin(execution_id)

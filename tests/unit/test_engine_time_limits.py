@@ -6,27 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from engine_world import World
+from engine_world import World, make_wave, run
 
 from drs_orch.domain.time_limits import MIN_JOB_LIMIT_SECONDS, admission_rounds, wave_time_limits
-from drs_orch.services.engine.reconcile import Engine
 from drs_orch.services.engine.start import start_execution
 
 
-def _wave(n: int, groups: list[str], **fields: Any) -> dict[str, Any]:
-    return {"waveNumber": n, "waveName": f"w{n}", "protectionGroupIds": groups, "dependsOnWaves": [],
-            "pauseBeforeWave": False, "onServerFailure": "STOP", **fields}
-
-
-def _run(world: World, execution_id: str, max_ticks: int = 500) -> None:
-    engine = Engine(world.deps)
-    result = engine.begin(execution_id).to_dict()
-    ticks = 1
-    while result["next"] == "CONTINUE" and ticks < max_ticks:
-        world.clock.advance(max(1, result["waitSeconds"]))
-        result = engine.tick(execution_id).to_dict()
-        ticks += 1
-    assert result["next"] == "DONE", f"still running after {ticks} ticks"
+def _run(world: World, execution_id: str) -> None:
+    results = run(world, execution_id, max_ticks=500)
+    assert results[-1]["next"] == "DONE", f"still running after {len(results)} ticks"
 
 
 def _wave_item(world: World, execution_id: str, number: int) -> dict[str, Any]:
@@ -34,11 +22,11 @@ def _wave_item(world: World, execution_id: str, number: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("policy, final, second", [("STOP", "FAILED", "CANCELLED"), ("CONTINUE", "FAILED", "TIMEOUT")])
-def test_a_job_that_never_finishes_times_out_its_wave(policy: str, final: str, second: str) -> None:
+def test_a_job_that_never_finishes_times_out_itswave(policy: str, final: str, second: str) -> None:
     world = World(launch_seconds=10**8)  # DRS never finishes the job
     a = world.group("ga", world.drs.add_servers(2, "a"))
     b = world.group("gb", world.drs.add_servers(2, "b"))
-    world.plan("p", [_wave(1, [a], onServerFailure=policy, jobTimeoutMinutes=45), _wave(2, [b])])
+    world.plan("p", [make_wave(1, [a], onServerFailure=policy, jobTimeoutMinutes=45), make_wave(2, [b])])
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     first = _wave_item(world, execution_id, 1)
     assert first["jobTimeoutSeconds"] == 45 * 60 and first["timeLimitSource"] == "WAVE"
@@ -61,7 +49,7 @@ def test_a_job_that_never_finishes_times_out_its_wave(policy: str, final: str, s
 def test_a_wave_limit_ends_a_wave_whose_jobs_each_keep_within_theirs() -> None:
     world = World(launch_seconds=10**8)
     a = world.group("ga", world.drs.add_servers(2, "a"))
-    world.plan("p", [_wave(1, [a], jobTimeoutMinutes=600, waveTimeoutMinutes=60)])
+    world.plan("p", [make_wave(1, [a], jobTimeoutMinutes=600, waveTimeoutMinutes=60)])
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     _run(world, execution_id)
     wave = _wave_item(world, execution_id, 1)
@@ -71,7 +59,7 @@ def test_a_wave_limit_ends_a_wave_whose_jobs_each_keep_within_theirs() -> None:
 def test_the_plan_sets_the_limits_of_waves_that_set_none() -> None:
     world = World(launch_seconds=60)
     a = world.group("ga", world.drs.add_servers(2, "a"))
-    world.plan("p", [_wave(1, [a])])
+    world.plan("p", [make_wave(1, [a])])
     world.plans.plans["p"]["jobTimeoutMinutes"] = 90
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     wave = _wave_item(world, execution_id, 1)

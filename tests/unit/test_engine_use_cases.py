@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from engine_world import SCOPE, World
+from engine_world import SCOPE, World, make_wave, run
 
 from drs_orch.domain.errors import Conflict, ValidationFailed
 from drs_orch.services.engine.reconcile import Engine
@@ -15,19 +15,8 @@ from drs_orch.services.engine.start import start_execution
 from drs_orch.services.engine.termination import request_termination
 
 
-def _wave(n: int, groups: list[str], **fields: Any) -> dict[str, Any]:
-    return {"waveNumber": n, "waveName": f"w{n}", "protectionGroupIds": groups, "dependsOnWaves": [],
-            "pauseBeforeWave": False, "onServerFailure": "STOP", **fields}
-
-
-def _run(world: World, execution_id: str, max_ticks: int = 200) -> list[dict[str, Any]]:
-    """Begin, then tick (advancing the clock by each answer's wait) until the run is DONE."""
-    engine = Engine(world.deps)
-    results = [engine.begin(execution_id).to_dict()]
-    while results[-1]["next"] == "CONTINUE" and len(results) < max_ticks:
-        world.clock.advance(max(1, results[-1]["waitSeconds"]))
-        results.append(engine.tick(execution_id).to_dict())
-    return results
+def _run(world: World, execution_id: str) -> list[dict[str, Any]]:
+    return run(world, execution_id, max_ticks=200)
 
 
 def _waves(world: World, execution_id: str) -> dict[int, dict[str, Any]]:
@@ -40,7 +29,7 @@ def test_a_drill_runs_its_waves_in_order_and_releases_its_locks() -> None:
     world = World()
     a = world.group("ga", world.drs.add_servers(3, "a"))
     b = world.group("gb", world.drs.add_servers(2, "b"))
-    world.plan("p", [_wave(1, [a]), _wave(2, [b])])  # dependsOnWaves [] on both: one after the other
+    world.plan("p", [make_wave(1, [a]), make_wave(2, [b])])  # dependsOnWaves [] on both: one after the other
     started = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")
     execution_id = started["executionId"]
     assert started["status"] == "PENDING" and len(world.store.guards) == 5
@@ -58,8 +47,8 @@ def test_a_drill_runs_its_waves_in_order_and_releases_its_locks() -> None:
 def test_an_overlapping_start_is_refused_while_the_first_holds_the_servers() -> None:
     world = World()
     shared = world.group("g", world.drs.add_servers(2, "s"))
-    world.plan("p1", [_wave(1, [shared])])
-    world.plan("p2", [_wave(1, [shared])])
+    world.plan("p1", [make_wave(1, [shared])])
+    world.plan("p2", [make_wave(1, [shared])])
     first = start_execution(world.deps, {"planId": "p1", "executionType": "DRILL"}, "a")["executionId"]
     with pytest.raises(Conflict) as refused:
         start_execution(world.deps, {"planId": "p2", "executionType": "DRILL"}, "b")
@@ -73,7 +62,7 @@ def test_a_failed_server_stops_the_waves_after_it() -> None:
     world.drs.fail.add(bad[0])
     first = world.group("g1", bad)
     second = world.group("g2", world.drs.add_servers(1, "n"))
-    world.plan("p", [_wave(1, [first]), _wave(2, [second])])
+    world.plan("p", [make_wave(1, [first]), make_wave(2, [second])])
     execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
     _run(world, execution_id)
     meta = world.store.get_meta(execution_id)
@@ -87,7 +76,7 @@ def test_a_failed_server_stops_the_waves_after_it() -> None:
 
 def test_termination_terminates_verifies_and_counts() -> None:
     world = World()
-    world.plan("p", [_wave(1, [world.group("g", world.drs.add_servers(3, "t"))])])
+    world.plan("p", [make_wave(1, [world.group("g", world.drs.add_servers(3, "t"))])])
     execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
     _run(world, execution_id)
     status, body = request_termination(world.deps, execution_id, "t")
@@ -107,7 +96,7 @@ def test_termination_terminates_verifies_and_counts() -> None:
 def test_a_dry_run_predicts_without_writing_starting_or_locking() -> None:
     world = World(launch_seconds=900)
     groups = [world.group(f"g{n}", world.drs.add_servers(60, f"d{n}")) for n in range(3)]
-    world.plan("p", [_wave(1, groups[:2]), _wave(2, [groups[2]], pauseBeforeWave=True)])
+    world.plan("p", [make_wave(1, groups[:2]), make_wave(2, [groups[2]], pauseBeforeWave=True)])
     world.drs.list_jobs(SCOPE)  # nothing in DRS yet
     report = start_execution(world.deps, {"planId": "p", "executionType": "RECOVERY", "dryRun": True}, "t")
     assert world.store.writes == 0 and world.store.guards == {} and world.drs.starts == 0
@@ -138,8 +127,8 @@ def test_details_carry_a_page_of_servers_and_the_rest_is_paged_by_wave_and_statu
     from drs_orch.services.engine.queries import cap_servers, execution_servers, get_execution
 
     world = World()
-    world.plan("p", [_wave(1, [world.group("g1", world.drs.add_servers(5, "x"))]),
-                     _wave(2, [world.group("g2", world.drs.add_servers(3, "y"))])])
+    world.plan("p", [make_wave(1, [world.group("g1", world.drs.add_servers(5, "x"))]),
+                     make_wave(2, [world.group("g2", world.drs.add_servers(3, "y"))])])
     execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
     _run(world, execution_id)
     details = cap_servers(get_execution(world.deps, execution_id), limit=6)
@@ -175,7 +164,7 @@ def test_a_consistent_point_in_time_launches_every_server_of_a_wave_from_one_mom
     _pit(world, servers[0], [5, 15, 25, 35, 45, 55])
     _pit(world, servers[1], [6, 16, 26, 36, 46, 56])
     _pit(world, servers[2], [45, 55])  # stalled 45 minutes ago
-    world.plan("p", [_wave(1, [world.group("g", servers)])])
+    world.plan("p", [make_wave(1, [world.group("g", servers)])])
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True, "consistentPointInTime": True,
                                                 "pointInTimeToleranceSeconds": 120}, "t")["executionId"]
     assert _run(world, execution_id)[-1]["next"] == "DONE"
@@ -194,7 +183,7 @@ def test_a_wave_without_a_consistent_point_fails_and_launches_nothing() -> None:
     world = World()
     servers = world.drs.add_servers(2, "n")
     _pit(world, servers[0], [5])
-    world.plan("p", [_wave(1, [world.group("g", servers)])])  # servers[1] has no snapshot at all
+    world.plan("p", [make_wave(1, [world.group("g", servers)])])  # servers[1] has no snapshot at all
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True, "consistentPointInTime": True},
                                    "t")["executionId"]
     _run(world, execution_id)
@@ -205,7 +194,7 @@ def test_a_wave_without_a_consistent_point_fails_and_launches_nothing() -> None:
 
 def test_a_tolerance_without_the_option_is_refused() -> None:
     world = World()
-    world.plan("p", [_wave(1, [world.group("g", world.drs.add_servers(1, "x"))])])
+    world.plan("p", [make_wave(1, [world.group("g", world.drs.add_servers(1, "x"))])])
     with pytest.raises(ValidationFailed) as refused:
         start_execution(world.deps, {"planId": "p", "isDrill": True, "pointInTimeToleranceSeconds": 60}, "t")
     assert "pointInTimeToleranceSeconds" in str(refused.value.details)

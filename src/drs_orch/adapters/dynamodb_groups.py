@@ -111,7 +111,6 @@ class DynamoGroupStore:
             self._commit_saga(write)
             return
         tx = dx.Transaction()
-        key = {"groupId": write.group_id}
         if write.item is None:
             tx.add("Delete", {"TableName": self.table, "Key": {"groupId": dx.av(write.group_id)},
                               "ConditionExpression": "version = :v",
@@ -120,15 +119,7 @@ class DynamoGroupStore:
                               "ConditionExpression": "attribute_not_exists(planIds)"}, ("IN_USE", None))
         else:
             stored = _stored(write.item)
-            if write.expected_version is None:
-                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
-                               "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
-            else:
-                dx.set_fields(tx, self.table, key, stored, _REMOVABLE, "version = :expected",
-                              {":expected": write.expected_version}, ("VERSION", None))
-            if write.claim_name:
-                tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
-                         ("NAME", write.claim_name), guardType="group-name")
+            self._write_group(tx, write, stored)
             for server_id in write.claim_servers:
                 tx.claim(self.guards, dx.group_server_key(stored["accountId"], stored["region"], server_id),
                          "groupId", write.group_id, ("SERVER", server_id), guardType="group-server")
@@ -136,25 +127,26 @@ class DynamoGroupStore:
         dx.run(tx)
         dx.release_later(self.guards, later)
 
+    def _write_group(self, tx: dx.Transaction, write: GroupWrite, stored: dict[str, Any]) -> None:
+        """The group item (created, or changed at the version read) and its name claim."""
+        if write.expected_version is None:
+            tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                           "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
+        else:
+            dx.set_fields(tx, self.table, {"groupId": write.group_id}, stored, _REMOVABLE, "version = :expected",
+                          {":expected": write.expected_version}, ("VERSION", None))
+        if write.claim_name:
+            tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
+                     ("NAME", write.claim_name), guardType="group-name")
+
     def _commit_saga(self, write: GroupWrite) -> None:
         """A save claiming more servers than one transaction holds: claims in chunks under an
         intent record, the group item with the last chunk (``dynamodb_saga``)."""
         assert write.item is not None
         stored = _stored(write.item)
-        key = {"groupId": write.group_id}
         claims = [(dx.group_server_key(stored["accountId"], stored["region"], server_id), ("SERVER", server_id),
                    {"guardType": "group-server"}) for server_id in write.claim_servers]
 
-        def final(tx: dx.Transaction) -> None:
-            if write.expected_version is None:
-                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
-                               "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
-            else:
-                dx.set_fields(tx, self.table, key, stored, _REMOVABLE, "version = :expected",
-                              {":expected": write.expected_version}, ("VERSION", None))
-            if write.claim_name:
-                tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
-                         ("NAME", write.claim_name), guardType="group-name")
-
-        saga.Saga(self.guards, "group", "groupId", write.group_id, between_chunks=self.between_chunks).run(claims, final)
+        saga.Saga(self.guards, "group", "groupId", write.group_id, between_chunks=self.between_chunks).run(
+            claims, lambda tx: self._write_group(tx, write, stored))
         dx.release_later(self.guards, write.releases)

@@ -164,6 +164,7 @@ def apply() -> None:
         _events_to_lambda_and_buses()
         _serialize_dynamodb_writes()
         _partition_queries()
+        _instance_lookup_by_id()
         _applied = True
 
 
@@ -266,6 +267,30 @@ def _partition_queries() -> None:
 
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]
+
+
+def _instance_lookup_by_id() -> None:
+    """moto finds one instance by copying every reservation and scanning them (``get_instance``,
+    ``get_instance_by_id``: CreateTags on 100 recovery instances in a region holding 4,000 is 400,000
+    reservation copies, seconds of a tick). Same answers, walked without the copies."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models.instances import InstanceBackend
+
+    def get_instance_by_id(self: Any, instance_id: str) -> Any:
+        for reservation in list(self.reservations.values()):
+            for instance in reservation.instances:
+                if instance.id == instance_id:
+                    return instance
+        return None
+
+    def get_instance(self: Any, instance_id: str) -> Any:
+        instance = get_instance_by_id(self, instance_id)
+        if instance is None:
+            raise InvalidInstanceIdError(instance_id)
+        return instance
+
+    InstanceBackend.get_instance_by_id = get_instance_by_id  # type: ignore[method-assign]
+    InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
 
 
 def _scale_task_timeouts() -> None:

@@ -11,8 +11,16 @@ from typing import Any
 
 from drs_orch.domain.execution_records import open_wave_numbers, summaries_of
 from drs_orch.domain.paging import Page
+from drs_orch.domain.statuses import TERMINAL_EXECUTION
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, StartRefused
+from drs_orch.services.engine.ports import (
+    Changes,
+    ExecutionItems,
+    GuardClaim,
+    GuardsTaken,
+    LaunchTally,
+    StartRefused,
+)
 from drs_orch.services.engine.reconcile import Engine
 
 Item = dict[str, Any]
@@ -20,6 +28,7 @@ HUB = "123456789012"
 REGION = "eu-west-1"
 SCOPE = f"{HUB}#{REGION}"
 TERMINAL_WAVES = {"COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "SKIPPED"}
+TERMINAL_EXECUTIONS = {s.value for s in TERMINAL_EXECUTION}
 
 
 class SteppingClock:
@@ -53,6 +62,7 @@ class MemoryExecutionStore:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
         self.guards: dict[str, Item] = {}
+        self.job_notes: dict[str, dict[str, Any]] = {}  # the adapter's drs-job# guards-table items
         self.plan_runs: dict[str, Item] = {}  # planId -> its latest ended run (the adapter's LAST_RUN item)
         self.writes = 0
         self.tick_reads: list[int] = []  # items read by each tick's load (META, open waves, their jobs)
@@ -157,6 +167,23 @@ class MemoryExecutionStore:
             item.pop(attr, None)
         self.writes += 1
         return copy.deepcopy(item)
+
+    def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
+        self.job_notes[drs_job_id] = {"executionId": execution_id, "servers": len(set(server_ids)),
+                                      "reported": set(), "expiresAt": expires_at}
+
+    def tally_launch_result(self, drs_job_id: str, server_id: str) -> LaunchTally | None:
+        note = self.job_notes.get(drs_job_id)
+        if note is None or server_id in note["reported"]:
+            return None
+        note["reported"].add(server_id)
+        return LaunchTally(note["executionId"], len(note["reported"]), note["servers"])
+
+    def take_wait_token(self, execution_id: str) -> str | None:
+        meta = self.items.get((execution_id, "META"))
+        if not meta or meta.get("status") in TERMINAL_EXECUTIONS or "waitToken" not in meta:
+            return None
+        return str(meta.pop("waitToken"))
 
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:
         return {k: dict(self.guards[k]) for k in keys if k in self.guards}

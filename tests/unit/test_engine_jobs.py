@@ -19,6 +19,7 @@ EXEC = "exec-1"
 class FakeStore:
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        self.notes: dict[str, tuple[str, list[str]]] = {}  # DRS job id -> (execution, servers), for launch events
 
     def update(self, execution_id: str, sk: str, changes: Changes, *, expect: Any = None) -> Any:
         item = self.items.setdefault(sk, {"sk": sk})
@@ -41,6 +42,9 @@ class FakeStore:
     def put_children(self, items: list[dict[str, Any]]) -> None:
         for item in items:
             self.items[item["sk"]] = dict(item)
+
+    def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
+        self.notes[drs_job_id] = (execution_id, sorted(server_ids))
 
 
 class FakeDrs:
@@ -119,6 +123,8 @@ def test_a_lost_answer_is_found_again_by_its_tags(world: Any) -> None:
     job = store.items["JOB#0001#000"]
     assert job["status"] == "ACTIVE" and job["jobId"] == drs.jobs[0]["jobID"]
     assert drs.calls == 1 and len(drs.jobs) == 1
+    # the adopted job is noted for its launch-result events, as a job started by this tick would be
+    assert store.notes == {job["jobId"]: (runner.execution_id, sorted(job["serverIds"]))}
 
 
 def test_a_conflict_after_a_lost_answer_searches_instead_of_failing(world: Any) -> None:

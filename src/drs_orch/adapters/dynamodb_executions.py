@@ -31,8 +31,9 @@ from drs_orch.adapters.dynamodb import (
 )
 from drs_orch.domain.execution_records import WaveSummary, open_wave_numbers, summaries_of
 from drs_orch.domain.paging import Page
-from drs_orch.domain.statuses import TERMINAL_WAVE, WaveStatus
-from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item
+from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
+from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item, LaunchTally
+from drs_orch.services.engine.wake import WAIT_TOKEN
 
 MAX_TRANSACTION = 100
 CONFLICT_RETRIES = 5
@@ -40,6 +41,8 @@ CONFLICT_PAUSE_SECONDS = 0.05
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 SETTLED_OR_PENDING = TERMINAL_WAVE_VALUES | {WaveStatus.PENDING.value}
 GUARD_KIND = "exec-server"
+JOB_NOTE_PREFIX = "drs-job#"  # guards-table items naming the execution of a DRS job (launch events)
+ENDED = sorted(s.value for s in TERMINAL_EXECUTION)
 
 
 PLAN_RUN_SK = "LAST_RUN"
@@ -266,6 +269,38 @@ class DynamoExecutionStore:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    # ------------------------------------------------------------------ launch events
+    def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
+        self._guards.put_item(Item={"guardKey": JOB_NOTE_PREFIX + drs_job_id, "kind": "drs-job",
+                                    "executionId": execution_id, "servers": len(set(server_ids)),
+                                    "expiresAt": expires_at})
+
+    def tally_launch_result(self, drs_job_id: str, server_id: str) -> LaunchTally | None:
+        try:
+            out = self._guards.update_item(
+                Key={"guardKey": JOB_NOTE_PREFIX + drs_job_id}, UpdateExpression="ADD reported :s",
+                ConditionExpression="attribute_exists(guardKey) AND NOT contains(reported, :id)",
+                ExpressionAttributeValues={":s": {server_id}, ":id": server_id}, ReturnValues="ALL_NEW")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        item = out["Attributes"]
+        return LaunchTally(str(item["executionId"]), len(item.get("reported") or ()), int(item["servers"]))
+
+    def take_wait_token(self, execution_id: str) -> str | None:
+        try:
+            out = self._table.update_item(
+                Key={"executionId": execution_id, "sk": "META"}, UpdateExpression="REMOVE #t",
+                ConditionExpression="attribute_exists(#t) AND NOT #s IN (" + ", ".join(f":e{i}" for i in range(len(ENDED))) + ")",
+                ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status"},
+                ExpressionAttributeValues={f":e{i}": v for i, v in enumerate(ENDED)}, ReturnValues="ALL_OLD")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return str(out["Attributes"][WAIT_TOKEN])
 
     # ------------------------------------------------------------------ guards
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:

@@ -316,16 +316,14 @@ class Container:
 
     @cached_property
     def waker(self) -> Waker:
-        """Event-driven wake-ups of the reconcile loop (issue 19): execution store, DRS job reads and
-        the state machine only (``entrypoints/drs_events.py``)."""
-        from drs_orch.adapters.drs_jobs import DrsJobs, ScopeContexts
+        """Event-driven wake-ups of the reconcile loop (issue 19): the execution store and the state
+        machine only (``entrypoints/drs_events.py``)."""
         from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
         from drs_orch.adapters.stepfunctions import StepFunctionsStateMachine
         from drs_orch.services.engine.wake import Waker
 
         s = self.settings
         return Waker(DynamoExecutionStore(s.executions_table, s.guards_table),
-                     DrsJobs(self.clients, ScopeContexts(self.accounts.context_for)),
                      StepFunctionsStateMachine(s.state_machine_arn, s.region))
 
     @cached_property

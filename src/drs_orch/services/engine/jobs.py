@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from drs_orch.domain.data_age import data_age_seconds
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _S = ServerStatus
 UNFINISHED_REASON = "DRS completed the job without launching this server"
+JOB_NOTE_SECONDS = 14 * 86400  # how long a DRS job's launch events are tied to its execution
 
 
 def scope_of_job(job: Mapping[str, Any]) -> str:
@@ -233,9 +235,15 @@ class JobRunner:
         with (the recovery instance's ``pointInTimeSnapshotDateTime``) with its age at the request:
         a stalled server launches from its last snapshot, and its age is the risk to show."""
         instance_ids = [str(i) for i in launched.values() if i]
-        instances = self.deps.ec2.instances(scope, instance_ids) if instance_ids else {}
-        points = {str(r.get("recoveryInstanceID")): r.get("pointInTimeSnapshotDateTime")
-                  for r in self.deps.drs.recovery_instances(scope, instance_ids=instance_ids)} if instance_ids else {}
+        if not instance_ids:
+            instances: dict[str, Item] = {}
+            points: dict[str, Any] = {}
+        else:  # the EC2 and the DRS reads are independent: side by side, on the wave-ending path
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                reading = pool.submit(self.deps.ec2.instances, scope, instance_ids)
+                points = {str(r.get("recoveryInstanceID")): r.get("pointInTimeSnapshotDateTime")
+                          for r in self.deps.drs.recovery_instances(scope, instance_ids=instance_ids)}
+                instances = reading.result()
         out = {}
         for server, instance_id in launched.items():
             details = launch_details(str(instance_id) if instance_id else None,
@@ -344,6 +352,9 @@ class JobRunner:
         if updated is not None:
             job.update(updated)
         self.deps.store.update(self.execution_id, wave_sk(int(job["waveNumber"])), Changes(add={"jobIds": {job_id}}))
+        # for the launch-result events that wake the engine (services/engine/wake.py)
+        self.deps.store.note_drs_job(job_id, self.execution_id, list(job["serverIds"]),
+                                     int(self.deps.clock.now().timestamp()) + JOB_NOTE_SECONDS)
         self.wave_job_ids.setdefault(int(job["waveNumber"]), set()).add(job_id)
 
     # ------------------------------------------------------------------ time limits

@@ -54,6 +54,19 @@ class ExecutionItems:
     finished: dict[int, WaveSummary] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class LaunchTally:
+    """The launch results counted so far for one DRS job of an execution."""
+
+    execution_id: str
+    reported: int
+    servers: int
+
+    @property
+    def complete(self) -> bool:
+        return self.reported >= self.servers
+
+
 class ExecutionStore(Protocol):
     def get_meta(self, execution_id: str) -> Item | None: ...
     def load(self, execution_id: str, *, servers: bool = False,
@@ -66,6 +79,20 @@ class ExecutionStore(Protocol):
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,
                expect: Mapping[str, Any] | None = None) -> Item | None: ...
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]: ...
+    def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
+        """Remember which execution a DRS job belongs to and its servers, for the launch-result
+        events (``services/engine/wake.py``); gone after ``expires_at`` (epoch seconds)."""
+        ...
+
+    def tally_launch_result(self, drs_job_id: str, server_id: str) -> LaunchTally | None:
+        """Count one server's launch result of a noted job, once per server: ``None`` when the job
+        was not noted (not ours) or this server's result was already counted (a duplicate)."""
+        ...
+
+    def take_wait_token(self, execution_id: str) -> str | None:
+        """Remove and return the task token of the execution's current wait between ticks; ``None``
+        when it is not waiting (no token, or it has ended). Of two callers, one gets the token."""
+        ...
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None: ...
     def record_plan_run(self, meta: Item) -> None:
         """Remember ``meta`` (an execution that just ended) as its plan's latest ended run, unless a

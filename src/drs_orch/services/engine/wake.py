@@ -6,14 +6,16 @@ task token on the execution's META item as ``waitToken`` (:func:`store_wait_toke
 ends either when the timeout expires (a normal poll) or when :meth:`Waker.wake` sends the token back.
 
 DRS launch-result events (``aws.drs`` / ``DRS Source Server Launch Result``, best effort) reach
-``entrypoints/drs_events.py``, which calls :meth:`Waker.handle_launch_result`: the event's job is
-described in its account-region (DescribeJobs by id), the execution is the job's
-``drs-orch:execution-id`` tag, and the execution is woken when the job has no launch left in flight
-(the only moment a wave can end or the next one start). The token is claimed with a conditional
-remove before it is sent, so a duplicate or concurrent event sends nothing; an event that arrives
-while a tick runs finds no token and is dropped (the tick reads DRS itself); an event that arrives
-during the next wait wakes it once more: one extra, idempotent tick. A lost event costs at most one
-poll interval.
+``entrypoints/drs_events.py``, which calls :meth:`Waker.handle_launch_result`. When the engine adopts a
+DRS job it notes the job's execution and server count (:meth:`ExecutionStore.note_drs_job`); each
+event counts its server once against that note (one conditional DynamoDB update, no DRS call: a
+wave of 100 servers ending at once sends 100 events, which must not become 100 DescribeJobs
+calls competing with the engine's own under DRS's rate limits). The event that completes the count
+wakes the execution: the job has no launch left in flight, the only moment a wave can end or the
+next one start. The token is taken with a conditional remove before it is sent, so of two events
+one sends it; a duplicate event is not counted twice; an event of a job not noted (not ours, or
+older than the note's expiry) is dropped. An event that arrives while a tick runs finds no token
+(the tick reads DRS itself); a lost event costs at most one poll interval.
 """
 
 from __future__ import annotations
@@ -21,21 +23,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.services.engine.ports import Changes, ExecutionStore, StateMachine
 from drs_orch.services.engine.records import META
 
 log = logging.getLogger(__name__)
 
 WAIT_TOKEN = "waitToken"
-_ENDED = {"COMPLETED", "PARTIAL", "FAILED", "CANCELLED"}
-_IN_FLIGHT = {"PENDING", "IN_PROGRESS"}
-
-
-class JobReader(Protocol):
-    def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, dict[str, Any]]: ...
 
 
 def store_wait_token(store: ExecutionStore, execution_id: str, task_token: str) -> None:
@@ -57,42 +52,32 @@ class WakeOutcome:
 
 
 class Waker:
-    def __init__(self, store: ExecutionStore, jobs: JobReader, sfn: StateMachine) -> None:
+    def __init__(self, store: ExecutionStore, sfn: StateMachine) -> None:
         self._store = store
-        self._jobs = jobs
         self._sfn = sfn
 
     def wake(self, execution_id: str, reason: Mapping[str, Any]) -> WakeOutcome:
         """Cut the execution's current wait short, at most once per wait."""
-        meta = self._store.get_meta(execution_id)
-        if meta is None:
-            return WakeOutcome("UNKNOWN_EXECUTION", execution_id)
-        token = meta.get(WAIT_TOKEN)
-        if meta.get("status") in _ENDED or not token:
+        token = self._store.take_wait_token(execution_id)
+        if token is None:  # not waiting, ended, unknown, or another event took the token first
             return WakeOutcome("NOT_WAITING", execution_id)
-        claimed = self._store.update(execution_id, META, Changes(remove=[WAIT_TOKEN]), expect={WAIT_TOKEN: token})
-        if claimed is None:  # another event (or a newer wait) took it first
-            return WakeOutcome("NOT_WAITING", execution_id)
-        if not self._sfn.send_success(str(token), {"wokenBy": dict(reason)}):
+        if not self._sfn.send_success(token, {"wokenBy": dict(reason)}):
             return WakeOutcome("WAIT_ENDED", execution_id)  # it had just timed out: the poll ticks anyway
         return WakeOutcome("WOKEN", execution_id)
 
     def handle_launch_result(self, event: Mapping[str, Any]) -> WakeOutcome:
         detail = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}
         job_id = str((detail or {}).get("job-id") or "")
-        account, region = str(event.get("account") or ""), str(event.get("region") or "")
-        if not job_id or not account or not region:
+        resources = event.get("resources") or []
+        server_id = str(resources[0]).rpartition("/")[2] if resources else ""
+        if not job_id or not server_id:
             return WakeOutcome("IGNORED")
-        job = self._jobs.describe_jobs(scope_of(account, region), [job_id]).get(job_id)
-        if job is None:
-            return WakeOutcome("UNKNOWN_JOB", job_id=job_id)
-        execution_id = (job.get("tags") or {}).get(TAG_EXECUTION)
-        if not execution_id:
-            return WakeOutcome("NOT_OURS", job_id=job_id)
-        in_flight = [s for s in job.get("participatingServers") or [] if s.get("launchStatus") in _IN_FLIGHT]
-        if job.get("status") != "COMPLETED" and in_flight:
-            return WakeOutcome("JOB_IN_FLIGHT", str(execution_id), job_id)
-        outcome = self.wake(str(execution_id), {"jobId": job_id, "state": (detail or {}).get("state")})
-        log.info("DRS launch result", extra={"jobId": job_id, "executionId": execution_id,
+        tally = self._store.tally_launch_result(job_id, server_id)
+        if tally is None:
+            return WakeOutcome("NOT_COUNTED", job_id=job_id)  # not our job, or a duplicate
+        if not tally.complete:
+            return WakeOutcome("JOB_IN_FLIGHT", tally.execution_id, job_id)
+        outcome = self.wake(tally.execution_id, {"jobId": job_id, "state": (detail or {}).get("state")})
+        log.info("DRS launch result", extra={"jobId": job_id, "executionId": tally.execution_id,
                                              "result": outcome.result})
-        return WakeOutcome(outcome.result, str(execution_id), job_id)
+        return WakeOutcome(outcome.result, tally.execution_id, job_id)

@@ -272,7 +272,8 @@ def _partition_queries() -> None:
 def _instance_lookup_by_id() -> None:
     """moto finds one instance by copying every reservation and scanning them (``get_instance``,
     ``get_instance_by_id``: CreateTags on 100 recovery instances in a region holding 4,000 is 400,000
-    reservation copies, seconds of a tick). Same answers, walked without the copies."""
+    reservation copies, seconds of a tick), and a resource's tags by scanning every tag of the
+    region. Same answers, found without the copies and the scans."""
     from moto.ec2.exceptions import InvalidInstanceIdError
     from moto.ec2.models.instances import InstanceBackend
 
@@ -291,6 +292,20 @@ def _instance_lookup_by_id() -> None:
 
     InstanceBackend.get_instance_by_id = get_instance_by_id  # type: ignore[method-assign]
     InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
+
+    # Every resource's own tags (DescribeInstances asks once per instance) were found by matching
+    # a pattern against every tag of every resource in the region: read them by key instead.
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    def get_tags(self: Any) -> list[dict[str, str]]:
+        if not self.id:
+            return []
+        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
+                for key, value in dict(self.ec2_backend.tags.get(self.id) or {}).items()]
+
+    TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
 
 
 def _scale_task_timeouts() -> None:

@@ -11,7 +11,7 @@ region's jobs for those tags and adopts the one it finds; only after two misses 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from drs_orch.domain.data_age import data_age_seconds
@@ -29,6 +29,7 @@ from drs_orch.domain.engine_rules import (
     server_statuses,
     starting_action,
 )
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, ServerRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
@@ -37,7 +38,6 @@ from drs_orch.services import telemetry
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.drill_tags import tag_drill_instances
 from drs_orch.services.engine.ports import Changes, Item, StartRefused
-from drs_orch.services.engine.records import job_sk, server_sk, wave_sk
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,14 @@ def launch_details(instance_id: str | None, instance: Mapping[str, Any] | None) 
 
 
 def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, status: ServerStatus, now: str,
-                launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> Item:
-    """A server's complete item at its final status in this execution."""
+                launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> ServerRecord:
+    """A server's complete record at its final status in this execution."""
     history = {_S.PENDING.value: str(meta["startTime"])}
     if launching_at:
         history[_S.LAUNCHING.value] = launching_at
     history[status.value] = now
-    item: Item = {
-        "executionId": meta["executionId"], "sk": server_sk(server), "entityType": "SERVER",
-        "sourceServerId": server, "waveNumber": job["waveNumber"], "jobKey": job["jobKey"],
+    item: dict[str, Any] = {
+        "waveNumber": job["waveNumber"], "jobKey": job["jobKey"],
         "accountId": job["accountId"], "region": job["region"], "status": status.value,
         "statusHistory": history, **dict(details),
     }
@@ -93,7 +92,7 @@ def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, st
         item["hostname"] = hostname
     if reason:
         item["failureReason"] = reason
-    return item
+    return ServerRecord(str(meta["executionId"]), server, item)
 
 
 def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
@@ -129,9 +128,10 @@ def wave_identity(jobs: Mapping[str, Mapping[str, Any]], wave: int) -> dict[str,
 
 
 class JobRunner:
-    """One tick's view of an execution's jobs (``jobs``: job items by key, updated in place)."""
+    """One tick's view of an execution's jobs (``jobs``: job records by key; each change the tick
+    makes to a job replaces its record there)."""
 
-    def __init__(self, deps: EngineDeps, meta: Item, jobs: dict[str, Item]) -> None:
+    def __init__(self, deps: EngineDeps, meta: ExecutionMeta, jobs: dict[str, JobRecord]) -> None:
         self.deps = deps
         self.meta = meta
         self.execution_id = str(meta["executionId"])
@@ -154,7 +154,7 @@ class JobRunner:
     # ------------------------------------------------------------------ observation
     def observe_active(self) -> None:
         active = [j for j in self.jobs.values() if j["status"] == JobStatus.ACTIVE.value and j.get("jobId")]
-        by_scope: dict[str, list[Item]] = {}
+        by_scope: dict[str, list[JobRecord]] = {}
         for job in active:
             by_scope.setdefault(scope_of_job(job), []).append(job)
         for scope, jobs in by_scope.items():
@@ -166,7 +166,7 @@ class JobRunner:
                     continue
                 self.apply(job, drs_job)
 
-    def apply(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+    def apply(self, job: JobRecord, drs_job: Mapping[str, Any]) -> None:
         """Record what DRS says about ``job``. The job item keeps every server's live status (and
         when it started launching); a server's own item is written once, complete, when it reaches
         its final status (LAUNCHED with the launch details, or FAILED with the reason from the job
@@ -222,10 +222,9 @@ class JobRunner:
             job_changes.set["endedAt"] = drs_job.get("endDateTime") or now
         if job.get("drsStatus") == drs_job.get("status") and not changed:
             return
-        self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), job_changes,
-                               expect={"status": JobStatus.ACTIVE.value})
-        job.update({k: v for k, v in job_changes.set.items() if isinstance(k, str)})
-        job["servers"] = servers
+        self.deps.store.update_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
+        self.jobs[job.key] = job.merged({**{k: v for k, v in job_changes.set.items() if isinstance(k, str)},
+                                         "servers": servers})
 
     def _launch_details(self, scope: str, launched: Mapping[str, Any],
                         requested_at: Any) -> dict[str, dict[str, Any]]:
@@ -261,13 +260,13 @@ class JobRunner:
                 found = self.find(job)
                 if found is not None:
                     self.adopt(job, found)
-                    self.apply(job, found)
+                    self.apply(self.jobs[key], found)
                     continue
                 misses = int(job.get("searchMisses") or 0) + 1
                 action = after_search_miss(misses, stopping)
-                self.deps.store.update(self.execution_id, job_sk(key), Changes(set={"searchMisses": misses}),
-                                       expect={"status": JobStatus.QUEUED.value})
-                job["searchMisses"] = misses
+                self.deps.store.update_job(self.execution_id, key, Changes(set={"searchMisses": misses}),
+                                           expect={"status": JobStatus.QUEUED.value})
+                job = self.jobs[key] = job.merged({"searchMisses": misses})
             if action is StartAction.CALL:
                 # after a search that missed twice, no earlier call created the job
                 self.call(job, prior=StartState.NOT_CALLED if job.get("searchMisses") else None)
@@ -279,19 +278,19 @@ class JobRunner:
         matches = [j for j in self.listing(scope_of_job(job)) if job_matches_tags(j, tags)]
         return min(matches, key=lambda j: str(j.get("creationDateTime") or "")) if matches else None
 
-    def call(self, job: Item, prior: StartState | None = None) -> None:
-        key = str(job["jobKey"])
+    def call(self, job: JobRecord, prior: StartState | None = None) -> None:
+        key = job.key
         before = prior or StartState(job.get("startState") or StartState.NOT_CALLED.value)
         scope = scope_of_job(job)
-        marked = self.deps.store.update(
-            self.execution_id, job_sk(key),
+        marked = self.deps.store.update_job(
+            self.execution_id, key,
             Changes(set={"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0},
                     increment={"startAttempts": 1}),
             # the attempt counter is the claim: of two ticks running at once, one calls
             expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")})
         if marked is None:
             return
-        job.update(marked)
+        job = self.jobs[key] = marked
         tags = job_tags(self.execution_id, str(self.meta["planId"]), int(job["waveNumber"]), key)
         try:
             drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,
@@ -300,13 +299,13 @@ class JobRunner:
             self._refused(job, refused, before)
             return
         self.adopt(job, drs_job)
-        self.apply(job, drs_job)
+        self.apply(self.jobs[key], drs_job)
 
-    def _refused(self, job: Item, refused: StartRefused, before: StartState) -> None:
+    def _refused(self, job: JobRecord, refused: StartRefused, before: StartState) -> None:
         """A refusal proves this call created nothing, but not an earlier call whose outcome is
         unknown (``before`` CALLING); and a ConflictException may be our own job, created by a call
         whose answer was lost. In those cases the job stays CALLING: the next tick searches first."""
-        key = str(job["jobKey"])
+        key = job.key
         conflicts = int(job.get("conflictRefusals") or 0)
         outcome = classify_start_error(refused.code, refused.status, conflicts)
         error = f"{refused.code or 'NoAnswer'}: {refused.message}"
@@ -328,26 +327,25 @@ class JobRunner:
             reason = f"DRS refused to start the job: {error}"
             self.deps.store.put_children([server_item(self.meta, job, s, _S.FAILED, now, None, {}, reason)
                                           for s in job["serverIds"]])
-        updated = self.deps.store.update(self.execution_id, job_sk(key), changes,
-                                         expect={"status": JobStatus.QUEUED.value})
+        updated = self.deps.store.update_job(self.execution_id, key, changes, expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
+            self.jobs[key] = updated
 
-    def adopt(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+    def adopt(self, job: JobRecord, drs_job: Mapping[str, Any]) -> None:
         """Record the DRS job id of a started job (ACTIVE)."""
         job_id = str(drs_job["jobID"])
         changes = Changes(set={"status": JobStatus.ACTIVE.value, "jobId": job_id, "startState": "STARTED",
                                "drsStatus": drs_job.get("status"),
                                "startedAt": drs_job.get("creationDateTime") or self.deps.now()})
-        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
-                                         expect={"status": JobStatus.QUEUED.value})
+        updated = self.deps.store.update_job(self.execution_id, job.key, changes,
+                                             expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
-        self.deps.store.update(self.execution_id, wave_sk(int(job["waveNumber"])), Changes(add={"jobIds": {job_id}}))
-        self.wave_job_ids.setdefault(int(job["waveNumber"]), set()).add(job_id)
+            self.jobs[job.key] = updated
+        self.deps.store.update_wave(self.execution_id, job.wave_number, Changes(add={"jobIds": {job_id}}))
+        self.wave_job_ids.setdefault(job.wave_number, set()).add(job_id)
 
     # ------------------------------------------------------------------ time limits
-    def expire(self, waves: list[Item], in_flight: set[str]) -> None:
+    def expire(self, waves: Sequence[Mapping[str, Any]], in_flight: set[str]) -> None:
         """End the jobs that passed their time limit (``jobTimeoutSeconds`` from our StartRecovery
         call) or whose wave passed its own (``waveTimeoutSeconds`` from the wave's start): TIMED_OUT,
         their unfinished servers FAILED with the reason. The DRS job cannot be stopped; it is no
@@ -358,7 +356,7 @@ class JobRunner:
             number = int(wave["waveNumber"])
             wave_limit = wave.get("waveTimeoutSeconds")
             wave_over = expired(self.deps.seconds_since(wave.get("startedAt")), wave_limit)
-            for job in [j for j in self.jobs.values() if int(j["waveNumber"]) == number]:
+            for job in [j for j in self.jobs.values() if j.wave_number == number]:
                 status = job["status"]
                 job_limit = job.get("jobTimeoutSeconds") or wave.get("jobTimeoutSeconds")
                 # our own clock at both ends (DRS's clock may differ from the Lambda's)
@@ -371,7 +369,7 @@ class JobRunner:
                     self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s "
                                        "before the job could start")
 
-    def time_out(self, job: Item, why: str) -> None:
+    def time_out(self, job: JobRecord, why: str) -> None:
         job_id = job.get("jobId")
         drs = f"DRS job {job_id}, last state {job.get('drsStatus') or 'unknown'}" if job_id else "not started in DRS"
         reason = f"job {job['jobKey']} ({drs}) {why}"
@@ -383,8 +381,7 @@ class JobRunner:
                                "servers": servers,
                                "failureReasons": {**(job.get("failureReasons") or {}),
                                                   **{s: f"timed out: {reason}" for s in unfinished}}})
-        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
-                                         expect={"status": job["status"]})
+        updated = self.deps.store.update_job(self.execution_id, job.key, changes, expect={"status": job["status"]})
         if updated is None:
             return
         launching_at = job.get("launchingAt") or {}
@@ -392,12 +389,12 @@ class JobRunner:
                                                   f"timed out: {reason}") for s in unfinished])
         telemetry.event("JOB_TIMED_OUT", executionId=self.execution_id, jobKey=job["jobKey"], jobId=job_id,
                         waveNumber=job.get("waveNumber"), reason=reason, executionType=self.meta.get("executionType"))
-        job.update(updated)
+        self.jobs[job.key] = updated
 
-    def abandon(self, job: Item) -> None:
-        updated = self.deps.store.update(
-            self.execution_id, job_sk(str(job["jobKey"])),
+    def abandon(self, job: JobRecord) -> None:
+        updated = self.deps.store.update_job(
+            self.execution_id, job.key,
             Changes(set={"status": JobStatus.NOT_STARTED.value, "endedAt": self.deps.now()}),
             expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
+            self.jobs[job.key] = updated

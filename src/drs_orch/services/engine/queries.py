@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from drs_orch.domain.errors import NotFound
+from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, ServerRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
 from drs_orch.domain.objectives import objectives_report, paused_seconds
@@ -23,7 +24,6 @@ from drs_orch.domain.statuses import (
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
-from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
 from drs_orch.services.engine.termination import TERMINATION_BUSY
@@ -46,7 +46,7 @@ def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[str, Any]:
+def termination_metadata(meta: Mapping[str, Any], servers: list[ServerRecord]) -> dict[str, Any]:
     launched = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
     termination = meta.get("termination") or {}
     if meta.get("status") not in TERMINAL_EXECUTION:
@@ -61,7 +61,7 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
             "terminationStatus": termination.get("status", "NOT_REQUESTED")}
 
 
-def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionItems:
+def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionRecords:
     loaded = deps.store.load(execution_id, servers=servers)
     if loaded is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
@@ -72,12 +72,13 @@ def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     return execution_details(load_execution(deps, execution_id), deps.now())
 
 
-def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
+def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
     """GET /executions/{id}: the META item with its waves, their jobs and servers, timings and counts
     (the views of ``services/engine/progress.py`` are cut from this)."""
     out = public_meta(loaded.meta)
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
-    live = {s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
+    live: dict[str, tuple[Mapping[str, Any], Any]] = {
+        s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
     for server in sorted(loaded.servers, key=lambda s: str(s["sourceServerId"])):
         entry = {k: server[k] for k in _SERVER_FIELDS if k in server}
         job, status = live.get(str(server["sourceServerId"]), ({}, None))
@@ -126,7 +127,7 @@ def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
     return out
 
 
-def _summary(meta: Item) -> dict[str, Any]:
+def _summary(meta: ExecutionMeta) -> dict[str, Any]:
     out = public_meta(meta)
     out.pop("statusHistory", None)
     return out
@@ -184,7 +185,7 @@ def recovery_instances(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     if deps.store.get_meta(execution_id) is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
     servers = [s for s in deps.store.load_servers(execution_id) if s.get("recoveryInstanceId")]
-    by_scope: dict[str, list[Item]] = {}
+    by_scope: dict[str, list[ServerRecord]] = {}
     for server in servers:
         by_scope.setdefault(scope_of(server["accountId"], server["region"]), []).append(server)
     instances: list[dict[str, Any]] = []

@@ -1,11 +1,13 @@
-"""The execution items (data contract in docs/ARCHITECTURE.md) and their views for the rules.
+"""The execution's records (data contract in docs/ARCHITECTURE.md; the types in
+``domain/execution_records.py``, their items in ``adapters/execution_items.py``) and their views for
+the rules.
 
-- META (``sk="META"``): the execution. Carries the only attributes of the ByStartTime / ByPlan /
-  ByStatus indexes (``entityType``, ``planId``, ``status`` with ``startTime``), the flags written by
+- the execution (:class:`ExecutionMeta`): carries the only attributes of the ByStartTime / ByPlan /
+  ByStatus indexes (``planId``, ``status`` with ``startTime``), the flags written by
   pause/resume/cancel, ``inFlight`` (string set of the keys of starting and active jobs),
   ``version`` (every decision is written with a version check) and ``statusHistory``.
-- WAVE (``sk="WAVE#<nnnn>"``), JOB (``sk="JOB#<wave>#<n>"``, at most 100 servers), SERVER
-  (``sk="SERVER#<id>"``): never carry ``startTime`` (so they stay out of the indexes); their times
+- waves (:class:`WaveRecord`), DRS jobs (:class:`JobRecord`, at most 100 servers) and servers
+  (:class:`ServerRecord`): never carry ``startTime`` (so they stay out of the indexes); their times
   are ``startedAt``/``endedAt`` and ``statusHistory`` maps.
 """
 
@@ -15,40 +17,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
-from drs_orch.domain.execution_records import WaveSummary
+from drs_orch.domain.execution_records import ChildRecord, JobRecord, ServerRecord, WaveRecord, WaveSummary
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
 from drs_orch.domain.time_limits import TimeLimits
-from drs_orch.services.engine.ports import Item
 
-META = "META"
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 
 
-def wave_sk(number: int) -> str:
-    return f"WAVE#{number:04d}"
-
-
-def job_sk(key: str) -> str:
-    return f"JOB#{key}"
-
-
-def server_sk(server_id: str) -> str:
-    return f"SERVER#{server_id}"
-
-
 def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str,
-                limits: Mapping[int, TimeLimits] | None = None) -> list[Item]:
-    """The WAVE, JOB and SERVER items of a new execution (with each wave's time limits)."""
-    items: list[Item] = []
+                limits: Mapping[int, TimeLimits] | None = None) -> list[ChildRecord]:
+    """The wave, job and server records of a new execution (with each wave's time limits)."""
+    items: list[ChildRecord] = []
     for plan in snapshot.waves:
         wave = plan.wave
         scopes = sorted({scope for scope, _ in plan.servers})
         status = plan.initial_status.value
-        item: Item = {
-            "executionId": execution_id, "sk": wave_sk(wave.wave_number), "entityType": "WAVE",
-            "waveNumber": wave.wave_number, "waveName": wave.wave_name,
+        item: dict[str, Any] = {
+            "waveName": wave.wave_name,
             "protectionGroupIds": list(wave.protection_group_ids), "dependsOnWaves": list(wave.depends_on_waves),
             "pauseBeforeWave": wave.pause_before_wave, "onServerFailure": OnServerFailure(wave.on_server_failure).value,
             "status": status, "statusHistory": {status: now}, "serverCount": len(plan.servers),
@@ -63,26 +50,24 @@ def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, s
                         timeLimitSource=limit.source)
         if len(scopes) == 1:
             item["accountId"], item["region"] = split_scope(scopes[0])
-        items.append(item)
+        items.append(WaveRecord(execution_id, wave.wave_number, item))
         for job in plan.jobs:
             account, region = split_scope(job.scope)
-            items.append({
-                "executionId": execution_id, "sk": job_sk(job.key), "entityType": "JOB", "jobKey": job.key,
+            items.append(JobRecord(execution_id, job.key, {
                 "waveNumber": job.wave, "accountId": account, "region": region, "serverIds": list(job.server_ids),
                 "status": JobStatus.QUEUED.value, "startState": "NOT_CALLED",
                 "servers": {s: ServerStatus.PENDING.value for s in job.server_ids},
                 "hostnames": {s: hostnames[s] for s in job.server_ids if hostnames.get(s)},
-            })
+            }))
             for server in job.server_ids:
-                entry: Item = {
-                    "executionId": execution_id, "sk": server_sk(server), "entityType": "SERVER",
-                    "sourceServerId": server, "waveNumber": job.wave, "jobKey": job.key,
+                entry: dict[str, Any] = {
+                    "waveNumber": job.wave, "jobKey": job.key,
                     "accountId": account, "region": region, "status": ServerStatus.PENDING.value,
                     "statusHistory": {ServerStatus.PENDING.value: now},
                 }
                 if hostnames.get(server):
                     entry["hostname"] = hostnames[server]
-                items.append(entry)
+                items.append(ServerRecord(execution_id, server, entry))
     return items
 
 
@@ -153,12 +138,12 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version", "sk", "entityType",
+SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version",
                          "waveNumbers", "finishedWaves"})  # the last two: the tick's bookkeeping
 
 
 def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The META item as the API shows it: no task token, no internal bookkeeping."""
+    """The execution as the API shows it: no task token, no internal bookkeeping."""
     out = {k: v for k, v in meta.items() if k not in SECRET_META}
     out["isPaused"] = meta.get("status") == ExecutionStatus.PAUSED.value
     return out

@@ -25,7 +25,6 @@ from typing import Any, Protocol
 
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.services.engine.ports import Changes, ExecutionStore, StateMachine
-from drs_orch.services.engine.records import META
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class JobReader(Protocol):
 
 def store_wait_token(store: ExecutionStore, execution_id: str, task_token: str) -> None:
     """The wait between ticks began: keep its token (no version change: ticks do not race it)."""
-    store.update(execution_id, META, Changes(set={WAIT_TOKEN: task_token}))
+    store.update_meta(execution_id, Changes(set={WAIT_TOKEN: task_token}))
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class Waker:
         token = meta.get(WAIT_TOKEN)
         if meta.get("status") in _ENDED or not token:
             return WakeOutcome("NOT_WAITING", execution_id)
-        claimed = self._store.update(execution_id, META, Changes(remove=[WAIT_TOKEN]), expect={WAIT_TOKEN: token})
+        claimed = self._store.update_meta(execution_id, Changes(remove=[WAIT_TOKEN]), expect={WAIT_TOKEN: token})
         if claimed is None:  # another event (or a newer wait) took it first
             return WakeOutcome("NOT_WAITING", execution_id)
         if not self._sfn.send_success(str(token), {"wokenBy": dict(reason)}):

@@ -29,7 +29,7 @@ from drs_orch.domain.engine_rules import (
     server_statuses,
     starting_action,
 )
-from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, ServerRecord
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, ServerRecord, WaveRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
@@ -73,7 +73,7 @@ def launch_details(instance_id: str | None, instance: Mapping[str, Any] | None) 
     return {k: v for k, v in out.items() if v is not None}
 
 
-def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, status: ServerStatus, now: str,
+def server_item(meta: ExecutionMeta, job: JobRecord, server: str, status: ServerStatus, now: str,
                 launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> ServerRecord:
     """A server's complete record at its final status in this execution."""
     history = {_S.PENDING.value: str(meta["startTime"])}
@@ -81,7 +81,7 @@ def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, st
         history[_S.LAUNCHING.value] = launching_at
     history[status.value] = now
     item: dict[str, Any] = {
-        "waveNumber": job["waveNumber"], "jobKey": job["jobKey"],
+        "waveNumber": job.wave_number, "jobKey": job.key,
         "accountId": job["accountId"], "region": job["region"], "status": status.value,
         "statusHistory": history, **dict(details),
     }
@@ -92,7 +92,7 @@ def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, st
         item["hostname"] = hostname
     if reason:
         item["failureReason"] = reason
-    return ServerRecord(str(meta["executionId"]), server, item)
+    return ServerRecord(meta.execution_id, server, item)
 
 
 def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
@@ -118,11 +118,11 @@ def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
     return out
 
 
-def wave_identity(jobs: Mapping[str, Mapping[str, Any]], wave: int) -> dict[str, dict[str, Any]]:
+def wave_identity(jobs: Mapping[str, JobRecord], wave: int) -> dict[str, dict[str, Any]]:
     """Scope -> server -> expectation, for the jobs of ``wave`` that launch into instance pairs."""
     out: dict[str, dict[str, Any]] = {}
     for job in jobs.values():
-        if int(job["waveNumber"]) == wave and job.get("identity"):
+        if job.wave_number == wave and job.get("identity"):
             out.setdefault(scope_of_job(job), {}).update(dict(job["identity"]))
     return out
 
@@ -134,7 +134,7 @@ class JobRunner:
     def __init__(self, deps: EngineDeps, meta: ExecutionMeta, jobs: dict[str, JobRecord]) -> None:
         self.deps = deps
         self.meta = meta
-        self.execution_id = str(meta["executionId"])
+        self.execution_id = meta.execution_id
         self.jobs = jobs
         self.is_drill = meta.get("executionType") == "DRILL" or meta.get("isDrill") is True
         self._listings: dict[str, list[Item]] = {}
@@ -273,8 +273,8 @@ class JobRunner:
             elif action is StartAction.ABANDON:
                 self.abandon(job)
 
-    def find(self, job: Mapping[str, Any]) -> Item | None:
-        tags = {TAG_EXECUTION: self.execution_id, TAG_JOB: str(job["jobKey"])}
+    def find(self, job: JobRecord) -> Item | None:
+        tags = {TAG_EXECUTION: self.execution_id, TAG_JOB: job.key}
         matches = [j for j in self.listing(scope_of_job(job)) if job_matches_tags(j, tags)]
         return min(matches, key=lambda j: str(j.get("creationDateTime") or "")) if matches else None
 
@@ -291,7 +291,7 @@ class JobRunner:
         if marked is None:
             return
         job = self.jobs[key] = marked
-        tags = job_tags(self.execution_id, str(self.meta["planId"]), int(job["waveNumber"]), key)
+        tags = job_tags(self.execution_id, str(self.meta["planId"]), job.wave_number, key)
         try:
             drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,
                                                    snapshots=job.get("recoverySnapshots") or None)
@@ -345,7 +345,7 @@ class JobRunner:
         self.wave_job_ids.setdefault(job.wave_number, set()).add(job_id)
 
     # ------------------------------------------------------------------ time limits
-    def expire(self, waves: Sequence[Mapping[str, Any]], in_flight: set[str]) -> None:
+    def expire(self, waves: Sequence[WaveRecord], in_flight: set[str]) -> None:
         """End the jobs that passed their time limit (``jobTimeoutSeconds`` from our StartRecovery
         call) or whose wave passed its own (``waveTimeoutSeconds`` from the wave's start): TIMED_OUT,
         their unfinished servers FAILED with the reason. The DRS job cannot be stopped; it is no
@@ -353,7 +353,7 @@ class JobRunner:
         for wave in waves:
             if wave.get("status") != "LAUNCHING":
                 continue
-            number = int(wave["waveNumber"])
+            number = wave.number
             wave_limit = wave.get("waveTimeoutSeconds")
             wave_over = expired(self.deps.seconds_since(wave.get("startedAt")), wave_limit)
             for job in [j for j in self.jobs.values() if j.wave_number == number]:
@@ -365,7 +365,7 @@ class JobRunner:
                     self.time_out(job, f"passed its time limit of {int(job_limit or 0)} s")
                 elif status == JobStatus.ACTIVE.value and wave_over:
                     self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s")
-                elif status == JobStatus.QUEUED.value and wave_over and str(job["jobKey"]) not in in_flight:
+                elif status == JobStatus.QUEUED.value and wave_over and job.key not in in_flight:
                     self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s "
                                        "before the job could start")
 

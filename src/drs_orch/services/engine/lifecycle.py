@@ -121,9 +121,9 @@ def cancel_execution(deps: EngineDeps, execution_id: str, actor: str) -> dict[st
             raise _not_active(meta, "cancelled")
         view = execution_view(meta)
         in_flight = sorted(view.in_flight)
-        running = [{"jobKey": j["jobKey"], "jobId": j.get("jobId"), "waveNumber": j["waveNumber"],
+        running = [{"jobKey": j.key, "jobId": j.get("jobId"), "waveNumber": j["waveNumber"],
                     "accountId": j["accountId"], "region": j["region"], "drsStatus": j.get("drsStatus")}
-                   for j in loaded.jobs if j["jobKey"] in in_flight]
+                   for j in loaded.jobs if j.key in in_flight]
         if status is _E.CANCELLING:
             return _cancel_answer(meta, loaded.waves, running, "already cancelling")
         changes = Changes(set={"cancelRequested": True, "cancelledBy": actor}, increment={"version": 1})
@@ -177,7 +177,7 @@ def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[WaveRecor
 
 def _cancel_answer(meta: Mapping[str, Any], waves: list[WaveRecord], running: list[dict[str, Any]], message: str) -> dict[str, Any]:
     def numbers(group: str) -> list[int]:
-        return [int(w["waveNumber"]) for w in waves if WAVE_GROUP[WaveStatus(w["status"])] == group]
+        return [w.number for w in waves if WAVE_GROUP[WaveStatus(w["status"])] == group]
 
     return {
         "executionId": meta["executionId"],

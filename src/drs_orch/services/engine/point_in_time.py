@@ -9,7 +9,7 @@ point the wave fails with the reason, and launches nothing from a mix of points 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,9 +59,9 @@ def choose_wave_point(deps: EngineDeps, tolerance_seconds: float,
     return WavePoint(record, snapshots_by_job=by_job)
 
 
-def job_refs(jobs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, Sequence[str]]]:
-    """(job key, scope, server ids) of JOB items."""
-    return [(str(j["jobKey"]), scope_of_job(j), [str(s) for s in j.get("serverIds") or []]) for j in jobs]
+def job_refs(jobs: Sequence[JobRecord]) -> list[tuple[str, str, Sequence[str]]]:
+    """(job key, scope, server ids) of job records."""
+    return [(j.key, scope_of_job(j), j.server_ids) for j in jobs]
 
 
 def record_job_snapshots(deps: EngineDeps, execution_id: str, jobs: dict[str, JobRecord], chosen: WavePoint) -> None:

@@ -79,29 +79,29 @@ def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
     live: dict[str, tuple[Mapping[str, Any], Any]] = {
         s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
-    for server in sorted(loaded.servers, key=lambda s: str(s["sourceServerId"])):
+    for server in sorted(loaded.servers, key=lambda s: s.server_id):
         entry = {k: server[k] for k in _SERVER_FIELDS if k in server}
-        job, status = live.get(str(server["sourceServerId"]), ({}, None))
+        job, status = live.get(server.server_id, ({}, None))
         if status == ServerStatus.LAUNCHING.value and entry.get("status") == ServerStatus.PENDING.value:
             # a server's item is written at its final status; while it launches the job item knows
             entry["status"] = status
             entry["statusHistory"] = {**(entry.get("statusHistory") or {}),
-                                      status: (job.get("launchingAt") or {}).get(server["sourceServerId"])}
+                                      status: (job.get("launchingAt") or {}).get(server.server_id)}
             if job.get("jobId"):
                 entry["jobId"] = job["jobId"]
         if "ec2InstanceId" in entry:
             entry["instanceId"] = entry["ec2InstanceId"]
-        servers_by_wave.setdefault(int(server["waveNumber"]), []).append(entry)
+        servers_by_wave.setdefault(server.wave_number, []).append(entry)
     jobs_by_wave: dict[int, list[dict[str, Any]]] = {}
     for job in loaded.jobs:
-        jobs_by_wave.setdefault(int(job["waveNumber"]), []).append({
+        jobs_by_wave.setdefault(job.wave_number, []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
                                 "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
         } | {"serverCount": len(job.get("serverIds") or [])})
     waves = []
     wave_counts: dict[str, int] = {}
     for wave in loaded.waves:
-        number = int(wave["waveNumber"])
+        number = wave.number
         entry = {k: wave[k] for k in _WAVE_FIELDS if k in wave}
         jobs = jobs_by_wave.get(number, [])
         entry["jobs"] = jobs
@@ -193,7 +193,7 @@ def recovery_instances(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         ids = [str(s["recoveryInstanceId"]) for s in members]
         known = {str(r["recoveryInstanceID"]): r for r in deps.drs.recovery_instances(scope, instance_ids=ids)}
         ec2 = deps.ec2.instances(scope, [str(r.get("ec2InstanceID")) for r in known.values() if r.get("ec2InstanceID")])
-        for server in sorted(members, key=lambda s: str(s["sourceServerId"])):
+        for server in sorted(members, key=lambda s: s.server_id):
             ri = known.get(str(server["recoveryInstanceId"]))
             if ri is None:
                 entry = {"recoveryInstanceId": server["recoveryInstanceId"], "sourceServerId": server["sourceServerId"],

@@ -212,10 +212,10 @@ class Engine:
     # ------------------------------------------------------------------ the tick
     def _reconcile(self, meta: ExecutionMeta, waves: list[WaveRecord], jobs: list[JobRecord],
                    finished: Mapping[int, WaveSummary]) -> TickResult | None:
-        execution_id = str(meta["executionId"])
+        execution_id = meta.execution_id
         view = execution_view(meta)
         in_flight = set(view.in_flight)
-        runner = JobRunner(self.deps, meta, {str(j["jobKey"]): j for j in jobs})
+        runner = JobRunner(self.deps, meta, {j.key: j for j in jobs})
         wave_views = [wave_view(w) for w in waves] + [summary_view(s) for s in finished.values()]
 
         runner.observe_active()
@@ -335,7 +335,7 @@ class Engine:
                 if chosen.failed:
                     failed.add(number)
                     continue
-                record_job_snapshots(self.deps, str(meta["executionId"]), jobs, chosen)
+                record_job_snapshots(self.deps, meta.execution_id, jobs, chosen)
         return failed
 
     def _launch_settings(self, meta: ExecutionMeta, wave: WaveRecord, servers: list[str]) -> dict[str, Any]:
@@ -385,9 +385,9 @@ class Engine:
         summaries: dict[str, Any] = {}
         for wave in waves:
             item = ended.get(wave.number, wave)
-            if item.get("status") not in TERMINAL_WAVE_VALUES or str(item["waveNumber"]) in (known or {}):
+            if item.get("status") not in TERMINAL_WAVE_VALUES or str(item.number) in (known or {}):
                 continue
-            summaries[str(item["waveNumber"])] = summary_of(item).to_attributes()
+            summaries[str(item.number)] = summary_of(item).to_attributes()
         if not summaries:
             return
         if known is None:  # started before summaries: the whole map at once

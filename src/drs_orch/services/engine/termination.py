@@ -110,7 +110,7 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
                 job = deps.drs.terminate_recovery_instances(scope, [str(s["recoveryInstanceId"]) for s in chunk])
             except StartRefused as refused:
                 errors.append({"accountId": account, "region": region, "error": refused.code or "NoAnswer",
-                               "message": refused.message, "serverIds": [s["sourceServerId"] for s in chunk]})
+                               "message": refused.message, "serverIds": [s.server_id for s in chunk]})
                 continue
             jobs.append({"jobId": job["jobID"], "accountId": account, "region": region, "count": len(chunk)})
             marked += [server.merged({"terminationRequestedAt": now, "terminateJobId": str(job["jobID"])})
@@ -150,7 +150,7 @@ def termination_tick(deps: EngineDeps, meta: ExecutionMeta) -> Next:
     termination = meta.get("termination") or {}
     if termination.get("status") != _T.IN_PROGRESS.value:
         return Next.DONE
-    execution_id = str(meta["executionId"])
+    execution_id = meta.execution_id
     by_scope: dict[str, list[str]] = {}
     for job in termination.get("jobs") or []:
         by_scope.setdefault(scope_of(job["accountId"], job["region"]), []).append(str(job["jobId"]))

@@ -4,6 +4,8 @@ and the key shapes are the data contract's."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -88,3 +90,20 @@ def test_a_record_reads_like_its_item_and_changes_into_a_new_one() -> None:
     assert dict(job) == {"executionId": "e", "jobKey": "0001#000", "waveNumber": 1, "status": "QUEUED"}
     moved = job.merged({"status": "ACTIVE", "jobKey": "other"})
     assert moved.key == "0001#000" and moved["status"] == "ACTIVE" and job["status"] == "QUEUED"
+
+
+def _key_literals(path: Path) -> list[str]:
+    """String constants of ``path`` shaped like an execution item's key (docstrings aside)."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)
+                  and isinstance(node.value, ast.Constant)}
+    return [f"{path}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and (node.value in ("META", "sk", "~FINGERPRINT") or node.value.startswith(("WAVE#", "JOB#", "SERVER#")))]
+
+
+def test_no_code_outside_the_adapters_knows_an_item_key() -> None:
+    src = Path(__file__).resolve().parents[2] / "src" / "drs_orch"
+    found = [hit for path in sorted(src.rglob("*.py")) if "adapters" not in path.relative_to(src).parts
+             for hit in _key_literals(path)]
+    assert found == [], "sort keys belong to the adapters (adapters/execution_items.py):\n" + "\n".join(found)

@@ -41,8 +41,18 @@ class _Record(Mapping[str, Any]):
         raise NotImplementedError
 
     def __getitem__(self, name: str) -> Any:
-        identity = self.identity()
-        return identity[name] if name in identity else self.attributes[name]
+        # identity attributes are never among ``attributes`` (``from_attributes``, ``merged``)
+        if name in self.IDENTITY:
+            return self.identity()[name]
+        return self.attributes[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.attributes or name in self.IDENTITY
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self.IDENTITY:
+            return self.identity()[name]
+        return self.attributes.get(name, default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.to_attributes())

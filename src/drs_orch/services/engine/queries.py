@@ -80,7 +80,8 @@ def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
     live: dict[str, tuple[Mapping[str, Any], Any]] = {
         s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
     for server in sorted(loaded.servers, key=lambda s: s.server_id):
-        entry = {k: server[k] for k in _SERVER_FIELDS if k in server}
+        stored = server.to_attributes()
+        entry = {k: stored[k] for k in _SERVER_FIELDS if k in stored}
         job, status = live.get(server.server_id, ({}, None))
         if status == ServerStatus.LAUNCHING.value and entry.get("status") == ServerStatus.PENDING.value:
             # a server's item is written at its final status; while it launches the job item knows
@@ -102,7 +103,8 @@ def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
     wave_counts: dict[str, int] = {}
     for wave in loaded.waves:
         number = wave.number
-        entry = {k: wave[k] for k in _WAVE_FIELDS if k in wave}
+        stored_wave = wave.to_attributes()
+        entry = {k: stored_wave[k] for k in _WAVE_FIELDS if k in stored_wave}
         jobs = jobs_by_wave.get(number, [])
         entry["jobs"] = jobs
         entry["jobIds"] = [j["jobId"] for j in jobs if j.get("jobId")]

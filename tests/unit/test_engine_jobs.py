@@ -107,17 +107,20 @@ def world() -> tuple[JobRunner, FakeStore, FakeDrs]:
     store, drs = FakeStore(), FakeDrs()
     deps = EngineDeps(store=store, plans=None, drs=drs, ec2=FakeEc2(), sfn=None, notifier=None,  # type: ignore[arg-type]
                       hub_account_id="123456789012", clock=FixedClock())
-    job = {"executionId": EXEC, "sk": "JOB#0001#000", "jobKey": "0001#000", "waveNumber": 1, "accountId": "123456789012",
+    job: dict[str, Any] = {"executionId": EXEC, "sk": "JOB#0001#000", "jobKey": "0001#000", "waveNumber": 1, "accountId": "123456789012",
            "region": "eu-west-1", "serverIds": ["s-1", "s-2"], "status": "QUEUED", "startState": "NOT_CALLED",
            "servers": {"s-1": "PENDING", "s-2": "PENDING"}, "hostnames": {"s-1": "web-1"}}
     store.items[job["sk"]] = dict(job)
     meta = ExecutionMeta(EXEC, {"planId": "p", "executionType": "DRILL", "startTime": "2026-01-01T11:00:00.000Z"})
-    return JobRunner(deps, meta, {"0001#000": ei.job_of(store.items[job["sk"]])}), store, drs  # type: ignore[dict-item]
+    record = ei.job_of(job)
+    assert record is not None
+    return JobRunner(deps, meta, {"0001#000": record}), store, drs
 
 
 def _tick(runner: JobRunner, stopping: bool = False) -> None:
     """What the next tick does with the job: a fresh runner reading it and resolving it (it is in flight)."""
     stored = ei.job_of(runner.deps.store.items["JOB#0001#000"])  # type: ignore[attr-defined]
+    assert stored is not None
     fresh = JobRunner(runner.deps, runner.meta, {"0001#000": stored})
     fresh.observe_active()
     fresh.resolve_starting({"0001#000"}, stopping)

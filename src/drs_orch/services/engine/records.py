@@ -17,10 +17,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
-from drs_orch.domain.execution_records import ChildRecord, JobRecord, ServerRecord, WaveRecord, WaveSummary
+from drs_orch.domain.execution_records import (
+    ChildRecord,
+    ExecutionMeta,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+    WaveSummary,
+)
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.plan_graph import OnServerFailure
-from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus
 from drs_orch.domain.time_limits import TimeLimits
 
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
@@ -71,7 +78,7 @@ def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, s
     return items
 
 
-def execution_view(meta: Mapping[str, Any]) -> ExecutionView:
+def execution_view(meta: ExecutionMeta) -> ExecutionView:
     return ExecutionView(
         status=ExecutionStatus(meta["status"]),
         pause_requested=bool(meta.get("pauseRequested")),
@@ -81,21 +88,21 @@ def execution_view(meta: Mapping[str, Any]) -> ExecutionView:
     )
 
 
-def wave_view(item: Mapping[str, Any]) -> WaveView:
+def wave_view(item: WaveRecord) -> WaveView:
     return WaveView(
-        number=int(item["waveNumber"]),
-        status=WaveStatus(item["status"]),
+        number=item.number,
+        status=item.status,
         depends_on=tuple(int(d) for d in item.get("dependsOnWaves") or []),
         pause_before=bool(item.get("pauseBeforeWave")),
         on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
     )
 
 
-def summary_of(item: Mapping[str, Any]) -> WaveSummary:
-    """An ended WAVE item as the summary kept on META (``finishedWaves``)."""
+def summary_of(item: WaveRecord) -> WaveSummary:
+    """An ended wave as the summary kept on META (``finishedWaves``)."""
     return WaveSummary(
-        number=int(item["waveNumber"]),
-        status=WaveStatus(item["status"]),
+        number=item.number,
+        status=item.status,
         on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
         started_at=item.get("startedAt"),
         ended_at=item.get("endedAt"),
@@ -109,18 +116,18 @@ def summary_view(summary: WaveSummary) -> WaveView:
     return WaveView(number=summary.number, status=summary.status, on_failure=summary.on_failure)
 
 
-def job_view(item: Mapping[str, Any], in_flight: Iterable[str]) -> JobView:
+def job_view(item: JobRecord, in_flight: Iterable[str]) -> JobView:
     return JobView(
-        key=str(item["jobKey"]),
-        wave=int(item["waveNumber"]),
+        key=item.key,
+        wave=item.wave_number,
         scope=scope_of(str(item["accountId"]), str(item["region"])),
-        status=job_status(str(item["status"]), str(item["jobKey"]), in_flight),
+        status=job_status(str(item["status"]), item.key, in_flight),
         servers={k: ServerStatus(v) for k, v in (item.get("servers") or {}).items()},
     )
 
 
-def guard_keys_of_jobs(jobs: Iterable[Mapping[str, Any]]) -> list[str]:
-    return sorted(guard_key(str(j["accountId"]), str(j["region"]), s) for j in jobs for s in j.get("serverIds") or [])
+def guard_keys_of_jobs(jobs: Iterable[JobRecord]) -> list[str]:
+    return sorted(guard_key(str(j["accountId"]), str(j["region"]), s) for j in jobs for s in j.server_ids)
 
 
 def server_counts(statuses: Iterable[str]) -> dict[str, int]:

@@ -107,3 +107,15 @@ def test_no_code_outside_the_adapters_knows_an_item_key() -> None:
     found = [hit for path in sorted(src.rglob("*.py")) if "adapters" not in path.relative_to(src).parts
              for hit in _key_literals(path)]
     assert found == [], "sort keys belong to the adapters (adapters/execution_items.py):\n" + "\n".join(found)
+
+
+@given(_records, _attributes)
+def test_a_record_reads_as_the_mapping_of_its_attributes(record: Any, changes: dict[str, Any]) -> None:
+    stored = record.to_attributes()
+    assert dict(record) == stored and len(record) == len(stored) and set(record) == set(stored)
+    for name in [*stored, "absentName"]:
+        assert (name in record) is (name in stored)
+        assert record.get(name, "default") == stored.get(name, "default")
+    moved = record.merged({**changes, "executionId": "other"})
+    assert moved.execution_id == record.execution_id and moved.identity() == record.identity()
+    assert moved.to_attributes() == {**stored, **changes}

@@ -3,6 +3,7 @@ explicit groups; then the recovery instances are terminated and verified gone.""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import boto3
@@ -65,7 +66,10 @@ def test_three_wave_drill_completes_then_instances_are_terminated(stack: Any, ad
     # the state machine ended by itself; the locks are gone; notifications went out
     assert sfn_status(stack, execution_id) == "SUCCEEDED"
     guards = stack.client("dynamodb").scan(TableName=_guards_table(stack))["Items"]
-    assert not [g for g in guards if g.get("executionId", {}).get("S") == execution_id]
+    mine = [g for g in guards if g.get("executionId", {}).get("S") == execution_id]
+    assert all(g["kind"]["S"] == "drs-job" for g in mine)  # no server lock is left
+    # what stays are the notes of its DRS jobs (for late launch events), each with its expiry
+    assert len(mine) == 3 and all(int(g["expiresAt"]["N"]) > time.time() for g in mine)
     events = [n["MessageAttributes"]["eventType"]["Value"] for n in notifications(execution_id)]
     assert events == ["start", "complete"]
     note = notifications(execution_id)[0]

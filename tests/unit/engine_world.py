@@ -5,22 +5,26 @@ termination), so the engine's use cases are unit-tested without the local stack.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from drs_orch.domain.execution_records import open_wave_numbers, summaries_of
-from drs_orch.domain.paging import Page
+from drs_orch.adapters import execution_items as ei
+from drs_orch.domain.execution_records import (
+    ChildRecord,
+    ExecutionMeta,
+    ExecutionPage,
+    ExecutionRecords,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+    open_wave_numbers,
+    summaries_of,
+)
 from drs_orch.domain.statuses import TERMINAL_EXECUTION
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.ports import (
-    Changes,
-    ExecutionItems,
-    GuardClaim,
-    GuardsTaken,
-    LaunchTally,
-    StartRefused,
-)
+from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, LaunchTally, StartRefused
 from drs_orch.services.engine.reconcile import Engine
 
 Item = dict[str, Any]
@@ -57,7 +61,9 @@ def _matches(item: Mapping[str, Any], expect: Mapping[str, Any] | None) -> bool:
 
 class MemoryExecutionStore:
     """``ExecutionStore`` over dicts, with the DynamoDB adapter's semantics (conditional updates
-    answer None, a start commits its META with every guard or nothing)."""
+    answer None, a start commits its META with every guard or nothing). It plays the adapter: it
+    keeps the table's items (``items``: (executionId, sk) -> item) and maps them to and from the
+    records with the adapter's own mapping (``adapters/execution_items.py``)."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Item] = {}
@@ -67,19 +73,22 @@ class MemoryExecutionStore:
         self.writes = 0
         self.tick_reads: list[int] = []  # items read by each tick's load (META, open waves, their jobs)
 
-    def get_meta(self, execution_id: str) -> Item | None:
-        item = self.items.get((execution_id, "META"))
+    def _meta_item(self, execution_id: str) -> Item | None:
+        item = self.items.get((execution_id, ei.META))
         return copy.deepcopy(item) if item else None
+
+    def get_meta(self, execution_id: str) -> ExecutionMeta | None:
+        return ei.meta_of(self._meta_item(execution_id))
 
     def _all(self, execution_id: str) -> list[Item]:
         return [copy.deepcopy(v) for (e, _), v in sorted(self.items.items()) if e == execution_id]
 
-    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionItems | None:
-        meta = self.get_meta(execution_id)
+    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionRecords | None:
+        meta = self._meta_item(execution_id)
         if meta is None:
             return None
         items = self._all(execution_id)
-        waves = [i for i in items if i["sk"].startswith("WAVE#")]
+        waves = [i for i in items if i["sk"].startswith(ei.WAVE_PREFIX)]
         finished = summaries_of(meta.get("finishedWaves")) if not settled_jobs else {}
         if not settled_jobs and meta.get("waveNumbers") is not None:  # the adapter's working set
             wanted = set(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished))
@@ -87,39 +96,44 @@ class MemoryExecutionStore:
             self.tick_reads.append(1 + len(waves))
         open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES | {"PENDING"}
                      for k in w.get("jobKeys") or []}
-        jobs = [i for i in items if i["sk"].startswith("JOB#") and (settled_jobs or i["sk"][4:] in open_keys)]
+        jobs = [i for i in items if i["sk"].startswith(ei.JOB_PREFIX)
+                and (settled_jobs or i["sk"].removeprefix(ei.JOB_PREFIX) in open_keys)]
         if not settled_jobs and self.tick_reads:
             self.tick_reads[-1] += len(jobs)
-        return ExecutionItems(meta=meta, waves=waves, jobs=jobs,
-                              servers=[i for i in items if i["sk"].startswith("SERVER#")] if servers else [],
-                              finished=finished)
+        chosen = [meta, *waves, *jobs, *([i for i in items if i["sk"].startswith(ei.SERVER_PREFIX)] if servers else [])]
+        grouped = ei.group(chosen)
+        return replace(grouped, finished=finished) if grouped is not None else None
 
-    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]:
-        found = [copy.deepcopy(self.items[(execution_id, f"JOB#{k}")]) for k in sorted(set(job_keys))
-                 if (execution_id, f"JOB#{k}") in self.items]
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
+        found = [copy.deepcopy(self.items[(execution_id, ei.job_sk(k))]) for k in sorted(set(job_keys))
+                 if (execution_id, ei.job_sk(k)) in self.items]
         if self.tick_reads:
             self.tick_reads[-1] += len(found)
-        return found
+        return ei.jobs_of(found)
 
-    def load_servers(self, execution_id: str) -> list[Item]:
-        return [i for i in self._all(execution_id) if i["sk"].startswith("SERVER#")]
+    def load_servers(self, execution_id: str) -> list[ServerRecord]:
+        return ei.servers_of(i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX))
 
-    def put_children(self, items: list[Item]) -> None:
-        for item in items:
+    def put_children(self, records: Sequence[ChildRecord]) -> None:
+        for record in records:
+            item = ei.to_item(record)
             self.items[(item["executionId"], item["sk"])] = copy.deepcopy(item)
             self.writes += 1
 
-    def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None:
+    def delete_children(self, execution_id: str, records: Iterable[ChildRecord]) -> None:
+        self._delete_keys(execution_id, ei.child_keys(records))
+
+    def _delete_keys(self, execution_id: str, sort_keys: Iterable[str]) -> None:
         for sk in sort_keys:
             self.items.pop((execution_id, sk), None)
 
     def delete_execution(self, execution_id: str) -> None:
-        self.delete_items(execution_id, [sk for e, sk in list(self.items) if e == execution_id])
+        self._delete_keys(execution_id, [sk for e, sk in list(self.items) if e == execution_id])
         for plan_id, run in list(self.plan_runs.items()):
             if run["lastExecutionId"] == execution_id:
                 del self.plan_runs[plan_id]
 
-    def record_plan_run(self, meta: Item) -> None:
+    def record_plan_run(self, meta: ExecutionMeta) -> None:
         known = self.plan_runs.get(str(meta["planId"]))
         if known is not None and str(known["lastStartTime"]) > str(meta.get("startTime") or ""):
             return
@@ -129,21 +143,34 @@ class MemoryExecutionStore:
             "lastEndTime": meta.get("endTime")}
         self.writes += 1
 
-    def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None:
+    def commit_start(self, meta: ExecutionMeta, claims: list[GuardClaim]) -> None:
         taken = [c.key for c in claims
                  if (c.take_over_from is None and c.key in self.guards)
                  or (c.take_over_from is not None and (self.guards.get(c.key) or {}).get("executionId")
                      != c.take_over_from)]
-        if taken or (meta["executionId"], "META") in self.items:
+        if taken or (meta.execution_id, ei.META) in self.items:
             raise GuardsTaken(taken)
         for claim in claims:
-            self.guards[claim.key] = {"guardKey": claim.key, "executionId": meta["executionId"],
+            self.guards[claim.key] = {"guardKey": claim.key, "executionId": meta.execution_id,
                                       "acquiredAt": meta["startTime"]}
-        self.items[(meta["executionId"], "META")] = copy.deepcopy(meta)
+        self.items[(meta.execution_id, ei.META)] = copy.deepcopy(ei.to_item(meta))
         self.writes += 1
+
+    def update_meta(self, execution_id: str, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> ExecutionMeta | None:
+        return ei.meta_of(self.update(execution_id, ei.META, changes, expect=expect))
+
+    def update_wave(self, execution_id: str, number: int, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> WaveRecord | None:
+        return ei.wave_of(self.update(execution_id, ei.wave_sk(number), changes, expect=expect))
+
+    def update_job(self, execution_id: str, key: str, changes: Changes, *,
+                   expect: Mapping[str, Any] | None = None) -> JobRecord | None:
+        return ei.job_of(self.update(execution_id, ei.job_sk(key), changes, expect=expect))
 
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,
                expect: Mapping[str, Any] | None = None) -> Item | None:
+        """The adapter's conditional UpdateItem on one item (by its sort key)."""
         item = self.items.get((execution_id, sort_key))
         if item is None or not _matches(item, expect):
             return None
@@ -180,7 +207,7 @@ class MemoryExecutionStore:
         return LaunchTally(note["executionId"], len(note["reported"]), note["servers"])
 
     def take_wait_token(self, execution_id: str) -> str | None:
-        meta = self.items.get((execution_id, "META"))
+        meta = self.items.get((execution_id, ei.META))
         if not meta or meta.get("status") in TERMINAL_EXECUTIONS or "waitToken" not in meta:
             return None
         return str(meta.pop("waitToken"))
@@ -193,11 +220,12 @@ class MemoryExecutionStore:
             if (self.guards.get(key) or {}).get("executionId") == execution_id:
                 del self.guards[key]
 
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page:
-        metas = [v for (_, sk), v in self.items.items() if sk == "META"
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage:
+        metas = [v for (_, sk), v in self.items.items() if sk == ei.META
                  and (plan_id is None or v["planId"] == plan_id) and (status is None or v["status"] == status)]
         metas.sort(key=lambda m: m["startTime"], reverse=True)
-        return Page(items=copy.deepcopy(metas[:limit]), next_token=None)
+        records = [ei.meta_of(copy.deepcopy(m)) for m in metas[:limit]]
+        return ExecutionPage(items=[r for r in records if r is not None], next_token=None)
 
 
 class MemoryPlans:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from drs_orch.adapters import execution_items as ei
+from drs_orch.domain.execution_records import ChildRecord, ExecutionMeta
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import JobRunner
 from drs_orch.services.engine.ports import Changes, StartRefused
@@ -17,12 +19,21 @@ EXEC = "exec-1"
 
 
 class FakeStore:
+    """The job's and its wave's items by sort key, through the adapter's mapping."""
+
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
         self.notes: dict[str, tuple[str, list[str]]] = {}  # DRS job id -> (execution, servers), for launch events
 
+    def update_job(self, execution_id: str, key: str, changes: Changes, *, expect: Any = None) -> Any:
+        return ei.job_of(self.update(execution_id, ei.job_sk(key), changes, expect=expect))
+
+    def update_wave(self, execution_id: str, number: int, changes: Changes, *, expect: Any = None) -> Any:
+        return ei.wave_of(self.update(execution_id, ei.wave_sk(number), changes, expect=expect))
+
     def update(self, execution_id: str, sk: str, changes: Changes, *, expect: Any = None) -> Any:
-        item = self.items.setdefault(sk, {"sk": sk})
+        number = {"waveNumber": int(sk.removeprefix(ei.WAVE_PREFIX))} if sk.startswith(ei.WAVE_PREFIX) else {}
+        item = self.items.setdefault(sk, {"executionId": execution_id, "sk": sk, **number})
         for attr, value in (expect or {}).items():
             if item.get(attr) != value:
                 return None
@@ -39,9 +50,10 @@ class FakeStore:
             item.pop(attr, None)
         return dict(item)
 
-    def put_children(self, items: list[dict[str, Any]]) -> None:
-        for item in items:
-            self.items[item["sk"]] = dict(item)
+    def put_children(self, records: list[ChildRecord]) -> None:
+        for record in records:
+            item = ei.to_item(record)
+            self.items[item["sk"]] = item
 
     def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
         self.notes[drs_job_id] = (execution_id, sorted(server_ids))
@@ -99,17 +111,21 @@ def world() -> tuple[JobRunner, FakeStore, FakeDrs]:
     store, drs = FakeStore(), FakeDrs()
     deps = EngineDeps(store=store, plans=None, drs=drs, ec2=FakeEc2(), sfn=None, notifier=None,  # type: ignore[arg-type]
                       hub_account_id="123456789012", clock=FixedClock())
-    job = {"sk": "JOB#0001#000", "jobKey": "0001#000", "waveNumber": 1, "accountId": "123456789012",
+    job: dict[str, Any] = {"executionId": EXEC, "sk": "JOB#0001#000", "jobKey": "0001#000", "waveNumber": 1, "accountId": "123456789012",
            "region": "eu-west-1", "serverIds": ["s-1", "s-2"], "status": "QUEUED", "startState": "NOT_CALLED",
            "servers": {"s-1": "PENDING", "s-2": "PENDING"}, "hostnames": {"s-1": "web-1"}}
     store.items[job["sk"]] = dict(job)
-    meta = {"executionId": EXEC, "planId": "p", "executionType": "DRILL", "startTime": "2026-01-01T11:00:00.000Z"}
-    return JobRunner(deps, meta, {"0001#000": store.items[job["sk"]]}), store, drs
+    meta = ExecutionMeta(EXEC, {"planId": "p", "executionType": "DRILL", "startTime": "2026-01-01T11:00:00.000Z"})
+    record = ei.job_of(job)
+    assert record is not None
+    return JobRunner(deps, meta, {"0001#000": record}), store, drs
 
 
 def _tick(runner: JobRunner, stopping: bool = False) -> None:
-    """What the next tick does with the job: a fresh runner resolving it (it is in flight)."""
-    fresh = JobRunner(runner.deps, runner.meta, {"0001#000": runner.jobs["0001#000"]})
+    """What the next tick does with the job: a fresh runner reading it and resolving it (it is in flight)."""
+    stored = ei.job_of(runner.deps.store.items["JOB#0001#000"])  # type: ignore[attr-defined]
+    assert stored is not None
+    fresh = JobRunner(runner.deps, runner.meta, {"0001#000": stored})
     fresh.observe_active()
     fresh.resolve_starting({"0001#000"}, stopping)
 
@@ -192,7 +208,7 @@ def test_observations_move_servers_forward_and_write_each_server_once(world: Any
 
 def test_of_two_ticks_starting_the_same_job_at_once_one_calls(world: Any) -> None:
     runner, store, drs = world
-    stale = dict(runner.jobs["0001#000"])  # what a second, overlapping tick read
+    stale = runner.jobs["0001#000"]  # what a second, overlapping tick read
     drs.answers = ["lost"]  # the first call's outcome is unknown: the job stays QUEUED (CALLING)
     runner.call(runner.jobs["0001#000"])
     assert store.items["JOB#0001#000"]["status"] == "QUEUED"

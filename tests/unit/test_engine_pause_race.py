@@ -7,31 +7,30 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from drs_orch.domain.execution_records import ExecutionMeta
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.lifecycle import resume_execution
 from drs_orch.services.engine.ports import Changes
 from drs_orch.services.engine.reconcile import Engine
-from drs_orch.services.engine.records import META
 
 EXEC = "exec-1"
 
 
 class MetaStore:
-    """The META item with DynamoDB's conditional-update semantics; ``stale`` makes the next
-    get_meta return an earlier snapshot, as a concurrent reader would have seen it."""
+    """The execution's META record with DynamoDB's conditional-update semantics; ``stale`` makes
+    the next get_meta return an earlier snapshot, as a concurrent reader would have seen it."""
 
     def __init__(self, meta: dict[str, Any]) -> None:
         self.meta = meta
         self.stale: dict[str, Any] | None = None
 
-    def get_meta(self, execution_id: str) -> dict[str, Any]:
+    def get_meta(self, execution_id: str) -> ExecutionMeta:
         if self.stale is not None:
             snapshot, self.stale = self.stale, None
-            return snapshot
-        return copy.deepcopy(self.meta)
+            return ExecutionMeta.from_attributes(snapshot)
+        return ExecutionMeta.from_attributes(copy.deepcopy(self.meta))
 
-    def update(self, execution_id: str, sk: str, changes: Changes, *, expect: Any = None) -> Any:
-        assert sk == META
+    def update_meta(self, execution_id: str, changes: Changes, *, expect: Any = None) -> Any:
         if any(self.meta.get(k) != v for k, v in (expect or {}).items()):
             return None
         self.meta.update({k: v for k, v in changes.set.items() if isinstance(k, str)})
@@ -41,7 +40,7 @@ class MetaStore:
             self.meta[attr] = list(self.meta.get(attr) or []) + list(values)
         for attr in changes.remove:
             self.meta.pop(attr, None)
-        return copy.deepcopy(self.meta)
+        return ExecutionMeta.from_attributes(copy.deepcopy(self.meta))
 
 
 class Sfn:

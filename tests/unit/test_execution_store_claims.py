@@ -4,14 +4,13 @@ guard held by another start is a refusal naming it (issue 15: of two overlapping
 
 from __future__ import annotations
 
-from typing import Any
-
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
 from drs_orch.adapters import dynamodb_executions
 from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+from drs_orch.domain.execution_records import ExecutionMeta
 from drs_orch.services.engine.ports import GuardClaim, GuardsTaken
 
 
@@ -31,7 +30,7 @@ def _cancelled(stubber: Stubber, codes: list[str]) -> None:
                              modeled_fields={"CancellationReasons": [{"Code": c} for c in codes]})
 
 
-META: dict[str, Any] = {"executionId": "e1", "sk": "META", "startTime": "2026-01-01T00:00:00Z"}
+META = ExecutionMeta("e1", {"startTime": "2026-01-01T00:00:00Z"})
 CLAIMS = [GuardClaim(f"exec-server#123456789012#eu-west-1#s-{n:017d}") for n in range(3)]
 
 
@@ -41,7 +40,7 @@ def test_a_claim_cancelled_by_a_concurrent_transaction_is_tried_again(monkeypatc
     _cancelled(stubber, ["TransactionConflict", "None", "None", "None"])
     stubber.add_response("transact_write_items", {}, {"TransactItems": ANY})
     with stubber:
-        store.commit_start(dict(META), CLAIMS)
+        store.commit_start(META, CLAIMS)
     stubber.assert_no_pending_responses()
 
 
@@ -49,7 +48,7 @@ def test_a_guard_held_by_another_start_is_a_refusal_naming_it(monkeypatch: pytes
     store, stubber = _store(monkeypatch)
     _cancelled(stubber, ["None", "None", "ConditionalCheckFailed", "TransactionConflict"])
     with stubber, pytest.raises(GuardsTaken) as refused:
-        store.commit_start(dict(META), CLAIMS)
+        store.commit_start(META, CLAIMS)
     assert refused.value.keys == [CLAIMS[1].key]  # labels: META first, then the sorted claims
 
 
@@ -58,5 +57,5 @@ def test_conflicts_that_never_end_are_a_refusal_after_the_retries(monkeypatch: p
     for _ in range(dynamodb_executions.CONFLICT_RETRIES + 1):
         _cancelled(stubber, ["TransactionConflict", "None", "None", "None"])
     with stubber, pytest.raises(GuardsTaken):
-        store.commit_start(dict(META), CLAIMS)
+        store.commit_start(META, CLAIMS)
     stubber.assert_no_pending_responses()

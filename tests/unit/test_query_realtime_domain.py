@@ -1,4 +1,5 @@
-"""Reconciling stored execution items with live DRS/EC2 data (pure)."""
+"""Reconciling a stored execution with live DRS/EC2 data (pure). The stored execution is written
+as the table's items and read through the adapter's mapping, as the query side reads it."""
 
 from __future__ import annotations
 
@@ -6,16 +7,23 @@ from typing import Any
 
 import pytest
 
+from drs_orch.adapters.execution_items import group
+from drs_orch.domain.execution_records import ExecutionRecords
 from drs_orch.domain.realtime import (
     LiveData,
     derive_execution_status,
     derive_wave_status,
+    in_wave_order,
     instance_ids,
     reconcile,
     recovery_instance_ids,
     scopes,
-    split_items,
 )
+
+
+def split_items(raw: list[dict[str, Any]]) -> ExecutionRecords | None:
+    grouped = group(raw)
+    return in_wave_order(grouped) if grouped is not None else None
 
 EXEC = "e-1"
 

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from drs_orch.adapters.execution_items import group
 from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound, UpstreamError
+from drs_orch.domain.execution_records import ExecutionRecords
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, ServerFilter
 from drs_orch.services.accounts import AccountDirectory, AccountKind
 from drs_orch.services.capacity import account_capacity, all_accounts_capacity
@@ -215,8 +217,8 @@ class Store:
     def __init__(self, items: list[dict[str, Any]]) -> None:
         self._items = items
 
-    def items(self, execution_id: str) -> list[dict[str, Any]]:
-        return [i for i in self._items if i["executionId"] == execution_id]
+    def load(self, execution_id: str) -> ExecutionRecords | None:
+        return group(i for i in self._items if i["executionId"] == execution_id)
 
 
 def test_realtime_is_one_batched_pass_for_many_servers() -> None:

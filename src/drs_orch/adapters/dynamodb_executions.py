@@ -1,6 +1,7 @@
 """Executions in DynamoDB: the META item, one item per wave (``WAVE#<nnnn>``), per DRS job
 (``JOB#<wave>#<n>``) and per server (``SERVER#<id>``), and the per-server ``exec-server#`` guards
-in the guards table.
+in the guards table. The services see the items as typed records (``adapters/execution_items.py``
+maps them both ways); the keys stay here.
 
 A start is committed by one transaction holding the META item and every server guard (each guard
 conditional on the key being free, or still held by the stale holder it replaces). Starts of more
@@ -14,13 +15,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from drs_orch.adapters import dynamodb_tx as dx
+from drs_orch.adapters import execution_items as ei
 from drs_orch.adapters.dynamodb import (
     batch_get_keys,
     from_dynamo,
@@ -29,10 +32,20 @@ from drs_orch.adapters.dynamodb import (
     table,
     to_dynamo,
 )
-from drs_orch.domain.execution_records import WaveSummary, open_wave_numbers, summaries_of
-from drs_orch.domain.paging import Page
+from drs_orch.domain.execution_records import (
+    ChildRecord,
+    ExecutionMeta,
+    ExecutionPage,
+    ExecutionRecords,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+    WaveSummary,
+    open_wave_numbers,
+    summaries_of,
+)
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
-from drs_orch.services.engine.ports import Changes, ExecutionItems, GuardClaim, GuardsTaken, Item, LaunchTally
+from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item, LaunchTally
 from drs_orch.services.engine.wake import WAIT_TOKEN
 
 MAX_TRANSACTION = 100
@@ -124,9 +137,12 @@ class DynamoExecutionStore:
         self._client = low_level()
 
     # ------------------------------------------------------------------ reads
-    def get_meta(self, execution_id: str) -> Item | None:
-        item = self._table.get_item(Key={"executionId": execution_id, "sk": "META"}, ConsistentRead=True).get("Item")
+    def _meta_item(self, execution_id: str) -> Item | None:
+        item = self._table.get_item(Key={"executionId": execution_id, "sk": ei.META}, ConsistentRead=True).get("Item")
         return from_dynamo(item) if item else None
+
+    def get_meta(self, execution_id: str) -> ExecutionMeta | None:
+        return ei.meta_of(self._meta_item(execution_id))
 
     def _query(self, condition: Any, *, consistent: bool = True) -> list[Item]:
         out: list[Item] = []
@@ -138,7 +154,7 @@ class DynamoExecutionStore:
                 return out
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionItems | None:
+    def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionRecords | None:
         """The execution's items. ``settled_jobs=False`` is a tick's working set: the META item, the
         WAVE items of the waves not summarised on it (``finishedWaves``) and the JOB items of the
         waves under way (QUEUED, LAUNCHING); a few items however long the plan, read by key. The
@@ -148,43 +164,36 @@ class DynamoExecutionStore:
         if servers:
             items = self._query(pk)
         elif settled_jobs:  # sort order: JOB# < META < SERVER# < WAVE#
-            items = self._query(pk & Key("sk").lt("SERVER#")) + self._query(pk & Key("sk").begins_with("WAVE#"))
+            items = (self._query(pk & Key("sk").lt(ei.SERVER_PREFIX))
+                     + self._query(pk & Key("sk").begins_with(ei.WAVE_PREFIX)))
         else:
-            meta = self.get_meta(execution_id)
+            meta = self._meta_item(execution_id)
             if meta is None:
                 return None
             finished = summaries_of(meta.get("finishedWaves"))
             if meta.get("waveNumbers") is None:  # started before waves were summarised
-                waves = self._query(pk & Key("sk").begins_with("WAVE#"))
+                waves = self._query(pk & Key("sk").begins_with(ei.WAVE_PREFIX))
             else:
                 numbers = open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished)
-                waves = self._get_many(execution_id, [f"WAVE#{n:04d}" for n in numbers])
+                waves = self._get_many(execution_id, [ei.wave_sk(n) for n in numbers])
             waves = [w for w in waves if int(w["waveNumber"]) not in finished]
-            keys = [f"JOB#{k}" for w in waves if w.get("status") not in SETTLED_OR_PENDING
+            keys = [ei.job_sk(k) for w in waves if w.get("status") not in SETTLED_OR_PENDING
                     for k in w.get("jobKeys") or []]
             items = [meta, *waves, *self._get_many(execution_id, keys)]
-        meta = next((i for i in items if i["sk"] == "META"), None)
-        if meta is None:
-            return None
-        by_kind: dict[str, list[Item]] = {"WAVE": [], "JOB": [], "SERVER": []}
-        for item in items:
-            kind = item["sk"].split("#", 1)[0]
-            if kind in by_kind:
-                by_kind[kind].append(item)
-        return ExecutionItems(meta=meta, waves=sorted(by_kind["WAVE"], key=lambda i: i["sk"]),
-                              jobs=sorted(by_kind["JOB"], key=lambda i: i["sk"]),
-                              servers=by_kind["SERVER"], finished=finished)
+        grouped = ei.group(items)
+        return replace(grouped, finished=finished) if grouped is not None and finished else grouped
 
-    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]:
-        return sorted(self._get_many(execution_id, [f"JOB#{k}" for k in job_keys]), key=lambda i: i["sk"])
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
+        return ei.jobs_of(self._get_many(execution_id, [ei.job_sk(k) for k in job_keys]))
 
     def _get_many(self, execution_id: str, sort_keys: list[str]) -> list[Item]:
         return batch_get_keys(self._name, [{"executionId": execution_id, "sk": k} for k in sort_keys])
 
-    def load_servers(self, execution_id: str) -> list[Item]:
-        return self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with("SERVER#"))
+    def load_servers(self, execution_id: str) -> list[ServerRecord]:
+        return ei.servers_of(self._query(Key("executionId").eq(execution_id)
+                                         & Key("sk").begins_with(ei.SERVER_PREFIX)))
 
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page:
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage:
         """Executions newest first, by plan and/or status, through the one paged query."""
         names: dict[str, str] | None = None
         filter_expression: str | None = None
@@ -198,15 +207,19 @@ class DynamoExecutionStore:
             index, key_condition, values = "ByStartTime", "entityType = :k", {":k": "EXECUTION"}
         result = dx.page(self._name, index=index, key_condition=key_condition, values=values, names=names,
                          filter_expression=filter_expression, limit=limit, token=token, forward=False)
-        return Page(items=[from_dynamo(i) for i in result.items], next_token=result.next_token)
+        metas = [ei.meta_of(from_dynamo(i)) for i in result.items]
+        return ExecutionPage(items=[m for m in metas if m is not None], next_token=result.next_token)
 
     # ------------------------------------------------------------------ writes
-    def put_children(self, items: list[Item]) -> None:
+    def put_children(self, records: Sequence[ChildRecord]) -> None:
         with self._table.batch_writer() as batch:
-            for item in items:
-                batch.put_item(Item=to_dynamo(item))
+            for record in records:
+                batch.put_item(Item=to_dynamo(ei.to_item(record)))
 
-    def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None:
+    def delete_children(self, execution_id: str, records: Iterable[ChildRecord]) -> None:
+        self._delete_keys(execution_id, ei.child_keys(records))
+
+    def _delete_keys(self, execution_id: str, sort_keys: Iterable[str]) -> None:
         with self._table.batch_writer() as batch:
             for sk in sort_keys:
                 batch.delete_item(Key={"executionId": execution_id, "sk": sk})
@@ -214,9 +227,9 @@ class DynamoExecutionStore:
     def delete_execution(self, execution_id: str) -> None:
         items = self._query(Key("executionId").eq(execution_id))
         keys = [i["sk"] for i in items]
-        plan_ids = {str(i["planId"]) for i in items if i["sk"] == "META" and i.get("planId")}
+        plan_ids = {str(i["planId"]) for i in items if i["sk"] == ei.META and i.get("planId")}
         # META last: a half-deleted execution stays visible and can be deleted again
-        self.delete_items(execution_id, [k for k in keys if k != "META"])
+        self._delete_keys(execution_id, [k for k in keys if k != ei.META])
         for plan_id in plan_ids:  # a plan's latest run is no longer one that can be read
             try:
                 self._table.delete_item(Key={"executionId": plan_run_key(plan_id), "sk": PLAN_RUN_SK},
@@ -225,10 +238,22 @@ class DynamoExecutionStore:
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-        self.delete_items(execution_id, [k for k in keys if k == "META"])
+        self._delete_keys(execution_id, [k for k in keys if k == ei.META])
 
-    def update(self, execution_id: str, sort_key: str, changes: Changes, *,
-               expect: Mapping[str, Any] | None = None) -> Item | None:
+    def update_meta(self, execution_id: str, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> ExecutionMeta | None:
+        return ei.meta_of(self._update(execution_id, ei.META, changes, expect))
+
+    def update_wave(self, execution_id: str, number: int, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> WaveRecord | None:
+        return ei.wave_of(self._update(execution_id, ei.wave_sk(number), changes, expect))
+
+    def update_job(self, execution_id: str, key: str, changes: Changes, *,
+                   expect: Mapping[str, Any] | None = None) -> JobRecord | None:
+        return ei.job_of(self._update(execution_id, ei.job_sk(key), changes, expect))
+
+    def _update(self, execution_id: str, sort_key: str, changes: Changes,
+                expect: Mapping[str, Any] | None) -> Item | None:
         expr = _Expression()
         update = _update_expression(changes, expr)
         condition = _condition(expect, expr)
@@ -251,7 +276,7 @@ class DynamoExecutionStore:
         return attributes
 
     # ------------------------------------------------------------------ latest run of a plan
-    def record_plan_run(self, meta: Item) -> None:
+    def record_plan_run(self, meta: ExecutionMeta) -> None:
         """One item per plan (``PLAN#<planId>`` / ``LAST_RUN``) naming its latest ended execution, so
         a page of plans gets theirs in one BatchGetItem. It carries none of the indexed attributes
         (``entityType``, ``status``, ``planId``, ``startTime``), so no listing of executions sees it."""
@@ -292,7 +317,7 @@ class DynamoExecutionStore:
     def take_wait_token(self, execution_id: str) -> str | None:
         try:
             out = self._table.update_item(
-                Key={"executionId": execution_id, "sk": "META"}, UpdateExpression="REMOVE #t",
+                Key={"executionId": execution_id, "sk": ei.META}, UpdateExpression="REMOVE #t",
                 ConditionExpression="attribute_exists(#t) AND NOT #s IN (" + ", ".join(f":e{i}" for i in range(len(ENDED))) + ")",
                 ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status"},
                 ExpressionAttributeValues={f":e{i}": v for i, v in enumerate(ENDED)}, ReturnValues="ALL_OLD")
@@ -318,8 +343,8 @@ class DynamoExecutionStore:
             put["ConditionExpression"] = "attribute_not_exists(guardKey)"
         return {"Put": put}
 
-    def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None:
-        execution_id = meta["executionId"]
+    def commit_start(self, meta: ExecutionMeta, claims: list[GuardClaim]) -> None:
+        execution_id = meta.execution_id
         acquired_at = str(meta.get("startTime"))
         ordered = sorted(claims, key=lambda c: c.key)
         head, last = ordered[:-(MAX_TRANSACTION - 1)] if len(ordered) > MAX_TRANSACTION - 1 else [], \
@@ -329,10 +354,10 @@ class DynamoExecutionStore:
             for chunk in _chunks(head, MAX_TRANSACTION):
                 self._transact([self._guard_put(c, execution_id, acquired_at) for c in chunk], [c.key for c in chunk])
                 claimed.extend(c.key for c in chunk)
-            meta_put = {"Put": {"TableName": self._name, "Item": serialize(meta),
+            meta_put = {"Put": {"TableName": self._name, "Item": serialize(ei.to_item(meta)),
                                 "ConditionExpression": "attribute_not_exists(sk)"}}
             self._transact([meta_put] + [self._guard_put(c, execution_id, acquired_at) for c in last],
-                           ["META"] + [c.key for c in last])
+                           [ei.META] + [c.key for c in last])
         except GuardsTaken:
             if claimed:
                 self.release_guards(execution_id, claimed)
@@ -352,7 +377,7 @@ class DynamoExecutionStore:
                     raise
                 reasons = exc.response.get("CancellationReasons") or []
                 taken = [labels[i] for i, r in enumerate(reasons)
-                         if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != "META"]
+                         if i < len(labels) and r.get("Code") == "ConditionalCheckFailed" and labels[i] != ei.META]
                 conflicted = any(r.get("Code") == "TransactionConflict" for r in reasons)
                 if taken or not conflicted or attempt == CONFLICT_RETRIES:
                     raise GuardsTaken(taken) from exc

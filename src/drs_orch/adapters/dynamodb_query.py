@@ -1,13 +1,15 @@
 """Read-only table access of the query side, every list through a boto3 paginator: protection
-groups of one account and region (GSI ``ByAccountRegion``) and the items of one execution (META,
-WAVE#, SERVER#). Target accounts are read through ``dynamodb_accounts.DynamoAccountStore``."""
+groups of one account and region (GSI ``ByAccountRegion``) and the records of one execution (its
+META, WAVE#, JOB# and SERVER# items, as ``adapters/execution_items.py`` maps them). Target accounts are read through ``dynamodb_accounts.DynamoAccountStore``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drs_orch.adapters import execution_items
 from drs_orch.adapters.dynamodb import deserialize, low_level
 from drs_orch.adapters.paging import pages
+from drs_orch.domain.execution_records import ExecutionRecords
 
 
 def _all(operation: str, **params: Any) -> list[dict[str, Any]]:
@@ -34,11 +36,14 @@ class GroupsByAccountRegion:
         )
 
 
-class ExecutionItemsReader:
+class ExecutionRecordsReader:
     def __init__(self, table_name: str) -> None:
         self._name = table_name
 
-    def items(self, execution_id: str) -> list[dict[str, Any]]:
+    def load(self, execution_id: str) -> ExecutionRecords | None:
+        return execution_items.group(self._items(execution_id))
+
+    def _items(self, execution_id: str) -> list[dict[str, Any]]:
         return _all(
             "query",
             TableName=self._name,

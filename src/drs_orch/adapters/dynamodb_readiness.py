@@ -19,7 +19,8 @@ from boto3.dynamodb.conditions import Key
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import batch_get_keys, from_dynamo, table, to_dynamo
 from drs_orch.adapters.dynamodb_executions import plan_run_key
-from drs_orch.services.plan_fingerprint import FINGERPRINT_SK, unpack_fingerprint
+from drs_orch.adapters.execution_items import FINGERPRINT_SK
+from drs_orch.services.plan_fingerprint import unpack_fingerprint
 
 CURRENT_SK = "READINESS"
 HISTORY_PREFIX = "READINESS#"

@@ -1,7 +1,20 @@
 """Typed records the engine's services exchange with the execution store (issue 11, issue 15).
 
-The store's adapters turn items into these and back; key shapes (``META``, ``WAVE#...``, ``JOB#...``)
-stay in the adapters. Only the records a tick needs for waves it does not read are here so far:
+The store's adapters turn items into these and back (``adapters/execution_items.py``); key shapes
+(``META``, ``WAVE#...``, ``JOB#...``, ``SERVER#...``) and the index attribute ``entityType`` stay in
+the adapters. One record per stored item of an execution:
+
+- :class:`ExecutionMeta`: the execution (its META item);
+- :class:`WaveRecord`: one wave, by number; :class:`JobRecord`: one DRS job, by key
+  (``<wave>#<n>``); :class:`ServerRecord`: one source server, by id;
+- :class:`FingerprintRecord`: what the plan launched (issue 21), written with the start;
+- :class:`ExecutionRecords`: an execution as a store loads it (META, waves, jobs, servers and the
+  summaries of the waves that ended).
+
+Each of the first four is frozen: its identity (execution id, and the wave number, job key or
+server id) is typed, its other stored attributes are read by their data-contract names (a record is
+a read-only ``Mapping`` of every stored attribute but the key and ``entityType``), and a change is a
+new record (:meth:`merged`) or a store update that answers the record as written.
 
 - :class:`WaveSummary`: a wave that ended, summarised on the execution's META item when it ends
   (status, failure policy, times, server counts), so a tick never reads that wave's WAVE and JOB
@@ -10,12 +23,170 @@ stay in the adapters. Only the records a tick needs for waves it does not read a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Self, cast
 
 from drs_orch.domain.plan_graph import OnServerFailure
-from drs_orch.domain.statuses import TERMINAL_WAVE, WaveStatus
+from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
+
+
+class _Record(Mapping[str, Any]):
+    """A stored item of an execution without its key: typed identity, other attributes by name."""
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ()
+    attributes: Mapping[str, Any]
+
+    def identity(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __getitem__(self, name: str) -> Any:
+        # identity attributes are never among ``attributes`` (``from_attributes``, ``merged``)
+        if name in self.IDENTITY:
+            return self.identity()[name]
+        return self.attributes[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.attributes or name in self.IDENTITY
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self.IDENTITY:
+            return self.identity()[name]
+        return self.attributes.get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_attributes())
+
+    def __len__(self) -> int:
+        return len(self.to_attributes())
+
+    def to_attributes(self) -> dict[str, Any]:
+        """Every stored attribute (identity included), as the data contract names them."""
+        return {**self.attributes, **self.identity()}
+
+    def merged(self, changes: Mapping[str, Any]) -> Self:
+        """This record with ``changes`` set (identity attributes cannot change)."""
+        changed: Self = replace(cast(Any, self), attributes={
+            **self.attributes, **{k: v for k, v in changes.items() if k not in self.IDENTITY}})
+        return changed
+
+    @staticmethod
+    def _rest(attributes: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+        skip = set(names)
+        return {k: v for k, v in attributes.items() if k not in skip}
+
+
+@dataclass(frozen=True, eq=True)
+class ExecutionMeta(_Record):
+    """The execution (its META item): status, version, flags, counts, the plan's identity."""
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ("executionId",)
+    execution_id: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def identity(self) -> dict[str, Any]:
+        return {"executionId": self.execution_id}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> ExecutionMeta:
+        return cls(str(attributes["executionId"]), cls._rest(attributes, cls.IDENTITY))
+
+    @property
+    def status(self) -> ExecutionStatus:
+        return ExecutionStatus(str(self.attributes["status"]))
+
+    @property
+    def version(self) -> int:
+        return int(self.attributes.get("version") or 0)
+
+
+@dataclass(frozen=True, eq=True)
+class WaveRecord(_Record):
+    """One wave of an execution (its WAVE item)."""
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ("executionId", "waveNumber")
+    execution_id: str
+    number: int
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def identity(self) -> dict[str, Any]:
+        return {"executionId": self.execution_id, "waveNumber": self.number}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> WaveRecord:
+        return cls(str(attributes["executionId"]), int(attributes["waveNumber"]),
+                   cls._rest(attributes, cls.IDENTITY))
+
+    @property
+    def status(self) -> WaveStatus:
+        return WaveStatus(str(self.attributes["status"]))
+
+    @property
+    def job_keys(self) -> list[str]:
+        return [str(k) for k in self.attributes.get("jobKeys") or []]
+
+
+@dataclass(frozen=True, eq=True)
+class JobRecord(_Record):
+    """One DRS job of a wave, at most 100 servers of one account-region (its JOB item)."""
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ("executionId", "jobKey")
+    execution_id: str
+    key: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def identity(self) -> dict[str, Any]:
+        return {"executionId": self.execution_id, "jobKey": self.key}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> JobRecord:
+        return cls(str(attributes["executionId"]), str(attributes["jobKey"]), cls._rest(attributes, cls.IDENTITY))
+
+    @property
+    def wave_number(self) -> int:
+        return int(self.attributes["waveNumber"])
+
+    @property
+    def server_ids(self) -> list[str]:
+        return [str(s) for s in self.attributes.get("serverIds") or []]
+
+
+@dataclass(frozen=True, eq=True)
+class ServerRecord(_Record):
+    """One source server of an execution, written complete at its final status (its SERVER item)."""
+
+    IDENTITY: ClassVar[tuple[str, ...]] = ("executionId", "sourceServerId")
+    execution_id: str
+    server_id: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def identity(self) -> dict[str, Any]:
+        return {"executionId": self.execution_id, "sourceServerId": self.server_id}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> ServerRecord:
+        return cls(str(attributes["executionId"]), str(attributes["sourceServerId"]),
+                   cls._rest(attributes, cls.IDENTITY))
+
+    @property
+    def status(self) -> ServerStatus:
+        return ServerStatus(str(self.attributes["status"]))
+
+    @property
+    def wave_number(self) -> int:
+        return int(self.attributes["waveNumber"])
+
+
+@dataclass(frozen=True)
+class FingerprintRecord:
+    """What a plan launched when the execution started (issue 21), kept beside the execution."""
+
+    execution_id: str
+    digest: str | None
+    packed: str
+
+
+ChildRecord = WaveRecord | JobRecord | ServerRecord | FingerprintRecord
 
 
 @dataclass(frozen=True)
@@ -65,3 +236,30 @@ def open_wave_numbers(wave_numbers: Iterable[int], finished: Iterable[int]) -> l
     """The waves a tick reads: every wave of the execution that has not been summarised."""
     done = set(finished)
     return sorted(int(n) for n in wave_numbers if int(n) not in done)
+
+
+@dataclass(frozen=True)
+class ExecutionRecords:
+    """An execution as a store loads it. ``waves`` by number, ``jobs`` by key, ``servers`` by id
+    (each only as far as the load read them); ``finished``: the waves summarised on META (ended;
+    a tick's load reads none of their items)."""
+
+    meta: ExecutionMeta
+    waves: list[WaveRecord] = field(default_factory=list)
+    jobs: list[JobRecord] = field(default_factory=list)
+    servers: list[ServerRecord] = field(default_factory=list)
+    finished: dict[int, WaveSummary] = field(default_factory=dict)
+
+    def wave(self, number: Any) -> WaveRecord | None:
+        for wave in self.waves:
+            if str(wave.number) == str(number):
+                return wave
+        return None
+
+
+@dataclass(frozen=True)
+class ExecutionPage:
+    """One page of executions (META records), newest first; ``next_token`` asks for the next."""
+
+    items: list[ExecutionMeta]
+    next_token: str | None

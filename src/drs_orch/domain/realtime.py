@@ -1,4 +1,5 @@
-"""Reconcile a stored execution (META, WAVE#, JOB#, SERVER# items) with what DRS and EC2 report now.
+"""Reconcile a stored execution (its META, wave, job and server records, as
+:class:`drs_orch.domain.execution_records.ExecutionRecords`) with what DRS and EC2 report now.
 
 Stored attributes read, as the execution engine writes them (``services/engine/records.py``):
 
@@ -29,10 +30,11 @@ Live statuses:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.execution_records import ExecutionRecords
 from drs_orch.domain.statuses import (
     ExecutionStatus,
     ServerStatus,
@@ -44,7 +46,7 @@ from drs_orch.domain.statuses import (
 Scope = tuple[str, str]  # (accountId, region)
 
 _LAUNCHED = {ServerStatus.LAUNCHED.value, ServerStatus.TERMINATED.value}
-_SECRET_META = {"taskToken", "waitToken", "inFlight", "version", "sk", "entityType", "waveNumbers", "finishedWaves"}
+_SECRET_META = {"taskToken", "waitToken", "inFlight", "version", "waveNumbers", "finishedWaves"}
 
 
 @dataclass
@@ -56,42 +58,11 @@ class LiveData:
     instances: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-@dataclass
-class StoredExecution:
-    meta: Mapping[str, Any]
-    waves: list[Mapping[str, Any]]
-    servers: list[Mapping[str, Any]]
-    jobs: list[Mapping[str, Any]] = field(default_factory=list)
-
-    def wave(self, number: Any) -> Mapping[str, Any]:
-        for wave in self.waves:
-            if _int(wave.get("waveNumber")) == _int(number):
-                return wave
-        return {}
-
-
-def split_items(items: Iterable[Mapping[str, Any]]) -> StoredExecution | None:
-    """META / WAVE# / JOB# / SERVER# items of one execution; ``None`` when there is no META item."""
-    meta: Mapping[str, Any] | None = None
-    waves: list[Mapping[str, Any]] = []
-    servers: list[Mapping[str, Any]] = []
-    jobs: list[Mapping[str, Any]] = []
-    for item in items:
-        sk = str(item.get("sk", ""))
-        if sk == "META":
-            meta = item
-        elif sk.startswith("WAVE#"):
-            waves.append(item)
-        elif sk.startswith("SERVER#"):
-            servers.append(item)
-        elif sk.startswith("JOB#"):
-            jobs.append(item)
-    if meta is None:
-        return None
-    waves.sort(key=lambda w: (_int(w.get("waveNumber")), str(w.get("sk"))))
-    servers.sort(key=lambda s: (_int(s.get("waveNumber")), str(s.get("sourceServerId") or s.get("sk"))))
-    jobs.sort(key=lambda j: (_int(j.get("waveNumber")), str(j.get("sk"))))
-    return StoredExecution(meta, waves, servers, jobs)
+def in_wave_order(stored: ExecutionRecords) -> ExecutionRecords:
+    """The execution with its waves by number, and its servers and jobs by wave, then by id."""
+    return replace(stored, waves=sorted(stored.waves, key=lambda w: w.number),
+                   servers=sorted(stored.servers, key=lambda s: (_int(s.get("waveNumber")), s.server_id)),
+                   jobs=sorted(stored.jobs, key=lambda j: (_int(j.get("waveNumber")), j.key)))
 
 
 def _int(value: Any) -> int:
@@ -113,24 +84,25 @@ def server_instance_id(server: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def wave_scope(stored: StoredExecution, wave: Mapping[str, Any]) -> Scope:
+def wave_scope(stored: ExecutionRecords, wave: Mapping[str, Any] | None) -> Scope:
+    wave = wave or {}
     return (
         str(wave.get("accountId") or stored.meta.get("accountId") or ""),
         str(wave.get("region") or stored.meta.get("region") or ""),
     )
 
 
-def item_scope(stored: StoredExecution, item: Mapping[str, Any]) -> Scope:
+def item_scope(stored: ExecutionRecords, item: Mapping[str, Any]) -> Scope:
     """A JOB or SERVER item's own account and region, else its wave's, else META's."""
     account, region = wave_scope(stored, stored.wave(item.get("waveNumber")))
     return (str(item.get("accountId") or account), str(item.get("region") or region))
 
 
-def servers_in(stored: StoredExecution, scope: Scope) -> list[Mapping[str, Any]]:
+def servers_in(stored: ExecutionRecords, scope: Scope) -> list[Mapping[str, Any]]:
     return [s for s in stored.servers if item_scope(stored, s) == scope]
 
 
-def scopes(stored: StoredExecution) -> dict[Scope, list[str]]:
+def scopes(stored: ExecutionRecords) -> dict[Scope, list[str]]:
     """The DRS job ids to look up, per account and region (every scope of the execution is named,
     with or without jobs)."""
     out: dict[Scope, list[str]] = {}
@@ -276,15 +248,14 @@ def derive_execution_status(stored_status: str, wave_statuses: Sequence[str | No
     return ExecutionStatus.FAILED.value
 
 
-def reconcile(stored: StoredExecution, live: LiveData) -> dict[str, Any]:
+def reconcile(stored: ExecutionRecords, live: LiveData) -> dict[str, Any]:
     """The execution with stored and live status side by side (see the module docstring)."""
     servers_by_wave: dict[int, dict[str, Mapping[str, Any]]] = {}
     for server in stored.servers:
-        sid = str(server.get("sourceServerId") or str(server.get("sk", "")).removeprefix("SERVER#"))
-        servers_by_wave.setdefault(_int(server.get("waveNumber")), {})[sid] = server
+        servers_by_wave.setdefault(_int(server.get("waveNumber")), {})[server.server_id] = server
     waves_out: list[dict[str, Any]] = []
     for wave in stored.waves:
-        number = _int(wave.get("waveNumber"))
+        number = wave.number
         stored_servers = servers_by_wave.get(number, {})
         wave_jobs = [j for j in stored.jobs if _int(j.get("waveNumber")) == number]
         job_ids = wave_job_ids(wave)

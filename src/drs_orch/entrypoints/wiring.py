@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
     from drs_orch.adapters.dynamodb_instance_pairs import DynamoInstancePairs
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
-    from drs_orch.adapters.dynamodb_query import ExecutionItemsReader, GroupsByAccountRegion
+    from drs_orch.adapters.dynamodb_query import ExecutionRecordsReader, GroupsByAccountRegion
     from drs_orch.adapters.dynamodb_retention import DynamoRetentionIndex
     from drs_orch.adapters.health import AwsHealthProbe
     from drs_orch.adapters.readers import AwsReaders
@@ -108,10 +108,10 @@ class Container:
         return GroupsByAccountRegion(self.settings.protection_groups_table)
 
     @cached_property
-    def execution_items(self) -> ExecutionItemsReader:
-        from drs_orch.adapters.dynamodb_query import ExecutionItemsReader
+    def execution_items(self) -> ExecutionRecordsReader:
+        from drs_orch.adapters.dynamodb_query import ExecutionRecordsReader
 
-        return ExecutionItemsReader(self.settings.executions_table)
+        return ExecutionRecordsReader(self.settings.executions_table)
 
     # ------------------------------------------------------------------ launch settings (issue 7)
     @cached_property

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
+from drs_orch.domain.execution_records import ExecutionMeta, ServerRecord
 from drs_orch.domain.execution_snapshot import scope_of, split_scope
 from drs_orch.domain.failover import (
     FAILBACK,
@@ -45,8 +46,8 @@ class FailoverDrs(Protocol):
 
 
 class Executions(Protocol):
-    def get_meta(self, execution_id: str) -> Item | None: ...
-    def load_servers(self, execution_id: str) -> list[Item]: ...
+    def get_meta(self, execution_id: str) -> ExecutionMeta | None: ...
+    def load_servers(self, execution_id: str) -> list[ServerRecord]: ...
 
 
 def _parse_arn(arn: str) -> tuple[str, str] | None:
@@ -202,7 +203,7 @@ class FailoverService:
         return self._start(start, actor)
 
     # ------------------------------------------------------------------ after a failover
-    def _paired_execution(self, execution_id: str) -> Item:
+    def _paired_execution(self, execution_id: str) -> ExecutionMeta:
         meta = self.executions.get_meta(execution_id)
         if meta is None:
             raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
@@ -211,14 +212,15 @@ class FailoverService:
                                    "FAILBACK", code="NOT_A_FAILOVER")
         return meta
 
-    def _failover(self, execution_id: str) -> tuple[Item, list[Item]]:
+    def _failover(self, execution_id: str) -> tuple[ExecutionMeta, list[Mapping[str, Any]]]:
         meta = self._paired_execution(execution_id)
-        return meta, self.executions.load_servers(execution_id)
+        return meta, list[Mapping[str, Any]](self.executions.load_servers(execution_id))
 
-    def _server_of_pair(self, meta: Mapping[str, Any], servers: Mapping[str, Item]) -> Callable[[Item], Item | None]:
-        """The execution's SERVER item of a pair: the server itself (FAILOVER) or its reversed
+    def _server_of_pair(self, meta: Mapping[str, Any], servers: Mapping[str, Mapping[str, Any]]
+                        ) -> Callable[[Item], Mapping[str, Any] | None]:
+        """The execution's server record of a pair: the server itself (FAILOVER) or its reversed
         source server (FAILBACK)."""
-        def find(pair: Item) -> Item | None:
+        def find(pair: Item) -> Mapping[str, Any] | None:
             if meta.get("executionType") == FAILOVER:
                 return servers.get(str(pair["sourceServerId"]))
             parsed = _parse_arn(str(pair.get("reversedSourceServerArn") or ""))

@@ -12,7 +12,6 @@ from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.messages import paused_too_long
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes
-from drs_orch.services.engine.records import META
 from drs_orch.services.retention import RetentionService
 
 
@@ -59,6 +58,6 @@ class Housekeeping:
                 continue
             execution_id = str(meta["executionId"])
             if alerts.publish(paused_too_long({**meta, "pausedAt": since}, self._minutes)):
-                self._deps.store.update(execution_id, META, Changes(set={"pauseAlertFor": since}))
+                self._deps.store.update_meta(execution_id, Changes(set={"pauseAlertFor": since}))
                 alerted.append(execution_id)
         return alerted

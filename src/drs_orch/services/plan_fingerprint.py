@@ -2,9 +2,10 @@
 settings: recorded with an execution when it starts, compared by the readiness evaluation with the
 last COMPLETED drill's.
 
-An execution keeps it in a child item of its own, ``sk = "~FINGERPRINT"`` (compressed JSON: a
-4,000-server plan's fingerprint is far above what the META item may grow by). The key sorts after
-every other child, so neither a tick nor the details read it; deleting the execution deletes it."""
+An execution keeps it in a record of its own (:class:`FingerprintRecord`, compressed JSON: a
+4,000-server plan's fingerprint is far above what the META item may grow by), which the store keys
+after every other child, so neither a tick nor the details read it; deleting the execution deletes
+it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from drs_orch.domain.execution_records import FingerprintRecord
 from drs_orch.domain.execution_snapshot import Snapshot
 from drs_orch.domain.launch_rules import plan_servers
 from drs_orch.domain.objectives import fingerprint
@@ -49,9 +51,6 @@ def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Ma
     return plan_fingerprint(plan, snapshot, hashes)
 
 
-FINGERPRINT_SK = "~FINGERPRINT"
-
-
 def pack(fp: Mapping[str, Any]) -> str:
     """A fingerprint as compressed text (a stored item stays far below DynamoDB's 400 KB)."""
     return base64.b64encode(zlib.compress(json.dumps(fp, sort_keys=True).encode(), 9)).decode()
@@ -67,8 +66,9 @@ def unpack(packed: Any) -> dict[str, Any] | None:
     return out if isinstance(out, dict) else None
 
 
-def fingerprint_item(execution_id: str, fp: Mapping[str, Any]) -> dict[str, Any]:
-    return {"executionId": execution_id, "sk": FINGERPRINT_SK, "digest": fp.get("digest"), "packed": pack(fp)}
+def fingerprint_record(execution_id: str, fp: Mapping[str, Any]) -> FingerprintRecord:
+    digest = fp.get("digest")
+    return FingerprintRecord(execution_id, str(digest) if digest is not None else None, pack(fp))
 
 
 def unpack_fingerprint(item: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.execution_records import ExecutionRecords
 
 
 class DrsReader(Protocol):
@@ -51,5 +52,7 @@ class GroupsByAccountRegion(Protocol):
     def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]: ...
 
 
-class ExecutionItems(Protocol):
-    def items(self, execution_id: str) -> list[dict[str, Any]]: ...
+class ExecutionRecordsReader(Protocol):
+    def load(self, execution_id: str) -> ExecutionRecords | None:
+        """Every record of the execution (META, waves, jobs, servers); None when it does not exist."""
+        ...

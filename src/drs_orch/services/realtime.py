@@ -1,5 +1,5 @@
-"""``GET /executions/{executionId}/realtime``: the stored execution (the engine's META, WAVE#, JOB#
-and SERVER# items) reconciled with live DRS and EC2 in one batched pass per account and region -
+"""``GET /executions/{executionId}/realtime``: the stored execution (the engine's META, wave, job
+and server records) reconciled with live DRS and EC2 in one batched pass per account and region -
 DescribeJobs by the list of job ids, then DescribeRecoveryInstances by the list of recovery instance
 ids, then DescribeInstances by instance id filter, one request per page - never one call per
 server. Read-only: nothing is written back."""
@@ -16,14 +16,14 @@ from drs_orch.domain.inventory import RegionState, RegionUnavailable, region_sta
 from drs_orch.domain.models import to_iso
 from drs_orch.domain.realtime import (
     LiveData,
+    in_wave_order,
     instance_ids,
     reconcile,
     recovery_instance_ids,
     scopes,
     servers_in,
-    split_items,
 )
-from drs_orch.services.query_ports import ExecutionItems, Readers
+from drs_orch.services.query_ports import ExecutionRecordsReader, Readers
 
 
 def _merge(total: dict[str, int], calls: dict[str, int]) -> None:
@@ -50,7 +50,7 @@ def _fetch_scope(
 
 
 def execution_realtime(
-    store: ExecutionItems,
+    store: ExecutionRecordsReader,
     context_for: Callable[[str | None, str], AccountContext],
     readers: Readers,
     execution_id: str,
@@ -58,9 +58,10 @@ def execution_realtime(
     default_region: str,
     now: datetime,
 ) -> dict[str, Any]:
-    stored = split_items(store.items(execution_id))
-    if stored is None:
+    loaded = store.load(execution_id)
+    if loaded is None:
         raise NotFound(f"execution {execution_id} does not exist", code="EXECUTION_NOT_FOUND")
+    stored = in_wave_order(loaded)
     live = LiveData()
     api_calls: dict[str, int] = {}
     sources: list[dict[str, Any]] = []

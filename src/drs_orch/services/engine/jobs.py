@@ -11,7 +11,7 @@ region's jobs for those tags and adopts the one it finds; only after two misses 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,6 +30,7 @@ from drs_orch.domain.engine_rules import (
     server_statuses,
     starting_action,
 )
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, ServerRecord, WaveRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
@@ -38,7 +39,6 @@ from drs_orch.services import telemetry
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.drill_tags import tag_drill_instances
 from drs_orch.services.engine.ports import Changes, Item, StartRefused
-from drs_orch.services.engine.records import job_sk, server_sk, wave_sk
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,15 @@ def launch_details(instance_id: str | None, instance: Mapping[str, Any] | None) 
     return {k: v for k, v in out.items() if v is not None}
 
 
-def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, status: ServerStatus, now: str,
-                launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> Item:
-    """A server's complete item at its final status in this execution."""
+def server_item(meta: ExecutionMeta, job: JobRecord, server: str, status: ServerStatus, now: str,
+                launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> ServerRecord:
+    """A server's complete record at its final status in this execution."""
     history = {_S.PENDING.value: str(meta["startTime"])}
     if launching_at:
         history[_S.LAUNCHING.value] = launching_at
     history[status.value] = now
-    item: Item = {
-        "executionId": meta["executionId"], "sk": server_sk(server), "entityType": "SERVER",
-        "sourceServerId": server, "waveNumber": job["waveNumber"], "jobKey": job["jobKey"],
+    item: dict[str, Any] = {
+        "waveNumber": job.wave_number, "jobKey": job.key,
         "accountId": job["accountId"], "region": job["region"], "status": status.value,
         "statusHistory": history, **dict(details),
     }
@@ -95,7 +94,7 @@ def server_item(meta: Mapping[str, Any], job: Mapping[str, Any], server: str, st
         item["hostname"] = hostname
     if reason:
         item["failureReason"] = reason
-    return item
+    return ServerRecord(meta.execution_id, server, item)
 
 
 def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
@@ -121,22 +120,23 @@ def verify_identity(job: Mapping[str, Any], changed: dict[str, ServerStatus],
     return out
 
 
-def wave_identity(jobs: Mapping[str, Mapping[str, Any]], wave: int) -> dict[str, dict[str, Any]]:
+def wave_identity(jobs: Mapping[str, JobRecord], wave: int) -> dict[str, dict[str, Any]]:
     """Scope -> server -> expectation, for the jobs of ``wave`` that launch into instance pairs."""
     out: dict[str, dict[str, Any]] = {}
     for job in jobs.values():
-        if int(job["waveNumber"]) == wave and job.get("identity"):
+        if job.wave_number == wave and job.get("identity"):
             out.setdefault(scope_of_job(job), {}).update(dict(job["identity"]))
     return out
 
 
 class JobRunner:
-    """One tick's view of an execution's jobs (``jobs``: job items by key, updated in place)."""
+    """One tick's view of an execution's jobs (``jobs``: job records by key; each change the tick
+    makes to a job replaces its record there)."""
 
-    def __init__(self, deps: EngineDeps, meta: Item, jobs: dict[str, Item]) -> None:
+    def __init__(self, deps: EngineDeps, meta: ExecutionMeta, jobs: dict[str, JobRecord]) -> None:
         self.deps = deps
         self.meta = meta
-        self.execution_id = str(meta["executionId"])
+        self.execution_id = meta.execution_id
         self.jobs = jobs
         self.is_drill = meta.get("executionType") == "DRILL" or meta.get("isDrill") is True
         self._listings: dict[str, list[Item]] = {}
@@ -156,7 +156,7 @@ class JobRunner:
     # ------------------------------------------------------------------ observation
     def observe_active(self) -> None:
         active = [j for j in self.jobs.values() if j["status"] == JobStatus.ACTIVE.value and j.get("jobId")]
-        by_scope: dict[str, list[Item]] = {}
+        by_scope: dict[str, list[JobRecord]] = {}
         for job in active:
             by_scope.setdefault(scope_of_job(job), []).append(job)
         for scope, jobs in by_scope.items():
@@ -168,7 +168,7 @@ class JobRunner:
                     continue
                 self.apply(job, drs_job)
 
-    def apply(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+    def apply(self, job: JobRecord, drs_job: Mapping[str, Any]) -> None:
         """Record what DRS says about ``job``. The job item keeps every server's live status (and
         when it started launching); a server's own item is written once, complete, when it reaches
         its final status (LAUNCHED with the launch details, or FAILED with the reason from the job
@@ -224,10 +224,9 @@ class JobRunner:
             job_changes.set["endedAt"] = drs_job.get("endDateTime") or now
         if job.get("drsStatus") == drs_job.get("status") and not changed:
             return
-        self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), job_changes,
-                               expect={"status": JobStatus.ACTIVE.value})
-        job.update({k: v for k, v in job_changes.set.items() if isinstance(k, str)})
-        job["servers"] = servers
+        self.deps.store.update_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
+        self.jobs[job.key] = job.merged({**{k: v for k, v in job_changes.set.items() if isinstance(k, str)},
+                                         "servers": servers})
 
     def _launch_details(self, scope: str, launched: Mapping[str, Any],
                         requested_at: Any) -> dict[str, dict[str, Any]]:
@@ -269,38 +268,38 @@ class JobRunner:
                 found = self.find(job)
                 if found is not None:
                     self.adopt(job, found)
-                    self.apply(job, found)
+                    self.apply(self.jobs[key], found)
                     continue
                 misses = int(job.get("searchMisses") or 0) + 1
                 action = after_search_miss(misses, stopping)
-                self.deps.store.update(self.execution_id, job_sk(key), Changes(set={"searchMisses": misses}),
-                                       expect={"status": JobStatus.QUEUED.value})
-                job["searchMisses"] = misses
+                self.deps.store.update_job(self.execution_id, key, Changes(set={"searchMisses": misses}),
+                                           expect={"status": JobStatus.QUEUED.value})
+                job = self.jobs[key] = job.merged({"searchMisses": misses})
             if action is StartAction.CALL:
                 # after a search that missed twice, no earlier call created the job
                 self.call(job, prior=StartState.NOT_CALLED if job.get("searchMisses") else None)
             elif action is StartAction.ABANDON:
                 self.abandon(job)
 
-    def find(self, job: Mapping[str, Any]) -> Item | None:
-        tags = {TAG_EXECUTION: self.execution_id, TAG_JOB: str(job["jobKey"])}
+    def find(self, job: JobRecord) -> Item | None:
+        tags = {TAG_EXECUTION: self.execution_id, TAG_JOB: job.key}
         matches = [j for j in self.listing(scope_of_job(job)) if job_matches_tags(j, tags)]
         return min(matches, key=lambda j: str(j.get("creationDateTime") or "")) if matches else None
 
-    def call(self, job: Item, prior: StartState | None = None) -> None:
-        key = str(job["jobKey"])
+    def call(self, job: JobRecord, prior: StartState | None = None) -> None:
+        key = job.key
         before = prior or StartState(job.get("startState") or StartState.NOT_CALLED.value)
         scope = scope_of_job(job)
-        marked = self.deps.store.update(
-            self.execution_id, job_sk(key),
+        marked = self.deps.store.update_job(
+            self.execution_id, key,
             Changes(set={"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0},
                     increment={"startAttempts": 1}),
             # the attempt counter is the claim: of two ticks running at once, one calls
             expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")})
         if marked is None:
             return
-        job.update(marked)
-        tags = job_tags(self.execution_id, str(self.meta["planId"]), int(job["waveNumber"]), key)
+        job = self.jobs[key] = marked
+        tags = job_tags(self.execution_id, str(self.meta["planId"]), job.wave_number, key)
         try:
             drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,
                                                    snapshots=job.get("recoverySnapshots") or None)
@@ -308,13 +307,13 @@ class JobRunner:
             self._refused(job, refused, before)
             return
         self.adopt(job, drs_job)
-        self.apply(job, drs_job)
+        self.apply(self.jobs[key], drs_job)
 
-    def _refused(self, job: Item, refused: StartRefused, before: StartState) -> None:
+    def _refused(self, job: JobRecord, refused: StartRefused, before: StartState) -> None:
         """A refusal proves this call created nothing, but not an earlier call whose outcome is
         unknown (``before`` CALLING); and a ConflictException may be our own job, created by a call
         whose answer was lost. In those cases the job stays CALLING: the next tick searches first."""
-        key = str(job["jobKey"])
+        key = job.key
         conflicts = int(job.get("conflictRefusals") or 0)
         outcome = classify_start_error(refused.code, refused.status, conflicts)
         error = f"{refused.code or 'NoAnswer'}: {refused.message}"
@@ -336,29 +335,28 @@ class JobRunner:
             reason = f"DRS refused to start the job: {error}"
             self.deps.store.put_children([server_item(self.meta, job, s, _S.FAILED, now, None, {}, reason)
                                           for s in job["serverIds"]])
-        updated = self.deps.store.update(self.execution_id, job_sk(key), changes,
-                                         expect={"status": JobStatus.QUEUED.value})
+        updated = self.deps.store.update_job(self.execution_id, key, changes, expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
+            self.jobs[key] = updated
 
-    def adopt(self, job: Item, drs_job: Mapping[str, Any]) -> None:
+    def adopt(self, job: JobRecord, drs_job: Mapping[str, Any]) -> None:
         """Record the DRS job id of a started job (ACTIVE)."""
         job_id = str(drs_job["jobID"])
         changes = Changes(set={"status": JobStatus.ACTIVE.value, "jobId": job_id, "startState": "STARTED",
                                "drsStatus": drs_job.get("status"),
                                "startedAt": drs_job.get("creationDateTime") or self.deps.now()})
-        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
-                                         expect={"status": JobStatus.QUEUED.value})
+        updated = self.deps.store.update_job(self.execution_id, job.key, changes,
+                                             expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
-        self.deps.store.update(self.execution_id, wave_sk(int(job["waveNumber"])), Changes(add={"jobIds": {job_id}}))
+            self.jobs[job.key] = updated
+        self.deps.store.update_wave(self.execution_id, job.wave_number, Changes(add={"jobIds": {job_id}}))
         # for the launch-result events that wake the engine (services/engine/wake.py)
-        self.deps.store.note_drs_job(job_id, self.execution_id, list(job["serverIds"]),
+        self.deps.store.note_drs_job(job_id, self.execution_id, list(job.server_ids),
                                      int(self.deps.clock.now().timestamp()) + JOB_NOTE_SECONDS)
-        self.wave_job_ids.setdefault(int(job["waveNumber"]), set()).add(job_id)
+        self.wave_job_ids.setdefault(job.wave_number, set()).add(job_id)
 
     # ------------------------------------------------------------------ time limits
-    def expire(self, waves: list[Item], in_flight: set[str]) -> None:
+    def expire(self, waves: Sequence[WaveRecord], in_flight: set[str]) -> None:
         """End the jobs that passed their time limit (``jobTimeoutSeconds`` from our StartRecovery
         call) or whose wave passed its own (``waveTimeoutSeconds`` from the wave's start): TIMED_OUT,
         their unfinished servers FAILED with the reason. The DRS job cannot be stopped; it is no
@@ -366,10 +364,10 @@ class JobRunner:
         for wave in waves:
             if wave.get("status") != "LAUNCHING":
                 continue
-            number = int(wave["waveNumber"])
+            number = wave.number
             wave_limit = wave.get("waveTimeoutSeconds")
             wave_over = expired(self.deps.seconds_since(wave.get("startedAt")), wave_limit)
-            for job in [j for j in self.jobs.values() if int(j["waveNumber"]) == number]:
+            for job in [j for j in self.jobs.values() if j.wave_number == number]:
                 status = job["status"]
                 job_limit = job.get("jobTimeoutSeconds") or wave.get("jobTimeoutSeconds")
                 # our own clock at both ends (DRS's clock may differ from the Lambda's)
@@ -378,11 +376,11 @@ class JobRunner:
                     self.time_out(job, f"passed its time limit of {int(job_limit or 0)} s")
                 elif status == JobStatus.ACTIVE.value and wave_over:
                     self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s")
-                elif status == JobStatus.QUEUED.value and wave_over and str(job["jobKey"]) not in in_flight:
+                elif status == JobStatus.QUEUED.value and wave_over and job.key not in in_flight:
                     self.time_out(job, f"its wave {number} passed its time limit of {int(wave_limit or 0)} s "
                                        "before the job could start")
 
-    def time_out(self, job: Item, why: str) -> None:
+    def time_out(self, job: JobRecord, why: str) -> None:
         job_id = job.get("jobId")
         drs = f"DRS job {job_id}, last state {job.get('drsStatus') or 'unknown'}" if job_id else "not started in DRS"
         reason = f"job {job['jobKey']} ({drs}) {why}"
@@ -394,8 +392,7 @@ class JobRunner:
                                "servers": servers,
                                "failureReasons": {**(job.get("failureReasons") or {}),
                                                   **{s: f"timed out: {reason}" for s in unfinished}}})
-        updated = self.deps.store.update(self.execution_id, job_sk(str(job["jobKey"])), changes,
-                                         expect={"status": job["status"]})
+        updated = self.deps.store.update_job(self.execution_id, job.key, changes, expect={"status": job["status"]})
         if updated is None:
             return
         launching_at = job.get("launchingAt") or {}
@@ -403,12 +400,12 @@ class JobRunner:
                                                   f"timed out: {reason}") for s in unfinished])
         telemetry.event("JOB_TIMED_OUT", executionId=self.execution_id, jobKey=job["jobKey"], jobId=job_id,
                         waveNumber=job.get("waveNumber"), reason=reason, executionType=self.meta.get("executionType"))
-        job.update(updated)
+        self.jobs[job.key] = updated
 
-    def abandon(self, job: Item) -> None:
-        updated = self.deps.store.update(
-            self.execution_id, job_sk(str(job["jobKey"])),
+    def abandon(self, job: JobRecord) -> None:
+        updated = self.deps.store.update_job(
+            self.execution_id, job.key,
             Changes(set={"status": JobStatus.NOT_STARTED.value, "endedAt": self.deps.now()}),
             expect={"status": JobStatus.QUEUED.value})
         if updated is not None:
-            job.update(updated)
+            self.jobs[job.key] = updated

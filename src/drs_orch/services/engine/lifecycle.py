@@ -21,6 +21,7 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, decide
 from drs_orch.domain.errors import Conflict, NotFound, ValidationFailed
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, WaveRecord
 from drs_orch.domain.input_rules import MAX_EXECUTION_IDS_PER_DELETE
 from drs_orch.domain.statuses import (
     ACTIVE_EXECUTION,
@@ -31,17 +32,9 @@ from drs_orch.domain.statuses import (
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.notify import notify_status
-from drs_orch.services.engine.ports import Changes, Item
+from drs_orch.services.engine.ports import Changes
 from drs_orch.services.engine.reconcile import status_changes
-from drs_orch.services.engine.records import (
-    META,
-    execution_view,
-    guard_keys_of_jobs,
-    job_sk,
-    job_view,
-    wave_sk,
-    wave_view,
-)
+from drs_orch.services.engine.records import execution_view, guard_keys_of_jobs, job_view, wave_view
 from drs_orch.services.engine.termination import TERMINATION_BUSY
 
 log = logging.getLogger(__name__)
@@ -51,14 +44,14 @@ MAX_ATTEMPTS = 5
 MAX_DELETE = MAX_EXECUTION_IDS_PER_DELETE
 
 
-def _meta(deps: EngineDeps, execution_id: str) -> Item:
+def _meta(deps: EngineDeps, execution_id: str) -> ExecutionMeta:
     meta = deps.store.get_meta(execution_id)
     if meta is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
     return meta
 
 
-def _not_active(meta: Item, action: str) -> Conflict:
+def _not_active(meta: Mapping[str, Any], action: str) -> Conflict:
     return Conflict(f"execution {meta['executionId']} is {meta['status']} and cannot be {action}",
                     code="EXECUTION_NOT_ACTIVE", details={"status": meta["status"]})
 
@@ -76,9 +69,9 @@ def pause_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         if status not in (_E.PENDING.value, _E.RUNNING.value):
             raise _not_active(meta, "paused")
         if not meta.get("pauseRequested"):
-            updated = deps.store.update(execution_id, META, Changes(set={"pauseRequested": True},
+            updated = deps.store.update_meta(execution_id, Changes(set={"pauseRequested": True},
                                                                    increment={"version": 1}),
-                                        expect={"version": meta["version"]})
+                                             expect={"version": meta["version"]})
             if updated is None:
                 continue
             meta = updated
@@ -92,9 +85,9 @@ def resume_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         meta = _meta(deps, execution_id)
         status = meta["status"]
         if status in (_E.PENDING.value, _E.RUNNING.value) and meta.get("pauseRequested"):
-            updated = deps.store.update(execution_id, META, Changes(set={"pauseRequested": False},
+            updated = deps.store.update_meta(execution_id, Changes(set={"pauseRequested": False},
                                                                    increment={"version": 1}),
-                                        expect={"version": meta["version"]})
+                                             expect={"version": meta["version"]})
             if updated is None:
                 continue
             return {"executionId": execution_id, "status": status, "message": "pause request withdrawn"}
@@ -106,7 +99,7 @@ def resume_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
                                "approvedWaves": sorted({*map(int, meta.get("approvedWaves") or []), *waves})},
                           remove=["taskToken"], increment={"version": 1})
         status_changes(deps, meta, _E.RUNNING, "resumed", changes)
-        updated = deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+        updated = deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
         if updated is None:
             continue
         token = meta.get("taskToken")
@@ -128,22 +121,22 @@ def cancel_execution(deps: EngineDeps, execution_id: str, actor: str) -> dict[st
             raise _not_active(meta, "cancelled")
         view = execution_view(meta)
         in_flight = sorted(view.in_flight)
-        running = [{"jobKey": j["jobKey"], "jobId": j.get("jobId"), "waveNumber": j["waveNumber"],
+        running = [{"jobKey": j.key, "jobId": j.get("jobId"), "waveNumber": j["waveNumber"],
                     "accountId": j["accountId"], "region": j["region"], "drsStatus": j.get("drsStatus")}
-                   for j in loaded.jobs if j["jobKey"] in in_flight]
+                   for j in loaded.jobs if j.key in in_flight]
         if status is _E.CANCELLING:
             return _cancel_answer(meta, loaded.waves, running, "already cancelling")
         changes = Changes(set={"cancelRequested": True, "cancelledBy": actor}, increment={"version": 1})
         if in_flight:
             status_changes(deps, meta, _E.CANCELLING, f"cancelled by {actor}", changes)
-            updated = deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            updated = deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
             if updated is None:
                 continue
             return _cancel_answer(updated, loaded.waves, running,
                                   "cancelling: no new wave starts; DRS jobs in flight are followed to their end")
         status_changes(deps, meta, _E.CANCELLED, f"cancelled by {actor}", changes)
         changes.set["pausedBeforeWaves"] = []
-        updated = deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+        updated = deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
         if updated is None:
             continue
         waves = _settle_cancelled(deps, execution_id, loaded.waves, loaded.jobs, view)
@@ -159,8 +152,8 @@ def cancel_execution(deps: EngineDeps, execution_id: str, actor: str) -> dict[st
     raise _concurrent()
 
 
-def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[Item], jobs: list[Item],
-                      view: ExecutionView) -> list[Item]:
+def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[WaveRecord], jobs: list[JobRecord],
+                      view: ExecutionView) -> list[WaveRecord]:
     """Waves not started -> CANCELLED, queued jobs -> NOT_STARTED (the rules' stop step)."""
     in_flight = set(view.in_flight)
     decision = decide(replace(view, cancel_requested=True), [wave_view(w) for w in waves],
@@ -168,23 +161,23 @@ def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[Item], jo
     now = deps.now()
     out = []
     for wave in waves:
-        new = decision.wave_status.get(int(wave["waveNumber"]))
+        new = decision.wave_status.get(wave.number)
         if new is not None:
             check_transition(WaveStatus, str(wave["status"]), new)
-            deps.store.update(execution_id, wave_sk(int(wave["waveNumber"])),
-                              Changes(set={"status": new.value, ("statusHistory", new.value): now, "endedAt": now}),
-                              expect={"status": wave["status"]})
-            wave = {**wave, "status": new.value}
+            deps.store.update_wave(execution_id, wave.number,
+                                   Changes(set={"status": new.value, ("statusHistory", new.value): now, "endedAt": now}),
+                                   expect={"status": wave["status"]})
+            wave = wave.merged({"status": new.value})
         out.append(wave)
     for key in decision.drop_jobs:
-        deps.store.update(execution_id, job_sk(key), Changes(set={"status": JobStatus.NOT_STARTED.value}),
-                          expect={"status": JobStatus.QUEUED.value})
+        deps.store.update_job(execution_id, key, Changes(set={"status": JobStatus.NOT_STARTED.value}),
+                              expect={"status": JobStatus.QUEUED.value})
     return out
 
 
-def _cancel_answer(meta: Item, waves: list[Item], running: list[dict[str, Any]], message: str) -> dict[str, Any]:
+def _cancel_answer(meta: Mapping[str, Any], waves: list[WaveRecord], running: list[dict[str, Any]], message: str) -> dict[str, Any]:
     def numbers(group: str) -> list[int]:
-        return [int(w["waveNumber"]) for w in waves if WAVE_GROUP[WaveStatus(w["status"])] == group]
+        return [w.number for w in waves if WAVE_GROUP[WaveStatus(w["status"])] == group]
 
     return {
         "executionId": meta["executionId"],

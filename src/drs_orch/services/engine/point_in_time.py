@@ -9,18 +9,18 @@ point the wave fails with the reason, and launches nothing from a mix of points 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.data_age import parse_time
 from drs_orch.domain.engine_rules import JobStatus
+from drs_orch.domain.execution_records import JobRecord
 from drs_orch.domain.point_in_time import ConsistentPoint, PitSnapshot, consistent_point
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import scope_of_job
 from drs_orch.services.engine.ports import Changes, Item
-from drs_orch.services.engine.records import job_sk
 
 PARALLEL_READS = 8
 
@@ -59,19 +59,19 @@ def choose_wave_point(deps: EngineDeps, tolerance_seconds: float,
     return WavePoint(record, snapshots_by_job=by_job)
 
 
-def job_refs(jobs: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, Sequence[str]]]:
-    """(job key, scope, server ids) of JOB items."""
-    return [(str(j["jobKey"]), scope_of_job(j), [str(s) for s in j.get("serverIds") or []]) for j in jobs]
+def job_refs(jobs: Sequence[JobRecord]) -> list[tuple[str, str, Sequence[str]]]:
+    """(job key, scope, server ids) of job records."""
+    return [(j.key, scope_of_job(j), j.server_ids) for j in jobs]
 
 
-def record_job_snapshots(deps: EngineDeps, execution_id: str, jobs: Mapping[str, Item], chosen: WavePoint) -> None:
+def record_job_snapshots(deps: EngineDeps, execution_id: str, jobs: dict[str, JobRecord], chosen: WavePoint) -> None:
     """Write each job's snapshots before its start (a later tick's start reads them back)."""
     for key, snapshots in chosen.snapshots_by_job.items():
         job = jobs[key]
         if job.get("recoverySnapshots") == snapshots or job["status"] != JobStatus.QUEUED.value:
             continue
-        written = deps.store.update(execution_id, job_sk(key), Changes(set={"recoverySnapshots": snapshots}),
-                                    expect={"status": JobStatus.QUEUED.value})
+        written = deps.store.update_job(execution_id, key, Changes(set={"recoverySnapshots": snapshots}),
+                                        expect={"status": JobStatus.QUEUED.value})
         if written is not None:
-            job["recoverySnapshots"] = snapshots
+            jobs[key] = job.merged({"recoverySnapshots": snapshots})
 

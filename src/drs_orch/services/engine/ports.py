@@ -4,14 +4,21 @@ fakes. A *scope* is ``"<accountId>#<region>"`` (see :mod:`drs_orch.domain.execut
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from drs_orch.domain.execution_records import WaveSummary
-from drs_orch.domain.paging import Page
+from drs_orch.domain.execution_records import (
+    ChildRecord,
+    ExecutionMeta,
+    ExecutionPage,
+    ExecutionRecords,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+)
 
-Item = dict[str, Any]
+Item = dict[str, Any]  # what DRS, EC2 and the plan and guard tables answer (not the execution's records)
 
 
 @dataclass
@@ -45,16 +52,6 @@ class GuardsTaken(Exception):
 
 
 @dataclass(frozen=True)
-class ExecutionItems:
-    meta: Item
-    waves: list[Item]
-    jobs: list[Item]
-    servers: list[Item]
-    # Waves summarised on META (ended); a tick's load (``settled_jobs=False``) reads none of their items.
-    finished: dict[int, WaveSummary] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class LaunchTally:
     """The launch results counted so far for one DRS job of an execution."""
 
@@ -68,16 +65,29 @@ class LaunchTally:
 
 
 class ExecutionStore(Protocol):
-    def get_meta(self, execution_id: str) -> Item | None: ...
+    """An execution's records (``domain/execution_records.py``) and the per-server guards. How
+    they are keyed is the store's business: the services name a record by its execution id and
+    its wave number, job key or server id. Every ``update_*`` applies ``changes`` if the record
+    exists and its attributes match ``expect`` (None: the attribute must be absent; a list: one of
+    them), and answers the record as written, or None when the condition failed."""
+
+    def get_meta(self, execution_id: str) -> ExecutionMeta | None: ...
     def load(self, execution_id: str, *, servers: bool = False,
-             settled_jobs: bool = True) -> ExecutionItems | None: ...
-    def load_servers(self, execution_id: str) -> list[Item]: ...
-    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[Item]: ...
-    def put_children(self, items: list[Item]) -> None: ...
-    def delete_items(self, execution_id: str, sort_keys: Iterable[str]) -> None: ...
-    def commit_start(self, meta: Item, claims: list[GuardClaim]) -> None: ...
-    def update(self, execution_id: str, sort_key: str, changes: Changes, *,
-               expect: Mapping[str, Any] | None = None) -> Item | None: ...
+             settled_jobs: bool = True) -> ExecutionRecords | None:
+        """The execution. ``servers``: with its servers; ``settled_jobs=False``: a tick's working
+        set (META, the waves not summarised on it, the jobs of the waves under way)."""
+        ...
+    def load_servers(self, execution_id: str) -> list[ServerRecord]: ...
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]: ...
+    def put_children(self, records: Sequence[ChildRecord]) -> None: ...
+    def delete_children(self, execution_id: str, records: Iterable[ChildRecord]) -> None: ...
+    def commit_start(self, meta: ExecutionMeta, claims: list[GuardClaim]) -> None: ...
+    def update_meta(self, execution_id: str, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> ExecutionMeta | None: ...
+    def update_wave(self, execution_id: str, number: int, changes: Changes, *,
+                    expect: Mapping[str, Any] | None = None) -> WaveRecord | None: ...
+    def update_job(self, execution_id: str, key: str, changes: Changes, *,
+                   expect: Mapping[str, Any] | None = None) -> JobRecord | None: ...
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]: ...
     def note_drs_job(self, drs_job_id: str, execution_id: str, server_ids: list[str], expires_at: int) -> None:
         """Remember which execution a DRS job belongs to and its servers, for the launch-result
@@ -94,11 +104,11 @@ class ExecutionStore(Protocol):
         when it is not waiting (no token, or it has ended). Of two callers, one gets the token."""
         ...
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None: ...
-    def record_plan_run(self, meta: Item) -> None:
+    def record_plan_run(self, meta: ExecutionMeta) -> None:
         """Remember ``meta`` (an execution that just ended) as its plan's latest ended run, unless a
         run that started later is already recorded."""
         ...
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page: ...
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage: ...
     def delete_execution(self, execution_id: str) -> None: ...
 
 

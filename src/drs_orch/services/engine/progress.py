@@ -113,7 +113,7 @@ def execution_jobs(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     100 servers each) with their scope, status and servers. A job not started yet has no jobId."""
     loaded = load_execution(deps, execution_id)
     details = execution_details(loaded, deps.now())
-    server_ids = {str(j["jobKey"]): [str(s) for s in j.get("serverIds") or []] for j in loaded.jobs}
+    server_ids = {j.key: j.server_ids for j in loaded.jobs}
     jobs = []
     for wave in details["waves"]:
         servers = {str(s["sourceServerId"]): s for s in wave.get("servers") or []}

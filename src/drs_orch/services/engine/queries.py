@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from drs_orch.domain.errors import NotFound
+from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, ServerRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
 from drs_orch.domain.objectives import objectives_report, paused_seconds
@@ -23,7 +24,6 @@ from drs_orch.domain.statuses import (
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
-from drs_orch.services.engine.ports import ExecutionItems, Item
 from drs_orch.services.engine.records import public_meta
 from drs_orch.services.engine.start import group_refs, plan_waves
 from drs_orch.services.engine.termination import TERMINATION_BUSY
@@ -46,7 +46,7 @@ def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[str, Any]:
+def termination_metadata(meta: Mapping[str, Any], servers: list[ServerRecord]) -> dict[str, Any]:
     launched = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
     termination = meta.get("termination") or {}
     if meta.get("status") not in TERMINAL_EXECUTION:
@@ -61,7 +61,7 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[Item]) -> dict[s
             "terminationStatus": termination.get("status", "NOT_REQUESTED")}
 
 
-def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionItems:
+def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True) -> ExecutionRecords:
     loaded = deps.store.load(execution_id, servers=servers)
     if loaded is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
@@ -72,36 +72,39 @@ def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     return execution_details(load_execution(deps, execution_id), deps.now())
 
 
-def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
+def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
     """GET /executions/{id}: the META item with its waves, their jobs and servers, timings and counts
     (the views of ``services/engine/progress.py`` are cut from this)."""
     out = public_meta(loaded.meta)
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
-    live = {s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
-    for server in sorted(loaded.servers, key=lambda s: str(s["sourceServerId"])):
-        entry = {k: server[k] for k in _SERVER_FIELDS if k in server}
-        job, status = live.get(str(server["sourceServerId"]), ({}, None))
+    live: dict[str, tuple[Mapping[str, Any], Any]] = {
+        s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
+    for server in sorted(loaded.servers, key=lambda s: s.server_id):
+        stored = server.to_attributes()
+        entry = {k: stored[k] for k in _SERVER_FIELDS if k in stored}
+        job, status = live.get(server.server_id, ({}, None))
         if status == ServerStatus.LAUNCHING.value and entry.get("status") == ServerStatus.PENDING.value:
             # a server's item is written at its final status; while it launches the job item knows
             entry["status"] = status
             entry["statusHistory"] = {**(entry.get("statusHistory") or {}),
-                                      status: (job.get("launchingAt") or {}).get(server["sourceServerId"])}
+                                      status: (job.get("launchingAt") or {}).get(server.server_id)}
             if job.get("jobId"):
                 entry["jobId"] = job["jobId"]
         if "ec2InstanceId" in entry:
             entry["instanceId"] = entry["ec2InstanceId"]
-        servers_by_wave.setdefault(int(server["waveNumber"]), []).append(entry)
+        servers_by_wave.setdefault(server.wave_number, []).append(entry)
     jobs_by_wave: dict[int, list[dict[str, Any]]] = {}
     for job in loaded.jobs:
-        jobs_by_wave.setdefault(int(job["waveNumber"]), []).append({
+        jobs_by_wave.setdefault(job.wave_number, []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
                                 "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
         } | {"serverCount": len(job.get("serverIds") or [])})
     waves = []
     wave_counts: dict[str, int] = {}
     for wave in loaded.waves:
-        number = int(wave["waveNumber"])
-        entry = {k: wave[k] for k in _WAVE_FIELDS if k in wave}
+        number = wave.number
+        stored_wave = wave.to_attributes()
+        entry = {k: stored_wave[k] for k in _WAVE_FIELDS if k in stored_wave}
         jobs = jobs_by_wave.get(number, [])
         entry["jobs"] = jobs
         entry["jobIds"] = [j["jobId"] for j in jobs if j.get("jobId")]
@@ -126,7 +129,7 @@ def execution_details(loaded: ExecutionItems, now: str) -> dict[str, Any]:
     return out
 
 
-def _summary(meta: Item) -> dict[str, Any]:
+def _summary(meta: ExecutionMeta) -> dict[str, Any]:
     out = public_meta(meta)
     out.pop("statusHistory", None)
     return out
@@ -184,7 +187,7 @@ def recovery_instances(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     if deps.store.get_meta(execution_id) is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
     servers = [s for s in deps.store.load_servers(execution_id) if s.get("recoveryInstanceId")]
-    by_scope: dict[str, list[Item]] = {}
+    by_scope: dict[str, list[ServerRecord]] = {}
     for server in servers:
         by_scope.setdefault(scope_of(server["accountId"], server["region"]), []).append(server)
     instances: list[dict[str, Any]] = []
@@ -192,7 +195,7 @@ def recovery_instances(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
         ids = [str(s["recoveryInstanceId"]) for s in members]
         known = {str(r["recoveryInstanceID"]): r for r in deps.drs.recovery_instances(scope, instance_ids=ids)}
         ec2 = deps.ec2.instances(scope, [str(r.get("ec2InstanceID")) for r in known.values() if r.get("ec2InstanceID")])
-        for server in sorted(members, key=lambda s: str(s["sourceServerId"])):
+        for server in sorted(members, key=lambda s: s.server_id):
             ri = known.get(str(server["recoveryInstanceId"]))
             if ri is None:
                 entry = {"recoveryInstanceId": server["recoveryInstanceId"], "sourceServerId": server["sourceServerId"],

@@ -35,7 +35,7 @@ from drs_orch.domain.engine_rules import (
     is_stopping,
 )
 from drs_orch.domain.errors import UpstreamError
-from drs_orch.domain.execution_records import WaveSummary
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, WaveRecord, WaveSummary
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES
 from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.statuses import (
@@ -50,19 +50,16 @@ from drs_orch.services.engine.jobs import JobRunner, wave_identity
 from drs_orch.services.engine.notify import EXECUTION_EVENT, WAVE_EVENT_OUTCOME, notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.point_in_time import choose_wave_point, job_refs, record_job_snapshots
-from drs_orch.services.engine.ports import Changes, Item
+from drs_orch.services.engine.ports import Changes
 from drs_orch.services.engine.records import (
-    META,
     TERMINAL_WAVE_VALUES,
     execution_view,
     guard_keys_of_jobs,
     history_entry,
-    job_sk,
     job_view,
     server_counts,
     summary_of,
     summary_view,
-    wave_sk,
     wave_view,
 )
 from drs_orch.services.engine.termination import termination_tick
@@ -124,7 +121,7 @@ class Engine:
                 break
             changes = Changes(increment={"version": 1})
             status_changes(self.deps, meta, _E.RUNNING, "orchestration started", changes)
-            updated = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            updated = self.deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
             if updated is not None:
                 notify_status(self.deps, updated, "start")
                 break
@@ -142,7 +139,7 @@ class Engine:
             if meta is None:
                 raise
             errors = int(meta.get("tickErrors") or 0) + 1
-            self.deps.store.update(execution_id, META, Changes(set={
+            self.deps.store.update_meta(execution_id, Changes(set={
                 "tickErrors": errors, "lastTickError": f"{exc.code}: {exc.message}"[:1000]}))
             if errors >= MAX_TICK_ERRORS:
                 raise
@@ -174,9 +171,9 @@ class Engine:
             # The version moves with the token: a resume or cancel that read the execution before
             # the token was stored must fail its version check and read it again, or it would
             # resume without the token and leave the run waiting forever.
-            stored = self.deps.store.update(execution_id, META, Changes(set={"taskToken": task_token},
-                                                                        increment={"version": 1}),
-                                            expect={"version": meta["version"]})
+            stored = self.deps.store.update_meta(execution_id, Changes(set={"taskToken": task_token},
+                                                                       increment={"version": 1}),
+                                                 expect={"version": meta["version"]})
             if stored is not None:
                 return
         self.deps.sfn.send_success(task_token, {"resumed": True})
@@ -191,14 +188,14 @@ class Engine:
             if meta["status"] in TERMINAL_EXECUTION:
                 termination = meta.get("termination") or {}
                 if termination.get("status") in ("STARTING", "IN_PROGRESS"):
-                    self.deps.store.update(execution_id, META, Changes(set={
+                    self.deps.store.update_meta(execution_id, Changes(set={
                         ("termination", "status"): "FAILED", ("termination", "error"): cause,
                         ("termination", "endedAt"): self.deps.now()}))
                 return
             changes = Changes(set={"errorCode": "ORCHESTRATION_ABORTED", "errorMessage": cause},
                               increment={"version": 1})
             status_changes(self.deps, meta, _E.FAILED, "orchestration aborted", changes)
-            updated = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            updated = self.deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
             if updated is None:
                 continue
             now = self.deps.now()
@@ -213,12 +210,12 @@ class Engine:
             return
 
     # ------------------------------------------------------------------ the tick
-    def _reconcile(self, meta: Item, waves: list[Item], jobs: list[Item],
+    def _reconcile(self, meta: ExecutionMeta, waves: list[WaveRecord], jobs: list[JobRecord],
                    finished: Mapping[int, WaveSummary]) -> TickResult | None:
-        execution_id = str(meta["executionId"])
+        execution_id = meta.execution_id
         view = execution_view(meta)
         in_flight = set(view.in_flight)
-        runner = JobRunner(self.deps, meta, {str(j["jobKey"]): j for j in jobs})
+        runner = JobRunner(self.deps, meta, {j.key: j for j in jobs})
         wave_views = [wave_view(w) for w in waves] + [summary_view(s) for s in finished.values()]
 
         runner.observe_active()
@@ -228,11 +225,10 @@ class Engine:
         job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
         # The jobs of waves that have not started were not read: read those of the waves that start now.
         starting = decide(view, wave_views, job_views, {}).started_waves
-        wanted = [k for w in waves if int(w["waveNumber"]) in starting for k in w.get("jobKeys") or []
-                  if k not in runner.jobs]
+        wanted = [k for w in waves if w.number in starting for k in w.job_keys if k not in runner.jobs]
         if wanted:
             for job in self.deps.store.load_jobs(execution_id, wanted):
-                runner.jobs[str(job["jobKey"])] = job
+                runner.jobs[job.key] = job
             job_views = [job_view(j, in_flight) for j in runner.jobs.values()]
 
         scopes = admission_scopes(view, wave_views, job_views)
@@ -279,10 +275,10 @@ class Engine:
             job = runner.jobs[key]
             if job["status"] == JobStatus.QUEUED.value:
                 runner.abandon(job)
-        updated: Item = meta
+        updated = meta
         if changes:
             changes.increment["version"] = 1
-            result = self.deps.store.update(execution_id, META, changes, expect={"version": meta["version"]})
+            result = self.deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
             if result is None:
                 return None
             updated = result
@@ -302,7 +298,8 @@ class Engine:
                 notify_status(self.deps, updated, "pause")
         return TickResult(decision.next, _poll(meta))
 
-    def _prepare_waves(self, meta: Item, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
+    def _prepare_waves(self, meta: ExecutionMeta, waves: list[WaveRecord], jobs: dict[str, JobRecord],
+                       decision: Decision,
                        prepared: dict[int, dict[str, Any]]) -> set[int]:
         """Apply launch settings to the waves that start now and, with ``consistentPointInTime``,
         choose their snapshots. Returns the waves that failed."""
@@ -310,8 +307,8 @@ class Engine:
         for number in decision.started_waves:
             if number in prepared:
                 continue
-            wave = next(w for w in waves if int(w["waveNumber"]) == number)
-            mine = [j for j in jobs.values() if int(j["waveNumber"]) == number]
+            wave = next(w for w in waves if w.number == number)
+            mine = [j for j in jobs.values() if j.wave_number == number]
             record = self._launch_settings(meta, wave, [s for j in mine for s in j.get("serverIds") or []])
             prepared[number] = record
             if record.get("launchConfigPath") == "FAILED":
@@ -338,15 +335,15 @@ class Engine:
                 if chosen.failed:
                     failed.add(number)
                     continue
-                record_job_snapshots(self.deps, str(meta["executionId"]), jobs, chosen)
+                record_job_snapshots(self.deps, meta.execution_id, jobs, chosen)
         return failed
 
-    def _launch_settings(self, meta: Item, wave: Item, servers: list[str]) -> dict[str, Any]:
+    def _launch_settings(self, meta: ExecutionMeta, wave: WaveRecord, servers: list[str]) -> dict[str, Any]:
         """Apply launch settings to one starting wave; the wave's record of it."""
         preparer = self.deps.preparer
         if preparer is None:
             return {}
-        number = int(wave["waveNumber"])
+        number = wave.number
         try:
             outcome = dict(preparer.prepare_wave(list(wave.get("protectionGroupIds") or []), servers,
                                                  str(meta.get("initiatedBy") or "orchestration")))
@@ -364,13 +361,14 @@ class Engine:
         return record
 
     @staticmethod
-    def _counts(waves: list[Item], jobs: Mapping[str, Item], finished: Mapping[int, WaveSummary]) -> dict[str, int]:
+    def _counts(waves: list[WaveRecord], jobs: Mapping[str, JobRecord],
+                finished: Mapping[int, WaveSummary]) -> dict[str, int]:
         """The execution's server counts: live from the loaded jobs, stored for waves that ended
         (on the wave item, or in the wave's summary on META)."""
-        loaded = {int(j["waveNumber"]) for j in jobs.values()}
+        loaded = {j.wave_number for j in jobs.values()}
         statuses = [s for j in jobs.values() for s in (j.get("servers") or {}).values()]
         counts = server_counts(statuses)
-        stored = [w.get("serverCounts") or {} for w in waves if int(w["waveNumber"]) not in loaded]
+        stored = [w.get("serverCounts") or {} for w in waves if w.number not in loaded]
         stored += [s.server_counts for n, s in finished.items() if n not in loaded]
         for wave_counts in stored:
             for key, value in wave_counts.items():
@@ -378,17 +376,18 @@ class Engine:
         return counts
 
     @staticmethod
-    def _summarise(meta: Item, waves: list[Item], ended: Mapping[int, Item], changes: Changes) -> None:
+    def _summarise(meta: ExecutionMeta, waves: list[WaveRecord], ended: Mapping[int, WaveRecord],
+                   changes: Changes) -> None:
         """Summarise on META every loaded wave that has ended (now, or at a tick whose commit lost
         the race), so later ticks never read its WAVE and JOB items again. Committed with the
         decision under the version check."""
         known = meta.get("finishedWaves")
         summaries: dict[str, Any] = {}
         for wave in waves:
-            item = ended.get(int(wave["waveNumber"]), wave)
-            if item.get("status") not in TERMINAL_WAVE_VALUES or str(item["waveNumber"]) in (known or {}):
+            item = ended.get(wave.number, wave)
+            if item.get("status") not in TERMINAL_WAVE_VALUES or str(item.number) in (known or {}):
                 continue
-            summaries[str(item["waveNumber"])] = summary_of(item).to_attributes()
+            summaries[str(item.number)] = summary_of(item).to_attributes()
         if not summaries:
             return
         if known is None:  # started before summaries: the whole map at once
@@ -397,21 +396,21 @@ class Engine:
             for number, attributes in summaries.items():
                 changes.set[("finishedWaves", number)] = attributes
 
-    def _write_waves(self, execution_id: str, waves: list[Item], jobs: Mapping[str, Item], decision: Decision,
-                     prepared: Mapping[int, dict[str, Any]], *, starts: bool,
-                     kind: str = "UNKNOWN") -> dict[int, Item]:
+    def _write_waves(self, execution_id: str, waves: list[WaveRecord], jobs: Mapping[str, JobRecord],
+                     decision: Decision, prepared: Mapping[int, dict[str, Any]], *, starts: bool,
+                     kind: str = "UNKNOWN") -> dict[int, WaveRecord]:
         """Write the waves' new statuses and counts: ``starts`` selects the moves into QUEUED or
         LAUNCHING (decisions, written after the commit) or all others (facts, written before).
         Returns the waves that ended now, as written."""
         now = self.deps.now()
-        ended: dict[int, Item] = {}
+        ended: dict[int, WaveRecord] = {}
         for wave in waves:
-            number = int(wave["waveNumber"])
+            number = wave.number
             new = decision.wave_status.get(number)
             if (new in (_W.QUEUED, _W.LAUNCHING)) is not starts:
                 continue
             changes = Changes(set={k: v for k, v in prepared.get(number, {}).items()})
-            mine = [j for j in jobs.values() if int(j["waveNumber"]) == number]
+            mine = [j for j in jobs.values() if j.wave_number == number]
             if mine:  # the jobs of waves that had ended were not loaded: their counts are final
                 counts = server_counts(s for j in mine for s in (j.get("servers") or {}).values())
                 if counts != wave.get("serverCounts"):
@@ -427,23 +426,24 @@ class Engine:
                     changes.set["reason"] = "; ".join(str(j["timeoutReason"]) for j in mine
                                                       if j.get("timeoutReason"))[:2000]
             if changes:
-                written = self.deps.store.update(execution_id, wave_sk(number), changes,
-                                                 expect={"status": wave["status"]})
+                written = self.deps.store.update_wave(execution_id, number, changes,
+                                                      expect={"status": wave["status"]})
                 if written is not None and "endedAt" in changes.set:
                     wave_ended(kind, wave, str(WAVE_EVENT_OUTCOME[new] if new else ""), now)
                     ended[number] = written
         return ended
 
-    def _wave_status(self, execution_id: str, wave: Item, new: WaveStatus, now: str) -> None:
+    def _wave_status(self, execution_id: str, wave: WaveRecord, new: WaveStatus, now: str) -> None:
         check_transition(WaveStatus, str(wave["status"]), new)
-        self.deps.store.update(execution_id, wave_sk(int(wave["waveNumber"])),
-                               Changes(set={"status": new.value, ("statusHistory", new.value): now, "endedAt": now}),
-                               expect={"status": wave["status"]})
+        self.deps.store.update_wave(execution_id, wave.number,
+                                    Changes(set={"status": new.value, ("statusHistory", new.value): now,
+                                                 "endedAt": now}),
+                                    expect={"status": wave["status"]})
 
-    def _release(self, execution_id: str, jobs: list[Item]) -> None:
+    def _release(self, execution_id: str, jobs: list[JobRecord]) -> None:
         self.deps.store.release_guards(execution_id, guard_keys_of_jobs(jobs))
         for job in jobs:
             if job["status"] == JobStatus.QUEUED.value:
-                self.deps.store.update(execution_id, job_sk(str(job["jobKey"])),
-                                       Changes(set={"status": JobStatus.NOT_STARTED.value}),
-                                       expect={"status": JobStatus.QUEUED.value})
+                self.deps.store.update_job(execution_id, job.key,
+                                           Changes(set={"status": JobStatus.NOT_STARTED.value}),
+                                           expect={"status": JobStatus.QUEUED.value})

@@ -1,11 +1,13 @@
-"""The execution items (data contract in docs/ARCHITECTURE.md) and their views for the rules.
+"""The execution's records (data contract in docs/ARCHITECTURE.md; the types in
+``domain/execution_records.py``, their items in ``adapters/execution_items.py``) and their views for
+the rules.
 
-- META (``sk="META"``): the execution. Carries the only attributes of the ByStartTime / ByPlan /
-  ByStatus indexes (``entityType``, ``planId``, ``status`` with ``startTime``), the flags written by
+- the execution (:class:`ExecutionMeta`): carries the only attributes of the ByStartTime / ByPlan /
+  ByStatus indexes (``planId``, ``status`` with ``startTime``), the flags written by
   pause/resume/cancel, ``inFlight`` (string set of the keys of starting and active jobs),
   ``version`` (every decision is written with a version check) and ``statusHistory``.
-- WAVE (``sk="WAVE#<nnnn>"``), JOB (``sk="JOB#<wave>#<n>"``, at most 100 servers), SERVER
-  (``sk="SERVER#<id>"``): never carry ``startTime`` (so they stay out of the indexes); their times
+- waves (:class:`WaveRecord`), DRS jobs (:class:`JobRecord`, at most 100 servers) and servers
+  (:class:`ServerRecord`): never carry ``startTime`` (so they stay out of the indexes); their times
   are ``startedAt``/``endedAt`` and ``statusHistory`` maps.
 """
 
@@ -15,40 +17,32 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
-from drs_orch.domain.execution_records import WaveSummary
+from drs_orch.domain.execution_records import (
+    ChildRecord,
+    ExecutionMeta,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+    WaveSummary,
+)
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.plan_graph import OnServerFailure
-from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
+from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus
 from drs_orch.domain.time_limits import TimeLimits
-from drs_orch.services.engine.ports import Item
 
-META = "META"
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 
 
-def wave_sk(number: int) -> str:
-    return f"WAVE#{number:04d}"
-
-
-def job_sk(key: str) -> str:
-    return f"JOB#{key}"
-
-
-def server_sk(server_id: str) -> str:
-    return f"SERVER#{server_id}"
-
-
 def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, str | None], now: str,
-                limits: Mapping[int, TimeLimits] | None = None) -> list[Item]:
-    """The WAVE, JOB and SERVER items of a new execution (with each wave's time limits)."""
-    items: list[Item] = []
+                limits: Mapping[int, TimeLimits] | None = None) -> list[ChildRecord]:
+    """The wave, job and server records of a new execution (with each wave's time limits)."""
+    items: list[ChildRecord] = []
     for plan in snapshot.waves:
         wave = plan.wave
         scopes = sorted({scope for scope, _ in plan.servers})
         status = plan.initial_status.value
-        item: Item = {
-            "executionId": execution_id, "sk": wave_sk(wave.wave_number), "entityType": "WAVE",
-            "waveNumber": wave.wave_number, "waveName": wave.wave_name,
+        item: dict[str, Any] = {
+            "waveName": wave.wave_name,
             "protectionGroupIds": list(wave.protection_group_ids), "dependsOnWaves": list(wave.depends_on_waves),
             "pauseBeforeWave": wave.pause_before_wave, "onServerFailure": OnServerFailure(wave.on_server_failure).value,
             "status": status, "statusHistory": {status: now}, "serverCount": len(plan.servers),
@@ -63,30 +57,28 @@ def child_items(execution_id: str, snapshot: Snapshot, hostnames: Mapping[str, s
                         timeLimitSource=limit.source)
         if len(scopes) == 1:
             item["accountId"], item["region"] = split_scope(scopes[0])
-        items.append(item)
+        items.append(WaveRecord(execution_id, wave.wave_number, item))
         for job in plan.jobs:
             account, region = split_scope(job.scope)
-            items.append({
-                "executionId": execution_id, "sk": job_sk(job.key), "entityType": "JOB", "jobKey": job.key,
+            items.append(JobRecord(execution_id, job.key, {
                 "waveNumber": job.wave, "accountId": account, "region": region, "serverIds": list(job.server_ids),
                 "status": JobStatus.QUEUED.value, "startState": "NOT_CALLED",
                 "servers": {s: ServerStatus.PENDING.value for s in job.server_ids},
                 "hostnames": {s: hostnames[s] for s in job.server_ids if hostnames.get(s)},
-            })
+            }))
             for server in job.server_ids:
-                entry: Item = {
-                    "executionId": execution_id, "sk": server_sk(server), "entityType": "SERVER",
-                    "sourceServerId": server, "waveNumber": job.wave, "jobKey": job.key,
+                entry: dict[str, Any] = {
+                    "waveNumber": job.wave, "jobKey": job.key,
                     "accountId": account, "region": region, "status": ServerStatus.PENDING.value,
                     "statusHistory": {ServerStatus.PENDING.value: now},
                 }
                 if hostnames.get(server):
                     entry["hostname"] = hostnames[server]
-                items.append(entry)
+                items.append(ServerRecord(execution_id, server, entry))
     return items
 
 
-def execution_view(meta: Mapping[str, Any]) -> ExecutionView:
+def execution_view(meta: ExecutionMeta) -> ExecutionView:
     return ExecutionView(
         status=ExecutionStatus(meta["status"]),
         pause_requested=bool(meta.get("pauseRequested")),
@@ -96,21 +88,21 @@ def execution_view(meta: Mapping[str, Any]) -> ExecutionView:
     )
 
 
-def wave_view(item: Mapping[str, Any]) -> WaveView:
+def wave_view(item: WaveRecord) -> WaveView:
     return WaveView(
-        number=int(item["waveNumber"]),
-        status=WaveStatus(item["status"]),
+        number=item.number,
+        status=item.status,
         depends_on=tuple(int(d) for d in item.get("dependsOnWaves") or []),
         pause_before=bool(item.get("pauseBeforeWave")),
         on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
     )
 
 
-def summary_of(item: Mapping[str, Any]) -> WaveSummary:
-    """An ended WAVE item as the summary kept on META (``finishedWaves``)."""
+def summary_of(item: WaveRecord) -> WaveSummary:
+    """An ended wave as the summary kept on META (``finishedWaves``)."""
     return WaveSummary(
-        number=int(item["waveNumber"]),
-        status=WaveStatus(item["status"]),
+        number=item.number,
+        status=item.status,
         on_failure=OnServerFailure(item.get("onServerFailure") or OnServerFailure.STOP.value),
         started_at=item.get("startedAt"),
         ended_at=item.get("endedAt"),
@@ -124,18 +116,18 @@ def summary_view(summary: WaveSummary) -> WaveView:
     return WaveView(number=summary.number, status=summary.status, on_failure=summary.on_failure)
 
 
-def job_view(item: Mapping[str, Any], in_flight: Iterable[str]) -> JobView:
+def job_view(item: JobRecord, in_flight: Iterable[str]) -> JobView:
     return JobView(
-        key=str(item["jobKey"]),
-        wave=int(item["waveNumber"]),
+        key=item.key,
+        wave=item.wave_number,
         scope=scope_of(str(item["accountId"]), str(item["region"])),
-        status=job_status(str(item["status"]), str(item["jobKey"]), in_flight),
+        status=job_status(str(item["status"]), item.key, in_flight),
         servers={k: ServerStatus(v) for k, v in (item.get("servers") or {}).items()},
     )
 
 
-def guard_keys_of_jobs(jobs: Iterable[Mapping[str, Any]]) -> list[str]:
-    return sorted(guard_key(str(j["accountId"]), str(j["region"]), s) for j in jobs for s in j.get("serverIds") or [])
+def guard_keys_of_jobs(jobs: Iterable[JobRecord]) -> list[str]:
+    return sorted(guard_key(str(j["accountId"]), str(j["region"]), s) for j in jobs for s in j.server_ids)
 
 
 def server_counts(statuses: Iterable[str]) -> dict[str, int]:
@@ -153,12 +145,12 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version", "sk", "entityType",
+SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version",
                          "waveNumbers", "finishedWaves"})  # the last two: the tick's bookkeeping
 
 
 def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The META item as the API shows it: no task token, no internal bookkeeping."""
+    """The execution as the API shows it: no task token, no internal bookkeeping."""
     out = {k: v for k, v in meta.items() if k not in SECRET_META}
     out["isPaused"] = meta.get("status") == ExecutionStatus.PAUSED.value
     return out

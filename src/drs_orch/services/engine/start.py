@@ -32,6 +32,7 @@ from drs_orch.domain.dry_run import (
     launch_seconds,
 )
 from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
+from drs_orch.domain.execution_records import ChildRecord, ExecutionMeta, JobRecord, WaveRecord
 from drs_orch.domain.execution_snapshot import (
     PAIRED_EXECUTION_TYPES,
     ExecutionHolder,
@@ -53,8 +54,8 @@ from drs_orch.domain.time_limits import TimeLimits, admission_rounds, wave_time_
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.point_in_time import choose_wave_point
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item
-from drs_orch.services.engine.records import META, child_items, guard_keys_of_jobs, history_entry
-from drs_orch.services.plan_fingerprint import fingerprint_item, snapshot_fingerprint
+from drs_orch.services.engine.records import child_items, guard_keys_of_jobs, history_entry
+from drs_orch.services.plan_fingerprint import fingerprint_record, snapshot_fingerprint
 
 STALE_START_SECONDS = 900.0
 _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds", "protectionGroupId",
@@ -90,7 +91,7 @@ def _holder_of(key: str, guard: Mapping[str, Any]) -> ExecutionHolder:
 def _claims(deps: EngineDeps, keys: list[str], guards: Mapping[str, Item]) -> tuple[list[GuardClaim], list[ExecutionHolder]]:
     claims: list[GuardClaim] = []
     holders: list[ExecutionHolder] = []
-    metas: dict[str, Item | None] = {}
+    metas: dict[str, ExecutionMeta | None] = {}
     for key in keys:
         guard = guards.get(key)
         if guard is None:
@@ -190,8 +191,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     execution_id = str(uuid.uuid4())
     now = deps.now()
     first_account, first_region = split_scope(snapshot.scopes[0])
-    meta: Item = {
-        "executionId": execution_id, "sk": META, "entityType": "EXECUTION",
+    meta: dict[str, Any] = {
         "planId": req.plan_id, "planName": plan.get("planName"), "planVersion": plan.get("version"),
         "executionType": req.kind, "status": ExecutionStatus.PENDING.value,
         "startTime": now, "initiatedBy": req.initiated_by or actor, "startedBy": actor,
@@ -218,16 +218,16 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["objectives"] = objectives
     if unhealthy:
         meta["warnings"] = [{"code": "REPLICATION_UNHEALTHY", "servers": unhealthy}]
-    children = child_items(execution_id, snapshot, hostnames, now, _time_limits(plan, snapshot, checked.listings))
-    children.append(fingerprint_item(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
-    for child in children:
-        if identity and child["sk"].startswith("JOB#"):
-            child["identity"] = {s: identity[s] for s in child["serverIds"]}
+    children = [c.merged({"identity": {s: identity[s] for s in c.server_ids}})
+                if identity and isinstance(c, JobRecord) else c
+                for c in child_items(execution_id, snapshot, hostnames, now,
+                                     _time_limits(plan, snapshot, checked.listings))]
+    children.append(fingerprint_record(execution_id, snapshot_fingerprint(plan, snapshot, checked.groups)))
     deps.store.put_children(children)
     try:
-        deps.store.commit_start(meta, claims)
+        deps.store.commit_start(ExecutionMeta(execution_id, meta), claims)
     except GuardsTaken as exc:
-        deps.store.delete_items(execution_id, [c["sk"] for c in children])
+        deps.store.delete_children(execution_id, children)
         taken = exc.keys or keys
         guards = deps.store.read_guards(taken)
         raise conflict_error([_holder_of(k, g) for k, g in guards.items() if g.get("executionId") != execution_id],
@@ -237,7 +237,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     except DomainError as exc:
         _fail_unstarted(deps, execution_id, children, exc)
         raise
-    deps.store.update(execution_id, META, Changes(set={"stateMachineExecutionArn": arn}))
+    deps.store.update_meta(execution_id, Changes(set={"stateMachineExecutionArn": arn}))
     out: dict[str, Any] = {
         "executionId": execution_id,
         "status": ExecutionStatus.PENDING.value,
@@ -276,11 +276,11 @@ def _time_limits(plan: Mapping[str, Any], snapshot: Snapshot, listings: Mapping[
     return out
 
 
-def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], error: DomainError) -> None:
+def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[ChildRecord], error: DomainError) -> None:
     """The state machine could not be started: FAILED, waves CANCELLED, locks released."""
     now = deps.now()
-    deps.store.update(
-        execution_id, META,
+    deps.store.update_meta(
+        execution_id,
         Changes(set={"status": ExecutionStatus.FAILED.value, "endTime": now, "errorCode": error.code,
                      "errorMessage": error.message},
                 append={"statusHistory": [history_entry(ExecutionStatus.FAILED.value, now, error.message)]},
@@ -289,11 +289,11 @@ def _fail_unstarted(deps: EngineDeps, execution_id: str, children: list[Item], e
     )
     cancelled = WaveStatus.CANCELLED.value
     for wave in children:
-        if wave["entityType"] == "WAVE" and wave["status"] == WaveStatus.PENDING.value:
-            deps.store.update(execution_id, wave["sk"],
-                              Changes(set={"status": cancelled, ("statusHistory", cancelled): now, "endedAt": now}),
-                              expect={"status": WaveStatus.PENDING.value})
-    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if c["entityType"] == "JOB"]))
+        if isinstance(wave, WaveRecord) and wave["status"] == WaveStatus.PENDING.value:
+            deps.store.update_wave(execution_id, wave.number,
+                                   Changes(set={"status": cancelled, ("statusHistory", cancelled): now, "endedAt": now}),
+                                   expect={"status": WaveStatus.PENDING.value})
+    deps.store.release_guards(execution_id, guard_keys_of_jobs([c for c in children if isinstance(c, JobRecord)]))
 
 
 def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked, actor: str) -> dict[str, Any]:

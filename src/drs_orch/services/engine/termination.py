@@ -18,11 +18,11 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import Next
 from drs_orch.domain.errors import Conflict, NotFound, UpstreamError
+from drs_orch.domain.execution_records import ExecutionMeta, ServerRecord
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES, scope_of, split_scope
 from drs_orch.domain.statuses import ACTIVE_EXECUTION, ServerStatus, TerminationStatus, check_transition
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.ports import Changes, Item, StartRefused
-from drs_orch.services.engine.records import META
+from drs_orch.services.engine.ports import Changes, StartRefused
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +80,15 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
     now = deps.now()
     claim = {**_moved({"status": status or _T.NOT_REQUESTED.value}, _T.STARTING),
              "requestedAt": now, "requestedBy": actor, "attempt": attempt}
-    claimed = deps.store.update(execution_id, META, Changes(set={"termination": claim}, increment={"version": 1}),
-                                expect={"version": meta["version"]})
+    claimed = deps.store.update_meta(execution_id, Changes(set={"termination": claim}, increment={"version": 1}),
+                                     expect={"version": meta["version"]})
     if claimed is None:
         raise Conflict("the execution changed while the termination was requested; try again",
                        code="CONCURRENT_UPDATE")
 
     servers = deps.store.load_servers(execution_id)
     targets = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
-    by_scope: dict[str, list[Item]] = {}
+    by_scope: dict[str, list[ServerRecord]] = {}
     for server in targets:
         by_scope.setdefault(_scope(server), []).append(server)
     jobs: list[dict[str, Any]] = []
@@ -99,10 +99,10 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
         known = {str(r["recoveryInstanceID"]) for r in deps.drs.recovery_instances(
             scope, instance_ids=[str(s["recoveryInstanceId"]) for s in members])}
         live = [s for s in members if str(s["recoveryInstanceId"]) in known]
-        marked: list[Item] = []
+        marked: list[ServerRecord] = []
         for server in members:  # gone from DRS already (e.g. replaced by a later launch): verify with EC2 only
             if str(server["recoveryInstanceId"]) not in known:
-                marked.append({**server, "terminationRequestedAt": now})
+                marked.append(server.merged({"terminationRequestedAt": now}))
                 requested += 1
         for start in range(0, len(live), 200):
             chunk = live[start:start + 200]
@@ -110,10 +110,10 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
                 job = deps.drs.terminate_recovery_instances(scope, [str(s["recoveryInstanceId"]) for s in chunk])
             except StartRefused as refused:
                 errors.append({"accountId": account, "region": region, "error": refused.code or "NoAnswer",
-                               "message": refused.message, "serverIds": [s["sourceServerId"] for s in chunk]})
+                               "message": refused.message, "serverIds": [s.server_id for s in chunk]})
                 continue
             jobs.append({"jobId": job["jobID"], "accountId": account, "region": region, "count": len(chunk)})
-            marked += [{**server, "terminationRequestedAt": now, "terminateJobId": str(job["jobID"])}
+            marked += [server.merged({"terminationRequestedAt": now, "terminateJobId": str(job["jobID"])})
                        for server in chunk]
             requested += len(chunk)
         deps.store.put_children(marked)
@@ -121,16 +121,16 @@ def request_termination(deps: EngineDeps, execution_id: str, actor: str) -> tupl
     record: dict[str, Any] = {**claim, "jobs": jobs, "requestedCount": requested, "errors": errors}
     if targets and requested == 0:
         record = {**_moved(record, _T.FAILED), "endedAt": deps.now()}
-        deps.store.update(execution_id, META, Changes(set={"termination": record}))
+        deps.store.update_meta(execution_id, Changes(set={"termination": record}))
         raise UpstreamError("DRS refused to terminate the recovery instances", code="TERMINATION_FAILED",
                             details={"errors": errors})
     if not targets:
         record = {**_moved(record, _T.COMPLETED), "completedAt": now, "verifiedAt": now, "terminatedCount": 0}
-        deps.store.update(execution_id, META, Changes(set={"termination": record, "instancesTerminated": True}))
+        deps.store.update_meta(execution_id, Changes(set={"termination": record, "instancesTerminated": True}))
         return 200, {"executionId": execution_id, "termination": record,
                      "message": "this execution has no recovery instances to terminate"}
     record = _moved(record, _T.IN_PROGRESS)
-    deps.store.update(execution_id, META, Changes(set={"termination": record}))
+    deps.store.update_meta(execution_id, Changes(set={"termination": record}))
     deps.sfn.start(f"{execution_id}-terminate-{attempt}", {"executionId": execution_id})
     return 202, {"executionId": execution_id, "termination": record,
                  "message": f"terminating {requested} recovery instance(s); follow progress at /executions/{execution_id}"}
@@ -145,12 +145,12 @@ def terminated_counts(counts: Mapping[str, Any] | None, terminated: int) -> dict
     return out
 
 
-def termination_tick(deps: EngineDeps, meta: Item) -> Next:
+def termination_tick(deps: EngineDeps, meta: ExecutionMeta) -> Next:
     """Follow a requested termination (the execution itself has ended)."""
     termination = meta.get("termination") or {}
     if termination.get("status") != _T.IN_PROGRESS.value:
         return Next.DONE
-    execution_id = str(meta["executionId"])
+    execution_id = meta.execution_id
     by_scope: dict[str, list[str]] = {}
     for job in termination.get("jobs") or []:
         by_scope.setdefault(scope_of(job["accountId"], job["region"]), []).append(str(job["jobId"]))
@@ -167,8 +167,8 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
     servers = [s for s in deps.store.load_servers(execution_id)
                if s.get("terminationRequestedAt") and s.get("status") == ServerStatus.LAUNCHED.value]
     alive: list[str] = []
-    gone: list[Item] = []
-    ids_by_scope: dict[str, list[Item]] = {}
+    gone: list[ServerRecord] = []
+    ids_by_scope: dict[str, list[ServerRecord]] = {}
     for server in servers:
         ids_by_scope.setdefault(_scope(server), []).append(server)
     for scope, members in ids_by_scope.items():
@@ -182,23 +182,23 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
                 gone.append(server)
     attempts = int(termination.get("verifyAttempts") or 0) + 1
     if alive and attempts < MAX_VERIFY_ATTEMPTS:
-        deps.store.update(execution_id, META, Changes(set={("termination", "verifyAttempts"): attempts}))
+        deps.store.update_meta(execution_id, Changes(set={("termination", "verifyAttempts"): attempts}))
         return Next.CONTINUE
 
     now = deps.now()
     deps.store.put_children([
-        {**server, "status": ServerStatus.TERMINATED.value, "terminatedAt": now, "ec2State": "terminated",
-         "statusHistory": {**(server.get("statusHistory") or {}), ServerStatus.TERMINATED.value: now}}
+        server.merged({"status": ServerStatus.TERMINATED.value, "terminatedAt": now, "ec2State": "terminated",
+                       "statusHistory": {**(server.get("statusHistory") or {}), ServerStatus.TERMINATED.value: now}})
         for server in gone])
     moved: dict[int, int] = {}
     for server in gone:
         moved[int(server.get("waveNumber") or 0)] = moved.get(int(server.get("waveNumber") or 0), 0) + 1
     loaded = deps.store.load(execution_id) if moved else None
     for wave in loaded.waves if loaded else []:
-        count = moved.get(int(wave["waveNumber"]), 0)
+        count = moved.get(wave.number, 0)
         if count:
-            deps.store.update(execution_id, str(wave["sk"]),
-                              Changes(set={"serverCounts": terminated_counts(wave.get("serverCounts"), count)}))
+            deps.store.update_wave(execution_id, wave.number,
+                                   Changes(set={"serverCounts": terminated_counts(wave.get("serverCounts"), count)}))
     record = _moved(dict(termination), _T.FAILED if alive else _T.COMPLETED)
     record.update(completedAt=now, verifiedAt=now, terminatedCount=len(gone), verifyAttempts=attempts)
     if alive:
@@ -208,6 +208,6 @@ def termination_tick(deps: EngineDeps, meta: Item) -> Next:
     meta_set: dict[str | tuple[str, ...], Any] = {"termination": record, "instancesTerminated": not alive}
     if gone:
         meta_set["serverCounts"] = terminated_counts(meta.get("serverCounts"), len(gone))
-    deps.store.update(execution_id, META, Changes(set=meta_set, increment={"version": 1}))
+    deps.store.update_meta(execution_id, Changes(set=meta_set, increment={"version": 1}))
     log.info("termination of %s: %s instance(s) gone, %s still running", execution_id, len(gone), len(alive))
     return Next.DONE

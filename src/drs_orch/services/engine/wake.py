@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from drs_orch.services.engine.ports import Changes, ExecutionStore, StateMachine
-from drs_orch.services.engine.records import META
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ WAIT_TOKEN = "waitToken"
 
 def store_wait_token(store: ExecutionStore, execution_id: str, task_token: str) -> None:
     """The wait between ticks began: keep its token (no version change: ticks do not race it)."""
-    store.update(execution_id, META, Changes(set={WAIT_TOKEN: task_token}))
+    store.update_meta(execution_id, Changes(set={WAIT_TOKEN: task_token}))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Wave transitions are event-driven (issue 19): the emulator sends each launch res
 EventBridge and the engine's wait between ticks is cut short; ``--drop-events`` drops every event
 (the poll alone moves the execution on), for comparison. ``--poll`` sets the poll interval.
 
-    python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100]
+    python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100,1x4000/4:4,20x50:10]
                            [--poll 30] [--drop-events]
 """
 
@@ -37,6 +37,7 @@ import time
 import uuid
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,34 +137,47 @@ def _count_dynamodb() -> None:
     reconcile.Engine._reconcile = noted_reconcile  # type: ignore[method-assign]
 
 
-def _seed(stack: Any, region: str, count: int, launch_seconds: float) -> list[str]:
+def _seed(stack: Any, regions: list[str], per_region: int, launch_seconds: float) -> dict[str, list[str]]:
     run = uuid.uuid4().hex[:6]
-    servers = [{"hostname": f"bench-{run}-{n:04d}.example.internal", "cpus": 2, "ramGiB": 4,
-                "disks": [{"deviceName": "/dev/sda", "sizeGiB": 20}], "recommendedInstanceType": "c5.large",
-                "launch": {"durationSeconds": launch_seconds}} for n in range(count)]
-    out = stack.emulator.seed({"accounts": [{"accountId": HUB, "regions": [{"region": region, "servers": servers}]}]})
-    return list(out[HUB][region])
+    out: dict[str, list[str]] = {}
+    for region in regions:
+        servers = [{"hostname": f"bench-{run}-{region}-{n:04d}.example.internal", "cpus": 2, "ramGiB": 4,
+                    "disks": [{"deviceName": "/dev/sda", "sizeGiB": 20}], "recommendedInstanceType": "c5.large",
+                    "launch": {"durationSeconds": launch_seconds}} for n in range(per_region)]
+        seeded = stack.emulator.seed({"accounts": [{"accountId": HUB, "quotas": {"maxSourceServers": 6000},
+                                                    "regions": [{"region": region, "servers": servers}]}]})
+        out[region] = list(seeded[HUB][region])
+    return out
 
 
-def _write_plan(region: str, waves: int, per_wave: int, servers: list[str]) -> str:
+def _write_plan(shape: Shape, servers: dict[str, list[str]]) -> str:
+    """One group per (wave, region, slice): ``shape.groups`` groups per wave, spread over the regions."""
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     groups = boto3.resource("dynamodb").Table(os.environ["PROTECTION_GROUPS_TABLE"])
     plans = boto3.resource("dynamodb").Table(os.environ["RECOVERY_PLANS_TABLE"])
+    per_group = shape.per_wave // shape.groups
+    taken = dict.fromkeys(servers, 0)
     plan_waves = []
     with groups.batch_writer() as batch:
-        for n in range(waves):
-            gid = str(uuid.uuid4())
-            name = f"bench {region} {n + 1} {gid[:6]}"
-            batch.put_item(Item={
-                "groupId": gid, "entityType": "GROUP", "groupName": name, "groupNameLower": name.lower(),
-                "description": "benchmark", "region": region, "accountId": HUB, "accountRegion": f"{HUB}#{region}",
-                "sourceServerIds": servers[n * per_wave:(n + 1) * per_wave], "version": 1,
-                "createdDate": now, "lastModifiedDate": now, "createdBy": "bench"})
-            plan_waves.append({"waveNumber": n + 1, "waveName": f"wave {n + 1}", "protectionGroupIds": [gid],
+        for n in range(shape.waves):
+            group_ids = []
+            for g in range(shape.groups):
+                region = shape.regions[g % len(shape.regions)]
+                gid = str(uuid.uuid4())
+                name = f"bench {region} {n + 1}.{g + 1} {gid[:6]}"
+                members = servers[region][taken[region]:taken[region] + per_group]
+                taken[region] += per_group
+                batch.put_item(Item={
+                    "groupId": gid, "entityType": "GROUP", "groupName": name, "groupNameLower": name.lower(),
+                    "description": "benchmark", "region": region, "accountId": HUB,
+                    "accountRegion": f"{HUB}#{region}", "sourceServerIds": members, "version": 1,
+                    "createdDate": now, "lastModifiedDate": now, "createdBy": "bench"})
+                group_ids.append(gid)
+            plan_waves.append({"waveNumber": n + 1, "waveName": f"wave {n + 1}", "protectionGroupIds": group_ids,
                                "dependsOnWaves": [n] if n else [], "pauseBeforeWave": False,
                                "onServerFailure": "STOP"})
     plan_id = str(uuid.uuid4())
-    name = f"bench {waves}x{per_wave} {plan_id[:6]}"
+    name = f"bench {shape.label} {plan_id[:6]}"
     plans.put_item(Item={"planId": plan_id, "entityType": "PLAN", "planName": name, "planNameLower": name.lower(),
                          "description": "benchmark", "waves": plan_waves, "version": 1, "createdDate": now,
                          "lastModifiedDate": now, "createdBy": "bench"})
@@ -209,19 +223,50 @@ def _largest_payload(stack: Any, execution_id: str) -> int:
         kwargs["nextToken"] = page["nextToken"]
 
 
-def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: float, speed: float,
-             poll: int = 30) -> None:
+@dataclass(frozen=True)
+class Shape:
+    """``WxS[/R][:G]``: W waves of S servers, spread over R account-regions (default 1), in G groups
+    per wave (default R). ``1x4000/4:4`` is one wave of four 1,000-server groups in four regions;
+    ``20x50:10`` is a plan of 200 groups."""
+
+    waves: int
+    per_wave: int
+    regions: list[str]
+    groups: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.waves}x{self.per_wave}"
+
+    @classmethod
+    def parse(cls, spec: str) -> Shape:
+        head, _, groups = spec.lower().partition(":")
+        size, _, regions = head.partition("/")
+        waves, per_wave = (int(x) for x in size.split("x"))
+        count = int(regions or 1)
+        named = {(3, 10, 1): ["ap-southeast-2"], (10, 100, 1): ["ap-northeast-1"], (40, 100, 1): ["ca-central-1"]}
+        picked = named.get((waves, per_wave, count)) or SPREAD_REGIONS[:count]
+        shape = cls(waves, per_wave, picked, int(groups or count))
+        if shape.groups % count or per_wave % shape.groups:
+            raise SystemExit(f"{spec}: the groups must split the regions and the servers evenly")
+        return shape
+
+
+SPREAD_REGIONS = ["sa-east-1", "us-east-2", "eu-central-1", "ap-south-1", "us-west-1", "eu-west-2"]
+
+
+def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed: float, poll: int = 30) -> None:
     from drs_local.engine_metrics import execution_figures
 
-    region = {(3, 10): "ap-southeast-2", (10, 100): "ap-northeast-1", (40, 100): "ca-central-1"}.get(
-        (waves, per_wave), "sa-east-1")
-    label = f"{waves} waves x {per_wave} servers"
-    print(f"\n== {label} ({region}, launch {launch_seconds:g} emulated s per server, speed {speed:g}x)",
-          flush=True)
+    waves, per_wave = shape.waves, shape.per_wave
+    label = f"{waves} waves x {per_wave} servers in {shape.groups} groups per wave"
+    print(f"\n== {label} ({', '.join(shape.regions)}, launch {launch_seconds:g} emulated s per server, "
+          f"speed {speed:g}x)", flush=True)
     t0 = time.monotonic()
-    servers = _seed(stack, region, waves * per_wave, launch_seconds)
-    plan_id = _write_plan(region, waves, per_wave, servers)
-    print(f"   set up {len(servers)} servers and the plan in {time.monotonic() - t0:.1f} s", flush=True)
+    servers = _seed(stack, shape.regions, waves * per_wave // len(shape.regions), launch_seconds)
+    plan_id = _write_plan(shape, servers)
+    print(f"   set up {sum(len(v) for v in servers.values())} servers, {waves * shape.groups} groups and the "
+          f"plan in {time.monotonic() - t0:.1f} s", flush=True)
     for counter in (*_counts.values(), *_items.values()):
         counter.clear()
     _ticks.clear()
@@ -272,20 +317,20 @@ def scenario(stack: Any, token: str, waves: int, per_wave: int, launch_seconds: 
         print(f"   ticks                {len(_ticks)}, mean {statistics.mean(_ticks) * 1000:.0f} ms, "
               f"max {max(_ticks) * 1000:.0f} ms real")
     first = [(t, n) for w, t, n in _tick_waves if w == 1]
-    last = [(t, n) for w, t, n in _tick_waves if w == waves]
-    if first and last:
-        t1, tn = statistics.mean(t for t, _ in first), statistics.mean(t for t, _ in last)
+    final = [(t, n) for w, t, n in _tick_waves if w == waves]
+    if first and final:
+        t1, tn = statistics.mean(t for t, _ in first), statistics.mean(t for t, _ in final)
         print(f"   tick at wave 1       mean {t1 * 1000:.0f} ms ({len(first)} ticks); "
-              f"at wave {waves} mean {tn * 1000:.0f} ms ({len(last)} ticks); ratio {tn / t1:.2f} (target <= 1.5)")
+              f"at wave {waves} mean {tn * 1000:.0f} ms ({len(final)} ticks); ratio {tn / t1:.2f} (target <= 1.5)")
         print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "
-              f"at wave {waves}: mean {statistics.mean(n for _, n in last):.1f} (GetItem/Query 1, BatchGetItem its keys)")
+              f"at wave {waves}: mean {statistics.mean(n for _, n in final):.1f} (GetItem/Query 1, BatchGetItem its keys)")
         for label, wave in (("wave 1", 1), (f"wave {waves}", waves)):
             spent = [a for w, a in _tick_aws if w == wave]
             services = sorted({k for a in spent for k in a})
             print(f"   AWS time per tick at {label}: " + ", ".join(
                 f"{k} {statistics.mean(a.get(k, 0.0) for a in spent) * 1000:.0f} ms" for k in services))
     if gaps:
-        _medians[f"{waves}x{per_wave}"] = statistics.median(gaps)
+        _medians[shape.label] = statistics.median(gaps)
     print("   DRS calls            " + ", ".join(f"{op} {n}" for op, n in sorted(drs.items())))
     for phase in ("start", "orchestration"):
         calls, items = _counts[phase], _items[phase]
@@ -302,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--speed", type=float, default=600.0)
     parser.add_argument("--launch-seconds", type=float, default=600.0)
-    parser.add_argument("--only", default="3x10,10x100,40x100")
+    parser.add_argument("--only", default="3x10,10x100,40x100",
+                        help="scenarios WxS[/R][:G], comma-separated (see Shape)")
     parser.add_argument("--poll", type=int, default=30, help="the executions' poll interval (emulated s)")
     parser.add_argument("--drop-events", action="store_true", help="drop every DRS event (poll only)")
     args = parser.parse_args(argv)
@@ -320,8 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.emulator.add_fault("drop_event")
         print(f"poll interval {args.poll} emulated s; DRS events {'DROPPED' if args.drop_events else 'delivered'}")
         for spec in args.only.split(","):
-            waves, per_wave = (int(x) for x in spec.lower().split("x"))
-            scenario(stack, token, waves, per_wave, args.launch_seconds, args.speed, args.poll)
+            scenario(stack, token, Shape.parse(spec), args.launch_seconds, args.speed, args.poll)
         base = _medians.get("3x10")
         for label, median in _medians.items():
             if base and label != "3x10":

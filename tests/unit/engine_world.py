@@ -104,6 +104,12 @@ class MemoryExecutionStore:
         grouped = ei.group(chosen)
         return replace(grouped, finished=finished) if grouped is not None else None
 
+    def lock_jobs(self, execution_id: str) -> list[JobRecord]:
+        wanted = ("executionId", "sk", "jobKey", "waveNumber", "status", "accountId", "region", "serverIds")
+        return ei.jobs_of([{k: copy.deepcopy(v) for k, v in item.items() if k in wanted}
+                           for (e, sk), item in sorted(self.items.items())
+                           if e == execution_id and sk.startswith(ei.JOB_PREFIX)])
+
     def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
         found = [copy.deepcopy(self.items[(execution_id, ei.job_sk(k))]) for k in sorted(set(job_keys))
                  if (execution_id, ei.job_sk(k)) in self.items]

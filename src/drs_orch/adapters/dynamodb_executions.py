@@ -54,6 +54,8 @@ CONFLICT_PAUSE_SECONDS = 0.05
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
 SETTLED_OR_PENDING = TERMINAL_WAVE_VALUES | {WaveStatus.PENDING.value}
 GUARD_KIND = "exec-server"
+# what names a job's server locks and tells a job never started (read when the execution ends)
+LOCK_ATTRIBUTES = ("executionId", "sk", "jobKey", "waveNumber", "status", "accountId", "region", "serverIds")
 JOB_NOTE_PREFIX = "drs-job#"  # guards-table items naming the execution of a DRS job (launch events)
 ENDED = sorted(s.value for s in TERMINAL_EXECUTION)
 
@@ -144,9 +146,12 @@ class DynamoExecutionStore:
     def get_meta(self, execution_id: str) -> ExecutionMeta | None:
         return ei.meta_of(self._meta_item(execution_id))
 
-    def _query(self, condition: Any, *, consistent: bool = True) -> list[Item]:
+    def _query(self, condition: Any, *, consistent: bool = True, attributes: Iterable[str] = ()) -> list[Item]:
         out: list[Item] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": consistent}
+        names = {f"#a{i}": a for i, a in enumerate(attributes)}
+        if names:
+            kwargs.update(ProjectionExpression=", ".join(names), ExpressionAttributeNames=names)
         while True:
             page = self._table.query(**kwargs)
             out.extend(from_dynamo(i) for i in page.get("Items", []))
@@ -182,6 +187,10 @@ class DynamoExecutionStore:
             items = [meta, *waves, *self._get_many(execution_id, keys)]
         grouped = ei.group(items)
         return replace(grouped, finished=finished) if grouped is not None and finished else grouped
+
+    def lock_jobs(self, execution_id: str) -> list[JobRecord]:
+        return ei.jobs_of(self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with(ei.JOB_PREFIX),
+                                      attributes=LOCK_ATTRIBUTES))
 
     def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
         return ei.jobs_of(self._get_many(execution_id, [ei.job_sk(k) for k in job_keys]))

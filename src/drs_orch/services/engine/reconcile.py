@@ -290,8 +290,7 @@ class Engine:
 
         if new_status.value != meta["status"]:
             if new_status in TERMINAL_EXECUTION:
-                everything = self.deps.store.load(execution_id)  # every job, for every server lock
-                self._release(execution_id, everything.jobs if everything else jobs)
+                self._release(execution_id, self.deps.store.lock_jobs(execution_id))  # every server lock
                 notify_status(self.deps, updated, str(EXECUTION_EVENT[new_status]))
                 self.deps.store.record_plan_run(updated)
             elif new_status is _E.PAUSED:

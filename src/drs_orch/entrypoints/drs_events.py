@@ -2,8 +2,8 @@
 own account-region and, forwarded by the spoke template's rule, from the spokes) here, and each one
 may cut the wait of the execution whose DRS job it names short (``services/engine/wake.py``).
 
-A small handler on purpose: it imports the execution store, the DRS job reads and the state machine
-adapter only. An event it cannot use is logged and acknowledged (EventBridge would only retry it);
+A small handler on purpose: it imports the execution store and the state machine adapter only, and
+calls no DRS API (each event is one conditional DynamoDB update on the job's note). An event it cannot use is logged and acknowledged (EventBridge would only retry it);
 polling remains the fallback for anything missed."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from drs_orch.domain.failover import (
 from drs_orch.domain.inventory import RegionUnavailable
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride, canonical_config
 from drs_orch.domain.launch_rules import intended_config
-from drs_orch.domain.models import parse
+from drs_orch.domain.models import ProtectionGroup, parse
 
 Item = dict[str, Any]
 
@@ -45,7 +45,7 @@ class PairStore(Protocol):
 
 
 class GroupLookup(Protocol):
-    def get(self, group_id: str) -> Item | None: ...
+    def get(self, group_id: str) -> ProtectionGroup | None: ...
 
 
 class DrsSource(Protocol):
@@ -85,7 +85,7 @@ class InstancePairService:
         group = self.groups.get(group_id)
         if group is None:
             raise NotFound(f"protection group {group_id} not found", code="GROUP_NOT_FOUND")
-        return {**group, "accountId": str(group.get("accountId") or self.hub)}
+        return {**group.to_item(), "accountId": group.account_id or self.hub}
 
     def _ctx(self, group: Mapping[str, Any]) -> AccountContext:
         return self.context_for(str(group["accountId"]), str(group["region"]))

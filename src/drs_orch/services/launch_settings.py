@@ -63,7 +63,7 @@ from drs_orch.domain.launch_rules import (
     unconfigured_record,
     wave_path,
 )
-from drs_orch.domain.models import parse, to_iso
+from drs_orch.domain.models import ProtectionGroup, parse, to_iso
 from drs_orch.domain.statuses import LaunchConfigState, check_transition
 from drs_orch.services.launch_apply import LaunchApplier, LaunchGateway, Observation, shared_pool
 from drs_orch.services.launch_groups import (
@@ -251,17 +251,23 @@ class LaunchSettingsService:
 
     # ------------------------------------------------------------------ hooks for other use cases
 
-    def validate(self, group: dict[str, Any]) -> None:
+    def validate(self, group: ProtectionGroup) -> None:
         """Raise :class:`ValidationFailed` listing every problem of the group's launch settings."""
-        settings, _ = parse_settings(group)
-        ec2 = None if settings.is_empty else self._gateway(group).ec2
-        problems = find_problems(group, ec2)
+        self._validate_item(group.to_item())
+
+    def _validate_item(self, item: dict[str, Any]) -> None:
+        settings, _ = parse_settings(item)
+        ec2 = None if settings.is_empty else self._gateway(item).ec2
+        problems = find_problems(item, ec2)
         if problems:
             raise ValidationFailed(f"invalid launch settings: {len(problems)} problem(s)",
                                    code="INVALID_LAUNCH_SETTINGS", details=problems)
 
-    def apply_after_save(self, group: dict[str, Any], actor: str) -> dict[str, Any]:
+    def apply_after_save(self, group: ProtectionGroup, actor: str) -> dict[str, Any]:
         """Apply what changed after the group was saved; never fails the save. Returns the status."""
+        return self._apply_after_save_item(group.to_item(), actor)
+
+    def _apply_after_save_item(self, group: dict[str, Any], actor: str) -> dict[str, Any]:
         item = self._store.get(str(group["groupId"])) or group
         view = GroupView.of(item)
         try:
@@ -421,10 +427,10 @@ class LaunchSettingsService:
                 raise ValidationFailed("invalid launch settings: 1 problem(s)", code="INVALID_LAUNCH_SETTINGS",
                                        details=[{"field": f"servers.{server_id}", "message": "must be an object"}])
         candidate = {**view.item, "servers": servers}
-        self.validate(candidate)
+        self._validate_item(candidate)
         normalised = {sid: _stored(parse(ServerLaunchOverride, raw)) for sid, raw in servers.items()}
         version = self._store.save_overrides(view.group_id, normalised, view.version, self._now(), actor)
-        self.apply_after_save({**candidate, "servers": normalised, "version": version}, actor)
+        self._apply_after_save_item({**candidate, "servers": normalised, "version": version}, actor)
         return self._load(view.group_id)
 
     def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from drs_orch.domain.execution_records import WaveSummary
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]
@@ -76,8 +77,8 @@ class ExecutionStore(Protocol):
 
 
 class PlanReader(Protocol):
-    def get_plan(self, plan_id: str) -> Item | None: ...
-    def get_groups(self, group_ids: Iterable[str]) -> dict[str, Item]: ...
+    def get_plan(self, plan_id: str) -> RecoveryPlan | None: ...
+    def get_groups(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]: ...
 
 
 class StartRefused(Exception):

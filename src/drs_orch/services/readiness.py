@@ -64,7 +64,7 @@ class PairCheck(Protocol):
     """Instance pairs of a group and their launch-into prerequisites (issue 14)."""
 
     def pairs_of(self, group_id: str) -> list[Item]: ...
-    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item],
+    def check_pairs(self, group: ProtectionGroup, pairs: list[Item],
                     described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]: ...
 
 
@@ -214,7 +214,7 @@ class ReadinessService:
             if not pairs:
                 continue
             try:
-                checked = self.pairs.check_pairs(group.to_item(), pairs, described=read.servers)
+                checked = self.pairs.check_pairs(group, pairs, described=read.servers)
             except DomainError as exc:
                 for pair in pairs:
                     out[str(pair["sourceServerId"])] = [{"code": exc.code, "message": exc.message}]

@@ -69,10 +69,10 @@ def test_unchanged_servers_are_not_reapplied() -> None:
     group = world.group("pg-1", members, GROUP)
     world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
     world.aws.calls.clear()
-    out = world.service.apply_after_save(ProtectionGroup.from_item(world.store.get("pg-1") or {}), "a")
+    out = world.service.apply_after_save(world.store.get("pg-1"), "a")
     assert out["status"] == "ready" and world.aws.writes() == 0 and not world.aws.calls
     world.store.items["pg-1"]["servers"] = {members[2]: {"instanceType": "c5.xlarge"}}
-    world.service.apply_after_save(ProtectionGroup.from_item(world.store.get("pg-1") or {}), "a")
+    world.service.apply_after_save(world.store.get("pg-1"), "a")
     assert world.aws.calls["drs:UpdateLaunchConfiguration"] == 1
     assert world.aws.calls["ec2:CreateLaunchTemplateVersion"] == 1
     assert world.aws.default_data(members[2])["InstanceType"] == "c5.xlarge"

@@ -265,7 +265,7 @@ class StoredRecord(RecordModel):
 
 class ProtectionGroup(StoredRecord):
     """A stored protection group. ``launchConfig``, ``servers`` and ``launchConfigStatus`` are the
-    launch-settings area's documents, kept as stored (``services.launch_groups.parse_settings``
+    launch-settings area's documents, kept as stored (``services.launch_validation.parse_settings``
     reads them; the status is written by compare-and-swap there)."""
 
     group_id: str

@@ -27,7 +27,7 @@ LaunchState = tuple[dict[str, str], dict[str, str], dict[str, list[str]]]
 def launch_state(group: ProtectionGroup) -> LaunchState:
     """(intended launch-settings hash per managed server, servers whose settings still have to be
     applied with the reason, servers whose last apply failed with the errors) of one group."""
-    view = GroupView.of(group.to_item())
+    view = GroupView.of(group)
     planned = plan_servers(view.intended(), view.status)
     failed: dict[str, list[str]] = {}
     if view.status is not None:

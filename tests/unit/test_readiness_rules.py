@@ -218,10 +218,13 @@ def test_the_objectives_report_compares_each_wave_and_server() -> None:
 
 def test_the_configuration_export_carries_the_objectives() -> None:
     from drs_orch.domain.config_doc import export_plan
+    from drs_orch.domain.models import RecoveryPlan
 
-    plan = {"planName": "p", "rtoMinutes": 60, "waves": [
-        {"waveNumber": 1, "waveName": "a", "protectionGroupIds": ["g1"], "dependsOnWaves": [], "rpoMinutes": 5},
-        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]}]}
+    plan = RecoveryPlan.from_item({
+        "planId": "p", "planName": "p", "rtoMinutes": 60, "createdDate": _at(0), "lastModifiedDate": _at(0),
+        "waves": [
+            {"waveNumber": 1, "waveName": "a", "protectionGroupIds": ["g1"], "dependsOnWaves": [], "rpoMinutes": 5},
+            {"waveNumber": 2, "waveName": "b", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]}]})
     out = export_plan(plan, {"g1": "one", "g2": "two"})
     assert out["rtoMinutes"] == 60 and "rpoMinutes" not in out
     assert [w.get("rpoMinutes") for w in out["waves"]] == [5, None]

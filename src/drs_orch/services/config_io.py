@@ -99,8 +99,7 @@ class ConfigService:
         self.hub_region = hub_region
 
     def export(self) -> Item:
-        return export_document([g.to_item() for g in self.groups.groups.all()],
-                               [p.to_item() for p in self.plans.plans.all()],
+        return export_document(self.groups.groups.all(), self.plans.plans.all(),
                                [a.to_item() for a in self.accounts.accounts.all()],
                                exported_at=to_iso(self.now()), account_id=self.groups.contexts.hub_account_id,
                                region=self.hub_region)

@@ -309,7 +309,7 @@ class ReadinessService:
         baseline, seen = self._baseline(plan_id, current, last_run)
         accounts = {split_scope(s)[0] for s in (snapshot.scopes if snapshot else ())}
         drilled = {**baseline, "fingerprint": unpack(baseline.get("packed")) or {}} if baseline else None
-        facts = PlanFacts(plan=plan.to_item(), waves=waves, snapshot=snapshot, snapshot_error=error, scopes=mine,
+        facts = PlanFacts(plan=plan, waves=waves, snapshot=snapshot, snapshot_error=error, scopes=mine,
                           account_errors={a: m for a, m in account_errors.items() if a in accounts},
                           launch_pending=pending, launch_failed=failed, fingerprint=fp, baseline=drilled,
                           pair_problems=pair_problems or {})

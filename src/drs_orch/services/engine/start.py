@@ -213,7 +213,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         meta["isDrill"] = req.launches_drill
     if plan.drill_ttl_hours:
         meta["drillTtlHours"] = plan.drill_ttl_hours
-    objectives = objectives_record(plan.to_item())  # issue 21: measured against at the end, compared by readiness
+    objectives = objectives_record(plan)  # issue 21: measured against at the end, compared by readiness
     if objectives:
         meta["objectives"] = objectives
     if unhealthy:

@@ -263,9 +263,9 @@ class ProtectionGroupService:
         for raw in members.servers:
             guard = guards.get(str(raw["sourceServerID"]))
             owner = owners.get(guard.owner) if guard else None
-            ref = ({"groupId": owner.group_id, "groupName": owner.group_name}
-                   if owner is not None and raw["sourceServerID"] in owner.source_server_ids else None)
-            servers.append(summarize_source_server(raw, ref, str(group_id) if group_id else None))
+            if owner is not None and raw["sourceServerID"] not in owner.source_server_ids:
+                owner = None
+            servers.append(summarize_source_server(raw, owner, str(group_id) if group_id else None))
         return {
             "region": region,
             "accountId": account_id,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.models import ProtectionGroup
 
 
 class DrsReader(Protocol):
@@ -48,7 +49,7 @@ class Readers(Protocol):
 
 
 class GroupsByAccountRegion(Protocol):
-    def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]: ...
+    def groups_in(self, account_id: str, region: str) -> list[ProtectionGroup]: ...
 
 
 class ExecutionItems(Protocol):

@@ -242,19 +242,21 @@ class ProtectionGroupService:
     # tag preview ------------------------------------------------------------------------------
     def preview(self, body: Mapping[str, Any]) -> Item:
         """Which servers a tag selection matches now (nothing is saved)."""
-        source: Mapping[str, Any] = body
         group_id = body.get("protectionGroupId") or body.get("groupId")
-        if group_id:
-            source = {**self._load(str(group_id)).to_item(),
-                      **{k: v for k, v in body.items() if k in ("tags", "serverSelectionTags")}}
-        raw_tags = source.get("serverSelectionTags", source.get("tags"))
+        group = self._load(str(group_id)) if group_id else None
+        # a stored group gives the place and, unless the body names serverSelectionTags, its selection
+        raw_tags = body.get("serverSelectionTags")
+        if "serverSelectionTags" not in body:
+            stored = group.server_selection_tags if group is not None else None
+            raw_tags = stored if stored is not None else body.get("tags")
         if raw_tags is None:
             raise ValidationFailed("serverSelectionTags is required", code="VALIDATION_ERROR",
                                    details=[{"field": "serverSelectionTags", "message": "required"}])
         tags = normalize_selection(raw_tags)
-        region = str(source.get("region") or "")
+        region = group.region if group is not None else str(body.get("region") or "")
         check_drs_region(region)
-        account_id = gm.account_for(str(source.get("accountId") or "") or None, self.contexts, self.accounts)
+        requested = group.account_id if group is not None else str(body.get("accountId") or "")
+        account_id = gm.account_for(requested or None, self.contexts, self.accounts)
         ctx = self.contexts.context_for(account_id, region)
         members = gm.resolve_members(self.drs, ctx, None, tags)
         guards = self.groups.server_guards(account_id, region, members.server_ids)

@@ -76,9 +76,9 @@ class NativePlanService:
         request = parse(ExportRequest, dict(body))
         plan = self.plans.load(plan_id)
         groups = self.group_store.get_many(plan_group_ids(plan))
-        native = export_plan(  # the export reads the stored form (domain/native_plans.py)
-            plan.to_item(),
-            {g: group.to_item() for g, group in groups.items()},
+        native = export_plan(
+            plan,
+            groups,
             hub_account_id=self.contexts.hub_account_id,
             name=request.native_plan_name,
             pause_as_wait_minutes=request.pause_as_wait_minutes,

@@ -28,10 +28,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
+
 HUB = "123456789012"
 SPOKES = ("210987654321", "310987654321")
 REGIONS = ("eu-west-1", "us-west-2")
 KEYS = {"aws_access_key_id": "AKIABENCHREADINESS01", "aws_secret_access_key": "bench"}
+CREATED = "2026-03-01T12:00:00.000Z"
 
 
 class Counter:
@@ -44,20 +47,21 @@ class Counter:
 
 class Plans:
     def __init__(self, plans: dict[str, dict[str, Any]]) -> None:
-        self.plans = plans
+        self.plans = {p: RecoveryPlan.from_item(item) for p, item in plans.items()}
 
-    def get(self, plan_id: str) -> dict[str, Any] | None:
+    def get(self, plan_id: str) -> RecoveryPlan | None:
         return self.plans.get(plan_id)
 
-    def all(self) -> Iterator[dict[str, Any]]:
+    def all(self) -> Iterator[RecoveryPlan]:
         return iter(list(self.plans.values()))
 
 
 class Groups:
     def __init__(self, groups: dict[str, dict[str, Any]], counter: Counter) -> None:
-        self.groups, self.counter = groups, counter
+        self.groups = {g: ProtectionGroup.from_item(item) for g, item in groups.items()}
+        self.counter = counter
 
-    def get_many(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def get_many(self, ids: Iterable[str]) -> dict[str, ProtectionGroup]:
         wanted = list(ids)
         self.counter.reads += len(wanted)
         return {g: self.groups[g] for g in wanted if g in self.groups}
@@ -146,16 +150,19 @@ def main() -> int:
             servers = list(ids[account][region])
             for n in range(0, len(servers), 3):
                 gid = f"g-{account}-{region}-{n // 3:04d}"
-                groups[gid] = {"groupId": gid, "accountId": account, "region": region,
-                               "sourceServerIds": servers[n:n + 3]}
+                groups[gid] = {"groupId": gid, "groupName": gid, "accountId": account, "region": region,
+                               "sourceServerIds": servers[n:n + 3], "createdDate": CREATED,
+                               "lastModifiedDate": CREATED}
         group_ids = sorted(groups)
         plans = {}
         for n in range(args.plans):
             first, second = group_ids[(2 * n) % len(group_ids)], group_ids[(2 * n + 1) % len(group_ids)]
             plans[f"plan-{n:04d}"] = {
                 "planId": f"plan-{n:04d}", "planName": f"plan {n}", "rtoMinutes": 120, "rpoMinutes": 15,
-                "waves": [{"waveNumber": 1, "waveName": "one", "protectionGroupIds": [first]},
-                          {"waveNumber": 2, "waveName": "two", "protectionGroupIds": [second]}]}
+                "createdDate": CREATED, "lastModifiedDate": CREATED,
+                "waves": [{"waveNumber": 1, "waveName": "one", "protectionGroupIds": [first], "dependsOnWaves": []},
+                          {"waveNumber": 2, "waveName": "two", "protectionGroupIds": [second],
+                           "dependsOnWaves": [1]}]}
         handle = serve(emu)
         try:
             sts = boto3.client("sts", region_name="us-east-1", **KEYS)

@@ -66,7 +66,7 @@ def test_a_crash_between_chunks_leaves_the_old_group_after_recovery(
         raise Crash(f"after chunk {chunk}")
 
     store.between_chunks = crash
-    item = {**store.get(gid), "sourceServerIds": old + new, "version": 2}  # type: ignore[dict-item]
+    item = store.get(gid).model_copy(update={"source_server_ids": old + new, "version": 2})  # type: ignore[union-attr]
     with pytest.raises(Crash):
         store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
     intent = _intent(gid)

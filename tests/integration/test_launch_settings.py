@@ -38,9 +38,9 @@ def _status_item(stack: Any, group_id: str) -> dict[str, Any]:
     from drs_orch.adapters.dynamodb_launch import GroupLaunchTable
     from drs_orch.entrypoints.wiring import container
 
-    item = GroupLaunchTable(container().settings.protection_groups_table).get(group_id)
-    assert item is not None
-    return dict(item["launchConfigStatus"])
+    group = GroupLaunchTable(container().settings.protection_groups_table).get(group_id)
+    assert group is not None and group.launch_config_status is not None
+    return dict(group.launch_config_status)
 
 
 def test_property_1_and_12_create_applies_and_status_round_trips(stack: Any, admin: Any, net: Network) -> None:

@@ -132,13 +132,17 @@ def test_export_refusals(admin: Any, stack: Any) -> None:
     status, body = admin.post(path, {"pauseAsWaitMinutes": 121})
     assert status == 400, body
     assert admin.post("/recovery-plans/no-such-plan/export-native", {})[0] == 404
+    from drs_orch.domain.errors import ValidationFailed
+    from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
     from drs_orch.domain.native_plans import export_plan
 
-    with pytest.raises(Exception, match="spans"):
-        export_plan({"planId": "p", "planName": "x", "waves": [
-            {"waveNumber": 1, "waveName": "a", "protectionGroupIds": [east["groupId"]]},
-            {"waveNumber": 2, "waveName": "b", "protectionGroupIds": [west["groupId"]], "dependsOnWaves": [1]},
-        ]}, {east["groupId"]: east, west["groupId"]: west}, hub_account_id=HUB)  # fmt: skip
+    spanning = RecoveryPlan.from_item({"planId": "p", "planName": "x", "createdDate": east["createdDate"],
+                                       "lastModifiedDate": east["createdDate"], "waves": [
+        {"waveNumber": 1, "waveName": "a", "protectionGroupIds": [east["groupId"]], "dependsOnWaves": []},
+        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": [west["groupId"]], "dependsOnWaves": [1]},
+    ]})  # fmt: skip
+    with pytest.raises(ValidationFailed, match="spans"):
+        export_plan(spanning, {g["groupId"]: ProtectionGroup.from_item(g) for g in (east, west)}, hub_account_id=HUB)
 
 
 def test_import_native_plan_reuses_groups_or_creates_them(admin: Any, stack: Any) -> None:

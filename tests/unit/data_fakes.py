@@ -1,6 +1,7 @@
 """In-memory implementations of the data-management ports, with the same all-or-nothing and
 conditional semantics as the DynamoDB adapters (every condition checked before anything is
-written), for fast service tests and a truly empty store."""
+written), for fast service tests and a truly empty store. Like DynamoDB, ``Db`` holds items
+(camelCase dicts, so tests may seed or inspect them); the stores take and return typed records."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.paging import Page
 from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, PlanWrite
 
@@ -36,11 +38,19 @@ class Db:
     commits: int = 0
 
 
-def _page(items: list[dict[str, Any]], limit: int, token: str | None) -> Page:
+def _page(items: list[Any], limit: int, token: str | None) -> Page[Any]:
     start = int(token or 0)
     chunk = items[start:start + limit]
     nxt = str(start + limit) if start + limit < len(items) else None
-    return Page(copy.deepcopy(chunk), nxt)
+    return Page(chunk, nxt)
+
+
+def _group(item: dict[str, Any] | None) -> ProtectionGroup | None:
+    return None if item is None else ProtectionGroup.from_item(copy.deepcopy(item))
+
+
+def _plan(item: dict[str, Any] | None) -> RecoveryPlan | None:
+    return None if item is None else RecoveryPlan.from_item(copy.deepcopy(item))
 
 
 def _claim(db: Db, key: str, owner: str, staged: dict[str, Guard | None], label: tuple[str, str | None]) -> None:
@@ -60,16 +70,16 @@ class FakeGroupStore:
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    def get(self, group_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.db.groups.get(group_id))
+    def get(self, group_id: str) -> ProtectionGroup | None:
+        return _group(self.db.groups.get(group_id))
 
-    def get_many(self, group_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {g: copy.deepcopy(self.db.groups[g]) for g in group_ids if g in self.db.groups}
+    def get_many(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]:
+        return {g: ProtectionGroup.from_item(copy.deepcopy(self.db.groups[g])) for g in group_ids if g in self.db.groups}
 
-    def find_by_name(self, name: str) -> dict[str, Any] | None:
+    def find_by_name(self, name: str) -> ProtectionGroup | None:
         for g in self.db.groups.values():
             if g["groupName"].lower() == name.strip().lower():
-                return copy.deepcopy(g)
+                return _group(g)
         return None
 
     def _sorted(self) -> list[dict[str, Any]]:
@@ -80,10 +90,10 @@ class FakeGroupStore:
         items = [g for g in self._sorted()
                  if (not account_id or g["accountId"] == account_id) and (not region or g["region"] == region)
                  and (not name_prefix or g["groupName"].lower().startswith(name_prefix.lower()))]
-        return _page(items, limit, token)
+        return _page([ProtectionGroup.from_item(copy.deepcopy(g)) for g in items], limit, token)
 
-    def all(self) -> Iterator[dict[str, Any]]:
-        yield from copy.deepcopy(self._sorted())
+    def all(self) -> Iterator[ProtectionGroup]:
+        yield from (ProtectionGroup.from_item(g) for g in copy.deepcopy(self._sorted()))
 
     def server_guards(self, account_id: str, region: str, server_ids: Iterable[str]) -> dict[str, GuardRef]:
         out = {}
@@ -126,7 +136,7 @@ class FakeGroupStore:
             if write.claim_name:
                 _claim(db, f"group-name#{write.claim_name}", write.group_id, staged, ("NAME", write.claim_name))
             for s in write.claim_servers:
-                _claim(db, f"group-server#{write.item['accountId']}#{write.item['region']}#{s}", write.group_id,
+                _claim(db, f"group-server#{write.item.account_id}#{write.item.region}#{s}", write.group_id,
                        staged, ("SERVER", s))
         for guard in write.releases:
             _release(db, guard, staged)
@@ -140,8 +150,7 @@ class FakeGroupStore:
             db.refs.pop(write.group_id, None)
         else:
             keep = {k: v for k, v in (current or {}).items() if k == "launchConfigStatus"}
-            db.groups[write.group_id] = {**keep, **{k: v for k, v in copy.deepcopy(write.item).items()
-                                                    if v is not None}}
+            db.groups[write.group_id] = {**keep, **write.item.to_item()}
         db.commits += 1
 
 
@@ -149,26 +158,27 @@ class FakePlanStore:
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    def get(self, plan_id: str) -> dict[str, Any] | None:
-        return copy.deepcopy(self.db.plans.get(plan_id))
+    def get(self, plan_id: str) -> RecoveryPlan | None:
+        return _plan(self.db.plans.get(plan_id))
 
-    def get_many(self, plan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {p: copy.deepcopy(self.db.plans[p]) for p in plan_ids if p in self.db.plans}
+    def get_many(self, plan_ids: Iterable[str]) -> dict[str, RecoveryPlan]:
+        return {p: RecoveryPlan.from_item(copy.deepcopy(self.db.plans[p])) for p in plan_ids if p in self.db.plans}
 
-    def find_by_name(self, name: str) -> dict[str, Any] | None:
+    def find_by_name(self, name: str) -> RecoveryPlan | None:
         for p in self.db.plans.values():
             if p["planName"].lower() == name.strip().lower():
-                return copy.deepcopy(p)
+                return _plan(p)
         return None
 
     def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page:
         items = sorted((p for p in self.db.plans.values()
                         if not name_prefix or p["planName"].lower().startswith(name_prefix.lower())),
                        key=lambda p: p["planName"].lower())
-        return _page(items, limit, token)
+        return _page([RecoveryPlan.from_item(copy.deepcopy(p)) for p in items], limit, token)
 
-    def all(self) -> Iterator[dict[str, Any]]:
-        yield from copy.deepcopy(sorted(self.db.plans.values(), key=lambda p: p["planName"].lower()))
+    def all(self) -> Iterator[RecoveryPlan]:
+        for p in copy.deepcopy(sorted(self.db.plans.values(), key=lambda p: p["planName"].lower())):
+            yield RecoveryPlan.from_item(p)
 
     def name_guard(self, name: str) -> GuardRef | None:
         key = f"plan-name#{name.strip().lower()}"
@@ -210,7 +220,7 @@ class FakePlanStore:
         if write.item is None:
             del db.plans[write.plan_id]
         else:
-            db.plans[write.plan_id] = copy.deepcopy(write.item)
+            db.plans[write.plan_id] = write.item.to_item()
         db.commits += 1
 
 

@@ -22,6 +22,7 @@ from drs_orch.domain.execution_records import (
     open_wave_numbers,
     summaries_of,
 )
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.statuses import TERMINAL_EXECUTION
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, LaunchTally, StartRefused
@@ -30,6 +31,7 @@ from drs_orch.services.engine.reconcile import Engine
 Item = dict[str, Any]
 HUB = "123456789012"
 REGION = "eu-west-1"
+CREATED = "2025-01-01T00:00:00.000Z"
 SCOPE = f"{HUB}#{REGION}"
 TERMINAL_WAVES = {"COMPLETED", "PARTIAL", "FAILED", "CANCELLED", "SKIPPED"}
 TERMINAL_EXECUTIONS = {s.value for s in TERMINAL_EXECUTION}
@@ -235,15 +237,18 @@ class MemoryExecutionStore:
 
 
 class MemoryPlans:
+    """Plans and groups held as stored items; read as the typed records the engine's port returns."""
+
     def __init__(self) -> None:
         self.plans: dict[str, Item] = {}
         self.groups: dict[str, Item] = {}
 
-    def get_plan(self, plan_id: str) -> Item | None:
-        return copy.deepcopy(self.plans.get(plan_id))
+    def get_plan(self, plan_id: str) -> RecoveryPlan | None:
+        item = self.plans.get(plan_id)
+        return RecoveryPlan.from_item(copy.deepcopy(item)) if item else None
 
-    def get_groups(self, group_ids: Iterable[str]) -> dict[str, Item]:
-        return {g: copy.deepcopy(self.groups[g]) for g in group_ids if g in self.groups}
+    def get_groups(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]:
+        return {g: ProtectionGroup.from_item(copy.deepcopy(self.groups[g])) for g in group_ids if g in self.groups}
 
 
 class SimDrs:
@@ -406,13 +411,13 @@ class World:
                                sfn=self.sfn, notifier=self.notifier, hub_account_id=HUB, clock=self.clock)
 
     def group(self, group_id: str, servers: list[str]) -> str:
-        self.plans.groups[group_id] = {"groupId": group_id, "region": REGION, "accountId": HUB,
-                                       "sourceServerIds": servers}
+        self.plans.groups[group_id] = {"groupId": group_id, "groupName": group_id, "region": REGION, "accountId": HUB,
+                                       "sourceServerIds": servers, "createdDate": CREATED, "lastModifiedDate": CREATED}
         return group_id
 
     def plan(self, plan_id: str, waves: list[Item]) -> str:
         self.plans.plans[plan_id] = {"planId": plan_id, "planName": plan_id, "version": 1, "schemaVersion": 2,
-                                     "waves": waves}
+                                     "waves": waves, "createdDate": CREATED, "lastModifiedDate": CREATED}
         return plan_id
 
 

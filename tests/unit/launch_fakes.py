@@ -17,6 +17,7 @@ from typing import Any
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.errors import NotFound, UpstreamError, ValidationFailed
 from drs_orch.domain.launch_rules import AddressUse, SubnetInfo, TemplateVersion
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.services.launch_groups import LaunchOptions
 from drs_orch.services.launch_settings import LaunchSettingsService
 
@@ -215,11 +216,11 @@ class FakeStore:
         self.before_get: list[Any] = []
         self.lock = threading.Lock()
 
-    def get(self, group_id: str) -> dict[str, Any] | None:
+    def get(self, group_id: str) -> ProtectionGroup | None:
         for hook in list(self.before_get):
             hook(group_id)
         item = self.items.get(group_id)
-        return copy.deepcopy(item) if item is not None else None
+        return ProtectionGroup.from_item(copy.deepcopy(item)) if item is not None else None
 
     def save_overrides(self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str,
                        actor: str) -> int:

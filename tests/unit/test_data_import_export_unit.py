@@ -89,7 +89,7 @@ def test_overwrite_mode_updates_by_name():
     doc["protectionGroups"][0]["description"] = "changed"
     report = s.config.import_config({"config": doc, "mode": "overwrite"}, "i")
     assert report["summary"]["protectionGroups"]["updated"] == 3
-    assert s.groups.groups.find_by_name("DB")["description"] == "changed"
+    assert s.groups.groups.find_by_name("DB").description == "changed"
     assert s.db.accounts[SPOKE]["externalId"] == "secret-ext-id"  # overwriting keeps the secret
 
 
@@ -182,9 +182,9 @@ def test_the_earlier_systems_export_is_read():
     report = s.config.import_config(legacy, "i")  # a bare document, as the earlier system accepted
     assert report["success"] and report["schemaVersion"] == "legacy"
     group = s.groups.groups.find_by_name("App")
-    assert group["sourceServerIds"] == sorted(ids) and group["launchConfig"] == {"copyTags": True}
+    assert group.source_server_ids == sorted(ids) and group.launch_config == {"copyTags": True}
     plan = s.plans.plans.find_by_name("Legacy")
-    assert plan["waves"][0]["protectionGroupIds"] == [group["groupId"]]
+    assert plan.waves[0].protection_group_ids == [group.group_id]
     warnings = {i["name"]: i.get("warnings") for i in report["items"]}
     assert any("assumeRoleName" in w for w in warnings["App"]) and any("notificationEmail" in w
                                                                        for w in warnings["Legacy"])

@@ -11,7 +11,7 @@ R = "us-east-1"
 
 
 def lint(s, plan):  # type: ignore[no-untyped-def]
-    stored = s.db.plans[plan["planId"]]
+    stored = s.plans.plans.get(plan["planId"])
     return lint_plan(stored, s.groups.groups.get_many(plan_group_ids(stored)), s.groups.contexts, s.drs)
 
 

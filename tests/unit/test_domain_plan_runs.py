@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from drs_orch.domain.plan_runs import last_run, server_conflict, with_runs
 
-GROUPS = {f"g{n}": {"sourceServerIds": [f"s-{n}-{k}" for k in range(n % 3 + 1)]} for n in range(6)}
+GROUPS = {f"g{n}": [f"s-{n}-{k}" for k in range(n % 3 + 1)] for n in range(6)}
 
 
 def _plan(plan_id: str, groups: list[str]) -> dict[str, Any]:
@@ -32,9 +32,9 @@ def test_a_conflict_names_exactly_the_plans_servers_held_by_other_plans_runs(
               for n, (p, g, t) in enumerate(running)]
     for plan_id, groups in page:
         out = server_conflict(_plan(plan_id, groups), active, GROUPS)
-        mine = {s for g in groups for s in GROUPS[g]["sourceServerIds"]}
+        mine = {s for g in groups for s in GROUPS[g]}
         held = {s for e in active if e["planId"] != plan_id for g in e["protectionGroupIds"]
-                for s in GROUPS[g]["sourceServerIds"]}
+                for s in GROUPS[g]}
         assert out["hasServerConflict"] == bool(mine & held)
         if out["conflictInfo"] is None:
             continue

@@ -13,6 +13,7 @@ from launch_fakes import SG, SG_B, SG_OTHER_VPC, SUBNET, SUBNET_B, World, make_w
 from drs_orch.domain.errors import Conflict, UpstreamError, ValidationFailed
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride, config_hash, from_observed
 from drs_orch.domain.launch_rules import AddressUse, intended_config, observed_hash
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.services.launch_groups import DriftCheck, LaunchOptions
 
 GROUP = {"subnetId": SUBNET, "securityGroupIds": [SG], "instanceType": "m5.large", "copyTags": True,
@@ -48,7 +49,7 @@ def test_property_1_every_server_applied_and_status_persisted(n: int, with_ip: s
     overrides = {members[i]: {"staticPrivateIp": f"10.0.1.{10 + i}"} for i in with_ip if i < n}
     config = {**GROUP, "launchDisposition": "STOPPED" if stopped else "STARTED"}
     group = world.group("pg-1", members, config, overrides)
-    status = world.service.apply_after_save(group, "alice")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(group), "alice")
     assert status["status"] == "ready" and status["appliedBy"] == "alice" and status["lastApplied"]
     assert set(status["serverConfigs"]) == set(members)
     assert world.status("pg-1")["serverConfigs"].keys() == set(members)
@@ -66,12 +67,12 @@ def test_unchanged_servers_are_not_reapplied() -> None:
     world = make_world()
     members = server_ids(4)
     group = world.group("pg-1", members, GROUP)
-    world.service.apply_after_save(group, "a")
+    world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
     world.aws.calls.clear()
-    out = world.service.apply_after_save(world.store.get("pg-1") or {}, "a")
+    out = world.service.apply_after_save(world.store.get("pg-1"), "a")
     assert out["status"] == "ready" and world.aws.writes() == 0 and not world.aws.calls
     world.store.items["pg-1"]["servers"] = {members[2]: {"instanceType": "c5.xlarge"}}
-    world.service.apply_after_save(world.store.get("pg-1") or {}, "a")
+    world.service.apply_after_save(world.store.get("pg-1"), "a")
     assert world.aws.calls["drs:UpdateLaunchConfiguration"] == 1
     assert world.aws.calls["ec2:CreateLaunchTemplateVersion"] == 1
     assert world.aws.default_data(members[2])["InstanceType"] == "c5.xlarge"
@@ -120,7 +121,7 @@ def test_duplicate_static_ip_and_group_level_problem_reported_once() -> None:
     group = world.group("pg-1", members, {**GROUP, "securityGroupIds": [SG_OTHER_VPC]},
                         {members[0]: {"staticPrivateIp": "10.0.1.10"}, members[1]: {"staticPrivateIp": "10.0.1.10"}})
     with pytest.raises(ValidationFailed) as err:
-        world.service.validate(group)
+        world.service.validate(ProtectionGroup.from_item(group))
     details = err.value.details
     vpc = [d for d in details if "not in the VPC" in d["message"]]
     assert [d["field"] for d in vpc] == ["launchConfig.securityGroupIds"]
@@ -150,7 +151,7 @@ def ready_world(n: int = 5, overrides: dict[int, dict[str, Any]] | None = None,
     world = make_world(**options)
     members = server_ids(n)
     servers = {members[i]: o for i, o in (overrides or {}).items()}
-    world.service.apply_after_save(world.group("pg-1", members, GROUP, servers), "a")
+    world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", members, GROUP, servers)), "a")
     world.aws.calls.clear()
     return world, members
 
@@ -195,7 +196,7 @@ def test_property_7_fallback_applies_what_is_not_ready(how: str) -> None:
     if how != "never applied":
         if how == "failed":
             world.aws.fail("drs:UpdateLaunchConfiguration", members[1], ValidationFailed("DRS said no", code="AWS_REFUSED"))
-        world.service.apply_after_save(group, "a")
+        world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
         if how == "changed":
             world.store.items["pg-1"]["servers"] = {members[1]: {"instanceType": "c5.xlarge"}}
     out = world.service.prepare_wave(["pg-1"], members, "engine")
@@ -295,7 +296,7 @@ def test_property_5_and_6_forced_reapply_covers_all_and_reports_failures() -> No
 def test_unreachable_account_fails_the_status_but_not_the_save() -> None:
     world = make_world()
     world.accounts.unreachable.add("111111111111")
-    status = world.service.apply_after_save(world.group("pg-1", server_ids(2), GROUP), "a")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", server_ids(2), GROUP)), "a")
     assert status["status"] == "failed" and "cannot assume" in status["errors"][0]
 
 
@@ -307,7 +308,7 @@ def test_throttling_backs_off_and_retries() -> None:
     members = server_ids(2)
     throttle = [UpstreamError("slow down", code="THROTTLED") for _ in range(3)]
     world.aws.fail("drs:UpdateLaunchConfiguration", members[0], *throttle)
-    status = world.service.apply_after_save(world.group("pg-1", members, GROUP), "a")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", members, GROUP)), "a")
     assert status["status"] == "ready" and len(world.clock.slept) == 3
     assert world.clock.slept[2] > world.clock.slept[0]
     template_id = world.aws.drs[members[1]]["ec2LaunchTemplateID"]
@@ -320,7 +321,7 @@ def test_time_budget_leaves_the_rest_pending_and_the_next_apply_continues() -> N
     world = make_world(parallelism=1, save_budget_seconds=10.0)
     world.clock.tick = 1.0  # every AWS call takes one second
     members = server_ids(15)
-    status = world.service.apply_after_save(world.group("pg-1", members, GROUP), "a")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", members, GROUP)), "a")
     pending = [s for s, c in status["serverConfigs"].items() if c["status"] == "pending"]
     assert status["status"] == "pending" and 0 < len(pending) < 15
     assert all("time budget" in status["serverConfigs"][s]["errors"][0] for s in pending)
@@ -351,7 +352,7 @@ def test_property_9_status_written_whole_and_only_by_its_holder() -> None:
             world.store.before_get.clear()
 
     world.store.before_get.append(intruder)
-    world.service.apply_after_save(group, "a")
+    world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
     assert world.status("pg-1")["errors"] == ["other"] and world.status("pg-1")["revision"] == 99
     for _, record in world.store.status_writes:
         assert {"status", "serverConfigs", "errors", "revision"} <= set(record)
@@ -369,7 +370,7 @@ def test_a_second_apply_is_refused_while_one_runs_and_a_stale_one_is_taken_over(
     with pytest.raises(Conflict) as err:
         world.service.apply_group("pg-1", "a")
     assert err.value.code == "APPLY_IN_PROGRESS"
-    status = world.service.apply_after_save(group, "a")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
     assert status["status"] == "applying" and "being applied" in status["errors"][-1]
     world.clock.advance(3600)
     assert world.service.apply_group("pg-1", "a")["status"] == "ready"
@@ -387,7 +388,7 @@ def test_edit_while_applying_leaves_the_server_pending() -> None:
             world.store.before_get.clear()
 
     world.store.before_get.append(edit)
-    status = world.service.apply_after_save(group, "a")
+    status = world.service.apply_after_save(ProtectionGroup.from_item(group), "a")
     assert status["status"] == "pending" and status["serverConfigs"][members[1]]["status"] == "pending"
     assert world.service.apply_group("pg-1", "a")["applied"] == [members[1]]
 
@@ -438,7 +439,7 @@ def test_edits_and_applies_refused_while_the_guard_says_so() -> None:
 
     world = make_world(edit_guard=guard)
     members = server_ids(2)
-    world.service.apply_after_save(world.group("pg-1", members, GROUP), "a")
+    world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", members, GROUP)), "a")
     busy.add("pg-1")
     before = world.store.get("pg-1")
     writes = len(world.store.status_writes)

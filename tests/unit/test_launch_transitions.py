@@ -22,7 +22,7 @@ def run(world: World, members: list[str], op: str, pick: int) -> None:
     sid = members[pick % len(members)]
     world.clock.tick = 0.0
     if op == "save":
-        svc.apply_after_save(world.store.get("pg-1") or {}, "u")
+        svc.apply_after_save(world.store.get("pg-1"), "u")
     elif op == "force":
         svc.apply_group("pg-1", "u", force=True)
     elif op == "apply":
@@ -44,10 +44,10 @@ def run(world: World, members: list[str], op: str, pick: int) -> None:
     elif op == "clear":
         world.store.items["pg-1"]["launchConfig"] = None
         world.store.items["pg-1"]["servers"] = {}
-        svc.apply_after_save(world.store.get("pg-1") or {}, "u")
+        svc.apply_after_save(world.store.get("pg-1"), "u")
     elif op == "restore":
         world.store.items["pg-1"]["launchConfig"] = dict(GROUP_SETTINGS)
-        svc.apply_after_save(world.store.get("pg-1") or {}, "u")
+        svc.apply_after_save(world.store.get("pg-1"), "u")
     else:
         svc.get_status("pg-1", check_drift=bool(pick % 2))
 

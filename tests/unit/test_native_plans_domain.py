@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.native_plans import (
     MAX_SERVERS_PER_STEP,
     MAX_STEPS,
@@ -21,6 +22,14 @@ from drs_orch.domain.native_plans import (
 
 HUB = "123456789012"
 REGION = "eu-west-1"
+CREATED = "2026-01-01T00:00:00.000Z"
+
+
+def records(plan: dict[str, Any], groups: dict[str, Any]) -> tuple[RecoveryPlan, dict[str, ProtectionGroup]]:
+    """The stored items of a plan and its groups as the records the export reads."""
+    dates = {"createdDate": CREATED, "lastModifiedDate": CREATED}
+    return (RecoveryPlan.from_item({**dates, **plan}),
+            {g: ProtectionGroup.from_item({"accountId": HUB, **dates, **item}) for g, item in groups.items()})
 NATIVE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9 _-]*")
 
 
@@ -49,7 +58,7 @@ def plans(draw: Any, max_servers: int = 150) -> tuple[dict[str, Any], dict[str, 
 
 def _export(plan: dict[str, Any], groups: dict[str, Any], **kw: Any) -> Any:
     try:
-        return export_plan(plan, groups, hub_account_id=HUB, **kw)
+        return export_plan(*records(plan, groups), hub_account_id=HUB, **kw)
     except ValidationFailed as exc:
         assert exc.code in ("NATIVE_PLAN_TOO_LARGE", "NATIVE_PLAN_EMPTY")
         servers = [s for g in groups.values() for s in g["sourceServerIds"]]
@@ -178,7 +187,7 @@ def test_launch_settings_and_tag_selection_are_reported() -> None:
         {"waveNumber": 1, "waveName": "db", "protectionGroupIds": ["g1"], "dependsOnWaves": []},
         {"waveNumber": 2, "waveName": "web", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]},
     ]}  # fmt: skip
-    native = export_plan(plan, groups, hub_account_id=HUB)
+    native = export_plan(*records(plan, groups), hub_account_id=HUB)
     found = {(f.kind, f.wave_number) for f in native.not_exported}
     assert found == {("LAUNCH_SETTINGS", 1), ("TAG_SELECTION", 2)}
     settings = next(f for f in native.not_exported if f.kind == "LAUNCH_SETTINGS")

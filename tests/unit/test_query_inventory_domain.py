@@ -20,8 +20,15 @@ from drs_orch.domain.inventory import (
     parse_tag_filter,
     summarize_source_server,
 )
+from drs_orch.domain.models import ProtectionGroup
 
 GIB = 2**30
+
+
+def group(group_id: str, name: str = "G", servers: tuple[str, ...] = ()) -> ProtectionGroup:
+    return ProtectionGroup(group_id=group_id, group_name=name, region="us-east-1", account_id="123456789012",
+                           source_server_ids=list(servers), created_date="2025-01-01T00:00:00.000Z",
+                           last_modified_date="2025-01-01T00:00:00.000Z")
 
 
 def server(sid: str, state: str = "CONTINUOUS", **tags: str) -> dict:
@@ -46,7 +53,7 @@ def server(sid: str, state: str = "CONTINUOUS", **tags: str) -> dict:
 
 def test_summary_has_the_seed_fields_and_more() -> None:
     out = summarize_source_server(server("s-aaaaaaaaaaaaaaaaa", Name="db one", Tier="db"),
-                                  {"groupId": "g1", "groupName": "DB"})
+                                  group("g1", "DB"))
     assert out["sourceServerID"] == "s-aaaaaaaaaaaaaaaaa"
     assert out["hostname"] == "db-01"
     assert out["nameTag"] == "db one"
@@ -66,8 +73,8 @@ def test_summary_has_the_seed_fields_and_more() -> None:
 def test_summary_selectable_for_its_own_group_and_when_free() -> None:
     raw = server("s-aaaaaaaaaaaaaaaaa")
     assert summarize_source_server(raw)["selectable"] is True
-    assert summarize_source_server(raw, {"groupId": "g1"}, current_group_id="g1")["selectable"] is True
-    assert summarize_source_server(raw, {"groupId": "g1"}, current_group_id="g2")["selectable"] is False
+    assert summarize_source_server(raw, group("g1"), current_group_id="g1")["selectable"] is True
+    assert summarize_source_server(raw, group("g1"), current_group_id="g2")["selectable"] is False
 
 
 def test_hostname_falls_back_to_fqdn_and_hardware_rounds() -> None:
@@ -142,8 +149,8 @@ def test_pages_cover_everything_once_and_tokens_are_bound_to_the_query() -> None
 
 
 def test_group_index_maps_servers_to_their_group() -> None:
-    idx = group_index([{"groupId": "g1", "sourceServerIds": ["s-1", "s-2"]}, {"groupId": "g2", "sourceServerIds": ["s-3"]}])
-    assert idx["s-2"]["groupId"] == "g1" and idx["s-3"]["groupId"] == "g2" and "s-4" not in idx
+    idx = group_index([group("g1", servers=("s-1", "s-2")), group("g2", servers=("s-3",))])
+    assert idx["s-2"].group_id == "g1" and idx["s-3"].group_id == "g2" and "s-4" not in idx
 
 
 def test_capacity_counts_and_ladder() -> None:

@@ -14,6 +14,7 @@ from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound, UpstreamError
 from drs_orch.domain.execution_records import ExecutionRecords
 from drs_orch.domain.inventory import RegionState, RegionUnavailable, ServerFilter
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.services.accounts import AccountDirectory, AccountKind
 from drs_orch.services.capacity import account_capacity, all_accounts_capacity
 from drs_orch.services.inventory import list_accounts, list_source_servers
@@ -110,10 +111,12 @@ class Targets:
 
 class Groups:
     def __init__(self, groups: list[dict[str, Any]]) -> None:
-        self.groups = groups
+        created = "2025-01-01T00:00:00.000Z"
+        self.groups = [ProtectionGroup.from_item({"region": "us-east-1", "accountId": HUB, "createdDate": created,
+                                                  "lastModifiedDate": created, **g}) for g in groups]
         self.calls = 0
 
-    def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]:
+    def groups_in(self, account_id: str, region: str) -> list[ProtectionGroup]:
         self.calls += 1
         return self.groups
 

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drs_orch.domain.execution_snapshot import GroupRef, build_snapshot
+from drs_orch.domain.models import RecoveryPlan
 from drs_orch.domain.objectives import (
     fingerprint,
     fingerprint_differences,
@@ -40,12 +41,15 @@ def _facts(plan_extra: dict[str, Any] | None = None, servers_per_wave: tuple[int
         wave.update((plan_extra or {}).get("wave_overrides", {}).get(wave["waveNumber"], {}))
     plan.pop("wave_overrides", None)
     waves = normalize_waves(plan["waves"])
+    record = RecoveryPlan(plan_id="p", plan_name="p", waves=waves, created_date=T0.isoformat(),
+                          last_modified_date=T0.isoformat(), rto_minutes=plan.get("rtoMinutes"),
+                          rpo_minutes=plan.get("rpoMinutes"))
     groups = {f"g{n}": GroupRef(f"g{n}", HUB, REGION, tuple(f"s-{n}-{i}" for i in range(count)))
               for n, count in enumerate(servers_per_wave, start=1)}
     snapshot = build_snapshot(waves, groups)
     if scope is None:
         scope = ScopeFacts(servers={sid: _server(sid) for g in groups.values() for sid in g.server_ids})
-    return PlanFacts(plan=plan, waves=waves, snapshot=snapshot, snapshot_error=None, scopes={SCOPE: scope},
+    return PlanFacts(plan=record, waves=waves, snapshot=snapshot, snapshot_error=None, scopes={SCOPE: scope},
                      account_errors=kwargs.pop("account_errors", {}), **kwargs)
 
 
@@ -195,8 +199,12 @@ def test_measured_rto_and_pauses_add_up_to_the_elapsed_time(pauses: list[tuple[i
 
 
 def test_the_objectives_report_compares_each_wave_and_server() -> None:
-    plan = {"rtoMinutes": 60, "rpoMinutes": 5,
-            "waves": [{"waveNumber": 1, "rtoMinutes": 10}, {"waveNumber": 2, "rpoMinutes": 60}]}
+    plan = RecoveryPlan.from_item({
+        "planId": "p", "planName": "p", "createdDate": _at(0), "lastModifiedDate": _at(0),
+        "rtoMinutes": 60, "rpoMinutes": 5,
+        "waves": [{"waveNumber": 1, "waveName": "a", "protectionGroupIds": [], "dependsOnWaves": [], "rtoMinutes": 10},
+                  {"waveNumber": 2, "waveName": "b", "protectionGroupIds": [], "dependsOnWaves": [1],
+                   "rpoMinutes": 60}]})
     assert objectives_record(plan) == {"rtoMinutes": 60, "rpoMinutes": 5,
                                        "waves": {"1": {"rtoMinutes": 10}, "2": {"rpoMinutes": 60}}}
     assert wave_objectives(plan)[2].rto_minutes == 60 and wave_objectives(plan)[1].rpo_minutes == 5
@@ -219,9 +227,11 @@ def test_the_objectives_report_compares_each_wave_and_server() -> None:
 def test_the_configuration_export_carries_the_objectives() -> None:
     from drs_orch.domain.config_doc import export_plan
 
-    plan = {"planName": "p", "rtoMinutes": 60, "waves": [
-        {"waveNumber": 1, "waveName": "a", "protectionGroupIds": ["g1"], "dependsOnWaves": [], "rpoMinutes": 5},
-        {"waveNumber": 2, "waveName": "b", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]}]}
+    plan = RecoveryPlan.from_item({
+        "planId": "p", "planName": "p", "rtoMinutes": 60, "createdDate": _at(0), "lastModifiedDate": _at(0),
+        "waves": [
+            {"waveNumber": 1, "waveName": "a", "protectionGroupIds": ["g1"], "dependsOnWaves": [], "rpoMinutes": 5},
+            {"waveNumber": 2, "waveName": "b", "protectionGroupIds": ["g2"], "dependsOnWaves": [1]}]})
     out = export_plan(plan, {"g1": "one", "g2": "two"})
     assert out["rtoMinutes"] == 60 and "rpoMinutes" not in out
     assert [w.get("rpoMinutes") for w in out["waves"]] == [5, None]

@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.services.plan_fingerprint import plan_fingerprint
 from drs_orch.services.readiness import ReadinessService
 
 HUB, SPOKE, REGION = "123456789012", "210987654321", "eu-west-1"
+CREATED = "2025-01-01T00:00:00.000Z"
 
 
 def _server(sid: str, lag: str = "PT0S") -> dict[str, Any]:
@@ -35,14 +37,14 @@ class World:
         self.drill_lookups = 0
 
     # plans / groups / executions
-    def get(self, plan_id: str) -> dict[str, Any] | None:
-        return self.plans.get(plan_id)
+    def get(self, plan_id: str) -> RecoveryPlan | None:
+        return RecoveryPlan.from_item(self.plans[plan_id]) if plan_id in self.plans else None
 
-    def all(self) -> Iterator[dict[str, Any]]:
-        return iter(list(self.plans.values()))
+    def all(self) -> Iterator[RecoveryPlan]:
+        return iter([RecoveryPlan.from_item(p) for p in self.plans.values()])
 
-    def get_many(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {g: self.groups[g] for g in ids if g in self.groups}
+    def get_many(self, ids: Iterable[str]) -> dict[str, ProtectionGroup]:
+        return {g: ProtectionGroup.from_item(self.groups[g]) for g in ids if g in self.groups}
 
     def last_runs(self, plan_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {p: self.runs[p] for p in plan_ids if p in self.runs}
@@ -120,10 +122,13 @@ def _fleet(world: World, plans: int) -> None:
     for n in range(plans):
         account = HUB if n % 2 else SPOKE
         gid = f"g{n}"
-        world.groups[gid] = {"groupId": gid, "accountId": account, "region": REGION,
-                             "sourceServerIds": [f"s-{account[:3]}-{n}"]}
+        world.groups[gid] = {"groupId": gid, "groupName": gid, "accountId": account, "region": REGION,
+                             "sourceServerIds": [f"s-{account[:3]}-{n}"], "createdDate": CREATED,
+                             "lastModifiedDate": CREATED}
         world.plans[f"p{n}"] = {"planId": f"p{n}", "planName": f"p{n}", "rpoMinutes": 15,
-                                "waves": [{"waveNumber": 1, "waveName": "w", "protectionGroupIds": [gid]}]}
+                                "createdDate": CREATED, "lastModifiedDate": CREATED,
+                                "waves": [{"waveNumber": 1, "waveName": "w", "protectionGroupIds": [gid],
+                                           "dependsOnWaves": []}]}
 
 
 def test_a_scheduled_run_reads_each_account_region_once_and_checks_each_role_once() -> None:
@@ -170,7 +175,7 @@ def test_the_drill_baseline_is_looked_up_once_per_new_run() -> None:
     from drs_orch.domain.execution_snapshot import GroupRef, build_snapshot
     from drs_orch.services.engine.start import plan_waves
 
-    plan = world.plans["p1"]
+    plan = RecoveryPlan.from_item(world.plans["p1"])
     snapshot = build_snapshot(plan_waves(plan), {"g1": GroupRef("g1", HUB, REGION, ("s-123-1",))})
     world.runs["p1"] = {"lastExecutionId": "ex-1"}
     world.drills["p1"] = {"executionId": "ex-1", "startTime": "t", "endTime": "t2",

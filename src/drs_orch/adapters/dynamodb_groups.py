@@ -16,23 +16,26 @@ from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.domain.paging import Page
-from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, Item
+from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef
 
 ENTITY = "GROUP"
 _INTERNAL = ("entityType", "groupNameLower", "accountRegion")
 _REMOVABLE = ("serverSelectionTags", "resolvedAt", "launchConfig", "servers", "lastModifiedBy", "description")
 
 
-def _public(item: dict[str, Any]) -> Item:
-    return {k: v for k, v in item.items() if k not in _INTERNAL}
+def _public(item: dict[str, Any]) -> ProtectionGroup:
+    """The record a stored item holds (the item's key and index attributes left out)."""
+    return ProtectionGroup.from_item({k: v for k, v in item.items() if k not in _INTERNAL})
 
 
-def _stored(item: Item) -> dict[str, Any]:
-    out = dict(item)
+def _stored(group: ProtectionGroup) -> dict[str, Any]:
+    """The item that stores ``group``: its attributes plus the ones the indexes are built on."""
+    out = group.to_item()
     out["entityType"] = ENTITY
-    out["groupNameLower"] = str(item["groupName"]).lower()
-    out["accountRegion"] = f"{item['accountId']}#{item['region']}"
+    out["groupNameLower"] = group.group_name.lower()
+    out["accountRegion"] = f"{group.account_id}#{group.region}"
     return out
 
 
@@ -43,21 +46,21 @@ class DynamoGroupStore:
         self.between_chunks: Callable[[int], None] | None = None  # tests: a crash between saga chunks
 
     # reads ------------------------------------------------------------------------------------
-    def get(self, group_id: str) -> Item | None:
+    def get(self, group_id: str) -> ProtectionGroup | None:
         item = dx.get_item(self.table, "groupId", group_id)
         return _public(item) if item else None
 
-    def get_many(self, group_ids: Iterable[str]) -> dict[str, Item]:
+    def get_many(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]:
         return {k: _public(v) for k, v in dx.batch_get(self.table, "groupId", group_ids).items()}
 
-    def find_by_name(self, name: str) -> Item | None:
+    def find_by_name(self, name: str) -> ProtectionGroup | None:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND groupNameLower = :n",
                                  values={":e": ENTITY, ":n": name.strip().lower()}):
             return _public(item)
         return None
 
     def page(self, *, account_id: str | None, region: str | None, name_prefix: str | None,
-             limit: int, token: str | None) -> Page:
+             limit: int, token: str | None) -> Page[ProtectionGroup]:
         values: dict[str, Any] = {}
         filters: list[str] = []
         if account_id and region:
@@ -80,7 +83,7 @@ class DynamoGroupStore:
                          filter_expression=" AND ".join(filters) or None, limit=limit, token=token)
         return Page([_public(i) for i in result.items], result.next_token)
 
-    def all(self) -> Iterator[Item]:
+    def all(self) -> Iterator[ProtectionGroup]:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e", values={":e": ENTITY}):
             yield _public(item)
 

@@ -10,15 +10,16 @@ from botocore.exceptions import ClientError
 
 from drs_orch.adapters.dynamodb import from_dynamo, table, to_dynamo
 from drs_orch.domain.errors import Conflict, NotFound
+from drs_orch.domain.models import ProtectionGroup
 
 
 class GroupLaunchTable:
     def __init__(self, name: str) -> None:
         self._table = table(name)
 
-    def get(self, group_id: str) -> dict[str, Any] | None:
+    def get(self, group_id: str) -> ProtectionGroup | None:
         item = self._table.get_item(Key={"groupId": group_id}, ConsistentRead=True).get("Item")
-        return from_dynamo(item) if item else None
+        return ProtectionGroup.from_item(from_dynamo(item)) if item else None
 
     def save_overrides(
         self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str

@@ -11,9 +11,10 @@ from botocore.exceptions import ClientError
 
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import low_level, serialize
+from drs_orch.domain.models import RecoveryPlan
 from drs_orch.domain.paging import Page
 from drs_orch.domain.plan_graph import WAVE_ORDER_SCHEMA, migrate_stored_waves
-from drs_orch.services.data_ports import GuardRef, Item, PlanWrite
+from drs_orch.services.data_ports import GuardRef, PlanWrite
 
 ENTITY = "PLAN"
 _INTERNAL = ("entityType", "planNameLower")
@@ -43,8 +44,17 @@ def upgraded(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _public(table_name: str, item: dict[str, Any]) -> Item:
-    return {k: v for k, v in upgraded(table_name, item).items() if k not in _INTERNAL}
+def _public(table_name: str, item: dict[str, Any]) -> RecoveryPlan:
+    """The record a stored item holds (upgraded; the item's index attributes left out)."""
+    return RecoveryPlan.from_item({k: v for k, v in upgraded(table_name, item).items() if k not in _INTERNAL})
+
+
+def _stored(plan: RecoveryPlan) -> dict[str, Any]:
+    """The item that stores ``plan``: its attributes plus the ones the ``ByName`` index is built on."""
+    out = plan.to_item()
+    out["entityType"] = ENTITY
+    out["planNameLower"] = plan.plan_name.lower()
+    return out
 
 
 class DynamoPlanStore:
@@ -53,20 +63,20 @@ class DynamoPlanStore:
         self.guards = guards_table
         self.groups = groups_table
 
-    def get(self, plan_id: str) -> Item | None:
+    def get(self, plan_id: str) -> RecoveryPlan | None:
         item = dx.get_item(self.table, "planId", plan_id)
         return _public(self.table, item) if item else None
 
-    def get_many(self, plan_ids: Iterable[str]) -> dict[str, Item]:
+    def get_many(self, plan_ids: Iterable[str]) -> dict[str, RecoveryPlan]:
         return {k: _public(self.table, v) for k, v in dx.batch_get(self.table, "planId", plan_ids).items()}
 
-    def find_by_name(self, name: str) -> Item | None:
+    def find_by_name(self, name: str) -> RecoveryPlan | None:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND planNameLower = :n",
                                  values={":e": ENTITY, ":n": name.strip().lower()}):
             return _public(self.table, item)
         return None
 
-    def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page:
+    def page(self, *, name_prefix: str | None, limit: int, token: str | None) -> Page[RecoveryPlan]:
         key_condition = "entityType = :e"
         values: dict[str, Any] = {":e": ENTITY}
         if name_prefix:
@@ -76,7 +86,7 @@ class DynamoPlanStore:
                          filter_expression=None, limit=limit, token=token)
         return Page([_public(self.table, i) for i in result.items], result.next_token)
 
-    def all(self) -> Iterator[Item]:
+    def all(self) -> Iterator[RecoveryPlan]:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e", values={":e": ENTITY}):
             yield _public(self.table, item)
 
@@ -98,9 +108,7 @@ class DynamoPlanStore:
                               "ConditionExpression": "version = :v",
                               "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
         else:
-            stored = dict(write.item)
-            stored["entityType"] = ENTITY
-            stored["planNameLower"] = str(write.item["planName"]).lower()
+            stored = _stored(write.item)
             if write.expected_version is None:
                 tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
                                "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))

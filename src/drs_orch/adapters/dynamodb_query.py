@@ -10,6 +10,7 @@ from drs_orch.adapters import execution_items
 from drs_orch.adapters.dynamodb import deserialize, low_level
 from drs_orch.adapters.paging import pages
 from drs_orch.domain.execution_records import ExecutionRecords
+from drs_orch.domain.models import ProtectionGroup
 
 
 def _all(operation: str, **params: Any) -> list[dict[str, Any]]:
@@ -26,14 +27,15 @@ class GroupsByAccountRegion:
     def __init__(self, table_name: str) -> None:
         self._name = table_name
 
-    def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]:
-        return _all(
+    def groups_in(self, account_id: str, region: str) -> list[ProtectionGroup]:
+        items = _all(
             "query",
             TableName=self._name,
             IndexName=self.INDEX,
             KeyConditionExpression="accountRegion = :ar",
             ExpressionAttributeValues={":ar": {"S": f"{account_id}#{region}"}},
         )
+        return [ProtectionGroup.from_item(item) for item in items]
 
 
 class ExecutionRecordsReader:

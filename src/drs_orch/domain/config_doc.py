@@ -30,6 +30,7 @@ from typing import Any
 from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.input_rules import MAX_IMPORT_ITEMS, check_count, nfc
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.plan_graph import migrate_stored_waves
 
 SCHEMA_VERSION = "2.1"
@@ -65,28 +66,29 @@ class ConfigDoc:
 # export ------------------------------------------------------------------------------------------
 
 
-def export_group(group: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"groupName": group["groupName"], "description": group.get("description") or "",
-                           "region": group["region"], "accountId": group["accountId"]}
-    if group.get("serverSelectionTags") is not None:
-        out["serverSelectionTags"] = dict(sorted(group["serverSelectionTags"].items()))
+def export_group(group: ProtectionGroup) -> dict[str, Any]:
+    out: dict[str, Any] = {"groupName": group.group_name, "description": group.description or "",
+                           "region": group.region, "accountId": group.account_id}
+    if group.server_selection_tags is not None:
+        out["serverSelectionTags"] = dict(sorted(group.server_selection_tags.items()))
     else:
-        out["sourceServerIds"] = sorted(group.get("sourceServerIds") or [])
-    if group.get("launchConfig"):
-        out["launchConfig"] = group["launchConfig"]
-    if group.get("servers"):
-        out["servers"] = dict(sorted(group["servers"].items()))
+        out["sourceServerIds"] = sorted(group.source_server_ids)
+    if group.launch_config:
+        out["launchConfig"] = group.launch_config
+    if group.servers:
+        out["servers"] = dict(sorted(group.servers.items()))
     return out
 
 
-def export_plan(plan: Mapping[str, Any], group_names: Mapping[str, str]) -> dict[str, Any]:
+def export_plan(plan: RecoveryPlan, group_names: Mapping[str, str]) -> dict[str, Any]:
     waves = []
-    for wave in sorted(plan.get("waves") or [], key=lambda w: int(w["waveNumber"])):
+    for wave in sorted(plan.wave_items(), key=lambda w: int(w["waveNumber"])):
         entry = {k: wave[k] for k in _WAVE_FIELDS if wave.get(k) is not None}
         entry["protectionGroupNames"] = [group_names.get(g, g) for g in wave.get("protectionGroupIds") or []]
         waves.append(entry)
-    out = {"planName": plan["planName"], "description": plan.get("description") or "", "waves": waves}
-    out.update({k: plan[k] for k in ("rtoMinutes", "rpoMinutes") if plan.get(k) is not None})  # issue 21
+    out: dict[str, Any] = {"planName": plan.plan_name, "description": plan.description or "", "waves": waves}
+    objectives = {"rtoMinutes": plan.rto_minutes, "rpoMinutes": plan.rpo_minutes}  # issue 21
+    out.update({k: v for k, v in objectives.items() if v is not None})
     return out
 
 
@@ -102,18 +104,18 @@ def export_account(account: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def export_document(groups: Iterable[Mapping[str, Any]], plans: Iterable[Mapping[str, Any]],
+def export_document(groups: Iterable[ProtectionGroup], plans: Iterable[RecoveryPlan],
                     accounts: Iterable[Mapping[str, Any]], *, exported_at: str, account_id: str,
                     region: str) -> dict[str, Any]:
-    group_list = sorted(groups, key=lambda g: str(g["groupName"]).lower())
-    names = {str(g["groupId"]): str(g["groupName"]) for g in group_list}
+    group_list = sorted(groups, key=lambda g: g.group_name.lower())
+    names = {g.group_id: g.group_name for g in group_list}
     return {
         "schemaVersion": SCHEMA_VERSION,
         "exportedAt": exported_at,
         "source": {"accountId": account_id, "region": region},
         "targetAccounts": [export_account(a) for a in sorted(accounts, key=lambda a: str(a["accountId"]))],
         "protectionGroups": [export_group(g) for g in group_list],
-        "recoveryPlans": [export_plan(p, names) for p in sorted(plans, key=lambda p: str(p["planName"]).lower())],
+        "recoveryPlans": [export_plan(p, names) for p in sorted(plans, key=lambda p: p.plan_name.lower())],
     }
 
 

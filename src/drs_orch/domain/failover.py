@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from drs_orch.domain.input_rules import MAX_OVERRIDES_PER_GROUP, PlainText
-from drs_orch.domain.models import AccountId, InputModel, Region
+from drs_orch.domain.models import AccountId, InputModel, ProtectionGroup, Region
 
 LAUNCH_INTO_TAG_KEY = "AWSDRS"
 LAUNCH_INTO_TAG_VALUE = "AllowLaunchingIntoThisInstance"
@@ -267,13 +267,13 @@ def new_pair_id() -> str:
     return f"pair-{uuid.uuid4().hex[:16]}"
 
 
-def pair_record(group: Mapping[str, Any], pair: PairInput, *, pair_id: str, now: str, actor: str,
+def pair_record(group: ProtectionGroup, pair: PairInput, *, pair_id: str, now: str, actor: str,
                 source: SourceView | None, previous: Mapping[str, Any] | None = None,
                 target: InstanceView | None = None) -> dict[str, Any]:
     """The stored form of a pair (camelCase)."""
     record: dict[str, Any] = {
-        "pairId": pair_id, "groupId": group["groupId"], "sourceServerId": pair.source_server_id,
-        "targetInstanceId": pair.target_instance_id, "accountId": group["accountId"], "region": group["region"],
+        "pairId": pair_id, "groupId": group.group_id, "sourceServerId": pair.source_server_id,
+        "targetInstanceId": pair.target_instance_id, "accountId": group.account_id, "region": group.region,
         "preservePrivateIp": pair.preserve_private_ip, "copyTags": pair.copy_tags,
         "createdAt": (previous or {}).get("createdAt", now), "createdBy": (previous or {}).get("createdBy", actor),
         "updatedAt": now, "updatedBy": actor, "cycleState": CycleState.PAIRED.value,
@@ -292,18 +292,18 @@ def pair_record(group: Mapping[str, Any], pair: PairInput, *, pair_id: str, now:
 IN_CYCLE = frozenset({"FAILED_OVER", "REVERSE_REPLICATING", "READY_FOR_FAILBACK"})
 
 
-def pair_target_problems(group: Mapping[str, Any], pair: PairInput) -> list[dict[str, str]]:
+def pair_target_problems(group: ProtectionGroup, pair: PairInput) -> list[dict[str, str]]:
     """A pair's target must be where DRS launches the server's recovery instance."""
     out = []
-    if pair.target_account_id and pair.target_account_id != group["accountId"]:
+    if pair.target_account_id and pair.target_account_id != group.account_id:
         out.append({"field": f"pairs.{pair.source_server_id}.targetAccountId",
-                    "message": f"DRS launches {pair.source_server_id} in account {group['accountId']}; the target "
+                    "message": f"DRS launches {pair.source_server_id} in account {group.account_id}; the target "
                                "instance must be there"})
-    if pair.target_region and pair.target_region != group["region"]:
+    if pair.target_region and pair.target_region != group.region:
         out.append({"field": f"pairs.{pair.source_server_id}.targetRegion",
-                    "message": f"DRS launches {pair.source_server_id} in {group['region']}; the target instance "
+                    "message": f"DRS launches {pair.source_server_id} in {group.region}; the target instance "
                                "must be there"})
-    if pair.source_server_id not in (group.get("sourceServerIds") or []):
+    if pair.source_server_id not in group.source_server_ids:
         out.append({"field": f"pairs.{pair.source_server_id}", "message": "server is not in this group"})
     return out
 

@@ -28,6 +28,7 @@ from typing import Any
 from drs_orch.domain import paging
 from drs_orch.domain.errors import UpstreamError, ValidationFailed
 from drs_orch.domain.input_rules import MAX_IDS_PER_REQUEST
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.domain.tags import matches, normalize_selection
 
 REPLICATION_STATES: tuple[str, ...] = (
@@ -127,7 +128,7 @@ def lifecycle_state(replication_state: str | None) -> str:
 
 
 def summarize_source_server(
-    raw: Mapping[str, Any], group: Mapping[str, Any] | None = None, current_group_id: str | None = None
+    raw: Mapping[str, Any], group: ProtectionGroup | None = None, current_group_id: str | None = None
 ) -> dict[str, Any]:
     """The API shape of one DRS ``SourceServer`` (see the module docstring)."""
     props: Mapping[str, Any] = raw.get("sourceProperties") or {}
@@ -141,7 +142,7 @@ def summarize_source_server(
     fqdn = hints.get("fqdn")
     hostname = hints.get("hostname") or (str(fqdn).split(".", 1)[0] if fqdn else None)
     state = replication.get("dataReplicationState")
-    group_ref = {"groupId": group.get("groupId"), "groupName": group.get("groupName")} if group else None
+    group_ref = {"groupId": group.group_id, "groupName": group.group_name} if group else None
     return {
         "sourceServerID": raw.get("sourceServerID"),
         "arn": raw.get("arn"),
@@ -173,16 +174,16 @@ def summarize_source_server(
         "stagingAccountId": staging.get("stagingAccountID"),
         "replicationDirection": raw.get("replicationDirection"),
         "protectionGroup": group_ref,
-        "selectable": group is None or (current_group_id is not None and group.get("groupId") == current_group_id),
+        "selectable": group is None or (current_group_id is not None and group.group_id == current_group_id),
     }
 
 
-def group_index(groups: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+def group_index(groups: Iterable[ProtectionGroup]) -> dict[str, ProtectionGroup]:
     """Source server id -> the protection group whose ``sourceServerIds`` holds it."""
-    index: dict[str, Mapping[str, Any]] = {}
+    index: dict[str, ProtectionGroup] = {}
     for group in groups:
-        for server_id in group.get("sourceServerIds") or []:
-            index.setdefault(str(server_id), group)
+        for server_id in group.source_server_ids:
+            index.setdefault(server_id, group)
     return index
 
 

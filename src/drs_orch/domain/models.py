@@ -9,8 +9,9 @@ to turn untrusted data into a model: it raises :class:`ValidationFailed` listing
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -40,7 +41,6 @@ from drs_orch.domain.launch_config import (
     EffectiveLaunchConfig,
     IsoTimestamp,
     LaunchConfig,
-    LaunchConfigStatus,
     ServerLaunchOverride,
     effective_config,
     validate_launch_config_static,
@@ -243,29 +243,59 @@ class ProtectionGroupInput(InputModel):
         return found
 
 
-class ProtectionGroup(RecordModel):
+class StoredRecord(RecordModel):
+    """A group or plan as its store holds it (frozen: a change is a ``model_copy(update=...)``).
+    Only attributes that were read or given are set, so :meth:`to_item` writes back exactly what
+    was read, and a record built with explicit ``None``s shows them (:meth:`as_dict`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Self:
+        return cls.model_validate(dict(item))
+
+    def as_dict(self) -> dict[str, Any]:
+        """camelCase, every attribute that is set (``None``s included)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_item(self) -> dict[str, Any]:
+        """The stored attributes (camelCase, ``None``s left out)."""
+        return {k: v for k, v in self.as_dict().items() if v is not None}
+
+
+class ProtectionGroup(StoredRecord):
+    """A stored protection group. ``launchConfig``, ``servers`` and ``launchConfigStatus`` are the
+    launch-settings area's documents, kept as stored (``services.launch_validation.parse_settings``
+    reads them; the status is written by compare-and-swap there)."""
+
     group_id: str
     group_name: str
     description: str = ""
     region: str
-    account_id: str | None = None
+    account_id: str
     source_server_ids: list[str] = Field(default_factory=list)
     server_selection_tags: dict[str, str] | None = None
     resolved_at: IsoTimestamp | None = None
-    launch_config: LaunchConfig | None = None
-    servers: dict[str, ServerLaunchOverride] = Field(default_factory=dict)
-    launch_config_status: LaunchConfigStatus | None = None
+    launch_config: dict[str, Any] | None = None
+    servers: dict[str, dict[str, Any]] | None = None
+    launch_config_status: dict[str, Any] | None = None
     version: int = Field(default=1, ge=1)
     created_date: IsoTimestamp
     last_modified_date: IsoTimestamp
     created_by: str | None = None
+    last_modified_by: str | None = None
 
     @property
     def is_tag_based(self) -> bool:
         return self.server_selection_tags is not None
 
+    def holds(self, account_id: str, region: str, server_id: str) -> bool:
+        return (self.account_id, self.region) == (account_id, region) and server_id in self.source_server_ids
+
     def effective_config_for(self, server_id: str) -> EffectiveLaunchConfig:
-        return effective_config(self.launch_config, self.servers.get(server_id))
+        override = (self.servers or {}).get(server_id)
+        return effective_config(None if self.launch_config is None else LaunchConfig.model_validate(self.launch_config),
+                                None if override is None else ServerLaunchOverride.model_validate(override))
 
 
 # Recovery plans
@@ -322,18 +352,41 @@ class RecoveryPlanInput(InputModel):
         return normalize_waves(self.waves)
 
 
-class RecoveryPlan(RecordModel):
+class RecoveryPlan(StoredRecord):
+    """A stored recovery plan; its waves are in their explicit form (``domain.plan_graph.Wave``)."""
+
     plan_id: str
     plan_name: str
     description: str = ""
     waves: list[Wave] = Field(default_factory=list)
+    schema_version: int | None = None
     version: int = Field(default=1, ge=1)
     created_date: IsoTimestamp
     last_modified_date: IsoTimestamp
     created_by: str | None = None
+    last_modified_by: str | None = None
+    notification_email: str | None = None
+    notification_subscription_arn: str | None = None
     drill_ttl_hours: int | None = None
+    rto_minutes: int | None = None
+    rpo_minutes: int | None = None
     job_timeout_minutes: int | None = None
     wave_timeout_minutes: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = super().as_dict()
+        if "waves" in out:  # a wave's defaults are part of its stored form
+            out["waves"] = self.wave_items()
+        return out
+
+    def wave_items(self) -> list[dict[str, Any]]:
+        """The waves in their stored (and API) form: camelCase, defaults included."""
+        return [w.model_dump(mode="json", by_alias=True, exclude_none=True) for w in self.waves]
+
+    @property
+    def group_ids(self) -> list[str]:
+        """The groups the waves use, each once, in wave order."""
+        return list(dict.fromkeys(g for w in self.waves for g in w.protection_group_ids))
 
 
 # Target accounts

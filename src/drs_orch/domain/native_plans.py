@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 
 MAX_STEPS = 20
 MAX_SERVERS_PER_STEP = 100
@@ -189,53 +190,54 @@ def _closure(number: int, deps: Mapping[int, list[int]]) -> set[int]:
     return seen
 
 
-def _wave_servers(wave: Mapping[str, Any], groups: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def _wave_servers(wave: Mapping[str, Any], groups: Mapping[str, ProtectionGroup]) -> list[str]:
     out: list[str] = []
     for group_id in wave.get("protectionGroupIds") or []:
-        for sid in (groups.get(group_id) or {}).get("sourceServerIds") or []:
+        group = groups.get(group_id)
+        for sid in group.source_server_ids if group is not None else []:
             if sid not in out:
                 out.append(sid)
     return out
 
 
-def _group_findings(plan_groups: list[Mapping[str, Any]], waves_of: Mapping[str, int]) -> list[Finding]:
+def _group_findings(plan_groups: list[ProtectionGroup], waves_of: Mapping[str, int]) -> list[Finding]:
     out = []
     for group in plan_groups:
-        gid = str(group["groupId"])
-        overrides = sorted((group.get("servers") or {}).keys())
-        if group.get("launchConfig") or overrides:
-            status = (group.get("launchConfigStatus") or {}).get("status")
+        gid = group.group_id
+        overrides = sorted((group.servers or {}).keys())
+        if group.launch_config or overrides:
+            status = (group.launch_config_status or {}).get("status")
             out.append(Finding(
                 "LAUNCH_SETTINGS",
-                f"group {group.get('groupName')}: launch settings stay in each server's DRS launch configuration"
+                f"group {group.group_name}: launch settings stay in each server's DRS launch configuration"
                 " (the native plan does not carry them)" + ("" if status == "APPLIED" else f"; last apply: {status}"),
                 waves_of.get(gid),
-                {"groupId": gid, "groupLaunchConfig": bool(group.get("launchConfig")), "serverOverrides": overrides},
+                {"groupId": gid, "groupLaunchConfig": bool(group.launch_config), "serverOverrides": overrides},
             ))  # fmt: skip
-        if group.get("serverSelectionTags"):
+        if group.server_selection_tags:
             out.append(Finding(
                 "TAG_SELECTION",
-                f"group {group.get('groupName')} selects servers by tags; the native step lists the servers"
+                f"group {group.group_name} selects servers by tags; the native step lists the servers"
                 " resolved now and will not follow tag changes",
                 waves_of.get(gid),
-                {"groupId": gid, "serverSelectionTags": dict(group["serverSelectionTags"]),
-                 "resolvedAt": group.get("resolvedAt")},
+                {"groupId": gid, "serverSelectionTags": dict(group.server_selection_tags),
+                 "resolvedAt": group.resolved_at},
             ))  # fmt: skip
     return out
 
 
 def export_plan(
-    plan: Mapping[str, Any],
-    groups: Mapping[str, Mapping[str, Any]],
+    plan: RecoveryPlan,
+    groups: Mapping[str, ProtectionGroup],
     *,
     hub_account_id: str,
     name: str | None = None,
     pause_as_wait_minutes: int | None = None,
 ) -> NativeExport:
-    """The native plan our ``plan`` (a stored item) becomes, with what could not be expressed."""
-    waves = wave_order(plan.get("waves") or [])
+    """The native plan our ``plan`` becomes, with what could not be expressed."""
+    waves = wave_order(plan.wave_items())
     used = [groups[g] for w in waves for g in w.get("protectionGroupIds") or [] if g in groups]
-    places = sorted({(str(g.get("accountId") or hub_account_id), str(g["region"])) for g in used})
+    places = sorted({(g.account_id or hub_account_id, g.region) for g in used})
     if len(places) > 1:
         raise ValidationFailed(
             "a native recovery plan lives in one account and region; this plan spans "
@@ -248,8 +250,8 @@ def export_plan(
     account_id, region = places[0]
     not_exported: list[Finding] = []
     adjustments: list[Finding] = []
-    plan_name = str(plan["planName"])
-    final_name = native_name(name or plan_name, "plan-" + str(plan["planId"])[:8])
+    plan_name = plan.plan_name
+    final_name = native_name(name or plan_name, "plan-" + plan.plan_id[:8])
     if final_name != (name or plan_name):
         adjustments.append(Finding("RENAMED", f"plan name {name or plan_name!r} -> {final_name!r}",
                                    details={"from": name or plan_name, "to": final_name}))  # fmt: skip
@@ -320,7 +322,7 @@ def export_plan(
     not_exported.extend(_group_findings(used_unique(used), waves_of))
     return NativeExport(
         final_name,
-        str(plan.get("description") or "")[:1024],
+        (plan.description or "")[:1024],
         account_id,
         region,
         steps,
@@ -329,12 +331,12 @@ def export_plan(
     )
 
 
-def used_unique(groups: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def used_unique(groups: list[ProtectionGroup]) -> list[ProtectionGroup]:
     seen: set[str] = set()
     out = []
     for g in groups:
-        if str(g["groupId"]) not in seen:
-            seen.add(str(g["groupId"]))
+        if g.group_id not in seen:
+            seen.add(g.group_id)
             out.append(g)
     return out
 

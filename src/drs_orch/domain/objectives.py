@@ -19,7 +19,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # models imports this module's bounds
+    from drs_orch.domain.models import RecoveryPlan
 
 MAX_OBJECTIVE_MINUTES = 10080  # one week
 
@@ -35,25 +38,27 @@ def _minutes(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def wave_objectives(plan: Mapping[str, Any]) -> dict[int, WaveObjective]:
-    """The effective objectives of each wave of a stored plan (its own, else the plan's)."""
-    rto, rpo = _minutes(plan.get("rtoMinutes")), _minutes(plan.get("rpoMinutes"))
+def wave_objectives(plan: RecoveryPlan) -> dict[int, WaveObjective]:
+    """The effective objectives of each wave of a plan (its own, else the plan's)."""
+    rto, rpo = _minutes(plan.rto_minutes), _minutes(plan.rpo_minutes)
     out: dict[int, WaveObjective] = {}
-    for wave in plan.get("waves") or []:
-        number = int(wave["waveNumber"])
-        own_rto, own_rpo = _minutes(wave.get("rtoMinutes")), _minutes(wave.get("rpoMinutes"))
-        out[number] = WaveObjective(number, own_rto if own_rto is not None else rto,
-                                    own_rpo if own_rpo is not None else rpo)
+    for wave in plan.waves:
+        own_rto, own_rpo = _minutes(wave.rto_minutes), _minutes(wave.rpo_minutes)
+        out[wave.wave_number] = WaveObjective(wave.wave_number, own_rto if own_rto is not None else rto,
+                                              own_rpo if own_rpo is not None else rpo)
     return out
 
 
-def objectives_record(plan: Mapping[str, Any]) -> dict[str, Any] | None:
+def _objectives(rto: int | None, rpo: int | None) -> dict[str, int]:
+    return {k: v for k, v in (("rtoMinutes", rto), ("rpoMinutes", rpo)) if v is not None}
+
+
+def objectives_record(plan: RecoveryPlan) -> dict[str, Any] | None:
     """What an execution copies from its plan: the plan's objectives and the waves' own overrides
     (None when the plan states no objective)."""
-    waves = {str(w["waveNumber"]): {k: w[k] for k in ("rtoMinutes", "rpoMinutes") if w.get(k) is not None}
-             for w in plan.get("waves") or []}
+    waves = {str(w.wave_number): _objectives(w.rto_minutes, w.rpo_minutes) for w in plan.waves}
     waves = {n: w for n, w in waves.items() if w}
-    record: dict[str, Any] = {k: plan[k] for k in ("rtoMinutes", "rpoMinutes") if plan.get(k) is not None}
+    record: dict[str, Any] = _objectives(plan.rto_minutes, plan.rpo_minutes)
     if waves:
         record["waves"] = waves
     return record or None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from drs_orch.domain.errors import ValidationFailed
 
@@ -11,11 +13,15 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing; ``next_token`` (opaque) asks for the next one, None at the end."""
+T = TypeVar("T", default=dict[str, Any])
 
-    items: list[dict[str, Any]]
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing; ``next_token`` (opaque) asks for the next one, None at the end.
+    ``Page`` alone holds items as read; a store of typed records says so (``Page[ProtectionGroup]``)."""
+
+    items: list[T]
     next_token: str | None
 
 

@@ -14,10 +14,10 @@ from typing import Any
 Item = dict[str, Any]
 
 
-def _group_servers(group_ids: Iterable[str], groups: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def _group_servers(group_ids: Iterable[str], servers_by_group: Mapping[str, Sequence[str]]) -> list[str]:
     out: list[str] = []
     for group_id in group_ids:
-        for server in (groups.get(group_id) or {}).get("sourceServerIds") or []:
+        for server in servers_by_group.get(group_id) or []:
             if server not in out:
                 out.append(str(server))
     return out
@@ -45,9 +45,10 @@ def last_run(plan_id: str, active: Sequence[Mapping[str, Any]], recorded: Mappin
 
 
 def server_conflict(plan: Mapping[str, Any], active: Sequence[Mapping[str, Any]],
-                    groups: Mapping[str, Mapping[str, Any]]) -> Item:
+                    servers_by_group: Mapping[str, Sequence[str]]) -> Item:
     """``hasServerConflict`` and ``conflictInfo`` (None without a conflict): the servers of ``plan``
-    held by an active execution of another plan, per execution."""
+    (``servers_by_group``: each group's servers) held by an active execution of another plan, per
+    execution."""
     plan_id = plan.get("planId")
     own = _plan_groups(plan)
     executions: list[Item] = []
@@ -56,7 +57,7 @@ def server_conflict(plan: Mapping[str, Any], active: Sequence[Mapping[str, Any]]
         if execution.get("planId") == plan_id:
             continue
         shared = [g for g in own if g in set(execution.get("protectionGroupIds") or [])]
-        servers = _group_servers(shared, groups)
+        servers = _group_servers(shared, servers_by_group)
         if not servers:
             continue
         executions.append({
@@ -77,6 +78,6 @@ def server_conflict(plan: Mapping[str, Any], active: Sequence[Mapping[str, Any]]
 
 
 def with_runs(plans: Sequence[Mapping[str, Any]], active: Sequence[Mapping[str, Any]],
-              recorded: Mapping[str, Mapping[str, Any]], groups: Mapping[str, Mapping[str, Any]]) -> list[Item]:
+              recorded: Mapping[str, Mapping[str, Any]], servers_by_group: Mapping[str, Sequence[str]]) -> list[Item]:
     return [{**plan, **last_run(str(plan.get("planId")), active, recorded.get(str(plan.get("planId")))),
-             **server_conflict(plan, active, groups)} for plan in plans]
+             **server_conflict(plan, active, servers_by_group)} for plan in plans]

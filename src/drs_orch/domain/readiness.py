@@ -29,6 +29,7 @@ from drs_orch.domain.data_age import launch_readiness
 from drs_orch.domain.dry_run import DEFAULT_LAUNCH_SECONDS, ActiveUsage, JobSpec, forecast, launch_seconds
 from drs_orch.domain.execution_snapshot import Snapshot
 from drs_orch.domain.limits import MAX_RECOVERY_INSTANCES, MAX_REPLICATING_SERVERS
+from drs_orch.domain.models import RecoveryPlan
 from drs_orch.domain.objectives import fingerprint_differences, wave_objectives
 from drs_orch.domain.plan_graph import Wave
 
@@ -94,7 +95,7 @@ class ScopeFacts:
 
 @dataclass
 class PlanFacts:
-    plan: Mapping[str, Any]
+    plan: RecoveryPlan
     waves: Sequence[Wave]
     snapshot: Snapshot | None
     snapshot_error: tuple[str, str] | None
@@ -181,9 +182,8 @@ def _forecast_findings(facts: PlanFacts, snapshot: Snapshot) -> tuple[list[Findi
     jobs = [JobSpec(j.key, j.wave, j.scope, j.server_ids) for w in snapshot.waves for j in w.jobs]
     result = forecast(facts.waves, jobs, active, seconds)
     out: list[Finding] = []
-    plan_rto = facts.plan.get("rtoMinutes")
-    own_rto = {int(w["waveNumber"]): w["rtoMinutes"] for w in facts.plan.get("waves") or []
-               if w.get("rtoMinutes") is not None}
+    plan_rto = facts.plan.rto_minutes
+    own_rto = {w.wave_number: w.rto_minutes for w in facts.plan.waves if w.rto_minutes is not None}
     for number, end in sorted(result.wave_end.items()):
         rto = own_rto.get(number)
         if rto is not None and end > int(rto) * 60:
@@ -293,7 +293,7 @@ def evaluate(facts: PlanFacts) -> dict[str, Any]:
         findings += forecast_findings
         findings += _capacity_findings(facts, snapshot)
         findings += _pair_findings(facts, snapshot)
-    if facts.plan.get("rtoMinutes") is None and facts.plan.get("rpoMinutes") is None and not any(
+    if facts.plan.rto_minutes is None and facts.plan.rpo_minutes is None and not any(
             o.rto_minutes or o.rpo_minutes for o in wave_objectives(facts.plan).values()):
         findings.append(Finding("NO_OBJECTIVES", Severity.LOW, "the plan states no RTO or RPO",
                                 "Set rtoMinutes / rpoMinutes on the plan or its waves"))
@@ -319,8 +319,8 @@ def evaluate(facts: PlanFacts) -> dict[str, Any]:
             "serverCount": snapshot.server_count if snapshot else 0,
             "accountRegions": sorted(facts.scopes),
             "predictedDurationSeconds": round(predicted) if predicted is not None else None,
-            "rtoMinutes": facts.plan.get("rtoMinutes"),
-            "rpoMinutes": facts.plan.get("rpoMinutes"),
+            "rtoMinutes": facts.plan.rto_minutes,
+            "rpoMinutes": facts.plan.rpo_minutes,
         },
         "retest": retest,
     }

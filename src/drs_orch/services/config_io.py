@@ -21,7 +21,15 @@ from drs_orch.domain.config_doc import DocItem, export_document, parse_document
 from drs_orch.domain.data_models import ImportMode, ImportRequest
 from drs_orch.domain.errors import Conflict, DomainError, ValidationFailed
 from drs_orch.domain.input_rules import MAX_GROUPS_PER_WAVE, MAX_WAVES_PER_PLAN, check_count, name_key, nfc
-from drs_orch.domain.models import ProtectionGroupInput, RecoveryPlanInput, TargetAccountInput, parse, to_iso
+from drs_orch.domain.models import (
+    ProtectionGroup,
+    ProtectionGroupInput,
+    RecoveryPlan,
+    RecoveryPlanInput,
+    TargetAccountInput,
+    parse,
+    to_iso,
+)
 from drs_orch.services import group_members as gm
 from drs_orch.services.data_ports import AccountContexts, ExecutionReader, Item
 from drs_orch.services.protection_groups import ProtectionGroupService
@@ -41,8 +49,8 @@ class Planned:
     details: Any = None
     warnings: list[str] = field(default_factory=list)
     entity_id: str | None = None
-    item: Item | None = None  # a group or plan as it will be written
-    old: Item | None = None
+    item: ProtectionGroup | RecoveryPlan | None = None  # a group or plan as it will be written
+    old: ProtectionGroup | RecoveryPlan | None = None
     account: TargetAccount | None = None  # a target account as it will be written
     old_account: TargetAccount | None = None
 
@@ -146,8 +154,8 @@ class ConfigService:
                 continue
             # not snapshotted yet (or recorded without a place): the groups' current servers
             for group in self.groups.groups.get_many(execution.get("protectionGroupIds") or []).values():
-                for server in group.get("sourceServerIds") or []:
-                    busy[(str(group["accountId"]), str(group["region"]), str(server))] = execution_id
+                for server in group.source_server_ids:
+                    busy[(group.account_id, group.region, server)] = execution_id
         return busy
 
     def _evaluate(self, accounts: list[DocItem], groups: list[DocItem], plans: list[DocItem], mode: ImportMode,
@@ -177,8 +185,8 @@ class ConfigService:
         contexts = ImportContexts(self.groups.contexts, planned_accounts)
         busy = self._active_servers()
         existing_groups = {name_key(d.name): self.groups.groups.find_by_name(d.name) for d in groups}
-        overwritten = {str(g["groupId"]) for g in existing_groups.values() if g and mode is ImportMode.OVERWRITE}
-        records: dict[str, Item] = {}  # lower name -> the group as it will be
+        overwritten = {g.group_id for g in existing_groups.values() if g and mode is ImportMode.OVERWRITE}
+        records: dict[str, ProtectionGroup] = {}  # lower name -> the group as it will be
         failed_groups: set[str] = set()
         claimed: dict[tuple[str, str, str], str] = {}
         seen = set()
@@ -192,14 +200,14 @@ class ConfigService:
                     raise ValidationFailed(f"protection group {doc.name!r} is listed twice")
                 seen.add(lower)
                 if existing is not None and mode is ImportMode.SKIP:
-                    p.action, p.entity_id, records[lower] = "skip", str(existing["groupId"]), existing
+                    p.action, p.entity_id, records[lower] = "skip", existing.group_id, existing
                     continue
                 spec = parse(ProtectionGroupInput, doc.body)
-                group_id = str(existing["groupId"]) if existing else self.groups.new_id()
+                group_id = existing.group_id if existing else self.groups.new_id()
                 item = self.groups.build(spec, group_id=group_id, old=existing, actor=actor, contexts=contexts,
                                          extra_accounts=planned_accounts)
                 self._refuse_busy(item, existing, busy)
-                keys = [(str(item["accountId"]), str(item["region"]), s) for s in item["sourceServerIds"]]
+                keys = [(item.account_id, item.region, s) for s in item.source_server_ids]
                 doubled = sorted({k[2] for k in keys if k in claimed})
                 if doubled:
                     raise Conflict(f"servers {', '.join(doubled)} are also in protection group "
@@ -224,28 +232,28 @@ class ConfigService:
                 if lower in seen:
                     raise ValidationFailed(f"recovery plan {doc.name!r} is listed twice")
                 seen.add(lower)
-                existing = self.plans.plans.find_by_name(doc.name)
-                if existing is not None and mode is ImportMode.SKIP:
-                    p.action, p.entity_id = "skip", str(existing["planId"])
+                existing_plan = self.plans.plans.find_by_name(doc.name)
+                if existing_plan is not None and mode is ImportMode.SKIP:
+                    p.action, p.entity_id = "skip", existing_plan.plan_id
                     continue
                 body, used = self._plan_body(doc, records, failed_groups)
                 plan_spec = parse(RecoveryPlanInput, body)
-                if existing is not None and self.plans.active_executions(str(existing["planId"])):
+                if existing_plan is not None and self.plans.active_executions(existing_plan.plan_id):
                     raise Conflict(f"recovery plan {doc.name!r} has an active execution", code="PLAN_HAS_ACTIVE_EXECUTION")
-                plan_id = str(existing["planId"]) if existing else self.plans.new_id()
-                p.item = self.plans.build(plan_spec, plan_id=plan_id, old=existing, actor=actor, groups=used)
-                p.old, p.entity_id = existing, plan_id
-                p.action = "update" if existing else "create"
+                plan_id = existing_plan.plan_id if existing_plan else self.plans.new_id()
+                p.item = self.plans.build(plan_spec, plan_id=plan_id, old=existing_plan, actor=actor, groups=used)
+                p.old, p.entity_id = existing_plan, plan_id
+                p.action = "update" if existing_plan else "create"
             except DomainError as exc:
                 p.fail(exc)
         return out
 
     @staticmethod
-    def _refuse_busy(item: Item, existing: Item | None, busy: Mapping[tuple[str, str, str], str]) -> None:
-        keys = {(str(item["accountId"]), str(item["region"]), s) for s in item["sourceServerIds"]}
+    def _refuse_busy(item: ProtectionGroup, existing: ProtectionGroup | None,
+                     busy: Mapping[tuple[str, str, str], str]) -> None:
+        keys = {(item.account_id, item.region, s) for s in item.source_server_ids}
         if existing is not None:
-            keys |= {(str(existing["accountId"]), str(existing["region"]), s)
-                     for s in existing.get("sourceServerIds") or []}
+            keys |= {(existing.account_id, existing.region, s) for s in existing.source_server_ids}
         hits = sorted((k[2], busy[k]) for k in keys if k in busy)
         if hits:
             raise Conflict(
@@ -255,11 +263,11 @@ class ConfigService:
                 details={"servers": [{"serverId": s, "executionId": e} for s, e in hits]},
             )
 
-    def _plan_body(self, doc: DocItem, records: Mapping[str, Item],
-                   failed_groups: set[str]) -> tuple[dict[str, Any], dict[str, Item]]:
+    def _plan_body(self, doc: DocItem, records: Mapping[str, ProtectionGroup],
+                   failed_groups: set[str]) -> tuple[dict[str, Any], dict[str, ProtectionGroup]]:
         """The plan body with group names turned into ids, and the groups it uses as they will be."""
         body = {k: v for k, v in doc.body.items() if k != "waves"}
-        used: dict[str, Item] = {}
+        used: dict[str, ProtectionGroup] = {}
         waves: list[Any] = []
         check_count(doc.body.get("waves"), MAX_WAVES_PER_PLAN, "waves")
         for index, wave in enumerate(doc.body.get("waves") or []):
@@ -278,8 +286,8 @@ class ConfigService:
                 if record is None:
                     raise ValidationFailed(f"wave {wave.get('waveNumber')} uses protection group {name!r}, which "
                                            "neither exists nor is in this import", code="UNKNOWN_GROUP")
-                ids.append(str(record["groupId"]))
-                used[str(record["groupId"])] = record
+                ids.append(record.group_id)
+                used[record.group_id] = record
             for group_id in ids:
                 if group_id not in used:
                     record = self.groups.groups.get(group_id)
@@ -319,7 +327,7 @@ class ConfigService:
                          "rollbackProblems": problems},
             ) from None
         for p in order:
-            if p.kind == "protectionGroup" and p.item is not None:
+            if isinstance(p.item, ProtectionGroup):
                 self.groups.after_save(p.item, actor)
 
     def _write(self, p: Planned, actor: str) -> tuple[str, Callable[[], Any]]:
@@ -328,16 +336,20 @@ class ConfigService:
             return label, self._write_account(p.account, p.old_account)
         item, old = p.item, p.old
         assert item is not None
-        version = int(item.get("version") or 1)
-        if p.kind == "protectionGroup":
+        version = item.version
+        if isinstance(item, ProtectionGroup):
+            assert old is None or isinstance(old, ProtectionGroup)
             self.groups.save(item, old)
             if old is None:
-                return label, lambda: self.groups.delete(str(item["groupId"]), actor)
-            return label, lambda: self.groups.save({**old, "version": version + 1}, item)
+                return label, lambda: self.groups.delete(item.group_id, actor)
+            restore = old.model_copy(update={"version": version + 1})
+            return label, lambda: self.groups.save(restore, item)
+        assert old is None or isinstance(old, RecoveryPlan)
         self.plans.save(item, old)
         if old is None:
-            return label, lambda: self.plans.delete(str(item["planId"]), actor)
-        return label, lambda: self.plans.save({**old, "version": version + 1}, item)
+            return label, lambda: self.plans.delete(item.plan_id, actor)
+        restored = old.model_copy(update={"version": version + 1})
+        return label, lambda: self.plans.save(restored, item)
 
     def _write_account(self, account: TargetAccount, old: TargetAccount | None) -> Callable[[], Any]:
         """Write ``account``; the undo that restores what was there."""

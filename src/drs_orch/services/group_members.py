@@ -18,6 +18,7 @@ from typing import Any
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import Conflict, ValidationFailed
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.domain.statuses import ExecutionStatus
 from drs_orch.domain.tags import select
 from drs_orch.services.data_ports import (
@@ -108,16 +109,21 @@ def refuse_if_running(executions: ExecutionReader, group_id: str, what: str) -> 
         )
 
 
-def _conflict_details(owners: Mapping[str, Item], by_owner: Mapping[str, list[str]]) -> list[Item]:
+def _owner_name(owners: Mapping[str, ProtectionGroup], owner_id: str) -> str | None:
+    owner = owners.get(owner_id)
+    return owner.group_name if owner is not None else None
+
+
+def _conflict_details(owners: Mapping[str, ProtectionGroup], by_owner: Mapping[str, list[str]]) -> list[Item]:
     return [
-        {"groupId": owner_id, "groupName": (owners.get(owner_id) or {}).get("groupName"), "serverIds": sorted(ids)}
+        {"groupId": owner_id, "groupName": _owner_name(owners, owner_id), "serverIds": sorted(ids)}
         for owner_id, ids in sorted(by_owner.items())
     ]
 
 
-def server_conflict(owners: Mapping[str, Item], by_owner: Mapping[str, list[str]]) -> Conflict:
+def server_conflict(owners: Mapping[str, ProtectionGroup], by_owner: Mapping[str, list[str]]) -> Conflict:
     parts = [
-        f"{', '.join(sorted(ids))} already in group {(owners.get(o) or {}).get('groupName') or o} ({o})"
+        f"{', '.join(sorted(ids))} already in group {_owner_name(owners, o) or o} ({o})"
         for o, ids in sorted(by_owner.items())
     ]
     return Conflict(
@@ -134,7 +140,7 @@ class Claims:
     releases: list[GuardRef] = field(default_factory=list)
 
 
-def plan_claims(groups: GroupStore, group_id: str, new: Item, old: Item | None,
+def plan_claims(groups: GroupStore, group_id: str, new: ProtectionGroup, old: ProtectionGroup | None,
                 ignore_owners: Callable[[str], bool] = lambda _: False, purge: bool = True) -> Claims:
     """Name and server guards to claim and release for ``group_id`` to become ``new``.
 
@@ -142,32 +148,32 @@ def plan_claims(groups: GroupStore, group_id: str, new: Item, old: Item | None,
     marks owners whose claims are about to change (an import overwriting them), which are then
     not counted as conflicts here. ``purge`` False (a dry run) leaves stale guards in place."""
     claims = Claims()
-    name_lower = str(new["groupName"]).lower()
-    if old is None or str(old["groupName"]).lower() != name_lower:
+    name_lower = new.group_name.lower()
+    if old is None or old.group_name.lower() != name_lower:
         guard = groups.name_guard(name_lower)
         if guard is None:
             claims.claim_name = name_lower
         elif guard.owner != group_id:
             owner = groups.get(guard.owner)
-            if owner is not None and str(owner["groupName"]).lower() == name_lower and not ignore_owners(guard.owner):
+            if owner is not None and owner.group_name.lower() == name_lower and not ignore_owners(guard.owner):
                 raise Conflict(
-                    f"a protection group named {owner['groupName']!r} already exists",
+                    f"a protection group named {owner.group_name!r} already exists",
                     code="GROUP_NAME_EXISTS",
-                    details={"groupId": owner["groupId"], "groupName": owner["groupName"]},
+                    details={"groupId": owner.group_id, "groupName": owner.group_name},
                 )
-            if owner is not None and str(owner["groupName"]).lower() == name_lower:
+            if owner is not None and owner.group_name.lower() == name_lower:
                 claims.claim_name = name_lower  # the import renames the owner first
             else:
                 if purge:
                     _purge(groups, guard, owner)
                 claims.claim_name = name_lower
         if old is not None:
-            old_guard = groups.name_guard(str(old["groupName"]))
+            old_guard = groups.name_guard(old.group_name)
             if old_guard is not None and old_guard.owner == group_id:
                 claims.releases.append(old_guard)
 
-    account, region = str(new["accountId"]), str(new["region"])
-    wanted = list(dict.fromkeys(new.get("sourceServerIds") or []))
+    account, region = new.account_id, new.region
+    wanted = list(dict.fromkeys(new.source_server_ids))
     guards = groups.server_guards(account, region, wanted)
     foreign: dict[str, list[str]] = {}
     for server_id in wanted:
@@ -181,12 +187,11 @@ def plan_claims(groups: GroupStore, group_id: str, new: Item, old: Item | None,
         live: dict[str, list[str]] = {}
         for owner_id, ids in foreign.items():
             owner = owners.get(owner_id)
-            holds = set(owner.get("sourceServerIds") or []) if owner else set()
-            same_place = owner is not None and owner.get("accountId") == account and owner.get("region") == region
             for server_id in ids:
-                if same_place and server_id in holds and not ignore_owners(owner_id):
+                held = owner is not None and owner.holds(account, region, server_id)
+                if held and not ignore_owners(owner_id):
                     live.setdefault(owner_id, []).append(server_id)
-                elif same_place and server_id in holds:
+                elif held:
                     claims.claim_servers.append(server_id)
                 else:
                     if purge:
@@ -196,23 +201,24 @@ def plan_claims(groups: GroupStore, group_id: str, new: Item, old: Item | None,
             raise server_conflict(owners, live)
 
     if old is not None:
-        old_account, old_region = str(old["accountId"]), str(old["region"])
+        old_account, old_region = old.account_id, old.region
         kept = set(wanted) if (old_account, old_region) == (account, region) else set()
-        dropped = [s for s in old.get("sourceServerIds") or [] if s not in kept]
+        dropped = [s for s in old.source_server_ids if s not in kept]
         old_guards = groups.server_guards(old_account, old_region, dropped)
         claims.releases.extend(g for g in old_guards.values() if g.owner == group_id)
     return claims
 
 
-def _purge(groups: GroupStore, guard: GuardRef, owner: Item | None) -> None:
-    if not groups.purge_guard(guard, int(owner["version"]) if owner else None):
+def _purge(groups: GroupStore, guard: GuardRef, owner: ProtectionGroup | None) -> None:
+    if not groups.purge_guard(guard, owner.version if owner else None):
         raise Conflict(
             "another request changed the same protection groups at the same moment; retry",
             code="CONCURRENT_CHANGE",
         )
 
 
-def write_for(group_id: str, item: Item | None, expected_version: int | None, claims: Claims) -> GroupWrite:
+def write_for(group_id: str, item: ProtectionGroup | None, expected_version: int | None,
+              claims: Claims) -> GroupWrite:
     return GroupWrite(group_id=group_id, item=item, expected_version=expected_version,
                       claim_name=claims.claim_name, claim_servers=list(claims.claim_servers),
                       releases=list(claims.releases))

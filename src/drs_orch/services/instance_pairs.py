@@ -33,7 +33,7 @@ from drs_orch.domain.failover import (
 from drs_orch.domain.inventory import RegionUnavailable
 from drs_orch.domain.launch_config import LaunchConfig, ServerLaunchOverride, canonical_config
 from drs_orch.domain.launch_rules import intended_config
-from drs_orch.domain.models import parse
+from drs_orch.domain.models import ProtectionGroup, parse
 
 Item = dict[str, Any]
 
@@ -45,7 +45,7 @@ class PairStore(Protocol):
 
 
 class GroupLookup(Protocol):
-    def get(self, group_id: str) -> Item | None: ...
+    def get(self, group_id: str) -> ProtectionGroup | None: ...
 
 
 class DrsSource(Protocol):
@@ -81,14 +81,14 @@ class InstancePairService:
         self.clear_launch_into = clear_launch_into
 
     # ------------------------------------------------------------------ helpers
-    def group(self, group_id: str) -> Item:
+    def group(self, group_id: str) -> ProtectionGroup:
         group = self.groups.get(group_id)
         if group is None:
             raise NotFound(f"protection group {group_id} not found", code="GROUP_NOT_FOUND")
-        return {**group, "accountId": str(group.get("accountId") or self.hub)}
+        return group
 
-    def _ctx(self, group: Mapping[str, Any]) -> AccountContext:
-        return self.context_for(str(group["accountId"]), str(group["region"]))
+    def _ctx(self, group: ProtectionGroup) -> AccountContext:
+        return self.context_for(group.account_id, group.region)
 
     def _sources(self, ctx: AccountContext, server_ids: list[str]) -> dict[str, SourceView]:
         if not server_ids:
@@ -104,7 +104,7 @@ class InstancePairService:
     def list_pairs(self, group_id: str) -> dict[str, Any]:
         group = self.group(group_id)
         pairs = self.pairs.list(group_id)
-        return {"groupId": group_id, "accountId": group["accountId"], "region": group["region"],
+        return {"groupId": group_id, "accountId": group.account_id, "region": group.region,
                 "pairs": pairs, "count": len(pairs)}
 
     # ------------------------------------------------------------------ match
@@ -113,8 +113,8 @@ class InstancePairService:
         began = time.monotonic()
         if req.group_id:
             group = self.group(req.group_id)
-            account, region = str(group["accountId"]), str(group["region"])
-            server_ids: list[str] | None = list(group.get("sourceServerIds") or [])
+            account, region = group.account_id, group.region
+            server_ids: list[str] | None = list(group.source_server_ids)
         else:
             account, region = req.account_id or self.hub, str(req.region)
             server_ids = req.source_server_ids
@@ -206,7 +206,7 @@ class InstancePairService:
             raise Conflict(f"instance pair {pair_id} is {pair['cycleState']}: fail back before removing it",
                            code="PAIR_IN_CYCLE")
         sid = str(pair["sourceServerId"])
-        override = dict((group.get("servers") or {}).get(sid) or {})
+        override = dict((group.servers or {}).get(sid) or {})
         if override.pop("launchIntoInstanceProperties", None) is not None:
             # DRS would go on launching into the instance: the launch settings drop the target, and DRS
             # is told (an unset launch setting is left as DRS holds it)
@@ -231,7 +231,7 @@ class InstancePairService:
             pairs = [p for p in pairs if p["pairId"] in set(req.pair_ids)]
         return self.check_pairs(group, pairs)
 
-    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item],
+    def check_pairs(self, group: ProtectionGroup, pairs: list[Item],
                     described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
         """Every problem of each pair. ``described``: DescribeSourceServers items by id a caller has
         already read in the group's account-region (readiness reads each account-region once)."""
@@ -240,8 +240,8 @@ class InstancePairService:
         sources = (self._sources(ctx, ids) if described is None else
                    {v.server_id: v for v in (source_view(described[i]) for i in ids if i in described)})
         instances = self._instances(ctx, [str(p["targetInstanceId"]) for p in pairs])
-        base = LaunchConfig.model_validate(group.get("launchConfig") or {})
-        overrides = group.get("servers") or {}
+        base = LaunchConfig.model_validate(group.launch_config or {})
+        overrides = group.servers or {}
         results = []
         for pair in pairs:
             sid = str(pair["sourceServerId"])
@@ -256,7 +256,7 @@ class InstancePairService:
                             "targetPrivateIp": inst.private_ip if inst else None,
                             "targetState": inst.state if inst else None, "problems": problems})
         invalid = sum(1 for r in results if not r["valid"])
-        return {"groupId": group["groupId"], "valid": invalid == 0, "pairCount": len(results),
+        return {"groupId": group.group_id, "valid": invalid == 0, "pairCount": len(results),
                 "invalidCount": invalid, "results": results}
 
     # ------------------------------------------------------------------ configure DRS
@@ -269,7 +269,7 @@ class InstancePairService:
         pairs = self.pairs.list(group_id)
         if not pairs:
             raise ValidationFailed(f"protection group {group_id} has no instance pairs", code="NO_INSTANCE_PAIRS")
-        current = dict(group.get("servers") or {})
+        current = dict(group.servers or {})
         servers: dict[str, Any] = {}
         for pair in pairs:
             sid = str(pair["sourceServerId"])

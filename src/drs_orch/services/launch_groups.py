@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.launch_config import EffectiveLaunchConfig, LaunchConfigStatus
 from drs_orch.domain.launch_rules import ServerOutcome, intended_config
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.domain.statuses import LaunchConfigState
 from drs_orch.services.launch_apply import ApplyOptions, LaunchGateway
 from drs_orch.services.launch_validation import ParsedSettings, parse_settings
@@ -86,7 +87,7 @@ class LaunchOptions:
 
 
 class GroupStore(Protocol):
-    def get(self, group_id: str) -> dict[str, Any] | None: ...
+    def get(self, group_id: str) -> ProtectionGroup | None: ...
 
     def save_overrides(
         self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str
@@ -104,9 +105,9 @@ GatewayFactory = Callable[[AccountContext], LaunchGateway]
 
 @dataclass
 class GroupView:
-    """A group item read for launch settings."""
+    """A group read for launch settings."""
 
-    item: dict[str, Any]
+    group: ProtectionGroup
     settings: ParsedSettings
     status: LaunchConfigStatus | None
     revision: int | None
@@ -115,15 +116,15 @@ class GroupView:
 
     @property
     def group_id(self) -> str:
-        return str(self.item["groupId"])
+        return self.group.group_id
 
     @property
     def version(self) -> int:
-        return int(self.item.get("version") or 1)
+        return self.group.version
 
     @property
     def members(self) -> list[str]:
-        return list(dict.fromkeys(self.item.get("sourceServerIds") or []))
+        return list(dict.fromkeys(self.group.source_server_ids))
 
     @property
     def state(self) -> LaunchConfigState:
@@ -133,13 +134,13 @@ class GroupView:
         return {sid: intended_config(self.settings.group, self.settings.overrides.get(sid)) for sid in self.members}
 
     @classmethod
-    def of(cls, item: dict[str, Any]) -> GroupView:
-        settings, _ = parse_settings(item)
-        raw = item.get("launchConfigStatus") or {}
+    def of(cls, group: ProtectionGroup) -> GroupView:
+        settings, _ = parse_settings(group)
+        raw = group.launch_config_status or {}
         try:
             status = LaunchConfigStatus.model_validate(raw) if raw else None
         except ValidationError:
-            log.warning("group %s has an unreadable launchConfigStatus; treating it as absent", item.get("groupId"))
+            log.warning("group %s has an unreadable launchConfigStatus; treating it as absent", group.group_id)
             status = None
         template_ids = {
             sid: str(entry["launchTemplateId"])
@@ -147,7 +148,7 @@ class GroupView:
             if isinstance(entry, dict) and entry.get("launchTemplateId")
         }
         revision = raw.get("revision")
-        return cls(item, settings, status, int(revision) if revision is not None else None, template_ids,
+        return cls(group, settings, status, int(revision) if revision is not None else None, template_ids,
                    raw.get("applyStartedAt"))
 
 

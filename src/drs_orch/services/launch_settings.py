@@ -63,7 +63,7 @@ from drs_orch.domain.launch_rules import (
     unconfigured_record,
     wave_path,
 )
-from drs_orch.domain.models import parse, to_iso
+from drs_orch.domain.models import ProtectionGroup, parse, to_iso
 from drs_orch.domain.statuses import LaunchConfigState, check_transition
 from drs_orch.services.launch_apply import LaunchApplier, LaunchGateway, Observation, shared_pool
 from drs_orch.services.launch_groups import (
@@ -116,13 +116,13 @@ class LaunchSettingsService:
         return to_iso(self._clock())
 
     def _load(self, group_id: str) -> GroupView:
-        item = self._store.get(group_id)
-        if item is None:
+        group = self._store.get(group_id)
+        if group is None:
             raise NotFound(f"protection group {group_id} not found", code="GROUP_NOT_FOUND")
-        return GroupView.of(item)
+        return GroupView.of(group)
 
-    def _gateway(self, item: Mapping[str, Any]) -> LaunchGateway:
-        ctx = self._accounts.context_for(item.get("accountId"), str(item.get("region") or ""))
+    def _gateway(self, group: ProtectionGroup) -> LaunchGateway:
+        ctx = self._accounts.context_for(group.account_id, group.region)
         return self._gateways(ctx)
 
     def _applier(self, gateway: LaunchGateway, *, reads: bool = False) -> LaunchApplier:
@@ -207,7 +207,7 @@ class LaunchSettingsService:
         self._begin(view, targets, actor)
         applying = view.status
         try:
-            gateway = self._gateway(view.item)
+            gateway = self._gateway(view.group)
             applier = self._applier(gateway)
             deadline = self._monotonic() + budget
             outcomes = applier.apply({s: intended[s] for s in targets}, deadline=deadline, force=force,
@@ -220,8 +220,8 @@ class LaunchSettingsService:
             log.exception("unexpected error while applying launch settings of %s", view.group_id)
             outcomes = {s: ServerOutcome(L.FAILED, errors=["internal error while applying"]) for s in targets}
         report.outcomes = outcomes
-        latest_item = self._store.get(view.group_id)
-        latest = GroupView.of(latest_item) if latest_item is not None else view
+        latest_group = self._store.get(view.group_id)
+        latest = GroupView.of(latest_group) if latest_group is not None else view
         record, template_ids = settled_record(applying, outcomes, latest.intended(), self._now(), actor)
         if record.status is L.NOT_CONFIGURED:
             ok = self._write(view, LaunchConfigStatus(status=L.PENDING, applied_by=actor, last_applied=self._now()))
@@ -251,7 +251,7 @@ class LaunchSettingsService:
 
     # ------------------------------------------------------------------ hooks for other use cases
 
-    def validate(self, group: dict[str, Any]) -> None:
+    def validate(self, group: ProtectionGroup) -> None:
         """Raise :class:`ValidationFailed` listing every problem of the group's launch settings."""
         settings, _ = parse_settings(group)
         ec2 = None if settings.is_empty else self._gateway(group).ec2
@@ -260,10 +260,9 @@ class LaunchSettingsService:
             raise ValidationFailed(f"invalid launch settings: {len(problems)} problem(s)",
                                    code="INVALID_LAUNCH_SETTINGS", details=problems)
 
-    def apply_after_save(self, group: dict[str, Any], actor: str) -> dict[str, Any]:
+    def apply_after_save(self, group: ProtectionGroup, actor: str) -> dict[str, Any]:
         """Apply what changed after the group was saved; never fails the save. Returns the status."""
-        item = self._store.get(str(group["groupId"])) or group
-        view = GroupView.of(item)
+        view = GroupView.of(self._store.get(group.group_id) or group)
         try:
             report = self._run_apply(view, actor, budget=self.options.save_budget_seconds)
         except Conflict as exc:
@@ -286,7 +285,7 @@ class LaunchSettingsService:
         if not candidates or mode is DriftCheck.OFF:
             return {}, {}, {}
         try:
-            gateway = self._gateway(view.item)
+            gateway = self._gateway(view.group)
         except DomainError as exc:
             log.warning("drift check of %s impossible: %s", view.group_id, exc.message)
             return {s: Reason.DRIFTED for s in candidates}, {}, {}
@@ -370,7 +369,7 @@ class LaunchSettingsService:
             # another apply holds the status: the launch still needs the settings, so apply them
             # without recording (the other apply records its own result)
             intended = view.intended()
-            gateway = self._gateway(view.item)
+            gateway = self._gateway(view.group)
             outcomes = self._applier(gateway).apply(
                 {s: intended[s] for s in targets}, deadline=self._monotonic() + budget, known=known,
                 template_ids=view.template_ids)
@@ -420,11 +419,11 @@ class LaunchSettingsService:
             if not isinstance(raw, dict):
                 raise ValidationFailed("invalid launch settings: 1 problem(s)", code="INVALID_LAUNCH_SETTINGS",
                                        details=[{"field": f"servers.{server_id}", "message": "must be an object"}])
-        candidate = {**view.item, "servers": servers}
+        candidate = view.group.model_copy(update={"servers": servers})
         self.validate(candidate)
         normalised = {sid: _stored(parse(ServerLaunchOverride, raw)) for sid, raw in servers.items()}
         version = self._store.save_overrides(view.group_id, normalised, view.version, self._now(), actor)
-        self.apply_after_save({**candidate, "servers": normalised, "version": version}, actor)
+        self.apply_after_save(candidate.model_copy(update={"servers": normalised, "version": version}), actor)
         return self._load(view.group_id)
 
     def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
@@ -432,13 +431,13 @@ class LaunchSettingsService:
         expected = fields.pop("version", None)
         view = self._load(group_id)
         self._member(view, server_id)
-        servers = {**(view.item.get("servers") or {}), server_id: fields}
+        servers = {**(view.group.servers or {}), server_id: fields}
         return self._server_view(self._save(view, servers, expected, actor), server_id)
 
     def delete_server_config(self, group_id: str, server_id: str, actor: str, expected: Any = None) -> dict[str, Any]:
         view = self._load(group_id)
         self._member(view, server_id)
-        servers = dict(view.item.get("servers") or {})
+        servers = dict(view.group.servers or {})
         if server_id not in servers:
             raise NotFound(f"server {server_id} has no launch settings override", code="OVERRIDE_NOT_FOUND")
         del servers[server_id]
@@ -458,7 +457,7 @@ class LaunchSettingsService:
         if outsiders:
             raise ValidationFailed(f"invalid launch settings: {len(outsiders)} problem(s)",
                                    code="INVALID_LAUNCH_SETTINGS", details=outsiders)
-        servers = dict(view.item.get("servers") or {})
+        servers = dict(view.group.servers or {})
         for server_id, raw in changes.items():
             if raw is None:
                 servers.pop(server_id, None)
@@ -480,7 +479,7 @@ class LaunchSettingsService:
         others = {o.static_private_ip: sid for sid, o in view.settings.overrides.items()
                   if o.static_private_ip and sid != server_id}
         report = static_ip_report(ip, subnet_id if isinstance(subnet_id, str) else None,
-                                  self._gateway(view.item).ec2, others)
+                                  self._gateway(view.group).ec2, others)
         return {"groupId": group_id, "serverId": server_id, **report}
 
     def get_status(self, group_id: str, *, check_drift: bool = False) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from drs_orch.domain.launch_config import (
     validate_launch_config_static,
 )
 from drs_orch.domain.launch_rules import AddressUse, SubnetInfo
+from drs_orch.domain.models import ProtectionGroup
 from drs_orch.services.launch_apply import Ec2LaunchPort
 
 Problem = dict[str, str]
@@ -44,11 +45,11 @@ class ParsedSettings:
         return group_empty and not self.overrides
 
 
-def parse_settings(group: Mapping[str, Any]) -> tuple[ParsedSettings, list[Problem]]:
+def parse_settings(group: ProtectionGroup) -> tuple[ParsedSettings, list[Problem]]:
     """The group's launch settings as models, plus the static problems (formats, contradictions,
     a static IP given twice). Unparseable parts are left out of the models."""
-    raw_group = group.get("launchConfig") or None
-    raw_servers: Mapping[str, Any] = group.get("servers") or {}
+    raw_group = group.launch_config or None
+    raw_servers: Mapping[str, Any] = group.servers or {}
     problems: list[Problem] = []
     for key, messages in validate_launch_config_static(raw_group, raw_servers).items():
         field = "launchConfig" if key == "group" else f"servers.{key}"
@@ -137,7 +138,7 @@ def _config_problems(
     return out
 
 
-def find_problems(group: Mapping[str, Any], ec2: Ec2LaunchPort | None) -> list[Problem]:
+def find_problems(group: ProtectionGroup, ec2: Ec2LaunchPort | None) -> list[Problem]:
     """Every problem of the group's launch settings. ``ec2`` may be None only when the group has no
     launch settings (nothing to look up)."""
     settings, problems = parse_settings(group)

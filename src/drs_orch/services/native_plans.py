@@ -86,7 +86,7 @@ class NativePlanService:
         ctx = self.contexts.context_for(native.account_id, native.region)
         arn = None
         if not request.dry_run:
-            version = str(plan["version"])
+            version = str(plan.version)
             arn = self.gateway.create(
                 ctx,
                 native,
@@ -95,7 +95,7 @@ class NativePlanService:
             )
         return {
             "planId": plan_id,
-            "planVersion": plan["version"],
+            "planVersion": plan.version,
             "dryRun": request.dry_run,
             "recoveryPlanArn": arn,
             "nativePlan": native.to_dict(),
@@ -195,7 +195,7 @@ class NativePlanService:
         guards = self.group_store.server_guards(account_id, region, wave.server_ids)
         owners = self.group_store.get_many({g.owner for g in guards.values()})
         owned = {sid: g.owner for sid, g in guards.items()
-                 if g.owner in owners and sid in (owners[g.owner].get("sourceServerIds") or [])}  # fmt: skip
+                 if g.owner in owners and sid in owners[g.owner].source_server_ids}  # fmt: skip
         if not owned:
             chunks = [wave.server_ids[i : i + MAX_SERVERS_PER_GROUP]
                       for i in range(0, len(wave.server_ids), MAX_SERVERS_PER_GROUP)]  # fmt: skip
@@ -206,7 +206,7 @@ class NativePlanService:
                 for i, chunk in enumerate(chunks, start=1)
             ]  # fmt: skip
         reuse = sorted(set(owned.values()))
-        members = {sid for gid in reuse for sid in owners[gid].get("sourceServerIds") or []}
+        members = {sid for gid in reuse for sid in owners[gid].source_server_ids}
         if len(owned) == len(wave.server_ids) and members == set(wave.server_ids):
             return reuse, []
         raise Conflict(

@@ -18,6 +18,7 @@ from typing import Any
 from drs_orch.domain.execution_records import FingerprintRecord
 from drs_orch.domain.execution_snapshot import Snapshot
 from drs_orch.domain.launch_rules import plan_servers
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.objectives import fingerprint
 from drs_orch.domain.statuses import LaunchConfigState
 from drs_orch.services.launch_groups import GroupView
@@ -25,10 +26,10 @@ from drs_orch.services.launch_groups import GroupView
 LaunchState = tuple[dict[str, str], dict[str, str], dict[str, list[str]]]
 
 
-def launch_state(group: Mapping[str, Any]) -> LaunchState:
+def launch_state(group: ProtectionGroup) -> LaunchState:
     """(intended launch-settings hash per managed server, servers whose settings still have to be
-    applied with the reason, servers whose last apply failed with the errors) of one group item."""
-    view = GroupView.of(dict(group))
+    applied with the reason, servers whose last apply failed with the errors) of one group."""
+    view = GroupView.of(group)
     planned = plan_servers(view.intended(), view.status)
     failed: dict[str, list[str]] = {}
     if view.status is not None:
@@ -38,12 +39,13 @@ def launch_state(group: Mapping[str, Any]) -> LaunchState:
     return planned.hashes, {s: r.value for s, r in planned.targets.items()}, failed
 
 
-def plan_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, hashes: Mapping[str, str]) -> dict[str, Any]:
-    return fingerprint(plan.get("waves") or [],
+def plan_fingerprint(plan: RecoveryPlan, snapshot: Snapshot, hashes: Mapping[str, str]) -> dict[str, Any]:
+    return fingerprint(plan.wave_items(),
                        {w.number: [f"{scope}#{sid}" for scope, sid in w.servers] for w in snapshot.waves}, hashes)
 
 
-def snapshot_fingerprint(plan: Mapping[str, Any], snapshot: Snapshot, groups: Mapping[str, Any]) -> dict[str, Any]:
+def snapshot_fingerprint(plan: RecoveryPlan, snapshot: Snapshot,
+                         groups: Mapping[str, ProtectionGroup]) -> dict[str, Any]:
     hashes: dict[str, str] = {}
     for group_id in snapshot.group_ids:
         if group_id in groups:

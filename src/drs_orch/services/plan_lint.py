@@ -8,7 +8,6 @@ and quota headroom (jobs and servers in flight now, replicating servers, recover
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from drs_orch.domain.capacity import capacity_report, metric, usage_from
 from drs_orch.domain.data_rules import replication_problem
@@ -21,17 +20,18 @@ from drs_orch.domain.limits import (
     jobs_needed,
     lint_plan_limits,
 )
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.plan_graph import topological_levels, validate_plan_graph
 from drs_orch.services.data_ports import AccountContexts, DrsInventory, Item
-from drs_orch.services.recovery_plans import GroupInfo, plan_group_ids, plan_view, stored_waves
+from drs_orch.services.recovery_plans import GroupInfo, plan_view
 
 
-def lint_plan(plan: Mapping[str, Any], groups: Mapping[str, Item], contexts: AccountContexts,
+def lint_plan(plan: RecoveryPlan, groups: Mapping[str, ProtectionGroup], contexts: AccountContexts,
               drs: DrsInventory) -> Item:
-    waves = stored_waves(plan)
-    ids = plan_group_ids(plan)
-    refs = {g: GroupInfo(str(groups[g]["region"]), groups[g].get("accountId")) for g in ids if g in groups}
-    servers_by_group = {g: list(groups[g].get("sourceServerIds") or []) for g in ids if g in groups}
+    waves = plan.waves
+    ids = plan.group_ids
+    refs = {g: GroupInfo(groups[g].region, groups[g].account_id) for g in ids if g in groups}
+    servers_by_group = {g: list(groups[g].source_server_ids) for g in ids if g in groups}
     errors: list[Item] = [p.to_dict() for p in validate_plan_graph(waves, refs, servers_by_group,
                                                                    default_account_id=contexts.hub_account_id)]
     warnings: list[Item] = []
@@ -40,7 +40,7 @@ def lint_plan(plan: Mapping[str, Any], groups: Mapping[str, Item], contexts: Acc
     all_servers = [s for ids_ in wave_servers.values() for s in ids_]
     summary: Item = {"waves": len(waves), "groups": len(ids), "servers": len(all_servers),
                      "accountId": view["accountId"], "region": view["region"], "levels": None}
-    report: Item = {"planId": plan["planId"], "planName": plan["planName"], "summary": summary,
+    report: Item = {"planId": plan.plan_id, "planName": plan.plan_name, "summary": summary,
                     "effectiveOrder": view["effectiveOrder"]}
     if errors or not view["accountId"] or not view["region"]:
         report.update(valid=not errors, errors=errors, warnings=warnings, capacity=None)

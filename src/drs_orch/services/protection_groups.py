@@ -18,7 +18,7 @@ from drs_orch.domain.data_rules import check_drs_region, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import nfc
 from drs_orch.domain.inventory import summarize_source_server
-from drs_orch.domain.models import ProtectionGroupInput, dump, parse, to_iso
+from drs_orch.domain.models import ProtectionGroup, ProtectionGroupInput, RecoveryPlan, dump, parse, to_iso
 from drs_orch.domain.tags import normalize_selection
 from drs_orch.services import group_members as gm
 from drs_orch.services.data_ports import (
@@ -42,12 +42,17 @@ _EDITABLE = ("groupName", "description", "region", "accountId", "sourceServerIds
              "launchConfig", "servers")
 
 
-def view(item: Mapping[str, Any]) -> Item:
-    """The API shape of a stored group."""
-    out = dict(item)
-    out["selectionMode"] = "TAGS" if item.get("serverSelectionTags") is not None else "EXPLICIT"
-    out["serverCount"] = len(item.get("sourceServerIds") or [])
+def view(group: ProtectionGroup) -> Item:
+    """The API shape of a group."""
+    out = group.as_dict()
+    out["selectionMode"] = "TAGS" if group.is_tag_based else "EXPLICIT"
+    out["serverCount"] = len(group.source_server_ids)
     return out
+
+
+def plan_refs(plan_ids: list[str], plans: Mapping[str, RecoveryPlan]) -> list[Item]:
+    """``[{planId, planName}]`` of the plans using a group (``planName`` None for a plan gone meanwhile)."""
+    return [{"planId": p, "planName": plans[p].plan_name if p in plans else None} for p in plan_ids]
 
 
 class ProtectionGroupService:
@@ -70,8 +75,7 @@ class ProtectionGroupService:
         item = self._load(group_id)
         out = view(item)
         plan_ids = sorted(self.plans.plans_using(group_id))
-        plans = self.plans.get_many(plan_ids)
-        out["recoveryPlans"] = [{"planId": p, "planName": (plans.get(p) or {}).get("planName")} for p in plan_ids]
+        out["recoveryPlans"] = plan_refs(plan_ids, self.plans.get_many(plan_ids))
         return out
 
     def list_page(self, query: Mapping[str, str]) -> Item:
@@ -84,15 +88,15 @@ class ProtectionGroupService:
         groups = [view(g) for g in result.items]
         return {"groups": groups, "count": len(groups), "nextToken": result.next_token}
 
-    def _load(self, group_id: str) -> Item:
+    def _load(self, group_id: str) -> ProtectionGroup:
         item = self.groups.get(group_id)
         if item is None:
             raise NotFound(f"protection group {group_id} does not exist", code="GROUP_NOT_FOUND")
         return item
 
     # writes -----------------------------------------------------------------------------------
-    def build(self, spec: ProtectionGroupInput, *, group_id: str, old: Item | None, actor: str,
-              contexts: AccountContexts | None = None, extra_accounts: Collection[str] = ()) -> Item:
+    def build(self, spec: ProtectionGroupInput, *, group_id: str, old: ProtectionGroup | None, actor: str,
+              contexts: AccountContexts | None = None, extra_accounts: Collection[str] = ()) -> ProtectionGroup:
         """The record ``spec`` describes (servers resolved and checked for existence), not yet saved.
         ``contexts``/``extra_accounts``: an import that registers accounts in the same request."""
         check_drs_region(spec.region)
@@ -106,23 +110,23 @@ class ProtectionGroupService:
         gm.check_size(members.server_ids, members.resolved)
         now = to_iso(self.now())
         data = dump(spec)
-        item: Item = {
-            "groupId": group_id,
-            "groupName": spec.group_name,
-            "description": spec.description,
-            "region": spec.region,
-            "accountId": account_id,
-            "sourceServerIds": members.server_ids,
-            "serverSelectionTags": spec.server_selection_tags,
-            "resolvedAt": now if members.resolved else None,
-            "launchConfig": data.get("launchConfig"),
-            "servers": data.get("servers"),
-            "version": 1 if old is None else int(old["version"]) + 1,
-            "createdDate": now if old is None else old["createdDate"],
-            "createdBy": actor if old is None else old.get("createdBy"),
-            "lastModifiedDate": now,
-            "lastModifiedBy": actor,
-        }
+        item = ProtectionGroup(
+            group_id=group_id,
+            group_name=spec.group_name,
+            description=spec.description,
+            region=spec.region,
+            account_id=account_id,
+            source_server_ids=members.server_ids,
+            server_selection_tags=spec.server_selection_tags,
+            resolved_at=now if members.resolved else None,
+            launch_config=data.get("launchConfig"),
+            servers=data.get("servers"),
+            version=1 if old is None else old.version + 1,
+            created_date=now if old is None else old.created_date,
+            created_by=actor if old is None else old.created_by,
+            last_modified_date=now,
+            last_modified_by=actor,
+        )
         if self.launch_settings is not None:
             self.launch_settings.validate(item)
         return item
@@ -140,11 +144,11 @@ class ProtectionGroupService:
                                    details=[{"field": "version", "message": "required"}])
         old = self._load(group_id)
         spec = parse(ProtectionGroupInput, merged_input(old, _without(body, READ_ONLY_FIELDS)))
-        if spec.version != old["version"]:
-            raise version_conflict(group_id, spec.version, old["version"])
+        if spec.version != old.version:
+            raise version_conflict(group_id, spec.version, old.version)
         gm.refuse_if_running(self.executions, group_id, "change it")
         item = self.build(spec, group_id=group_id, old=old, actor=actor)
-        if (item["accountId"], item["region"]) != (old["accountId"], old["region"]):
+        if (item.account_id, item.region) != (old.account_id, old.region):
             self._refuse_if_used(group_id, "move it to another account or region")
         self.save(item, old)
         if spec.force and self.launch_settings is not None:
@@ -159,31 +163,31 @@ class ProtectionGroupService:
     def refresh(self, group_id: str, actor: str) -> Item:
         """Re-resolve a tag group's selection and save the new snapshot."""
         old = self._load(group_id)
-        if old.get("serverSelectionTags") is None:
+        if not old.is_tag_based:
             raise ValidationFailed(f"protection group {group_id} lists its servers explicitly; only tag-based "
                                    "groups are re-resolved", code="NOT_TAG_BASED")
         gm.refuse_if_running(self.executions, group_id, "re-resolve it")
-        spec = parse(ProtectionGroupInput, merged_input(old, {"version": old["version"]}))
+        spec = parse(ProtectionGroupInput, merged_input(old, {"version": old.version}))
         item = self.build(spec, group_id=group_id, old=old, actor=actor)
-        before = set(old.get("sourceServerIds") or [])
-        after = set(item["sourceServerIds"])
+        before = set(old.source_server_ids)
+        after = set(item.source_server_ids)
         self.save(item, old)
         out = self.after_save(item, actor)
         out["changes"] = {"added": sorted(after - before), "removed": sorted(before - after)}
         return out
 
-    def save(self, item: Item, old: Item | None) -> None:
+    def save(self, item: ProtectionGroup, old: ProtectionGroup | None) -> None:
         """Claim what ``item`` needs and write it in one transaction (409 on any conflict)."""
-        claims = gm.plan_claims(self.groups, str(item["groupId"]), item, old)
-        write = gm.write_for(str(item["groupId"]), item, None if old is None else int(old["version"]), claims)
+        claims = gm.plan_claims(self.groups, item.group_id, item, old)
+        write = gm.write_for(item.group_id, item, None if old is None else old.version, claims)
         try:
             self.groups.commit(write)
         except CommitConflict as exc:
             raise self._commit_error(exc, item) from None
 
-    def after_save(self, item: Item, actor: str) -> Item:
+    def after_save(self, item: ProtectionGroup, actor: str) -> Item:
         out = view(item)
-        if self.launch_settings is not None and (item.get("launchConfig") or item.get("servers")):
+        if self.launch_settings is not None and (item.launch_config or item.servers):
             try:
                 out["launchConfigStatus"] = self.launch_settings.apply_after_save(item, actor)
             except DomainError as exc:
@@ -194,43 +198,41 @@ class ProtectionGroupService:
         old = self._load(group_id)
         self._refuse_if_used(group_id, "delete it")
         gm.refuse_if_running(self.executions, group_id, "delete it")
-        releases = [g for g in self.groups.server_guards(str(old["accountId"]), str(old["region"]),
-                                                         old.get("sourceServerIds") or []).values()
+        releases = [g for g in self.groups.server_guards(old.account_id, old.region, old.source_server_ids).values()
                     if g.owner == group_id]
-        name_guard = self.groups.name_guard(str(old["groupName"]))
+        name_guard = self.groups.name_guard(old.group_name)
         if name_guard is not None and name_guard.owner == group_id:
             releases.append(name_guard)
-        write = gm.write_for(group_id, None, int(old["version"]), gm.Claims(releases=releases))
+        write = gm.write_for(group_id, None, old.version, gm.Claims(releases=releases))
         try:
             self.groups.commit(write)
         except CommitConflict as exc:
             if exc.kind == "IN_USE":
                 self._refuse_if_used(group_id, "delete it")
             raise self._commit_error(exc, old) from None
-        return {"groupId": group_id, "groupName": old["groupName"], "deleted": True, "deletedBy": actor}
+        return {"groupId": group_id, "groupName": old.group_name, "deleted": True, "deletedBy": actor}
 
     def _refuse_if_used(self, group_id: str, what: str) -> None:
         plan_ids = sorted(self.plans.plans_using(group_id))
         if plan_ids:
             plans = self.plans.get_many(plan_ids)
-            names = [str((plans.get(p) or {}).get("planName") or p) for p in plan_ids]
+            names = [plans[p].plan_name if p in plans else p for p in plan_ids]
             raise Conflict(
                 f"cannot {what}: protection group {group_id} is used by recovery plan(s) {', '.join(names)}; "
                 "remove it from them first",
                 code="GROUP_IN_USE",
-                details={"plans": [{"planId": p, "planName": (plans.get(p) or {}).get("planName")}
-                                   for p in plan_ids]},
+                details={"plans": plan_refs(plan_ids, plans)},
             )
 
-    def _commit_error(self, exc: CommitConflict, item: Item) -> DomainError:
+    def _commit_error(self, exc: CommitConflict, item: ProtectionGroup) -> DomainError:
         if exc.kind == "VERSION":
-            current = self.groups.get(str(item["groupId"]))
-            return version_conflict(str(item["groupId"]), None, current["version"] if current else None)
+            current = self.groups.get(item.group_id)
+            return version_conflict(item.group_id, None, current.version if current else None)
         if exc.kind == "NAME":
-            return Conflict(f"a protection group named {item['groupName']!r} already exists",
-                            code="GROUP_NAME_EXISTS", details={"groupName": item["groupName"]})
+            return Conflict(f"a protection group named {item.group_name!r} already exists",
+                            code="GROUP_NAME_EXISTS", details={"groupName": item.group_name})
         if exc.kind == "SERVER" and exc.key:
-            guard = self.groups.server_guards(str(item["accountId"]), str(item["region"]), [exc.key]).get(exc.key)
+            guard = self.groups.server_guards(item.account_id, item.region, [exc.key]).get(exc.key)
             owners = self.groups.get_many([guard.owner]) if guard else {}
             return gm.server_conflict(owners, {guard.owner if guard else "another group": [exc.key]})
         if exc.kind == "IN_USE":
@@ -240,18 +242,21 @@ class ProtectionGroupService:
     # tag preview ------------------------------------------------------------------------------
     def preview(self, body: Mapping[str, Any]) -> Item:
         """Which servers a tag selection matches now (nothing is saved)."""
-        source: Mapping[str, Any] = body
         group_id = body.get("protectionGroupId") or body.get("groupId")
-        if group_id:
-            source = {**self._load(str(group_id)), **{k: v for k, v in body.items() if k in ("tags", "serverSelectionTags")}}
-        raw_tags = source.get("serverSelectionTags", source.get("tags"))
+        group = self._load(str(group_id)) if group_id else None
+        # a stored group gives the place and, unless the body names serverSelectionTags, its selection
+        raw_tags = body.get("serverSelectionTags")
+        if "serverSelectionTags" not in body:
+            stored = group.server_selection_tags if group is not None else None
+            raw_tags = stored if stored is not None else body.get("tags")
         if raw_tags is None:
             raise ValidationFailed("serverSelectionTags is required", code="VALIDATION_ERROR",
                                    details=[{"field": "serverSelectionTags", "message": "required"}])
         tags = normalize_selection(raw_tags)
-        region = str(source.get("region") or "")
+        region = group.region if group is not None else str(body.get("region") or "")
         check_drs_region(region)
-        account_id = gm.account_for(str(source.get("accountId") or "") or None, self.contexts, self.accounts)
+        requested = group.account_id if group is not None else str(body.get("accountId") or "")
+        account_id = gm.account_for(requested or None, self.contexts, self.accounts)
         ctx = self.contexts.context_for(account_id, region)
         members = gm.resolve_members(self.drs, ctx, None, tags)
         guards = self.groups.server_guards(account_id, region, members.server_ids)
@@ -260,7 +265,7 @@ class ProtectionGroupService:
         for raw in members.servers:
             guard = guards.get(str(raw["sourceServerID"]))
             owner = owners.get(guard.owner) if guard else None
-            if owner is not None and raw["sourceServerID"] not in (owner.get("sourceServerIds") or []):
+            if owner is not None and raw["sourceServerID"] not in owner.source_server_ids:
                 owner = None
             servers.append(summarize_source_server(raw, owner, str(group_id) if group_id else None))
         return {
@@ -279,11 +284,12 @@ def _without(body: Mapping[str, Any], keys: frozenset[str] | set[str]) -> dict[s
     return {k: v for k, v in body.items() if k not in keys}
 
 
-def merged_input(old: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+def merged_input(old: ProtectionGroup, body: Mapping[str, Any]) -> dict[str, Any]:
     """An update body over the stored group: fields not given keep their stored value; giving one
     selection mode drops the other."""
-    base = {k: old[k] for k in _EDITABLE if old.get(k) is not None}
-    if old.get("serverSelectionTags") is not None:
+    stored = old.to_item()
+    base = {k: stored[k] for k in _EDITABLE if stored.get(k) is not None}
+    if old.is_tag_based:
         base.pop("sourceServerIds", None)  # the snapshot is not a selection
     if "sourceServerIds" in body:
         base.pop("serverSelectionTags", None)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from drs_orch.domain.accounts import AccountContext
 from drs_orch.domain.execution_records import ExecutionRecords
+from drs_orch.domain.models import ProtectionGroup
 
 
 class DrsReader(Protocol):
@@ -49,7 +50,7 @@ class Readers(Protocol):
 
 
 class GroupsByAccountRegion(Protocol):
-    def groups_in(self, account_id: str, region: str) -> list[dict[str, Any]]: ...
+    def groups_in(self, account_id: str, region: str) -> list[ProtectionGroup]: ...
 
 
 class ExecutionRecordsReader(Protocol):

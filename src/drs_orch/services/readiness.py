@@ -29,7 +29,7 @@ from drs_orch.domain.errors import DomainError, NotFound
 from drs_orch.domain.execution_snapshot import Snapshot, build_snapshot, split_scope
 from drs_orch.domain.inventory import RegionUnavailable
 from drs_orch.domain.messages import Alert
-from drs_orch.domain.models import parse, to_iso
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan, parse, to_iso
 from drs_orch.domain.objectives import measured_rto
 from drs_orch.domain.readiness import PlanFacts, ScopeFacts, evaluate, is_worse
 from drs_orch.domain.requests import MaintenanceInput
@@ -64,7 +64,7 @@ class PairCheck(Protocol):
     """Instance pairs of a group and their launch-into prerequisites (issue 14)."""
 
     def pairs_of(self, group_id: str) -> list[Item]: ...
-    def check_pairs(self, group: Mapping[str, Any], pairs: list[Item],
+    def check_pairs(self, group: ProtectionGroup, pairs: list[Item],
                     described: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]: ...
 
 
@@ -140,19 +140,19 @@ class ReadinessService:
                          "endTime": meta.get("endTime"), "rtoMinutes": rto, "measuredRtoSeconds": measured,
                          "pausedSeconds": paused,
                          "rtoMet": None if rto is None or measured is None else measured <= int(rto) * 60})
-        return {"planId": plan_id, "rtoMinutes": plan.get("rtoMinutes"), "rpoMinutes": plan.get("rpoMinutes"),
+        return {"planId": plan_id, "rtoMinutes": plan.rto_minutes, "rpoMinutes": plan.rpo_minutes,
                 "current": (current or {}).get("evaluation"), "history": self.store.history(plan_id),
                 "executions": runs}
 
     # ------------------------------------------------------------------ one run
-    def _run(self, plans: list[Item], trigger: str, *, whole_regions: bool) -> Item:
+    def _run(self, plans: list[RecoveryPlan], trigger: str, *, whole_regions: bool) -> Item:
         started = self.monotonic()
         now = self.now()
         evaluated_at = to_iso(now)
-        group_ids = {g for p in plans for w in p.get("waves") or [] for g in w.get("protectionGroupIds") or []}
+        group_ids = {g for p in plans for g in p.group_ids}
         groups = self.groups.get_many(sorted(group_ids)) if group_ids else {}
         hub = self.contexts.hub_account_id
-        prepared: list[tuple[Item, Any, Snapshot | None, tuple[str, str] | None]] = []
+        prepared: list[tuple[RecoveryPlan, Any, Snapshot | None, tuple[str, str] | None]] = []
         wanted: dict[str, set[str]] = {}
         for plan in plans:
             snapshot: Snapshot | None = None
@@ -173,13 +173,13 @@ class ReadinessService:
         scopes = self._read_scopes(wanted, account_errors, whole_regions, calls)
         launch = {gid: launch_state(g) for gid, g in groups.items()}
         pair_problems = self._pair_problems(groups, scopes)
-        currents = self.store.current_many([str(p["planId"]) for p in plans])
-        last_runs = self.executions.last_runs(str(p["planId"]) for p in plans)
+        currents = self.store.current_many([p.plan_id for p in plans])
+        last_runs = self.executions.last_runs(p.plan_id for p in plans)
         report: Item = {"evaluatedAt": evaluated_at, "trigger": trigger, "planCount": len(plans),
                         "statusCounts": {}, "changes": [], "accountRegions": sorted(wanted), "drsCalls": calls,
                         "errors": [], "evaluations": {}}
         for plan, waves, snapshot, error in prepared:
-            plan_id = str(plan["planId"])
+            plan_id = plan.plan_id
             try:
                 result = self._evaluate_one(plan, waves, snapshot, error, scopes, account_errors, launch,
                                             currents.get(plan_id), last_runs.get(plan_id), trigger, evaluated_at,
@@ -197,7 +197,8 @@ class ReadinessService:
             telemetry.count(telemetry.PLANS_BY_READINESS, count, readiness=status, trigger=trigger)
         return report
 
-    def _pair_problems(self, groups: Mapping[str, Item], scopes: Mapping[str, ScopeFacts]) -> dict[str, list[Item]]:
+    def _pair_problems(self, groups: Mapping[str, ProtectionGroup],
+                       scopes: Mapping[str, ScopeFacts]) -> dict[str, list[Item]]:
         """Server -> the problems of its instance pair, for the groups that have pairs (each group
         checked once per run, whatever the number of plans using it), from the source servers this
         run read (DRS is not read again; EC2 is read for the target instances)."""
@@ -206,7 +207,7 @@ class ReadinessService:
             return out
         hub = self.contexts.hub_account_id
         for group_id, group in sorted(groups.items()):
-            read = scopes.get(f"{group.get('accountId') or hub}#{group.get('region')}")
+            read = scopes.get(f"{group.account_id or hub}#{group.region}")
             if read is None or read.error:  # the account-region's own finding says why
                 continue
             pairs = self.pairs.pairs_of(group_id)
@@ -288,12 +289,12 @@ class ReadinessService:
                         "endTime": drill.get("endTime"), "packed": pack(drill["fingerprint"])}
         return baseline, str(last_id)
 
-    def _evaluate_one(self, plan: Item, waves: Any, snapshot: Snapshot | None, error: tuple[str, str] | None,
+    def _evaluate_one(self, plan: RecoveryPlan, waves: Any, snapshot: Snapshot | None, error: tuple[str, str] | None,
                       scopes: Mapping[str, ScopeFacts], account_errors: Mapping[str, str],
                       launch: Mapping[str, LaunchState],
                       current: Item | None, last_run: Item | None, trigger: str, evaluated_at: str,
                       now: datetime, pair_problems: Mapping[str, list[Item]] | None = None) -> Item:
-        plan_id = str(plan["planId"])
+        plan_id = plan.plan_id
         mine = {s: scopes[s] for s in (snapshot.scopes if snapshot else ()) if s in scopes}
         pending: dict[str, str] = {}
         failed: dict[str, list[str]] = {}
@@ -314,7 +315,7 @@ class ReadinessService:
                           pair_problems=pair_problems or {})
         result = evaluate(facts)
         previous = ((current or {}).get("evaluation") or {}).get("status")
-        evaluation = {"planId": plan_id, "planName": plan.get("planName"), "evaluatedAt": evaluated_at,
+        evaluation = {"planId": plan_id, "planName": plan.plan_name, "evaluatedAt": evaluated_at,
                       "trigger": trigger, "previousStatus": previous, **result}
         changed = (previous != result["status"]
                    or sorted(((current or {}).get("evaluation") or {}).get("counts") or {}) != sorted(result["counts"])

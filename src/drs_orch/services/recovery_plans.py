@@ -18,7 +18,7 @@ from drs_orch.domain.accounts import role_name_problem
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, page_size
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from drs_orch.domain.input_rules import nfc
-from drs_orch.domain.models import RecoveryPlanInput, parse, to_iso
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan, RecoveryPlanInput, parse, to_iso
 from drs_orch.domain.plan_graph import (
     WAVE_ORDER_SCHEMA,
     Problem,
@@ -66,31 +66,26 @@ def dump_wave(wave: Wave) -> Item:
     return wave.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def stored_waves(item: Mapping[str, Any]) -> list[Wave]:
-    return [Wave.model_validate(w) for w in item.get("waves") or []]
-
-
-def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
+def plan_view(plan: RecoveryPlan, groups: Mapping[str, ProtectionGroup]) -> Item:
     """The API shape of a plan: each wave with the servers it would launch now."""
-    out = dict(item)
+    out = plan.as_dict()
     waves: list[Item] = []
     total = 0
     accounts: set[str] = set()
     regions: set[str] = set()
-    normalized = stored_waves(item)
-    for wave in (dump_wave(w) for w in normalized):
+    for wave in plan.waves:
         server_ids: list[str] = []
-        for group_id in wave.get("protectionGroupIds") or []:
+        for group_id in wave.protection_group_ids:
             group = groups.get(group_id)
             if group is None:
                 continue
-            accounts.add(str(group.get("accountId")))
-            regions.add(str(group.get("region")))
-            server_ids.extend(s for s in group.get("sourceServerIds") or [] if s not in server_ids)
+            accounts.add(group.account_id)
+            regions.add(group.region)
+            server_ids.extend(s for s in group.source_server_ids if s not in server_ids)
         total += len(server_ids)
-        waves.append({**wave, "serverIds": server_ids, "serverCount": len(server_ids)})
+        waves.append({**dump_wave(wave), "serverIds": server_ids, "serverCount": len(server_ids)})
     out["waves"] = waves
-    out["effectiveOrder"] = effective_order(normalized)
+    out["effectiveOrder"] = effective_order(plan.waves)
     out["waveCount"] = len(waves)
     out["totalServers"] = total
     out["accountId"] = next(iter(accounts)) if len(accounts) == 1 else None
@@ -98,11 +93,8 @@ def plan_view(item: Mapping[str, Any], groups: Mapping[str, Item]) -> Item:
     return out
 
 
-def plan_group_ids(item: Mapping[str, Any]) -> list[str]:
-    ids: list[str] = []
-    for wave in item.get("waves") or []:
-        ids.extend(g for g in wave.get("protectionGroupIds") or [] if g not in ids)
-    return ids
+def plan_group_ids(plan: RecoveryPlan) -> list[str]:
+    return plan.group_ids
 
 
 class RecoveryPlanService:
@@ -119,7 +111,7 @@ class RecoveryPlanService:
         self.new_id = new_id
 
     # reads ------------------------------------------------------------------------------------
-    def load(self, plan_id: str) -> Item:
+    def load(self, plan_id: str) -> RecoveryPlan:
         item = self.plans.get(plan_id)
         if item is None:
             raise NotFound(f"recovery plan {plan_id} does not exist", code="PLAN_NOT_FOUND")
@@ -138,16 +130,17 @@ class RecoveryPlanService:
         groups = self.groups.get_many(ids)
         plans = [plan_view(p, groups) for p in result.items]
         # the page's runs in reads that do not grow with the page (domain/plan_runs.py)
-        runs = self.executions.last_runs(str(p["planId"]) for p in plans) if plans else {}
-        plans = with_runs(plans, self.executions.active() if plans else [], runs, groups)
+        runs = self.executions.last_runs(p.plan_id for p in result.items) if plans else {}
+        servers = {g: group.source_server_ids for g, group in groups.items()}
+        plans = with_runs(plans, self.executions.active() if plans else [], runs, servers)
         if self.readiness is not None and plans:
             summaries = self.readiness.summaries([str(p["planId"]) for p in plans])
             plans = [{**p, "readiness": summaries.get(str(p["planId"]))} for p in plans]
         return {"recoveryPlans": plans, "count": len(plans), "nextToken": result.next_token}
 
     # writes -----------------------------------------------------------------------------------
-    def build(self, spec: RecoveryPlanInput, *, plan_id: str, old: Item | None, actor: str,
-              groups: Mapping[str, Item] | None = None) -> Item:
+    def build(self, spec: RecoveryPlanInput, *, plan_id: str, old: RecoveryPlan | None, actor: str,
+              groups: Mapping[str, ProtectionGroup] | None = None) -> RecoveryPlan:
         """The record ``spec`` describes, after every check; ``groups`` overrides the stored
         groups (an import validating against the groups it is about to write)."""
         waves = normalize_waves(spec.waves)
@@ -159,8 +152,8 @@ class RecoveryPlanService:
                 f"a recovery plan uses at most {MAX_GROUPS_PER_PLAN} protection groups, this one uses {len(ids)}",
                 code="PLAN_TOO_LARGE", details={"groupCount": len(ids), "limit": MAX_GROUPS_PER_PLAN})
         found = dict(groups) if groups is not None else self.groups.get_many(ids)
-        refs = {g: GroupInfo(str(found[g]["region"]), found[g].get("accountId")) for g in ids if g in found}
-        servers = {g: list(found[g].get("sourceServerIds") or []) for g in ids if g in found}
+        refs = {g: GroupInfo(found[g].region, found[g].account_id) for g in ids if g in found}
+        servers = {g: list(found[g].source_server_ids) for g in ids if g in found}
         problems = validate_plan_graph(waves, refs, servers, default_account_id=self.contexts.hub_account_id)
         problems += self._account_problems(spec, refs)
         problems += _expected_servers_problems(spec, servers)
@@ -171,24 +164,24 @@ class RecoveryPlanService:
                 details=[p.to_dict() for p in problems],
             )
         now = to_iso(self.now())
-        return {
-            "planId": plan_id,
-            "planName": spec.plan_name,
-            "description": spec.description,
-            "waves": [dump_wave(w) for w in waves],
-            "schemaVersion": WAVE_ORDER_SCHEMA,
-            "version": 1 if old is None else int(old["version"]) + 1,
-            "createdDate": now if old is None else old["createdDate"],
-            "createdBy": actor if old is None else old.get("createdBy"),
-            "lastModifiedDate": now,
-            "lastModifiedBy": actor,
-            "notificationEmail": spec.notification_email,
-            "notificationSubscriptionArn": (old or {}).get("notificationSubscriptionArn"),
-            **({"drillTtlHours": spec.drill_ttl_hours} if spec.drill_ttl_hours else {}),
-            **{k: v for k, v in (("rtoMinutes", spec.rto_minutes), ("rpoMinutes", spec.rpo_minutes),
-                                 ("jobTimeoutMinutes", spec.job_timeout_minutes),
-                                 ("waveTimeoutMinutes", spec.wave_timeout_minutes)) if v is not None},
-        }
+        plan = RecoveryPlan(
+            plan_id=plan_id,
+            plan_name=spec.plan_name,
+            description=spec.description,
+            waves=waves,
+            schema_version=WAVE_ORDER_SCHEMA,
+            version=1 if old is None else old.version + 1,
+            created_date=now if old is None else old.created_date,
+            created_by=actor if old is None else old.created_by,
+            last_modified_date=now,
+            last_modified_by=actor,
+            notification_email=spec.notification_email,
+            notification_subscription_arn=None if old is None else old.notification_subscription_arn,
+        )
+        optional = {"drill_ttl_hours": spec.drill_ttl_hours or None, "rto_minutes": spec.rto_minutes,
+                    "rpo_minutes": spec.rpo_minutes, "job_timeout_minutes": spec.job_timeout_minutes,
+                    "wave_timeout_minutes": spec.wave_timeout_minutes}
+        return plan.model_copy(update={k: v for k, v in optional.items() if v is not None})
 
     def _account_problems(self, spec: RecoveryPlanInput, refs: Mapping[str, GroupInfo]) -> list[Problem]:
         """The earlier console's top-level accountId / assumeRoleName, checked against the groups."""
@@ -207,46 +200,47 @@ class RecoveryPlanService:
                 found.append(Problem("ROLE_MISMATCH", wrong_role))
         return list({p.message: p for p in found}.values())
 
-    def _save_with_subscription(self, item: Item, old: Item | None) -> None:
+    def _save_with_subscription(self, item: RecoveryPlan, old: RecoveryPlan | None) -> None:
         """Save, keeping the plan's e-mail subscription in step with its ``notificationEmail``: the
         new subscription is made first and dropped again if the save is refused; the old one is
         dropped once the save is done."""
-        email, before = item.get("notificationEmail"), (old or {}).get("notificationEmail")
+        email, before = item.notification_email, None if old is None else old.notification_email
         if self.subscriptions is None or email == before:
             self.save(item, old)
             return
-        new_arn = self.subscriptions.subscribe_plan(str(item["planId"]), str(email)) if email else None
-        item["notificationSubscriptionArn"] = new_arn
+        new_arn = self.subscriptions.subscribe_plan(item.plan_id, email) if email else None
+        item = item.model_copy(update={"notification_subscription_arn": new_arn})
         try:
             self.save(item, old)
         except DomainError:
             if new_arn:
                 self.subscriptions.unsubscribe(new_arn)
             raise
-        if old is not None and old.get("notificationSubscriptionArn"):
-            self.subscriptions.unsubscribe(str(old["notificationSubscriptionArn"]))
+        if old is not None and old.notification_subscription_arn:
+            self.subscriptions.unsubscribe(old.notification_subscription_arn)
 
     def create(self, body: Mapping[str, Any], actor: str) -> Item:
         spec = parse(RecoveryPlanInput, _plan_body(body, drop=frozenset({"version"})))
         item = self.build(spec, plan_id=self.new_id(), old=None, actor=actor)
         self._save_with_subscription(item, None)
-        self._evaluate(str(item["planId"]))
-        return self.get(str(item["planId"]))
+        self._evaluate(item.plan_id)
+        return self.get(item.plan_id)
 
     def update(self, plan_id: str, body: Mapping[str, Any], actor: str) -> Item:
         if body.get("version") is None:
             raise ValidationFailed("an update must carry the version it read", code="VERSION_REQUIRED",
                                    details=[{"field": "version", "message": "required"}])
         old = self.load(plan_id)
-        merged = {"planName": old["planName"], "description": old.get("description", ""), "waves": old["waves"],
-                  "notificationEmail": old.get("notificationEmail")}
+        stored = old.to_item()
+        merged = {"planName": old.plan_name, "description": old.description,
+                  "waves": [dump_wave(w) for w in old.waves], "notificationEmail": old.notification_email}
         for kept in ("drillTtlHours", "rtoMinutes", "rpoMinutes", "jobTimeoutMinutes", "waveTimeoutMinutes"):
-            if old.get(kept):
-                merged[kept] = old[kept]
+            if stored.get(kept):
+                merged[kept] = stored[kept]
         merged.update(_plan_body(body, drop=READ_ONLY_FIELDS))
         spec = parse(RecoveryPlanInput, merged)
-        if spec.version != old["version"]:
-            raise version_conflict(plan_id, spec.version, old["version"])
+        if spec.version != old.version:
+            raise version_conflict(plan_id, spec.version, old.version)
         self._refuse_if_running(plan_id, allow_paused=True, what="change it")
         item = self.build(spec, plan_id=plan_id, old=old, actor=actor)
         self._save_with_subscription(item, old)
@@ -258,30 +252,30 @@ class RecoveryPlanService:
         if self.readiness is not None:
             self.readiness.after_save(plan_id)
 
-    def save(self, item: Item, old: Item | None) -> None:
-        plan_id = str(item["planId"])
+    def save(self, item: RecoveryPlan, old: RecoveryPlan | None) -> None:
+        plan_id = item.plan_id
         claim_name: str | None = None
         releases: list[GuardRef] = []
-        name_lower = str(item["planName"]).lower()
-        if old is None or str(old["planName"]).lower() != name_lower:
+        name_lower = item.plan_name.lower()
+        if old is None or old.plan_name.lower() != name_lower:
             guard = self.plans.name_guard(name_lower)
             if guard is None:
                 claim_name = name_lower
             elif guard.owner != plan_id:
                 owner = self.plans.get(guard.owner)
-                if owner is not None and str(owner["planName"]).lower() == name_lower:
+                if owner is not None and owner.plan_name.lower() == name_lower:
                     raise name_exists(owner)
-                if not self.plans.purge_guard(guard, int(owner["version"]) if owner else None):
+                if not self.plans.purge_guard(guard, owner.version if owner else None):
                     raise Conflict("another request changed the same plans at the same moment; retry",
                                    code="CONCURRENT_CHANGE")
                 claim_name = name_lower
             if old is not None:
-                old_guard = self.plans.name_guard(str(old["planName"]))
+                old_guard = self.plans.name_guard(old.plan_name)
                 if old_guard is not None and old_guard.owner == plan_id:
                     releases.append(old_guard)
-        new_ids = plan_group_ids(item)
-        old_ids = plan_group_ids(old) if old else []
-        write = PlanWrite(plan_id=plan_id, item=item, expected_version=None if old is None else int(old["version"]),
+        new_ids = item.group_ids
+        old_ids = old.group_ids if old else []
+        write = PlanWrite(plan_id=plan_id, item=item, expected_version=None if old is None else old.version,
                           claim_name=claim_name, releases=releases,
                           add_refs=[g for g in new_ids if g not in old_ids],
                           remove_refs=[g for g in old_ids if g not in new_ids])
@@ -294,18 +288,18 @@ class RecoveryPlanService:
         old = self.load(plan_id)
         self._refuse_if_running(plan_id, allow_paused=False, what="delete it")
         releases: list[GuardRef] = []
-        guard = self.plans.name_guard(str(old["planName"]))
+        guard = self.plans.name_guard(old.plan_name)
         if guard is not None and guard.owner == plan_id:
             releases.append(guard)
-        write = PlanWrite(plan_id=plan_id, item=None, expected_version=int(old["version"]), releases=releases,
-                          remove_refs=plan_group_ids(old))
+        write = PlanWrite(plan_id=plan_id, item=None, expected_version=old.version, releases=releases,
+                          remove_refs=old.group_ids)
         try:
             self.plans.commit(write)
         except CommitConflict as exc:
             raise self._commit_error(exc, old) from None
-        if self.subscriptions is not None and old.get("notificationSubscriptionArn"):
-            self.subscriptions.unsubscribe(str(old["notificationSubscriptionArn"]))
-        return {"planId": plan_id, "planName": old["planName"], "deleted": True, "deletedBy": actor}
+        if self.subscriptions is not None and old.notification_subscription_arn:
+            self.subscriptions.unsubscribe(old.notification_subscription_arn)
+        return {"planId": plan_id, "planName": old.plan_name, "deleted": True, "deletedBy": actor}
 
     def active_executions(self, plan_id: str) -> list[Item]:
         return [e for e in self.executions.active() if e.get("planId") == plan_id]
@@ -322,10 +316,10 @@ class RecoveryPlanService:
                                         for e in active]},
             )
 
-    def _commit_error(self, exc: CommitConflict, item: Item) -> DomainError:
+    def _commit_error(self, exc: CommitConflict, item: RecoveryPlan) -> DomainError:
         if exc.kind == "VERSION":
-            current = self.plans.get(str(item["planId"]))
-            return version_conflict(str(item["planId"]), None, current["version"] if current else None)
+            current = self.plans.get(item.plan_id)
+            return version_conflict(item.plan_id, None, current.version if current else None)
         if exc.kind == "NAME":
             return name_exists(item)
         if exc.kind == "GROUP_MISSING":
@@ -334,9 +328,9 @@ class RecoveryPlanService:
         return Conflict("another request changed the same data at the same moment; retry", code="CONCURRENT_CHANGE")
 
 
-def name_exists(item: Mapping[str, Any]) -> Conflict:
-    return Conflict(f"a recovery plan named {item['planName']!r} already exists", code="PLAN_NAME_EXISTS",
-                    details={"planId": item.get("planId"), "planName": item["planName"]})
+def name_exists(plan: RecoveryPlan) -> Conflict:
+    return Conflict(f"a recovery plan named {plan.plan_name!r} already exists", code="PLAN_NAME_EXISTS",
+                    details={"planId": plan.plan_id, "planName": plan.plan_name})
 
 
 def _plan_body(body: Mapping[str, Any], drop: frozenset[str]) -> dict[str, Any]:

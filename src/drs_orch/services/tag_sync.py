@@ -78,7 +78,7 @@ class TagSyncService:
         else:
             configured = (self.store.get(SETTINGS) or {}).get("regions")
             regions = sorted(configured) if configured else sorted(
-                {self.hub_region} | {str(g["region"]) for g in self.groups.all()})
+                {self.hub_region} | {g.region for g in self.groups.all()})
         return accounts, regions
 
     def start_async(self, body: Mapping[str, Any], actor: str, dispatch: Callable[[Item], None]) -> Item:

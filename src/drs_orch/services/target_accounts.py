@@ -136,13 +136,13 @@ class TargetAccountService:
 
     def delete(self, account_id: str, actor: str) -> Item:
         old = self._load(account_id)
-        users = [g for g in self.groups.all() if g.get("accountId") == account_id]
+        users = [g for g in self.groups.all() if g.account_id == account_id]
         if users:
             raise Conflict(
                 f"account {account_id} is used by protection group(s) "
-                f"{', '.join(str(g['groupName']) for g in users[:10])}; delete or move them first",
+                f"{', '.join(g.group_name for g in users[:10])}; delete or move them first",
                 code="ACCOUNT_IN_USE",
-                details={"groups": [{"groupId": g["groupId"], "groupName": g["groupName"]} for g in users]},
+                details={"groups": [{"groupId": g.group_id, "groupName": g.group_name} for g in users]},
             )
         self.remove(account_id, old.version)
         return {"accountId": account_id, "deleted": True, "deletedBy": actor}
@@ -179,7 +179,7 @@ class TargetAccountService:
         raw_regions = body.get("regions") or ([body["region"]] if body.get("region") else None)
         check_count(raw_regions, MAX_REGIONS, "regions")
         if raw_regions is None:
-            raw_regions = sorted({str(g["region"]) for g in self.groups.all() if g.get("accountId") == account_id})
+            raw_regions = sorted({g.region for g in self.groups.all() if g.account_id == account_id})
         regions = [check_drs_region(str(r)) for r in (raw_regions or [self.hub_region])]
         results: Item = {}
         for region in regions:

@@ -17,6 +17,7 @@ from drs_orch.domain.execution_records import (
     ServerRecord,
     WaveRecord,
 )
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 
 Item = dict[str, Any]  # what DRS, EC2 and the plan and guard tables answer (not the execution's records)
 
@@ -119,8 +120,8 @@ class ExecutionStore(Protocol):
 
 
 class PlanReader(Protocol):
-    def get_plan(self, plan_id: str) -> Item | None: ...
-    def get_groups(self, group_ids: Iterable[str]) -> dict[str, Item]: ...
+    def get_plan(self, plan_id: str) -> RecoveryPlan | None: ...
+    def get_groups(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]: ...
 
 
 class StartRefused(Exception):

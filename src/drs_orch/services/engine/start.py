@@ -45,7 +45,7 @@ from drs_orch.domain.execution_snapshot import (
     drs_job_holders,
     split_scope,
 )
-from drs_orch.domain.models import parse
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan, parse
 from drs_orch.domain.objectives import objectives_record
 from drs_orch.domain.plan_graph import Wave, normalize_waves
 from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS
@@ -63,16 +63,16 @@ _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "protectionGroupIds
                 "waveTimeoutMinutes")
 
 
-def plan_waves(plan: Mapping[str, Any]) -> list[Wave]:
-    """The stored plan's waves, normalized (attributes the engine does not use are ignored)."""
-    raw = [{k: w[k] for k in _WAVE_FIELDS if k in w and w[k] is not None} for w in plan.get("waves") or []]
+def plan_waves(plan: RecoveryPlan) -> list[Wave]:
+    """The plan's waves, normalized again (attributes the engine does not use are ignored)."""
+    raw = [{k: w[k] for k in _WAVE_FIELDS if k in w and w[k] is not None} for w in plan.wave_items()]
     return normalize_waves(raw)
 
 
-def group_refs(groups: Mapping[str, Item], hub_account_id: str) -> dict[str, GroupRef]:
+def group_refs(groups: Mapping[str, ProtectionGroup], hub_account_id: str) -> dict[str, GroupRef]:
     return {
-        gid: GroupRef(group_id=gid, account_id=str(g.get("accountId") or hub_account_id), region=str(g["region"]),
-                      server_ids=tuple(g.get("sourceServerIds") or []))
+        gid: GroupRef(group_id=gid, account_id=g.account_id or hub_account_id, region=g.region,
+                      server_ids=tuple(g.source_server_ids))
         for gid, g in groups.items()
     }
 
@@ -114,9 +114,9 @@ def _claims(deps: EngineDeps, keys: list[str], guards: Mapping[str, Item]) -> tu
 class Checked:
     """A plan resolved and checked against DRS and the locks, as a start needs it."""
 
-    plan: Item
+    plan: RecoveryPlan
     waves: list[Wave]
-    groups: dict[str, Item]
+    groups: dict[str, ProtectionGroup]
     snapshot: Snapshot
     unknown: list[dict[str, str]] = field(default_factory=list)
     unhealthy: list[dict[str, str]] = field(default_factory=list)
@@ -192,7 +192,7 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
     now = deps.now()
     first_account, first_region = split_scope(snapshot.scopes[0])
     meta: dict[str, Any] = {
-        "planId": req.plan_id, "planName": plan.get("planName"), "planVersion": plan.get("version"),
+        "planId": req.plan_id, "planName": plan.plan_name, "planVersion": plan.version,
         "executionType": req.kind, "status": ExecutionStatus.PENDING.value,
         "startTime": now, "initiatedBy": req.initiated_by or actor, "startedBy": actor,
         "accountId": first_account, "region": first_region, "scopes": list(snapshot.scopes),
@@ -211,8 +211,8 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
                                          else DEFAULT_TOLERANCE_SECONDS}
     if req.kind in PAIRED_EXECUTION_TYPES:
         meta["isDrill"] = req.launches_drill
-    if plan.get("drillTtlHours"):
-        meta["drillTtlHours"] = int(plan["drillTtlHours"])
+    if plan.drill_ttl_hours:
+        meta["drillTtlHours"] = plan.drill_ttl_hours
     objectives = objectives_record(plan)  # issue 21: measured against at the end, compared by readiness
     if objectives:
         meta["objectives"] = objectives
@@ -260,7 +260,7 @@ def pair_expectations(deps: EngineDeps, req: StartExecutionInput, checked: Check
                                      checked.snapshot.servers_by_scope(), checked.described, dry_run=req.dry_run)
 
 
-def _time_limits(plan: Mapping[str, Any], snapshot: Snapshot, listings: Mapping[str, list[Item]]) -> dict[int, TimeLimits]:
+def _time_limits(plan: RecoveryPlan, snapshot: Snapshot, listings: Mapping[str, list[Item]]) -> dict[int, TimeLimits]:
     """Each wave's job and wave time limits: the wave's, else the plan's, else from launch times."""
     seconds = {scope: launch_seconds(listing) or DEFAULT_LAUNCH_SECONDS for scope, listing in listings.items()}
     out: dict[int, TimeLimits] = {}
@@ -270,7 +270,7 @@ def _time_limits(plan: Mapping[str, Any], snapshot: Snapshot, listings: Mapping[
             sizes.setdefault(job.scope, []).append(len(job.server_ids))
         out[wave.number] = wave_time_limits(
             wave_job_minutes=wave.wave.job_timeout_minutes, wave_minutes=wave.wave.wave_timeout_minutes,
-            plan_job_minutes=plan.get("jobTimeoutMinutes"), plan_wave_minutes=plan.get("waveTimeoutMinutes"),
+            plan_job_minutes=plan.job_timeout_minutes, plan_wave_minutes=plan.wave_timeout_minutes,
             launch_seconds=max((seconds.get(s, DEFAULT_LAUNCH_SECONDS) for s in sizes), default=DEFAULT_LAUNCH_SECONDS),
             rounds=admission_rounds(sizes))
     return out
@@ -385,7 +385,7 @@ def dry_run_report(deps: EngineDeps, req: StartExecutionInput, checked: Checked,
         "dryRun": True,
         "wouldStart": not errors,
         "planId": req.plan_id,
-        "planName": checked.plan.get("planName"),
+        "planName": checked.plan.plan_name,
         "executionType": req.kind,
         "waveCount": len(checked.snapshot.waves),
         "serverCount": checked.snapshot.server_count,

@@ -169,6 +169,7 @@ def apply() -> None:
 
 
 def _serialize_dynamodb_writes() -> None:
+    """Writes one at a time, transactions all-or-nothing, and each request answered whole."""
     import copy
     from functools import wraps
 
@@ -233,6 +234,20 @@ def _serialize_dynamodb_writes() -> None:
 
     dynamodb_models.copy = _SharedTables()  # type: ignore[attr-defined,assignment]
     DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
+
+    # A read's answer is built from moto's live item after the backend call returns: a write of the
+    # same item meanwhile broke it ("dictionary changed size during iteration", a 500). Each request
+    # is answered whole under the lock the writes take (moto is bound by the GIL anyway).
+    from moto.dynamodb.responses import DynamoHandler
+
+    original_call = DynamoHandler.call_action
+
+    @wraps(original_call)
+    def call_action(self: Any) -> Any:
+        with write_lock:
+            return original_call(self)
+
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
 def _partition_queries() -> None:

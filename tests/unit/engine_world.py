@@ -14,7 +14,6 @@ from drs_orch.adapters import execution_items as ei
 from drs_orch.domain.execution_records import (
     ChildRecord,
     ExecutionMeta,
-    ExecutionPage,
     ExecutionRecords,
     JobRecord,
     ServerRecord,
@@ -23,6 +22,7 @@ from drs_orch.domain.execution_records import (
     summaries_of,
 )
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
+from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, LaunchTally, StartRefused
@@ -228,12 +228,12 @@ class MemoryExecutionStore:
             if (self.guards.get(key) or {}).get("executionId") == execution_id:
                 del self.guards[key]
 
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage:
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page[ExecutionMeta]:
         metas = [v for (_, sk), v in self.items.items() if sk == ei.META
                  and (plan_id is None or v["planId"] == plan_id) and (status is None or v["status"] == status)]
         metas.sort(key=lambda m: m["startTime"], reverse=True)
         records = [ei.meta_of(copy.deepcopy(m)) for m in metas[:limit]]
-        return ExecutionPage(items=[r for r in records if r is not None], next_token=None)
+        return Page(items=[r for r in records if r is not None], next_token=None)
 
 
 class MemoryPlans:

@@ -35,7 +35,6 @@ from drs_orch.adapters.dynamodb import (
 from drs_orch.domain.execution_records import (
     ChildRecord,
     ExecutionMeta,
-    ExecutionPage,
     ExecutionRecords,
     JobRecord,
     ServerRecord,
@@ -44,6 +43,7 @@ from drs_orch.domain.execution_records import (
     open_wave_numbers,
     summaries_of,
 )
+from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item, LaunchTally
 from drs_orch.services.engine.wake import WAIT_TOKEN
@@ -202,7 +202,7 @@ class DynamoExecutionStore:
         return ei.servers_of(self._query(Key("executionId").eq(execution_id)
                                          & Key("sk").begins_with(ei.SERVER_PREFIX)))
 
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage:
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page[ExecutionMeta]:
         """Executions newest first, by plan and/or status, through the one paged query."""
         names: dict[str, str] | None = None
         filter_expression: str | None = None
@@ -217,7 +217,7 @@ class DynamoExecutionStore:
         result = dx.page(self._name, index=index, key_condition=key_condition, values=values, names=names,
                          filter_expression=filter_expression, limit=limit, token=token, forward=False)
         metas = [ei.meta_of(from_dynamo(i)) for i in result.items]
-        return ExecutionPage(items=[m for m in metas if m is not None], next_token=result.next_token)
+        return Page(items=[m for m in metas if m is not None], next_token=result.next_token)
 
     # ------------------------------------------------------------------ writes
     def put_children(self, records: Sequence[ChildRecord]) -> None:

@@ -255,11 +255,3 @@ class ExecutionRecords:
             if str(wave.number) == str(number):
                 return wave
         return None
-
-
-@dataclass(frozen=True)
-class ExecutionPage:
-    """One page of executions (META records), newest first; ``next_token`` asks for the next."""
-
-    items: list[ExecutionMeta]
-    next_token: str | None

@@ -11,13 +11,13 @@ from typing import Any, Protocol
 from drs_orch.domain.execution_records import (
     ChildRecord,
     ExecutionMeta,
-    ExecutionPage,
     ExecutionRecords,
     JobRecord,
     ServerRecord,
     WaveRecord,
 )
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
+from drs_orch.domain.paging import Page
 
 Item = dict[str, Any]  # what DRS, EC2 and the plan and guard tables answer (not the execution's records)
 
@@ -115,7 +115,7 @@ class ExecutionStore(Protocol):
         """Remember ``meta`` (an execution that just ended) as its plan's latest ended run, unless a
         run that started later is already recorded."""
         ...
-    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> ExecutionPage: ...
+    def page(self, *, plan_id: str | None, status: str | None, limit: int, token: str | None) -> Page[ExecutionMeta]: ...
     def delete_execution(self, execution_id: str) -> None: ...
 
 

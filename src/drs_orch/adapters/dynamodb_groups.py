@@ -102,7 +102,7 @@ class DynamoGroupStore:
     # writes -----------------------------------------------------------------------------------
     def recover(self, group_id: str) -> str:
         """Roll back an unfinished multi-transaction save of ``group_id`` (see ``dynamodb_saga``)."""
-        return saga.recover(self.guards, "group", "groupId", group_id)
+        return saga.recover(self.guards, "group", group_id)
 
     def commit(self, write: GroupWrite) -> None:
         if self.recover(write.group_id) == "RUNNING":
@@ -144,9 +144,14 @@ class DynamoGroupStore:
         intent record, the group item with the last chunk (``dynamodb_saga``)."""
         assert write.item is not None
         stored = _stored(write.item)
-        claims = [(dx.group_server_key(stored["accountId"], stored["region"], server_id), ("SERVER", server_id),
-                   {"guardType": "group-server"}) for server_id in write.claim_servers]
-
-        saga.Saga(self.guards, "group", "groupId", write.group_id, between_chunks=self.between_chunks).run(
-            claims, lambda tx: self._write_group(tx, write, stored))
-        dx.release_later(self.guards, write.releases)
+        run = saga.Saga(self.guards, "group", write.group_id, between_chunks=self.between_chunks)
+        claims = [saga.claim_step(self.guards, dx.group_server_key(stored["accountId"], stored["region"], server_id),
+                                  "groupId", write.group_id, run.intent_id, ("SERVER", server_id),
+                                  guardType="group-server") for server_id in write.claim_servers]
+        final = dx.Transaction()
+        self._write_group(final, write, stored)
+        run.run(sorted(claims, key=lambda c: c.target),
+                [saga.Step(op, f"group#{index}", label) for index, (op, label) in enumerate(zip(final.items, final.labels,
+                                                                                                  strict=True))],
+                summary={"groupId": write.group_id, "claimCount": len(claims), "releaseCount": len(write.releases)},
+                after=lambda: dx.release_later(self.guards, write.releases))

@@ -127,14 +127,24 @@ class DynamoGroupStore:
         dx.run(tx)
         dx.release_later(self.guards, later)
 
-    def _write_group(self, tx: dx.Transaction, write: GroupWrite, stored: dict[str, Any]) -> None:
-        """The group item (created, or changed at the version read) and its name claim."""
+    def item_write(self, write: GroupWrite) -> dx.Transaction:
+        """The group item's own write, alone: created, or changed at the version read."""
+        assert write.item is not None
+        tx = dx.Transaction()
+        stored = _stored(write.item)
         if write.expected_version is None:
             tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
                            "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
         else:
             dx.set_fields(tx, self.table, {"groupId": write.group_id}, stored, _REMOVABLE, "version = :expected",
                           {":expected": write.expected_version}, ("VERSION", None))
+        return tx
+
+    def _write_group(self, tx: dx.Transaction, write: GroupWrite, stored: dict[str, Any]) -> None:
+        """The group item (created, or changed at the version read) and its name claim."""
+        item = self.item_write(write)
+        tx.items.extend(item.items)
+        tx.labels.extend(item.labels)
         if write.claim_name:
             tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
                      ("NAME", write.claim_name), guardType="group-name")

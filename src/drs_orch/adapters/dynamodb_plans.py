@@ -91,37 +91,52 @@ class DynamoPlanStore:
         item = dx.get_item(self.guards, "guardKey", dx.group_plans_key(group_id))
         return {str(p) for p in (item or {}).get("planIds") or []}
 
-    def commit(self, write: PlanWrite) -> None:
+    def item_write(self, write: PlanWrite) -> dx.Transaction:
+        """The plan item's own write (or delete), alone, conditional on the version read."""
         tx = dx.Transaction()
         if write.item is None:
             tx.add("Delete", {"TableName": self.table, "Key": {"planId": dx.av(write.plan_id)},
                               "ConditionExpression": "version = :v",
                               "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
+            return tx
+        stored = dict(write.item)
+        stored["entityType"] = ENTITY
+        stored["planNameLower"] = str(write.item["planName"]).lower()
+        if write.expected_version is None:
+            tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                           "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))
         else:
-            stored = dict(write.item)
-            stored["entityType"] = ENTITY
-            stored["planNameLower"] = str(write.item["planName"]).lower()
-            if write.expected_version is None:
-                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
-                               "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))
-            else:
-                dx.set_fields(tx, self.table, {"planId": write.plan_id}, stored, _REMOVABLE, "version = :expected",
-                              {":expected": write.expected_version}, ("VERSION", None))
-            if write.claim_name:
-                tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
-                         ("NAME", write.claim_name), guardType="plan-name")
-        plan_set = {"SS": [write.plan_id]}
+            dx.set_fields(tx, self.table, {"planId": write.plan_id}, stored, _REMOVABLE, "version = :expected",
+                          {":expected": write.expected_version}, ("VERSION", None))
+        return tx
+
+    def ref_add(self, plan_id: str, group_id: str) -> list[tuple[str, dict[str, Any], tuple[str, str | None]]]:
+        """The check that ``group_id`` exists and the reference that keeps it from being deleted."""
+        return [("ConditionCheck", {"TableName": self.groups, "Key": {"groupId": dx.av(group_id)},
+                                    "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id)),
+                ("Update", ref_update(self.guards, plan_id, group_id, add=True), ("UNKNOWN", group_id))]
+
+    def commit(self, write: PlanWrite) -> None:
+        tx = self.item_write(write)
+        if write.item is not None and write.claim_name:
+            tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
+                     ("NAME", write.claim_name), guardType="plan-name")
         for group_id in write.add_refs:
-            tx.add("ConditionCheck", {"TableName": self.groups, "Key": {"groupId": dx.av(group_id)},
-                                      "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id))
-            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
-                              "UpdateExpression": "ADD planIds :p SET guardType = :t, groupId = :g",
-                              "ExpressionAttributeValues": {":p": plan_set, ":t": dx.av("group-plans"),
-                                                            ":g": dx.av(group_id)}}, ("UNKNOWN", group_id))
+            for op, body, label in self.ref_add(write.plan_id, group_id):
+                tx.add(op, body, label)
         for group_id in write.remove_refs:
-            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
-                              "UpdateExpression": "DELETE planIds :p",
-                              "ExpressionAttributeValues": {":p": plan_set}}, ("UNKNOWN", group_id))
+            tx.add("Update", ref_update(self.guards, write.plan_id, group_id, add=False), ("UNKNOWN", group_id))
         later = dx.split_releases(tx, self.guards, write.releases)
         dx.run(tx)
         dx.release_later(self.guards, later)
+
+
+def ref_update(guards: str, plan_id: str, group_id: str, *, add: bool) -> dict[str, Any]:
+    """Add ``plan_id`` to (or remove it from) the plans that use ``group_id``."""
+    if add:
+        return {"TableName": guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+                "UpdateExpression": "ADD planIds :p SET guardType = :t, groupId = :g",
+                "ExpressionAttributeValues": {":p": {"SS": [plan_id]}, ":t": dx.av("group-plans"),
+                                              ":g": dx.av(group_id)}}
+    return {"TableName": guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+            "UpdateExpression": "DELETE planIds :p", "ExpressionAttributeValues": {":p": {"SS": [plan_id]}}}

@@ -190,6 +190,10 @@ class Saga:
         """Apply ``steps`` in chunks and ``final`` with the end of the saga; then ``after``.
         A refusal rolls back what was applied and raises :class:`CommitConflict` naming it."""
         chunks = chunks_of(steps, final)
+        if not chunks:  # nothing to write
+            if after is not None:
+                after()
+            return
         undo = [[s.undo for s in chunk if s.undo is not None] for chunk in chunks]
         self._begin(len(chunks), undo, summary or {})
         done = 0
@@ -217,7 +221,7 @@ class Saga:
         except CommitConflict:
             _undo(undo[:done])
             _delete_keys(self.guards, _part_keys(self.key, self.intent_id, self._parts))
-            _delete_intent(self.guards, self.key, self.intent_id)
+            delete_intent(self.guards, self.key, self.intent_id)
             raise
         _delete_keys(self.guards, _part_keys(self.key, self.intent_id, self._parts))
         if after is not None:
@@ -251,7 +255,8 @@ def _delete_keys(guards: str, keys: Sequence[str]) -> None:
         dx.client().delete_item(TableName=guards, Key={"guardKey": dx.av(key)})
 
 
-def _delete_intent(guards: str, key: str, intent_id: str) -> None:
+def delete_intent(guards: str, key: str, intent_id: str) -> None:
+    """Delete the intent record (or marker) ``key`` if it is still the one of ``intent_id``."""
     try:
         dx.client().delete_item(TableName=guards, Key={"guardKey": dx.av(key)}, ConditionExpression="intentId = :i",
                                 ExpressionAttributeValues={":i": dx.av(intent_id)})
@@ -286,7 +291,7 @@ def _roll_back(guards: str, found: Mapping[str, Any]) -> None:
         blob = b"".join(_bytes(stored[k]["data"]) for k in part_keys)
         _undo(json.loads(zlib.decompress(blob))[:done])
     _delete_keys(guards, part_keys)
-    _delete_intent(guards, key, intent_id)
+    delete_intent(guards, key, intent_id)
 
 
 def _bytes(value: Any) -> bytes:
@@ -302,7 +307,7 @@ def recover(guards_table: str, kind: str, owner: str, *, stale_seconds: float | 
     if found.get("parent"):
         parent = dx.get_item(guards_table, "guardKey", str(found["parent"]))
         if parent is None or parent.get("intentId") != found.get("intentId"):  # its saga has ended
-            _delete_intent(guards_table, intent_key(kind, owner), str(found["intentId"]))
+            delete_intent(guards_table, intent_key(kind, owner), str(found["intentId"]))
             return "NONE"
         found = parent
     limit = STALE_SECONDS if stale_seconds is None else stale_seconds

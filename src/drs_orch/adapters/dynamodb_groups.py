@@ -160,8 +160,6 @@ class DynamoGroupStore:
                                   guardType="group-server") for server_id in write.claim_servers]
         final = dx.Transaction()
         self._write_group(final, write, stored)
-        run.run(sorted(claims, key=lambda c: c.target),
-                [saga.Step(op, f"group#{index}", label) for index, (op, label) in enumerate(zip(final.items, final.labels,
-                                                                                                  strict=True))],
+        run.run(sorted(claims, key=lambda c: c.target), saga.final_steps(final, write.group_id),
                 summary={"groupId": write.group_id, "claimCount": len(claims), "releaseCount": len(write.releases)},
                 after=lambda: dx.release_later(self.guards, write.releases))

@@ -64,14 +64,14 @@ class DynamoConfigWriter:
 
         steps = [saga.marker_step(self.guards, "group", g.group_id, run.key, token) for g in write.groups]
         steps += [saga.marker_step(self.guards, "plan", p.plan_id, run.key, token) for p in write.plans]
-        before = saga.raw_items(self.accounts.table, "accountId",
+        before = saga.before_images(self.accounts.table, "accountId",
                                 [a.account.account_id for a in write.accounts if a.expected_version is not None])
         for a in write.accounts:
             account_id = a.account.account_id
             steps.append(saga.item_step(self.accounts.table, "accountId", account_id,
                                         {"Put": self.accounts.put_request(a.account, a.expected_version)},
                                         ("ACCOUNT", account_id), before.get(account_id), a.account.version))
-        before = saga.raw_items(self.groups.table, "groupId",
+        before = saga.before_images(self.groups.table, "groupId",
                                 [g.group_id for g in write.groups if g.expected_version is not None])
         for g in write.groups:
             assert g.item is not None
@@ -83,7 +83,7 @@ class DynamoConfigWriter:
             account, region = str(g.item["accountId"]), str(g.item["region"])
             steps += [take(dx.group_server_key(account, region, s), "groupId", g.group_id, ("SERVER", s),
                            "group-server") for s in g.claim_servers]
-        before = saga.raw_items(self.plans.table, "planId",
+        before = saga.before_images(self.plans.table, "planId",
                                 [p.plan_id for p in write.plans if p.expected_version is not None])
         for p in write.plans:
             assert p.item is not None

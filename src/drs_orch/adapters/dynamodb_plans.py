@@ -4,16 +4,18 @@ keep a used protection group from being deleted (``group-plans#<groupId>`` items
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import low_level, serialize
+from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.paging import Page
 from drs_orch.domain.plan_graph import WAVE_ORDER_SCHEMA, migrate_stored_waves
-from drs_orch.services.data_ports import GuardRef, Item, PlanWrite
+from drs_orch.services.data_ports import CommitConflict, GuardRef, Item, PlanWrite
 
 ENTITY = "PLAN"
 _INTERNAL = ("entityType", "planNameLower")
@@ -52,6 +54,7 @@ class DynamoPlanStore:
         self.table = plans_table
         self.guards = guards_table
         self.groups = groups_table
+        self.between_chunks: Callable[[int], None] | None = None  # tests: a crash between saga chunks
 
     def get(self, plan_id: str) -> Item | None:
         item = dx.get_item(self.table, "planId", plan_id)
@@ -116,7 +119,18 @@ class DynamoPlanStore:
                                     "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id)),
                 ("Update", ref_update(self.guards, plan_id, group_id, add=True), ("UNKNOWN", group_id))]
 
+    def recover(self, plan_id: str) -> str:
+        """Roll back an unfinished multi-transaction save of ``plan_id``, or the import that marked it
+        (see ``dynamodb_saga``)."""
+        return saga.recover(self.guards, "plan", plan_id)
+
     def commit(self, write: PlanWrite) -> None:
+        if self.recover(write.plan_id) == "RUNNING":
+            raise CommitConflict("CONCURRENT")
+        size = 1 + bool(write.claim_name) + 2 * len(write.add_refs) + len(write.remove_refs)
+        if size > MAX_TRANSACTION_ITEMS:
+            self._commit_saga(write)
+            return
         tx = self.item_write(write)
         if write.item is not None and write.claim_name:
             tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
@@ -129,6 +143,33 @@ class DynamoPlanStore:
         later = dx.split_releases(tx, self.guards, write.releases)
         dx.run(tx)
         dx.release_later(self.guards, later)
+
+    def _commit_saga(self, write: PlanWrite) -> None:
+        """A plan write with more group references than one transaction holds: the references (each
+        with its check that the group exists) in chunks under an intent record, the plan item and
+        its name claim with the last chunk; references given up and guards released after it (a
+        reference left behind by a crash there only keeps a group from being deleted, never lets a
+        used one go)."""
+        run = saga.Saga(self.guards, "plan", write.plan_id, between_chunks=self.between_chunks)
+        steps: list[saga.Step] = []
+        for group_id in write.add_refs:
+            check, add = self.ref_add(write.plan_id, group_id)
+            steps.append(saga.Step({check[0]: check[1]}, f"{self.groups}#{group_id}", check[2]))
+            steps.append(saga.Step({add[0]: add[1]}, f"{self.guards}#{dx.group_plans_key(group_id)}", add[2],
+                                   {"Update": ref_update(self.guards, write.plan_id, group_id, add=False)}))
+        final = self.item_write(write)
+        if write.item is not None and write.claim_name:
+            final.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
+                        ("NAME", write.claim_name), guardType="plan-name")
+
+        def after() -> None:
+            for group_id in write.remove_refs:
+                dx.client().update_item(**ref_update(self.guards, write.plan_id, group_id, add=False))
+            dx.release_later(self.guards, write.releases)
+
+        run.run(steps, saga.final_steps(final, write.plan_id),
+                summary={"planId": write.plan_id, "claimCount": len(write.add_refs),
+                         "releaseCount": len(write.remove_refs) + len(write.releases)}, after=after)
 
 
 def ref_update(guards: str, plan_id: str, group_id: str, *, add: bool) -> dict[str, Any]:

@@ -114,7 +114,7 @@ def marker_step(guards: str, kind: str, owner: str, parent_key: str, intent_id: 
 def item_step(table: str, key_name: str, key: str, op: dict[str, Any], label: tuple[str, str | None],
               before: Mapping[str, Any] | None, written_version: int) -> Step:
     """Write an owner item (``op``, conditional on the version read); undone by putting ``before``
-    back (the stored item as read, low-level form: :func:`raw_items`; None: delete it), only while
+    back (the stored item as read, wire form: :func:`before_images`; None: delete it), only while
     it is still the version written."""
     condition = {"ConditionExpression": "version = :w", "ExpressionAttributeValues": {":w": dx.av(written_version)}}
     undo: dict[str, Any]
@@ -125,19 +125,15 @@ def item_step(table: str, key_name: str, key: str, op: dict[str, Any], label: tu
     return Step(op, f"{table}#{key}", label, undo)
 
 
-def raw_items(table: str, key_name: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Stored items in the low-level wire form (sets stay sets), read consistently: before-images."""
-    out: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), 100):
-        request: dict[str, Any] = {table: {"Keys": [{key_name: dx.av(k)} for k in unique[start:start + 100]],
-                                           "ConsistentRead": True}}
-        while request:
-            answer = dx.client().batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(table, []):
-                out[item[key_name]["S"]] = item
-            request = answer.get("UnprocessedKeys") or {}
-    return out
+def before_images(table: str, key_name: str, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Stored items as read now (consistently), in the wire form an undo puts back."""
+    return {k: serialize(v) for k, v in dx.batch_get(table, key_name, keys).items()}
+
+
+def final_steps(tx: dx.Transaction, owner: str) -> list[Step]:
+    """The writes of ``tx`` (an owner item and its name claim) as the final steps of a saga."""
+    return [Step(entry, f"final#{owner}#{n}", label) for n, (entry, label) in enumerate(zip(tx.items, tx.labels,
+                                                                                              strict=True))]
 
 
 def _release_op(guards: str, key: str, owner: str, token: str) -> dict[str, Any]:

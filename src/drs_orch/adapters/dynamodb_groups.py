@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from drs_orch.adapters import dynamodb_launch as dl
 from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
@@ -20,7 +21,7 @@ from drs_orch.domain.paging import Page
 from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, Item
 
 ENTITY = "GROUP"
-_INTERNAL = ("entityType", "groupNameLower", "accountRegion")
+_INTERNAL = ("entityType", "groupNameLower", "accountRegion", dl.PARTS_ATTR)
 _REMOVABLE = ("serverSelectionTags", "resolvedAt", "launchConfig", "servers", "lastModifiedBy", "description")
 
 
@@ -44,11 +45,14 @@ class DynamoGroupStore:
 
     # reads ------------------------------------------------------------------------------------
     def get(self, group_id: str) -> Item | None:
+        """The group with every server's launch-settings status (``dynamodb_launch``); lists carry
+        the group-level status only."""
         item = dx.get_item(self.table, "groupId", group_id)
-        return _public(item) if item else None
+        return _public(dl.with_server_configs(self.table, item)) if item else None
 
     def get_many(self, group_ids: Iterable[str]) -> dict[str, Item]:
-        return {k: _public(v) for k, v in dx.batch_get(self.table, "groupId", group_ids).items()}
+        found = dl.with_server_configs_many(self.table, dx.batch_get(self.table, "groupId", group_ids))
+        return {k: _public(v) for k, v in found.items()}
 
     def find_by_name(self, name: str) -> Item | None:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND groupNameLower = :n",
@@ -117,6 +121,8 @@ class DynamoGroupStore:
                               "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
             tx.add("Delete", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(write.group_id))},
                               "ConditionExpression": "attribute_not_exists(planIds)"}, ("IN_USE", None))
+            for key in dl.status_part_keys(self.table, write.group_id):  # its launch-settings status parts
+                tx.add("Delete", {"TableName": self.table, "Key": {"groupId": dx.av(key)}}, ("VERSION", None))
         else:
             stored = _stored(write.item)
             self._write_group(tx, write, stored)

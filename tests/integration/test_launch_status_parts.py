@@ -80,3 +80,30 @@ def test_the_per_server_status_lives_in_parts_and_the_api_answers_as_before(
     status, body = admin.delete(f"/protection-groups/{gid}")
     assert status == 200, body
     assert _parts(gid) == []
+
+
+def test_an_item_over_400_kb_is_refused_as_the_callers_data_not_a_fault(stack: Any, admin: Any) -> None:
+    """3,000 servers' overrides at their largest do not fit the group item: DynamoDB's refusal is a
+    400 ITEM_TOO_LARGE (the transaction path and the overrides path), never a 5xx."""
+    from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
+    from drs_orch.adapters.dynamodb_launch import GroupLaunchTable
+    from drs_orch.domain.errors import ValidationFailed
+    from drs_orch.services.data_ports import GroupWrite
+
+    server = seed(stack, 1)
+    status, group = admin.post("/protection-groups", {"groupName": unique("huge"), "region": REGION,
+                                                      "sourceServerIds": server})
+    assert status == 201, group
+    huge = {f"s-{i:017d}": {"securityGroupIds": [f"sg-{i:08x}{n:09x}" for n in range(16)]} for i in range(1200)}
+    with pytest.raises(ValidationFailed) as err:
+        GroupLaunchTable(os.environ["PROTECTION_GROUPS_TABLE"]).save_overrides(group["groupId"], huge, 1, "now", "t")
+    assert err.value.code == "ITEM_TOO_LARGE"
+    store = DynamoGroupStore(os.environ["PROTECTION_GROUPS_TABLE"], os.environ["GUARDS_TABLE"])
+    stored = store.get(group["groupId"])
+    assert stored is not None
+    with pytest.raises(ValidationFailed) as err:
+        store.commit(GroupWrite(group_id=group["groupId"], item={**stored, "servers": huge, "version": 2},
+                                expected_version=1))
+    assert err.value.code == "ITEM_TOO_LARGE"
+    status, after = admin.get(f"/protection-groups/{group['groupId']}")
+    assert status == 200 and after["version"] == 1

@@ -141,6 +141,8 @@ class GroupLaunchTable:
                 },
             )
         except ClientError as exc:
+            if dx.is_item_too_large(exc):
+                raise dx.item_too_large() from None
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             if self.get(group_id) is None:

@@ -102,8 +102,11 @@ def run(tx: Transaction) -> None:
         client().transact_write_items(TransactItems=tx.items)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
+        reasons = exc.response.get("CancellationReasons") or []
+        if is_item_too_large(exc) or any(r.get("Code") == "ValidationError" and "size" in str(r.get("Message", ""))
+                                         for r in reasons):
+            raise item_too_large() from exc
         if code == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or []
             for index, reason in enumerate(reasons):
                 if reason.get("Code") == "ConditionalCheckFailed" and index < len(tx.labels):
                     kind, key = tx.labels[index]
@@ -112,6 +115,17 @@ def run(tx: Transaction) -> None:
                 raise CommitConflict("CONCURRENT") from exc
             raise CommitConflict("UNKNOWN") from exc
         raise UpstreamError(f"DynamoDB refused the write: {code}", code="DYNAMODB_ERROR") from exc
+
+
+def is_item_too_large(exc: ClientError) -> bool:
+    error = exc.response.get("Error", {})
+    return error.get("Code") == "ValidationException" and "size" in str(error.get("Message", "")).lower()
+
+
+def item_too_large() -> ValidationFailed:
+    """DynamoDB refused an item over 400 KB: the caller's data is too large, not a fault of ours."""
+    return ValidationFailed("this change makes a stored item larger than DynamoDB's 400 KB item limit; store less "
+                            "per item (e.g. shorter per-server overrides, or split the group)", code="ITEM_TOO_LARGE")
 
 
 def release_later(table: str, guards: Iterable[GuardRef]) -> None:

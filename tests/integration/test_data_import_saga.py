@@ -160,3 +160,29 @@ def test_a_write_refused_in_a_later_chunk_rolls_the_import_back(stack: Any, admi
                                                  and "import-intent" in str(g["guardKey"])]
     assert not [g for g in _guards() if str(g["guardKey"]).startswith(("group-intent#", "plan-intent#"))
                 and g.get("parent") == dynamodb_saga.intent_key("import", "config")]
+
+
+def test_a_write_of_an_item_a_crashed_import_marked_rolls_the_import_back(
+        stack: Any, admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    prefix = unique("saga")
+    a_servers, more, doc = _old_state(admin, stack, prefix)
+    names = [f"{prefix}-{n}" for n in "abpq"]
+    old = _state(admin, names, a_servers + more)
+
+    def crash(chunk: int) -> None:
+        raise Crash(f"after chunk {chunk}")
+
+    with pytest.raises(Crash):
+        _service(crash).import_config({"config": doc, "mode": "overwrite"}, "tester")
+    a_id = admin.get("/protection-groups", name=f"{prefix}-a")[1]["groups"][0]["groupId"]
+    status, partial = admin.get(f"/protection-groups/{a_id}")
+    assert partial["version"] == 2 and partial["description"] == "new"  # the crashed import's first chunk
+    monkeypatch.setattr(dynamodb_saga, "STALE_SECONDS", 0.0)
+    # the write meets the import's marker on the group, rolls the whole import back, and then finds
+    # that the version it read (the import's) is gone: the caller re-reads the old group
+    status, body = admin.put(f"/protection-groups/{a_id}", {"description": "touched", "version": 2})
+    assert status == 409 and body["error"] == "VERSION_CONFLICT", body
+    assert _state(admin, names, a_servers + more) == old
+    assert not [g for g in _guards("import-intent#") if g["guardKey"] == dynamodb_saga.intent_key("import", "config")]
+    status, body = admin.put(f"/protection-groups/{a_id}", {"description": "touched", "version": 1})
+    assert status == 200 and body["version"] == 2 and sorted(body["sourceServerIds"]) == sorted(a_servers), body

@@ -1,8 +1,8 @@
 """Benchmark of data management at DRS scale (issue 15) on the local stack (moto + DRS emulator,
 the product's Lambdas behind the local API Gateway):
 
-* ``group``: a protection group of 3,000 servers (``--servers``) with launch settings saved by the
-  product's service in this process (its servers claimed by the saga, the first apply within the
+* ``group``: a protection group of 3,000 servers (``--servers``) saved through the API without
+  launch settings, and deleted; then with launch settings, saved by the product's service in this process (its servers claimed by the saga, the first apply within the
   save's budget), then its launch settings applied to every server (the apply use case until
   ``ready``), then read back through the API (``GET`` the group and its status: every server's
   status); the largest item of the groups table (the group item, its status parts);
@@ -88,6 +88,16 @@ def scenario_group(stack: Any, api: Api, count: int) -> bool:
     started = time.monotonic()
     servers = _seed(stack, count)
     print(f"   seeded {len(servers)} DRS source servers in {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    status, plain, _ = api.call("POST", "/protection-groups", {"groupName": f"plain-{uuid.uuid4().hex[:6]}",
+                                                               "region": REGION, "sourceServerIds": servers})
+    _check("create group (API)", status, plain, 201)
+    print(f"   through the API, without launch settings: saved in {time.monotonic() - started:.1f} s "
+          f"({plain['serverCount']} servers)")
+    started = time.monotonic()
+    status, gone, _ = api.call("DELETE", f"/protection-groups/{plain['groupId']}")
+    _check("delete group (API)", status, gone)
+    print(f"   deleted in {time.monotonic() - started:.1f} s (its {count} server guards released)")
     groups = container().protection_groups
     body = {"groupName": f"scale-{uuid.uuid4().hex[:6]}", "region": REGION, "sourceServerIds": servers,
             "launchConfig": {"copyTags": True, "launchDisposition": "STOPPED", "instanceType": "m5.large"}}

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from launch_support import REGION, Network, network, seed, unique
+from launch_support import HUB, REGION, Network, network, seed, unique
 
 from drs_orch.adapters import dynamodb_launch
 
@@ -105,5 +105,15 @@ def test_an_item_over_400_kb_is_refused_as_the_callers_data_not_a_fault(stack: A
         store.commit(GroupWrite(group_id=group["groupId"], item={**stored, "servers": huge, "version": 2},
                                 expected_version=1))
     assert err.value.code == "ITEM_TOO_LARGE"
+    # the same in a saga (more servers than one transaction claims): refused at its last chunk, and
+    # rolled back at once: no claim kept, no intent left
+    claimed = [f"s-{i:017x}" for i in range(150)]
+    with pytest.raises(ValidationFailed) as err:
+        store.commit(GroupWrite(group_id=group["groupId"], item={**stored, "servers": huge, "version": 2},
+                                expected_version=1, claim_servers=claimed))
+    assert err.value.code == "ITEM_TOO_LARGE"
+    guards = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["GUARDS_TABLE"])
+    assert store.server_guards(HUB, REGION, claimed) == {}
+    assert "Item" not in guards.get_item(Key={"guardKey": f"group-intent#{group['groupId']}"}, ConsistentRead=True)
     status, after = admin.get(f"/protection-groups/{group['groupId']}")
     assert status == 200 and after["version"] == 1

@@ -27,7 +27,7 @@ from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
 from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
-from drs_orch.adapters.dynamodb_plans import DynamoPlanStore, ref_update
+from drs_orch.adapters.dynamodb_plans import DynamoPlanStore, ref_update, remove_refs_later
 from drs_orch.services.data_ports import CommitConflict, ConfigWrite, GuardRef
 
 KIND, OWNER = "import", "config"
@@ -104,7 +104,7 @@ class DynamoConfigWriter:
         def after() -> None:
             dx.release_later(self.guards, list(given_up.values()))
             for plan_id, group_id in removals:
-                dx.client().update_item(**ref_update(self.guards, plan_id, group_id, add=False))
+                remove_refs_later(self.guards, plan_id, [group_id])
             for key in markers:
                 saga.delete_intent(self.guards, key, token)
 

@@ -163,8 +163,7 @@ class DynamoPlanStore:
                         ("NAME", write.claim_name), guardType="plan-name")
 
         def after() -> None:
-            for group_id in write.remove_refs:
-                dx.client().update_item(**ref_update(self.guards, write.plan_id, group_id, add=False))
+            remove_refs_later(self.guards, write.plan_id, write.remove_refs)
             dx.release_later(self.guards, write.releases)
 
         run.run(steps, saga.final_steps(final, write.plan_id),
@@ -181,3 +180,13 @@ def ref_update(guards: str, plan_id: str, group_id: str, *, add: bool) -> dict[s
                                               ":g": dx.av(group_id)}}
     return {"TableName": guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
             "UpdateExpression": "DELETE planIds :p", "ExpressionAttributeValues": {":p": {"SS": [plan_id]}}}
+
+
+def remove_refs_later(guards: str, plan_id: str, group_ids: Iterable[str]) -> None:
+    """References a plan gives up, removed after its saga ended; one that fails stays (it only keeps
+    the group from being deleted until the plan's next write)."""
+    for group_id in group_ids:
+        try:
+            dx.client().update_item(**ref_update(guards, plan_id, group_id, add=False))
+        except ClientError:
+            continue

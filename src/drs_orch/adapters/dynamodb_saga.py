@@ -47,6 +47,7 @@ from botocore.exceptions import ClientError
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
+from drs_orch.domain.errors import DomainError
 from drs_orch.services.data_ports import CommitConflict, GuardRef
 
 CHUNK = MAX_TRANSACTION_ITEMS
@@ -184,7 +185,8 @@ class Saga:
     def run(self, steps: Sequence[Step], final: Sequence[Step] = (), *, summary: Mapping[str, Any] | None = None,
             after: Callable[[], None] | None = None) -> None:
         """Apply ``steps`` in chunks and ``final`` with the end of the saga; then ``after``.
-        A refusal rolls back what was applied and raises :class:`CommitConflict` naming it."""
+        A refusal rolls back what was applied and raises :class:`CommitConflict` naming it (or the
+        :class:`DomainError` of a write DynamoDB refused for another reason, e.g. ``ITEM_TOO_LARGE``)."""
         chunks = chunks_of(steps, final)
         if not chunks:  # nothing to write
             if after is not None:
@@ -214,7 +216,7 @@ class Saga:
                 done = index + 1
                 if not last and self.between_chunks is not None:
                     self.between_chunks(index)
-        except CommitConflict:
+        except (CommitConflict, DomainError):  # refused (or DynamoDB said no): roll back now
             _undo(undo[:done])
             _delete_keys(self.guards, _part_keys(self.key, self.intent_id, self._parts))
             delete_intent(self.guards, self.key, self.intent_id)

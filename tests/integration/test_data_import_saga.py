@@ -186,3 +186,34 @@ def test_a_write_of_an_item_a_crashed_import_marked_rolls_the_import_back(
     assert not [g for g in _guards("import-intent#") if g["guardKey"] == dynamodb_saga.intent_key("import", "config")]
     status, body = admin.put(f"/protection-groups/{a_id}", {"description": "touched", "version": 1})
     assert status == 200 and body["version"] == 2 and sorted(body["sourceServerIds"]) == sorted(a_servers), body
+
+
+def test_an_import_first_rolls_back_a_crashed_save_of_a_group_it_writes(
+        stack: Any, admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
+    from drs_orch.services.data_ports import GroupWrite
+
+    prefix = unique("saga")
+    a_servers, more, doc = _old_state(admin, stack, prefix)
+    store = DynamoGroupStore(os.environ["PROTECTION_GROUPS_TABLE"], os.environ["GUARDS_TABLE"])
+    a_id = admin.get("/protection-groups", name=f"{prefix}-a")[1]["groups"][0]["groupId"]
+
+    def crash(chunk: int) -> None:
+        raise Crash(f"after chunk {chunk}")
+
+    store.between_chunks = crash
+    stored = store.get(a_id)
+    assert stored is not None
+    with pytest.raises(Crash):  # a save of group a claiming 120 more servers ends after its first chunk
+        store.commit(GroupWrite(group_id=a_id, item={**stored, "sourceServerIds": a_servers + more[:120],
+                                                     "version": 2}, expected_version=1, claim_servers=more[:120]))
+    status, body = admin.post("/config/import", {"config": doc, "mode": "overwrite"})
+    assert status == 409 and body["error"] == "IMPORT_ABORTED", body  # while that save may still be running
+    monkeypatch.setattr(dynamodb_saga, "STALE_SECONDS", 0.0)
+    status, report = admin.post("/config/import", {"config": doc, "mode": "overwrite"})
+    assert status == 200, report
+    state = _state(admin, [f"{prefix}-a", f"{prefix}-b"], a_servers + more)
+    b_id = admin.get("/protection-groups", name=f"{prefix}-b")[1]["groups"][0]["groupId"]
+    assert sorted(state[f"{prefix}-a"]["sourceServerIds"]) == sorted(a_servers[:3] + more[:2])
+    assert state["holders"] == {**dict.fromkeys(a_servers[:3] + more[:2], a_id),
+                                **dict.fromkeys(a_servers[3:] + more[2:], b_id)}

@@ -268,6 +268,9 @@ class FakeConfigWriter:
             self.db.__dict__.update(before)
             raise
 
+    def finish_sagas(self, group_ids: Iterable[str], plan_ids: Iterable[str]) -> None:
+        return None  # every write of the in-memory stores is atomic: nothing is ever left unfinished
+
     def recover(self, *, stale_seconds: float | None = None) -> str:
         return "NONE"
 

@@ -20,7 +20,7 @@ marked rolls it back. Until then, reads may show the items of its applied chunks
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from drs_orch.adapters import dynamodb_saga as saga
@@ -47,6 +47,7 @@ class DynamoConfigWriter:
     def apply(self, write: ConfigWrite) -> None:
         if self.recover() == "RUNNING":
             raise CommitConflict("IMPORT_RUNNING")
+        self.finish_sagas([g.group_id for g in write.groups], [p.plan_id for p in write.plans])
         run = saga.Saga(self.guards, KIND, OWNER, between_chunks=self.between_chunks)
         token = run.intent_id
         # what the import's items give up, by guard key: handed over if another item takes it
@@ -116,6 +117,16 @@ class DynamoConfigWriter:
             "releaseCount": len(given_up),
         }
         run.run(steps, summary=summary, after=after)
+
+
+    def finish_sagas(self, group_ids: Iterable[str], plan_ids: Iterable[str]) -> None:
+        """A group or plan of the import with a saga of its own left unfinished: rolled back first
+        when stale (one batch read finds them), refused while one is under way."""
+        owners = [("group", g) for g in group_ids] + [("plan", p) for p in plan_ids]
+        found = dx.batch_get(self.guards, "guardKey", [saga.intent_key(kind, owner) for kind, owner in owners])
+        for kind, owner in owners:
+            if saga.intent_key(kind, owner) in found and saga.recover(self.guards, kind, owner) == "RUNNING":
+                raise CommitConflict("CONCURRENT", owner)
 
 
 def _item(table: str, key_name: str, key: str, tx: dx.Transaction, before: dict[str, Any] | None,

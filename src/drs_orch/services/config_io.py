@@ -319,6 +319,9 @@ class ConfigService:
         write = ConfigWrite()
         current: Planned | None = None
         try:
+            # a crashed save of one of these items is rolled back before the claims are computed
+            self.writer.finish_sagas([str(p.entity_id) for p in order if p.kind == "protectionGroup" and p.old],
+                                     [str(p.entity_id) for p in order if p.kind == "recoveryPlan" and p.old])
             for p in order:
                 current = p
                 if p.account is not None:

@@ -182,6 +182,11 @@ class ConfigWriter(Protocol):
         ``IMPORT_RUNNING``: another import is under way."""
         ...
 
+    def finish_sagas(self, group_ids: Iterable[str], plan_ids: Iterable[str]) -> None:
+        """Before the import computes its claims: a multi-transaction save of one of these groups or
+        plans left unfinished is rolled back when stale; :class:`CommitConflict` while one runs."""
+        ...
+
     def recover(self, *, stale_seconds: float | None = None) -> str:
         """Roll back an import found unfinished: ``NONE``, ``RUNNING`` (younger than the Lambda's
         timeout, or ``stale_seconds``) or ``ROLLED_BACK``."""

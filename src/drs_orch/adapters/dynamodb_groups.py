@@ -10,6 +10,7 @@ Lists are served by the ``ByName`` and ``ByAccountRegion`` indexes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from drs_orch.adapters import dynamodb_launch as dl
@@ -109,8 +110,11 @@ class DynamoGroupStore:
         return saga.recover(self.guards, "group", group_id)
 
     def commit(self, write: GroupWrite) -> None:
-        if self.recover(write.group_id) == "RUNNING":
+        found = self.recover(write.group_id)
+        if found == "RUNNING":
             raise CommitConflict("CONCURRENT")
+        if found == "ROLLED_BACK" and write.item is not None:
+            write = self._reclaim(write)
         if write.item is not None and len(write.claim_servers) + 2 > MAX_TRANSACTION_ITEMS:
             self._commit_saga(write)
             return
@@ -132,6 +136,16 @@ class DynamoGroupStore:
         later = dx.split_releases(tx, self.guards, write.releases)
         dx.run(tx)
         dx.release_later(self.guards, later)
+
+    def _reclaim(self, write: GroupWrite) -> GroupWrite:
+        """``write`` after a saga of the group was rolled back under it: the claims were computed
+        while that saga's guards (owned by this group) stood, so the servers they covered were taken
+        as held; those guards are gone now and are claimed again."""
+        assert write.item is not None
+        servers = list(dict.fromkeys(write.item.get("sourceServerIds") or []))
+        held = self.server_guards(str(write.item["accountId"]), str(write.item["region"]), servers)
+        missing = [s for s in servers if s not in held and s not in write.claim_servers]
+        return replace(write, claim_servers=[*write.claim_servers, *missing]) if missing else write
 
     def item_write(self, write: GroupWrite) -> dx.Transaction:
         """The group item's own write, alone: created, or changed at the version read."""

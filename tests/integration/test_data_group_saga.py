@@ -70,7 +70,7 @@ def test_a_crash_between_chunks_leaves_the_old_group_after_recovery(
     with pytest.raises(Crash):
         store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
     intent = _intent(gid)
-    assert intent is not None and len(intent["claims"]) == len(new)
+    assert intent is not None and intent["claimCount"] == len(new) and intent["done"] == 1
     assert set(new) & _held(gid)  # a first chunk was claimed ...
     status, body = admin.get(f"/protection-groups/{gid}")
     assert status == 200 and body["version"] == 1 and sorted(body["sourceServerIds"]) == sorted(old)  # ... no mix
@@ -103,3 +103,27 @@ def test_a_refused_chunk_rolls_the_saga_back(stack: Any, admin: Any) -> None:
     leftovers = _guards().scan(FilterExpression=Attr("guardType").eq("group-server")
                                & Attr("guardKey").is_in([f"group-server#123456789012#{REGION}#{s}" for s in taken[:99]]))
     assert leftovers["Items"] == []
+
+
+def test_the_same_save_retried_after_a_crash_claims_every_server(
+        stack: Any, admin: Any, store: DynamoGroupStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry's claims are computed while the crashed saga's guards (owned by the same group)
+    still stand; the store rolls that saga back and claims those servers again."""
+    old, new = seed(stack, 5, region=REGION), seed(stack, 150, region=REGION)
+    status, group = admin.post("/protection-groups", {"groupName": unique("retry"), "region": REGION,
+                                                      "sourceServerIds": old})
+    assert status == 201, group
+    gid = group["groupId"]
+
+    def crash(chunk: int) -> None:
+        raise Crash(f"after chunk {chunk}")
+
+    store.between_chunks = crash
+    item = {**store.get(gid), "sourceServerIds": old + new, "version": 2}  # type: ignore[dict-item]
+    with pytest.raises(Crash):
+        store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
+    assert set(new) & _held(gid)
+    monkeypatch.setattr(dynamodb_saga, "STALE_SECONDS", 0.0)
+    status, body = admin.put(f"/protection-groups/{gid}", {"sourceServerIds": old + new, "version": 1})
+    assert status == 200, body
+    assert _held(gid) == set(old + new) and _intent(gid) is None

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from data_support import REGION, seed, unique
 
-from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
+from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.input_rules import MAX_BODY_BYTES, MAX_JSON_DEPTH
 
 pytestmark = pytest.mark.integration
@@ -150,7 +150,7 @@ def test_oversized_lists_rest_and_direct(admin: Any, invoke: Any, stack: Any) ->
         {"waveNumber": i, "waveName": "w"} for i in range(51)]})
     assert out["error"] == "VALIDATION_ERROR" and out["details"][0]["field"] == "waves"
     status, body = admin.post("/recovery-plans", {"planName": prefix, "waves": [
-        {"waveNumber": 1, "waveName": "w", "protectionGroupIds": [f"g{i}" for i in range(31)]}]})
+        {"waveNumber": 1, "waveName": "w", "protectionGroupIds": [f"g{i}" for i in range(MAX_GROUPS_PER_PLAN + 1)]}]})
     assert status == 400 and body["details"][0]["field"] == "waves[0].protectionGroupIds"
     ids = ",".join(f"e{i}" for i in range(101))
     status, body = admin.delete("/executions", ids=ids)

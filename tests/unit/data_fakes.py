@@ -17,7 +17,7 @@ from drs_orch.domain.accounts import AccountContext, TargetAccount
 from drs_orch.domain.errors import NotFound
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.paging import Page
-from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef, PlanWrite
+from drs_orch.services.data_ports import CommitConflict, ConfigWrite, GroupWrite, GuardRef, PlanWrite
 
 HUB = "123456789012"
 
@@ -255,6 +255,36 @@ class FakeAccountStore:
         del self.db.accounts[account_id]
 
 
+class FakeConfigWriter:
+    """An import written all or nothing, as the DynamoDB saga: the writes in order over the stores;
+    a refused one puts the whole store back as it was."""
+
+    def __init__(self, db: Db, groups: FakeGroupStore, plans: FakePlanStore, accounts: FakeAccountStore) -> None:
+        self.db, self.groups, self.plans, self.accounts = db, groups, plans, accounts
+
+    def apply(self, write: ConfigWrite) -> None:
+        before = copy.deepcopy(self.db.__dict__)
+        try:
+            for a in write.accounts:
+                if a.expected_version is None:
+                    self.accounts.create(a.account)
+                else:
+                    self.accounts.replace(a.account, a.expected_version)
+            for g in write.groups:
+                self.groups.commit(g)
+            for p in write.plans:
+                self.plans.commit(p)
+        except CommitConflict:
+            self.db.__dict__.update(before)
+            raise
+
+    def finish_sagas(self, group_ids: Iterable[str], plan_ids: Iterable[str]) -> None:
+        return None  # every write of the in-memory stores is atomic: nothing is ever left unfinished
+
+    def recover(self, *, stale_seconds: float | None = None) -> str:
+        return "NONE"
+
+
 class FakeExecutions:
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
@@ -358,5 +388,6 @@ def services(db: Db | None = None, drs: FakeDrs | None = None) -> Any:
     pg = ProtectionGroupService(groups, plans, accounts, contexts, drs, execs, clock)
     rp = RecoveryPlanService(plans, groups, execs, contexts, clock)
     ta = TargetAccountService(accounts, groups, contexts, probe=None, now=clock, hub_region="us-east-1")  # type: ignore[arg-type]
-    io = ConfigService(pg, rp, ta, execs, clock, "us-east-1")
+    io = ConfigService(pg, rp, ta, execs, clock, "us-east-1",
+                       writer=FakeConfigWriter(db, groups, plans, accounts))
     return SimpleNamespace(db=db, drs=drs, groups=pg, plans=rp, accounts=ta, config=io, executions=execs)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drs_orch.domain import input_rules as ir
-from drs_orch.domain.data_rules import MAX_SERVERS_PER_GROUP
+from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import Conflict, DomainError, PayloadTooLarge
 from drs_orch.domain.execution_snapshot import StartExecutionInput
 from drs_orch.domain.launch_config import ServerLaunchOverride
@@ -93,7 +93,8 @@ def test_wave_names_tags_initiated_by_and_account_names_follow_the_text_rule() -
 @pytest.mark.parametrize(("model", "body", "field"), [
     (ProtectionGroupInput, {"groupName": "g", "region": R, "serverSelectionTags": {f"k{i}": "v" for i in range(51)}},
      "serverSelectionTags"),
-    (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": ["s-x"] * 5000}, "sourceServerIds"),
+    (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": ["s-x"] * (MAX_SERVERS_PER_GROUP + 1)},
+     "sourceServerIds"),
     (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": [SID],
                             "servers": {f"s-{i:017d}": {} for i in range(MAX_SERVERS_PER_GROUP + 1)}}, "servers"),
     (ProtectionGroupInput, {"groupName": "g", "region": R, "sourceServerIds": [SID],
@@ -101,7 +102,7 @@ def test_wave_names_tags_initiated_by_and_account_names_follow_the_text_rule() -
      "launchConfig.securityGroupIds"),
     (RecoveryPlanInput, {"planName": "p", "waves": [{"waveNumber": i, "waveName": "w"} for i in range(51)]}, "waves"),
     (RecoveryPlanInput, {"planName": "p", "waves": [{"waveNumber": 1, "waveName": "w",
-                                                     "protectionGroupIds": [f"g{i}" for i in range(31)]}]},
+                                                     "protectionGroupIds": [f"g{i}" for i in range(MAX_GROUPS_PER_PLAN + 1)]}]},
      "waves[0].protectionGroupIds"),
     (RecoveryPlanInput, {"planName": "p", "waves": [{"waveNumber": 1, "waveName": "w",
                                                      "dependsOnWaves": list(range(51))}]}, "waves[0].dependsOnWaves"),

@@ -3,6 +3,8 @@ Writes are conditional: a create on the id being free, a replace or delete on th
 
 from __future__ import annotations
 
+from typing import Any
+
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
 from drs_orch.domain.accounts import TargetAccount
@@ -27,17 +29,24 @@ class DynamoAccountStore:
     def list_all(self) -> list[TargetAccount]:
         return self.all()
 
+    def put_request(self, account: TargetAccount, expected_version: int | None) -> dict[str, Any]:
+        """The write of ``account``: a create (``expected_version`` None) or a replace of that version."""
+        body: dict[str, Any] = {"TableName": self.table, "Item": serialize({**account.to_item(), "entityType": ENTITY})}
+        if expected_version is None:
+            body["ConditionExpression"] = "attribute_not_exists(accountId)"
+        else:
+            body["ConditionExpression"] = "version = :v"
+            body["ExpressionAttributeValues"] = {":v": dx.av(expected_version)}
+        return body
+
     def create(self, account: TargetAccount) -> None:
         tx = dx.Transaction()
-        tx.add("Put", {"TableName": self.table, "Item": serialize({**account.to_item(), "entityType": ENTITY}),
-                       "ConditionExpression": "attribute_not_exists(accountId)"}, ("EXISTS", None))
+        tx.add("Put", self.put_request(account, None), ("EXISTS", None))
         dx.run(tx)
 
     def replace(self, account: TargetAccount, expected_version: int) -> None:
         tx = dx.Transaction()
-        tx.add("Put", {"TableName": self.table, "Item": serialize({**account.to_item(), "entityType": ENTITY}),
-                       "ConditionExpression": "version = :v",
-                       "ExpressionAttributeValues": {":v": dx.av(expected_version)}}, ("VERSION", None))
+        tx.add("Put", self.put_request(account, expected_version), ("VERSION", None))
         dx.run(tx)
 
     def delete(self, account_id: str, expected_version: int) -> None:

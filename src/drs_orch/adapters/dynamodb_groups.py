@@ -10,8 +10,10 @@ Lists are served by the ``ByName`` and ``ByAccountRegion`` indexes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
+from drs_orch.adapters import dynamodb_launch as dl
 from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import serialize
@@ -21,7 +23,7 @@ from drs_orch.domain.paging import Page
 from drs_orch.services.data_ports import CommitConflict, GroupWrite, GuardRef
 
 ENTITY = "GROUP"
-_INTERNAL = ("entityType", "groupNameLower", "accountRegion")
+_INTERNAL = ("entityType", "groupNameLower", "accountRegion", dl.PARTS_ATTR)
 _REMOVABLE = ("serverSelectionTags", "resolvedAt", "launchConfig", "servers", "lastModifiedBy", "description")
 
 
@@ -47,11 +49,14 @@ class DynamoGroupStore:
 
     # reads ------------------------------------------------------------------------------------
     def get(self, group_id: str) -> ProtectionGroup | None:
+        """The group with every server's launch-settings status (``dynamodb_launch``); lists carry
+        the group-level status only."""
         item = dx.get_item(self.table, "groupId", group_id)
-        return _public(item) if item else None
+        return _public(dl.with_server_configs(self.table, item)) if item else None
 
     def get_many(self, group_ids: Iterable[str]) -> dict[str, ProtectionGroup]:
-        return {k: _public(v) for k, v in dx.batch_get(self.table, "groupId", group_ids).items()}
+        found = dl.with_server_configs_many(self.table, dx.batch_get(self.table, "groupId", group_ids))
+        return {k: _public(v) for k, v in found.items()}
 
     def find_by_name(self, name: str) -> ProtectionGroup | None:
         for item in dx.query_all(self.table, index="ByName", key_condition="entityType = :e AND groupNameLower = :n",
@@ -105,11 +110,14 @@ class DynamoGroupStore:
     # writes -----------------------------------------------------------------------------------
     def recover(self, group_id: str) -> str:
         """Roll back an unfinished multi-transaction save of ``group_id`` (see ``dynamodb_saga``)."""
-        return saga.recover(self.guards, "group", "groupId", group_id)
+        return saga.recover(self.guards, "group", group_id)
 
     def commit(self, write: GroupWrite) -> None:
-        if self.recover(write.group_id) == "RUNNING":
+        found = self.recover(write.group_id)
+        if found == "RUNNING":
             raise CommitConflict("CONCURRENT")
+        if found == "ROLLED_BACK" and write.item is not None:
+            write = self._reclaim(write)
         if write.item is not None and len(write.claim_servers) + 2 > MAX_TRANSACTION_ITEMS:
             self._commit_saga(write)
             return
@@ -120,6 +128,8 @@ class DynamoGroupStore:
                               "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
             tx.add("Delete", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(write.group_id))},
                               "ConditionExpression": "attribute_not_exists(planIds)"}, ("IN_USE", None))
+            for key in dl.status_part_keys(self.table, write.group_id):  # its launch-settings status parts
+                tx.add("Delete", {"TableName": self.table, "Key": {"groupId": dx.av(key)}}, ("VERSION", None))
         else:
             stored = _stored(write.item)
             self._write_group(tx, write, stored)
@@ -130,14 +140,34 @@ class DynamoGroupStore:
         dx.run(tx)
         dx.release_later(self.guards, later)
 
-    def _write_group(self, tx: dx.Transaction, write: GroupWrite, stored: dict[str, Any]) -> None:
-        """The group item (created, or changed at the version read) and its name claim."""
+    def _reclaim(self, write: GroupWrite) -> GroupWrite:
+        """``write`` after a saga of the group was rolled back under it: the claims were computed
+        while that saga's guards (owned by this group) stood, so the servers they covered were taken
+        as held; those guards are gone now and are claimed again."""
+        assert write.item is not None
+        servers = list(dict.fromkeys(write.item.source_server_ids))
+        held = self.server_guards(write.item.account_id, write.item.region, servers)
+        missing = [s for s in servers if s not in held and s not in write.claim_servers]
+        return replace(write, claim_servers=[*write.claim_servers, *missing]) if missing else write
+
+    def item_write(self, write: GroupWrite) -> dx.Transaction:
+        """The group item's own write, alone: created, or changed at the version read."""
+        assert write.item is not None
+        tx = dx.Transaction()
+        stored = _stored(write.item)
         if write.expected_version is None:
             tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
                            "ConditionExpression": "attribute_not_exists(groupId)"}, ("EXISTS", None))
         else:
             dx.set_fields(tx, self.table, {"groupId": write.group_id}, stored, _REMOVABLE, "version = :expected",
                           {":expected": write.expected_version}, ("VERSION", None))
+        return tx
+
+    def _write_group(self, tx: dx.Transaction, write: GroupWrite, stored: dict[str, Any]) -> None:
+        """The group item (created, or changed at the version read) and its name claim."""
+        item = self.item_write(write)
+        tx.items.extend(item.items)
+        tx.labels.extend(item.labels)
         if write.claim_name:
             tx.claim(self.guards, dx.group_name_key(write.claim_name), "groupId", write.group_id,
                      ("NAME", write.claim_name), guardType="group-name")
@@ -147,9 +177,12 @@ class DynamoGroupStore:
         intent record, the group item with the last chunk (``dynamodb_saga``)."""
         assert write.item is not None
         stored = _stored(write.item)
-        claims = [(dx.group_server_key(stored["accountId"], stored["region"], server_id), ("SERVER", server_id),
-                   {"guardType": "group-server"}) for server_id in write.claim_servers]
-
-        saga.Saga(self.guards, "group", "groupId", write.group_id, between_chunks=self.between_chunks).run(
-            claims, lambda tx: self._write_group(tx, write, stored))
-        dx.release_later(self.guards, write.releases)
+        run = saga.Saga(self.guards, "group", write.group_id, between_chunks=self.between_chunks)
+        claims = [saga.claim_step(self.guards, dx.group_server_key(stored["accountId"], stored["region"], server_id),
+                                  "groupId", write.group_id, run.intent_id, ("SERVER", server_id),
+                                  guardType="group-server") for server_id in write.claim_servers]
+        final = dx.Transaction()
+        self._write_group(final, write, stored)
+        run.run(sorted(claims, key=lambda c: c.target), saga.final_steps(final, write.group_id),
+                summary={"groupId": write.group_id, "claimCount": len(claims), "releaseCount": len(write.releases)},
+                after=lambda: dx.release_later(self.guards, write.releases))

@@ -4,17 +4,19 @@ keep a used protection group from being deleted (``group-plans#<groupId>`` items
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from drs_orch.adapters import dynamodb_saga as saga
 from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb import low_level, serialize
+from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.models import RecoveryPlan
 from drs_orch.domain.paging import Page
 from drs_orch.domain.plan_graph import WAVE_ORDER_SCHEMA, migrate_stored_waves
-from drs_orch.services.data_ports import GuardRef, PlanWrite
+from drs_orch.services.data_ports import CommitConflict, GuardRef, PlanWrite
 
 ENTITY = "PLAN"
 _INTERNAL = ("entityType", "planNameLower")
@@ -62,6 +64,7 @@ class DynamoPlanStore:
         self.table = plans_table
         self.guards = guards_table
         self.groups = groups_table
+        self.between_chunks: Callable[[int], None] | None = None  # tests: a crash between saga chunks
 
     def get(self, plan_id: str) -> RecoveryPlan | None:
         item = dx.get_item(self.table, "planId", plan_id)
@@ -101,35 +104,97 @@ class DynamoPlanStore:
         item = dx.get_item(self.guards, "guardKey", dx.group_plans_key(group_id))
         return {str(p) for p in (item or {}).get("planIds") or []}
 
-    def commit(self, write: PlanWrite) -> None:
+    def item_write(self, write: PlanWrite) -> dx.Transaction:
+        """The plan item's own write (or delete), alone, conditional on the version read."""
         tx = dx.Transaction()
         if write.item is None:
             tx.add("Delete", {"TableName": self.table, "Key": {"planId": dx.av(write.plan_id)},
                               "ConditionExpression": "version = :v",
                               "ExpressionAttributeValues": {":v": dx.av(write.expected_version)}}, ("VERSION", None))
+            return tx
+        stored = _stored(write.item)
+        if write.expected_version is None:
+            tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
+                           "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))
         else:
-            stored = _stored(write.item)
-            if write.expected_version is None:
-                tx.add("Put", {"TableName": self.table, "Item": serialize(stored),
-                               "ConditionExpression": "attribute_not_exists(planId)"}, ("EXISTS", None))
-            else:
-                dx.set_fields(tx, self.table, {"planId": write.plan_id}, stored, _REMOVABLE, "version = :expected",
-                              {":expected": write.expected_version}, ("VERSION", None))
-            if write.claim_name:
-                tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
-                         ("NAME", write.claim_name), guardType="plan-name")
-        plan_set = {"SS": [write.plan_id]}
+            dx.set_fields(tx, self.table, {"planId": write.plan_id}, stored, _REMOVABLE, "version = :expected",
+                          {":expected": write.expected_version}, ("VERSION", None))
+        return tx
+
+    def ref_add(self, plan_id: str, group_id: str) -> list[tuple[str, dict[str, Any], tuple[str, str | None]]]:
+        """The check that ``group_id`` exists and the reference that keeps it from being deleted."""
+        return [("ConditionCheck", {"TableName": self.groups, "Key": {"groupId": dx.av(group_id)},
+                                    "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id)),
+                ("Update", ref_update(self.guards, plan_id, group_id, add=True), ("UNKNOWN", group_id))]
+
+    def recover(self, plan_id: str) -> str:
+        """Roll back an unfinished multi-transaction save of ``plan_id``, or the import that marked it
+        (see ``dynamodb_saga``)."""
+        return saga.recover(self.guards, "plan", plan_id)
+
+    def commit(self, write: PlanWrite) -> None:
+        if self.recover(write.plan_id) == "RUNNING":
+            raise CommitConflict("CONCURRENT")
+        size = 1 + bool(write.claim_name) + 2 * len(write.add_refs) + len(write.remove_refs)
+        if size > MAX_TRANSACTION_ITEMS:
+            self._commit_saga(write)
+            return
+        tx = self.item_write(write)
+        if write.item is not None and write.claim_name:
+            tx.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
+                     ("NAME", write.claim_name), guardType="plan-name")
         for group_id in write.add_refs:
-            tx.add("ConditionCheck", {"TableName": self.groups, "Key": {"groupId": dx.av(group_id)},
-                                      "ConditionExpression": "attribute_exists(groupId)"}, ("GROUP_MISSING", group_id))
-            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
-                              "UpdateExpression": "ADD planIds :p SET guardType = :t, groupId = :g",
-                              "ExpressionAttributeValues": {":p": plan_set, ":t": dx.av("group-plans"),
-                                                            ":g": dx.av(group_id)}}, ("UNKNOWN", group_id))
+            for op, body, label in self.ref_add(write.plan_id, group_id):
+                tx.add(op, body, label)
         for group_id in write.remove_refs:
-            tx.add("Update", {"TableName": self.guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
-                              "UpdateExpression": "DELETE planIds :p",
-                              "ExpressionAttributeValues": {":p": plan_set}}, ("UNKNOWN", group_id))
+            tx.add("Update", ref_update(self.guards, write.plan_id, group_id, add=False), ("UNKNOWN", group_id))
         later = dx.split_releases(tx, self.guards, write.releases)
         dx.run(tx)
         dx.release_later(self.guards, later)
+
+    def _commit_saga(self, write: PlanWrite) -> None:
+        """A plan write with more group references than one transaction holds: the references (each
+        with its check that the group exists) in chunks under an intent record, the plan item and
+        its name claim with the last chunk; references given up and guards released after it (a
+        reference left behind by a crash there only keeps a group from being deleted, never lets a
+        used one go)."""
+        run = saga.Saga(self.guards, "plan", write.plan_id, between_chunks=self.between_chunks)
+        steps: list[saga.Step] = []
+        for group_id in write.add_refs:
+            check, add = self.ref_add(write.plan_id, group_id)
+            steps.append(saga.Step({check[0]: check[1]}, f"{self.groups}#{group_id}", check[2]))
+            steps.append(saga.Step({add[0]: add[1]}, f"{self.guards}#{dx.group_plans_key(group_id)}", add[2],
+                                   {"Update": ref_update(self.guards, write.plan_id, group_id, add=False)}))
+        final = self.item_write(write)
+        if write.item is not None and write.claim_name:
+            final.claim(self.guards, dx.plan_name_key(write.claim_name), "planId", write.plan_id,
+                        ("NAME", write.claim_name), guardType="plan-name")
+
+        def after() -> None:
+            remove_refs_later(self.guards, write.plan_id, write.remove_refs)
+            dx.release_later(self.guards, write.releases)
+
+        run.run(steps, saga.final_steps(final, write.plan_id),
+                summary={"planId": write.plan_id, "claimCount": len(write.add_refs),
+                         "releaseCount": len(write.remove_refs) + len(write.releases)}, after=after)
+
+
+def ref_update(guards: str, plan_id: str, group_id: str, *, add: bool) -> dict[str, Any]:
+    """Add ``plan_id`` to (or remove it from) the plans that use ``group_id``."""
+    if add:
+        return {"TableName": guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+                "UpdateExpression": "ADD planIds :p SET guardType = :t, groupId = :g",
+                "ExpressionAttributeValues": {":p": {"SS": [plan_id]}, ":t": dx.av("group-plans"),
+                                              ":g": dx.av(group_id)}}
+    return {"TableName": guards, "Key": {"guardKey": dx.av(dx.group_plans_key(group_id))},
+            "UpdateExpression": "DELETE planIds :p", "ExpressionAttributeValues": {":p": {"SS": [plan_id]}}}
+
+
+def remove_refs_later(guards: str, plan_id: str, group_ids: Iterable[str]) -> None:
+    """References a plan gives up, removed after its saga ended; one that fails stays (it only keeps
+    the group from being deleted until the plan's next write)."""
+    for group_id in group_ids:
+        try:
+            dx.client().update_item(**ref_update(guards, plan_id, group_id, add=False))
+        except ClientError:
+            continue

@@ -20,7 +20,7 @@ from botocore.paginate import TokenDecoder
 
 from drs_orch.adapters.dynamodb import batch_get_keys, deserialize, low_level, serialize, to_dynamo
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
-from drs_orch.domain.errors import UpstreamError, ValidationFailed
+from drs_orch.domain.errors import DomainError, UpstreamError, ValidationFailed
 from drs_orch.domain.paging import Page
 from drs_orch.services.data_ports import CommitConflict, GuardRef
 
@@ -102,8 +102,11 @@ def run(tx: Transaction) -> None:
         client().transact_write_items(TransactItems=tx.items)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
+        reasons = exc.response.get("CancellationReasons") or []
+        if is_item_too_large(exc) or any(r.get("Code") == "ValidationError" and "size" in str(r.get("Message", ""))
+                                         for r in reasons):
+            raise item_too_large() from exc
         if code == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons") or []
             for index, reason in enumerate(reasons):
                 if reason.get("Code") == "ConditionalCheckFailed" and index < len(tx.labels):
                     kind, key = tx.labels[index]
@@ -114,14 +117,38 @@ def run(tx: Transaction) -> None:
         raise UpstreamError(f"DynamoDB refused the write: {code}", code="DYNAMODB_ERROR") from exc
 
 
+def is_item_too_large(exc: ClientError) -> bool:
+    error = exc.response.get("Error", {})
+    return error.get("Code") == "ValidationException" and "size" in str(error.get("Message", "")).lower()
+
+
+def item_too_large() -> ValidationFailed:
+    """DynamoDB refused an item over 400 KB: the caller's data is too large, not a fault of ours."""
+    return ValidationFailed("this change makes a stored item larger than DynamoDB's 400 KB item limit; store less "
+                            "per item (e.g. shorter per-server overrides, or split the group)", code="ITEM_TOO_LARGE")
+
+
 def release_later(table: str, guards: Iterable[GuardRef]) -> None:
-    """Releases that did not fit into the transaction. A failed release leaves a stale guard,
-    which the next claim of that server or name recognises and purges."""
-    for guard in guards:
+    """Releases that did not fit into the transaction, 100 to a transaction (a 3,000-server group
+    gives up 3,000 guards); a transaction that one condition cancels is done one release at a time.
+    A failed release leaves a stale guard, which the next claim of that server or name recognises
+    and purges."""
+    pending = list(guards)
+    for start in range(0, len(pending), MAX_TRANSACTION_ITEMS):
+        chunk = pending[start:start + MAX_TRANSACTION_ITEMS]
+        tx = Transaction()
+        for guard in chunk:
+            tx.release(table, guard, ("STALE", guard.key))
         try:
-            client().delete_item(**release_request(table, guard))
-        except ClientError:
+            run(tx)
             continue
+        except (CommitConflict, DomainError):
+            pass
+        for guard in chunk:
+            try:
+                client().delete_item(**release_request(table, guard))
+            except ClientError:
+                continue
 
 
 def split_releases(tx: Transaction, table: str, releases: list[GuardRef]) -> list[GuardRef]:

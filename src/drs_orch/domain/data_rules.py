@@ -6,10 +6,15 @@ Size limits. A protection-group write that fits is one DynamoDB transaction (at 
 holding the group, its name guard and one guard per server it claims; that is what makes "one group
 per server" and unique names atomic. A larger one is a saga (``adapters/dynamodb_saga.py``): the
 guards in chunks under an intent record, the group item with the last chunk, rolled back by whoever
-finds it unfinished. A group holds at most :data:`MAX_SERVERS_PER_GROUP` servers (bounded by the
-group item: its per-server launch-settings status must stay well under DynamoDB's 400 KB). A plan write holds the plan, its name guards and two items per protection group it starts
-to reference (a check that the group exists and the reference that blocks the group's deletion),
-hence :data:`MAX_GROUPS_PER_PLAN`. A wave with several groups may exceed 100 servers and is then
+finds it unfinished. A group holds at most :data:`MAX_SERVERS_PER_GROUP` servers: what grows with
+its servers besides their ids, the per-server launch-settings status, is kept in items of its own
+(``adapters/dynamodb_launch.py``), so the group item stays well under DynamoDB's 400 KB (3,000 ids
+are about 70 KB; per-server overrides are on the item too, so a group that overrides every one of
+3,000 servers must keep each override small). A plan write holds the plan, its name guards and two items per protection group it starts
+to reference (a check that the group exists and the reference that blocks the group's deletion);
+more than one transaction holds (from 50 new groups) is the same saga, so a plan may use
+:data:`MAX_GROUPS_PER_PLAN` groups (a plan of 200 groups is a few KB; its executions are bounded by
+the DRS quotas, not by this). A wave with several groups may exceed 100 servers and is then
 launched as several DRS jobs; the number of waves is bounded by ``input_rules.MAX_WAVES_PER_PLAN``.
 """
 
@@ -24,8 +29,8 @@ from drs_orch.domain.errors import ValidationFailed
 from drs_orch.domain.paging import parse_limit
 
 MAX_TRANSACTION_ITEMS = 100
-MAX_SERVERS_PER_GROUP = 1000
-MAX_GROUPS_PER_PLAN = 30
+MAX_SERVERS_PER_GROUP = 3000
+MAX_GROUPS_PER_PLAN = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 

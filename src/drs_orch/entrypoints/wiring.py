@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
     from drs_orch.adapters.dynamodb_executions_read import DynamoExecutionReader
     from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
+    from drs_orch.adapters.dynamodb_import import DynamoConfigWriter
     from drs_orch.adapters.dynamodb_instance_pairs import DynamoInstancePairs
     from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
     from drs_orch.adapters.dynamodb_query import ExecutionRecordsReader, GroupsByAccountRegion
@@ -163,6 +164,12 @@ class Container:
         return DynamoAccountStore(self.settings.target_accounts_table)
 
     @cached_property
+    def config_writer(self) -> DynamoConfigWriter:
+        from drs_orch.adapters.dynamodb_import import DynamoConfigWriter
+
+        return DynamoConfigWriter(self.group_store, self.plan_store, self.account_store)
+
+    @cached_property
     def drs_inventory(self) -> AwsDrsInventory:
         from drs_orch.adapters.drs_inventory import AwsDrsInventory
 
@@ -251,7 +258,8 @@ class Container:
         from drs_orch.services.config_io import ConfigService
 
         return ConfigService(self.protection_groups, self.recovery_plans, self.target_accounts,
-                             self.execution_reader, now=self.clock.now, hub_region=self.settings.region)
+                             self.execution_reader, now=self.clock.now, hub_region=self.settings.region,
+                             writer=self.config_writer)
 
     # ------------------------------------------------------------------ execution engine (issue 5)
     @cached_property

@@ -3,9 +3,11 @@
 Import validates every item first, against the stored state and against the other items of the
 document, and reports per item ``created``/``updated``/``skipped``/``failed`` with reasons. A dry
 run stops there; its report is exactly what the real import then reports. A real import with any
-failed item writes nothing; otherwise it writes accounts, then groups (overwrites first, so that
-servers they give up are free), then plans, each through the same guarded transactions as the
-API, and undoes what it wrote if a write is refused meanwhile (never half imported).
+failed item writes nothing; otherwise it computes every write (the same claims, references and
+releases as the API's) and hands them to the ``ConfigWriter`` as one write: a saga with an intent
+record (``adapters/dynamodb_import.py``), rolled back if a write is refused meanwhile, and rolled back
+by whoever finds it unfinished after a crash (the next import or export, housekeeping, or a write of
+an item it touched): never half imported.
 Servers in active executions are refused; ``mode`` ``skip`` keeps existing items (matched by name,
 accounts by id), ``overwrite`` replaces them."""
 
@@ -31,7 +33,15 @@ from drs_orch.domain.models import (
     to_iso,
 )
 from drs_orch.services import group_members as gm
-from drs_orch.services.data_ports import AccountContexts, ExecutionReader, Item
+from drs_orch.services.data_ports import (
+    AccountContexts,
+    AccountWrite,
+    CommitConflict,
+    ConfigWrite,
+    ConfigWriter,
+    ExecutionReader,
+    Item,
+)
 from drs_orch.services.protection_groups import ProtectionGroupService
 from drs_orch.services.recovery_plans import RecoveryPlanService
 from drs_orch.services.target_accounts import TargetAccountService, keep_secrets
@@ -90,7 +100,9 @@ class ImportContexts:
 
 class ConfigService:
     def __init__(self, groups: ProtectionGroupService, plans: RecoveryPlanService, accounts: TargetAccountService,
-                 executions: ExecutionReader, now: Callable[[], datetime], hub_region: str) -> None:
+                 executions: ExecutionReader, now: Callable[[], datetime], hub_region: str, *,
+                 writer: ConfigWriter) -> None:
+        self.writer = writer
         self.groups = groups
         self.plans = plans
         self.accounts = accounts
@@ -98,7 +110,12 @@ class ConfigService:
         self.now = now
         self.hub_region = hub_region
 
+    def recover(self) -> str:
+        """Roll back an import found unfinished (a Lambda that ended mid-import) once it is stale."""
+        return self.writer.recover()
+
     def export(self) -> Item:
+        self.recover()
         return export_document(self.groups.groups.all(), self.plans.plans.all(),
                                [a.to_item() for a in self.accounts.accounts.all()],
                                exported_at=to_iso(self.now()), account_id=self.groups.contexts.hub_account_id,
@@ -115,6 +132,8 @@ class ConfigService:
             request = parse(ImportRequest, {"config": {k: v for k, v in body.items() if k not in ("dryRun", "mode")},
                                             **{k: body[k] for k in ("dryRun", "mode") if k in body}})
         doc = parse_document(request.config)
+        if self.recover() == "RUNNING":
+            raise _import_running()
         planned = self._evaluate(doc.accounts, doc.groups, doc.plans, request.mode, actor)
         report = self._report(planned, request, doc.schema)
         if request.dry_run:
@@ -299,62 +318,72 @@ class ConfigService:
         return body, used
 
     def _apply(self, planned: list[Planned], actor: str) -> None:
-        undo: list[tuple[str, Callable[[], Any]]] = []
         order = [p for p in planned if p.kind == "targetAccount"]
         for kind in ("protectionGroup", "recoveryPlan"):
             order += [p for p in planned if p.kind == kind and p.action == "update"]
             order += [p for p in planned if p.kind == kind and p.action == "create"]
+        order = [p for p in order if p.writes]
+        overwritten = {str(p.entity_id) for p in order if p.kind == "protectionGroup" and p.old is not None}
+        write = ConfigWrite()
         current: Planned | None = None
         try:
+            # a crashed save of one of these items is rolled back before the claims are computed
+            self.writer.finish_sagas([str(p.entity_id) for p in order if p.kind == "protectionGroup" and p.old],
+                                     [str(p.entity_id) for p in order if p.kind == "recoveryPlan" and p.old])
             for p in order:
-                if not p.writes:
-                    continue
                 current = p
-                undo.append(self._write(p, actor))
+                if p.account is not None:
+                    write.accounts.append(AccountWrite(p.account, p.old_account.version if p.old_account else None))
+                    continue
+                assert p.item is not None
+                if isinstance(p.item, ProtectionGroup):
+                    assert p.old is None or isinstance(p.old, ProtectionGroup)
+                    claims = gm.plan_claims(self.groups.groups, str(p.entity_id), p.item, p.old,
+                                            ignore_owners=lambda owner: owner in overwritten)
+                    write.groups.append(gm.write_for(str(p.entity_id), p.item,
+                                                     None if p.old is None else p.old.version, claims))
+                else:
+                    assert p.old is None or isinstance(p.old, RecoveryPlan)
+                    write.plans.append(self.plans.write_for(p.item, p.old))
+            current = None
+            self.writer.apply(write)
         except DomainError as exc:
-            problems: list[str] = []
-            for label, action in reversed(undo):
-                try:
-                    action()
-                except DomainError as undo_exc:
-                    problems.append(f"{label}: {undo_exc.message}")
-            raise Conflict(
-                f"the import stopped at {current.kind if current else '?'} {current.name if current else '?'!r}: "
-                f"{exc.message}; " + ("everything it had written was rolled back" if not problems
-                                      else f"rolling back failed for {len(problems)} item(s)"),
-                code="IMPORT_ABORTED",
-                details={"item": current.report() if current else None, "error": exc.to_body(),
-                         "rollbackProblems": problems},
-            ) from None
+            raise _aborted(current, exc.message, exc.to_body()) from None
+        except CommitConflict as exc:
+            if exc.kind == "IMPORT_RUNNING":
+                raise _import_running() from None
+            current = _item_of(order, exc)
+            raise _aborted(current, _conflict_message(exc), {"error": exc.kind, "key": exc.key}) from None
         for p in order:
             if isinstance(p.item, ProtectionGroup):
                 self.groups.after_save(p.item, actor)
 
-    def _write(self, p: Planned, actor: str) -> tuple[str, Callable[[], Any]]:
-        label = f"{p.kind} {p.name}"
-        if p.account is not None:
-            return label, self._write_account(p.account, p.old_account)
-        item, old = p.item, p.old
-        assert item is not None
-        version = item.version
-        if isinstance(item, ProtectionGroup):
-            assert old is None or isinstance(old, ProtectionGroup)
-            self.groups.save(item, old)
-            if old is None:
-                return label, lambda: self.groups.delete(item.group_id, actor)
-            restore = old.model_copy(update={"version": version + 1})
-            return label, lambda: self.groups.save(restore, item)
-        assert old is None or isinstance(old, RecoveryPlan)
-        self.plans.save(item, old)
-        if old is None:
-            return label, lambda: self.plans.delete(item.plan_id, actor)
-        restored = old.model_copy(update={"version": version + 1})
-        return label, lambda: self.plans.save(restored, item)
 
-    def _write_account(self, account: TargetAccount, old: TargetAccount | None) -> Callable[[], Any]:
-        """Write ``account``; the undo that restores what was there."""
-        if old is None:
-            self.accounts.insert(account)
-            return lambda: self.accounts.remove(account.account_id, account.version)
-        self.accounts.replace(account, old)
-        return lambda: self.accounts.replace(old.model_copy(update={"version": account.version + 1}), account)
+def _import_running() -> Conflict:
+    return Conflict("another import is being written; retry once it has finished", code="IMPORT_IN_PROGRESS")
+
+
+def _aborted(current: Planned | None, message: str, error: Any) -> Conflict:
+    where = f"{current.kind} {current.name!r}" if current else "its writes"
+    return Conflict(f"the import stopped at {where}: {message}; nothing of it was kept (all of it was rolled back)",
+                    code="IMPORT_ABORTED",
+                    details={"item": current.report() if current else None, "error": error, "rollbackProblems": []})
+
+
+def _item_of(order: list[Planned], exc: CommitConflict) -> Planned | None:
+    """The item of the import whose write was refused, when the conflict names it."""
+    for p in order:
+        servers = p.item.source_server_ids if isinstance(p.item, ProtectionGroup) else []
+        if exc.key is not None and (exc.key == p.entity_id or exc.key.lower() == p.name.lower()
+                                    or exc.key in servers):
+            return p
+    return None
+
+
+def _conflict_message(exc: CommitConflict) -> str:
+    what = {"SERVER": "a server was claimed by another group meanwhile",
+            "NAME": "the name was taken meanwhile", "VERSION": "an item changed meanwhile",
+            "EXISTS": "an item was created meanwhile", "GROUP_MISSING": "a protection group was deleted meanwhile",
+            "ACCOUNT": "a target account changed meanwhile"}
+    return what.get(exc.kind, "another request changed the same data at the same moment") + (
+        f" ({exc.key})" if exc.key else "")

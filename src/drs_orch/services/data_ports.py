@@ -163,3 +163,36 @@ class PlanSubscriptions(Protocol):
 
     def subscribe_plan(self, plan_id: str, email: str) -> str: ...
     def unsubscribe(self, subscription_arn: str) -> None: ...
+
+
+@dataclass
+class AccountWrite:
+    account: TargetAccount
+    expected_version: int | None  # None: the account must not be registered yet
+
+
+@dataclass
+class ConfigWrite:
+    """Everything one ``POST /config/import`` writes: applied all or nothing (a saga with an intent
+    record; an unfinished one is rolled back by whoever finds it, see ``ConfigWriter.recover``)."""
+
+    accounts: list[AccountWrite] = field(default_factory=list)
+    groups: list[GroupWrite] = field(default_factory=list)
+    plans: list[PlanWrite] = field(default_factory=list)
+
+
+class ConfigWriter(Protocol):
+    def apply(self, write: ConfigWrite) -> None:
+        """Write it all, or (after rolling back what was applied) raise :class:`CommitConflict`.
+        ``IMPORT_RUNNING``: another import is under way."""
+        ...
+
+    def finish_sagas(self, group_ids: Iterable[str], plan_ids: Iterable[str]) -> None:
+        """Before the import computes its claims: a multi-transaction save of one of these groups or
+        plans left unfinished is rolled back when stale; :class:`CommitConflict` while one runs."""
+        ...
+
+    def recover(self, *, stale_seconds: float | None = None) -> str:
+        """Roll back an import found unfinished: ``NONE``, ``RUNNING`` (younger than the Lambda's
+        timeout, or ``stale_seconds``) or ``ROLLED_BACK``."""
+        ...

@@ -253,6 +253,14 @@ class RecoveryPlanService:
             self.readiness.after_save(plan_id)
 
     def save(self, item: RecoveryPlan, old: RecoveryPlan | None) -> None:
+        try:
+            self.plans.commit(self.write_for(item, old))
+        except CommitConflict as exc:
+            raise self._commit_error(exc, item) from None
+
+    def write_for(self, item: RecoveryPlan, old: RecoveryPlan | None) -> PlanWrite:
+        """What saving ``item`` over ``old`` claims, references and releases (a stale name guard is
+        purged here; a live one is 409 PLAN_NAME_EXISTS)."""
         plan_id = item.plan_id
         claim_name: str | None = None
         releases: list[GuardRef] = []
@@ -275,14 +283,10 @@ class RecoveryPlanService:
                     releases.append(old_guard)
         new_ids = item.group_ids
         old_ids = old.group_ids if old else []
-        write = PlanWrite(plan_id=plan_id, item=item, expected_version=None if old is None else old.version,
-                          claim_name=claim_name, releases=releases,
-                          add_refs=[g for g in new_ids if g not in old_ids],
-                          remove_refs=[g for g in old_ids if g not in new_ids])
-        try:
-            self.plans.commit(write)
-        except CommitConflict as exc:
-            raise self._commit_error(exc, item) from None
+        return PlanWrite(plan_id=plan_id, item=item, expected_version=None if old is None else old.version,
+                         claim_name=claim_name, releases=releases,
+                         add_refs=[g for g in new_ids if g not in old_ids],
+                         remove_refs=[g for g in old_ids if g not in new_ids])
 
     def delete(self, plan_id: str, actor: str) -> Item:
         old = self.load(plan_id)

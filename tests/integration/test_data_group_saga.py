@@ -119,7 +119,9 @@ def test_the_same_save_retried_after_a_crash_claims_every_server(
         raise Crash(f"after chunk {chunk}")
 
     store.between_chunks = crash
-    item = {**store.get(gid), "sourceServerIds": old + new, "version": 2}  # type: ignore[dict-item]
+    current = store.get(gid)
+    assert current is not None
+    item = current.model_copy(update={"source_server_ids": old + new, "version": 2})
     with pytest.raises(Crash):
         store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
     assert set(new) & _held(gid)

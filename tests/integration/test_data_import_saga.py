@@ -205,8 +205,8 @@ def test_an_import_first_rolls_back_a_crashed_save_of_a_group_it_writes(
     stored = store.get(a_id)
     assert stored is not None
     with pytest.raises(Crash):  # a save of group a claiming 120 more servers ends after its first chunk
-        store.commit(GroupWrite(group_id=a_id, item={**stored, "sourceServerIds": a_servers + more[:120],
-                                                     "version": 2}, expected_version=1, claim_servers=more[:120]))
+        store.commit(GroupWrite(group_id=a_id, item=stored.model_copy(update={
+                                    "source_server_ids": a_servers + more[:120], "version": 2}), expected_version=1, claim_servers=more[:120]))
     status, body = admin.post("/config/import", {"config": doc, "mode": "overwrite"})
     assert status == 409 and body["error"] == "IMPORT_ABORTED", body  # while that save may still be running
     monkeypatch.setattr(dynamodb_saga, "STALE_SECONDS", 0.0)

@@ -18,6 +18,7 @@ from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
 from drs_orch.adapters.dynamodb_plans import DynamoPlanStore
 from drs_orch.domain.data_rules import MAX_GROUPS_PER_PLAN
+from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.services.data_ports import GroupWrite, PlanWrite
 
 pytestmark = pytest.mark.integration
@@ -61,14 +62,16 @@ def group_ids_fixture(stack: Any) -> list[str]:
         item = {"groupId": group_id, "groupName": group_id, "description": "", "region": REGION, "accountId": HUB,
                 "sourceServerIds": [server], "version": 1, "createdDate": now, "lastModifiedDate": now,
                 "createdBy": "test"}
-        store.commit(GroupWrite(group_id=group_id, item=item, expected_version=None, claim_name=group_id,
+        store.commit(GroupWrite(group_id=group_id, item=ProtectionGroup.from_item(item), expected_version=None,
+                                claim_name=group_id,
                                 claim_servers=[server]))
         ids.append(group_id)
     return ids
 
 
 def _waves(group_ids: list[str]) -> list[dict[str, Any]]:
-    return [{"waveNumber": n + 1, "waveName": f"w{n + 1}", "protectionGroupIds": group_ids[start:start + 50]}
+    return [{"waveNumber": n + 1, "waveName": f"w{n + 1}", "protectionGroupIds": group_ids[start:start + 50],
+             "dependsOnWaves": [n] if n else []}
             for n, start in enumerate(range(0, len(group_ids), 50))]
 
 
@@ -86,7 +89,7 @@ def test_a_crash_between_plan_chunks_leaves_the_old_plan_then_200_groups_are_sav
 
     plans.between_chunks = crash
     with pytest.raises(Crash):
-        plans.commit(PlanWrite(plan_id=plan_id, item={**stored, "waves": _waves(group_ids), "version": 2},
+        plans.commit(PlanWrite(plan_id=plan_id, item=RecoveryPlan.from_item({**stored.to_item(), "waves": _waves(group_ids), "version": 2}),
                                expected_version=1, add_refs=added))
     intent = _guard(dynamodb_saga.intent_key("plan", plan_id))
     assert intent is not None and intent["done"] == 1 and intent["claimCount"] == len(added)

@@ -102,14 +102,14 @@ def test_an_item_over_400_kb_is_refused_as_the_callers_data_not_a_fault(stack: A
     stored = store.get(group["groupId"])
     assert stored is not None
     with pytest.raises(ValidationFailed) as err:
-        store.commit(GroupWrite(group_id=group["groupId"], item={**stored, "servers": huge, "version": 2},
+        store.commit(GroupWrite(group_id=group["groupId"], item=stored.model_copy(update={"servers": huge, "version": 2}),
                                 expected_version=1))
     assert err.value.code == "ITEM_TOO_LARGE"
     # the same in a saga (more servers than one transaction claims): refused at its last chunk, and
     # rolled back at once: no claim kept, no intent left
     claimed = [f"s-{i:017x}" for i in range(150)]
     with pytest.raises(ValidationFailed) as err:
-        store.commit(GroupWrite(group_id=group["groupId"], item={**stored, "servers": huge, "version": 2},
+        store.commit(GroupWrite(group_id=group["groupId"], item=stored.model_copy(update={"servers": huge, "version": 2}),
                                 expected_version=1, claim_servers=claimed))
     assert err.value.code == "ITEM_TOO_LARGE"
     guards = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["GUARDS_TABLE"])

@@ -101,6 +101,16 @@ def _shot(page: Any, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+def _dashboard_loaded(page: Any) -> None:
+    """The dashboard once its lists have been read: each count shown, nothing loading."""
+    from playwright.sync_api import expect
+
+    for title in ("Active executions", "Recent executions"):
+        expect(page.get_by_role("heading", name=re.compile(rf"^{title} \(\d+\)"))).to_be_visible()
+    expect(page.get_by_role("table", name="DRS capacity").get_by_role("row")).not_to_have_count(1)  # rows, not the header only
+    expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)
+
+
 def _create_tag_group(page: Any, name: str, tags: str, matched: int, shot: str | None = None) -> None:
     from playwright.sync_api import expect
 
@@ -181,7 +191,7 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
     _sign_in(page, stack, "DRSOperator")
     expect(page.get_by_role("button", name=stack["users"]["DRSOperator"])).to_be_visible()
-    expect(page.get_by_role("heading", name="DRS capacity")).to_be_visible()
+    _dashboard_loaded(page)
     _shot(page, "01-dashboard-operator")
 
     _open(page, stack, "plans")
@@ -261,6 +271,16 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
     expect(page.get_by_text("NotAuthorizedException")).to_be_visible()
     _shot(page, "00-sign-in-refused")
     _sign_in(page, stack, "DRSReadOnly")
+    # the executions cannot be read: the dashboard says so where the counts would be, never "0"
+    page.route(re.compile(r"/executions(\?|$)"), lambda route: route.fulfill(
+        status=503, content_type="application/json", body=json.dumps({"error": "SERVICE_UNAVAILABLE", "message": "the table is not reachable"})))
+    page.reload()
+    expect(page.get_by_role("table", name="Active executions")).to_contain_text("Could not load the executions", timeout=30_000)
+    expect(page.get_by_role("heading", name="Active executions", exact=True)).to_be_visible()  # no count
+    expect(page.get_by_text("SERVICE_UNAVAILABLE")).to_be_visible()
+    expect(page.get_by_role("table", name="DRS capacity").get_by_role("row")).not_to_have_count(1)
+    _shot(page, "19-dashboard-executions-unreadable")
+    page.unroute(re.compile(r"/executions(\?|$)"))
     writes = re.compile(r"^(Create group|Create plan|Edit waves|Edit|Dry run|Start drill|Start recovery|Pause|Resume|Cancel|"
                         r"Terminate instances|Delete.*|Re-apply launch settings|Resolve again|Edit launch settings|Run tag sync now|"
                         r"Edit schedule|Export configuration|Import|Validate account)$")

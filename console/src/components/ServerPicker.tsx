@@ -9,6 +9,7 @@ import { unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { useApi } from "../context";
 import { ApiErrorAlert } from "./ApiErrorAlert";
+import { emptyOrFailed } from "./ListState";
 import { PAGING_LABELS, Status } from "./Status";
 
 export type SourceServer = components["schemas"]["SourceServer"];
@@ -47,7 +48,7 @@ export function ServerPicker({ region, groupId, selected, onChange }: {
       <ApiErrorAlert error={q.error} header="Could not list the source servers" />
       <Table
         variant="embedded"
-        header={<Header variant="h3" counter={`(${selected.length} selected of ${all.length})`}>Source servers in {region}</Header>}
+        header={<Header variant="h3" counter={q.data ? `(${selected.length} selected of ${all.length})` : undefined}>Source servers in {region}</Header>}
         ariaLabels={{
           tableLabel: "Source servers",
           selectionGroupLabel: "Server selection",
@@ -67,7 +68,7 @@ export function ServerPicker({ region, groupId, selected, onChange }: {
           onChange([...keep, ...added]);
         }}
         items={items.slice((page - 1) * PAGE, page * PAGE)}
-        empty={<Box>No source servers{filter ? " match the filter" : ` in ${region}`}</Box>}
+        empty={emptyOrFailed(q.data ? null : q.error, "the source servers", <Box>No source servers{filter ? " match the filter" : ` in ${region}`}</Box>)}
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find servers by name, id, IP, state or tag"
           filteringAriaLabel="Find servers" countText={`${items.length} matches`}
           onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}

@@ -10,6 +10,7 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed } from "../components/ListState";
 import { Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -88,7 +89,7 @@ export function Accounts() {
         selectedItems={selected}
         onSelectionChange={(e) => { setSelected(e.detail.selectedItems); validate.reset(); }}
         ariaLabels={{ tableLabel: "Target accounts", selectionGroupLabel: "Account selection", itemSelectionLabel: (_, a) => `select ${a.accountName ?? a.accountId}` }}
-        empty="No target accounts"
+        empty={emptyOrFailed(q.data ? null : q.error, "the target accounts", "No target accounts")}
         columnDefinitions={[
           { id: "name", header: "Target account", cell: (a) => <>{a.accountName ?? a.accountId}<Box fontSize="body-s" color="text-body-secondary">{a.accountId}{a.isHub ? " (hub)" : ""}</Box></> },
           { id: "role", header: "Role", cell: (a) => a.roleArn ?? "-" },

@@ -5,6 +5,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed, loadErrorHeader } from "../components/ListState";
 import { ACTIVE, Status } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -21,13 +22,15 @@ export function Capacity() {
     a.regions.map((r) => ({ key: `${a.accountId}#${r.region}`, account: a.accountName ?? a.accountId, type: a.accountType, ...r })));
   return (
     <SpaceBetween size="s">
-      <ApiErrorAlert error={q.error} header="Could not read the DRS capacity" />
+      <ApiErrorAlert error={q.error} header={q.data ? `Could not refresh the DRS capacity; showing what was read at ${new Date(q.dataUpdatedAt).toLocaleTimeString()}` : "Could not read the DRS capacity"} />
       <Table
         header={<Header variant="h2" description="Against the DRS quotas" actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
         loading={q.isPending}
+        loadingText="Loading the DRS capacity"
         items={rows}
         trackBy="key"
-        empty="No accounts"
+        ariaLabels={{ tableLabel: "DRS capacity" }}
+        empty={emptyOrFailed(q.data ? null : q.error, "the DRS capacity", "No accounts")}
         columnDefinitions={[
           { id: "account", header: "Account", cell: (r) => `${r.account} (${r.type})` },
           { id: "region", header: "Region", cell: (r) => r.region },
@@ -50,14 +53,16 @@ export function Capacity() {
 export function Dashboard() {
   const q = useExecutions();
   const canViewAccounts = useCan("get_accounts_capacity");
-  const items = q.data?.items ?? [];
+  const items = q.data?.items;
+  // the newest 100 are read: say so when there are older ones (History pages through them)
+  const of = q.data?.nextToken ? `Among the newest ${q.data.count} executions; History lists older ones` : undefined;
   return (
     <SpaceBetween size="l">
       <Header variant="h1">Dashboard</Header>
-      <ApiErrorAlert error={q.error} header="Could not list the executions" />
-      <ExecutionsTable items={items.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} />
+      <ApiErrorAlert error={q.error} header={loadErrorHeader("the executions", q.dataUpdatedAt)} />
+      <ExecutionsTable items={items?.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} error={q.error} description={of} />
       {canViewAccounts && <Capacity />}
-      <Container><ExecutionsTable items={items.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} /></Container>
+      <Container><ExecutionsTable items={items?.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} error={q.error} /></Container>
     </SpaceBetween>
   );
 }

@@ -7,6 +7,7 @@ import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed } from "../components/ListState";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -37,7 +38,7 @@ export function GroupsList() {
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="groupId"
-        empty="No protection groups"
+        empty={emptyOrFailed(q.data ? null : q.error, "the protection groups", "No protection groups")}
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[

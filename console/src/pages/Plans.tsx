@@ -18,6 +18,7 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { ApiError, unwrap } from "../api/client";
 import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed } from "../components/ListState";
 import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
 import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
@@ -49,7 +50,7 @@ export function PlansList() {
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="planId"
-        empty="No recovery plans"
+        empty={emptyOrFailed(q.data ? null : q.error, "the recovery plans", "No recovery plans")}
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[

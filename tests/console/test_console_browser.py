@@ -311,3 +311,70 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
     expect(page.get_by_test_id("tag-sync-schedule")).to_be_visible()
     no_writes()
     page.close()
+
+
+_IN_VIEW = """el => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.right > window.innerWidth) return false;
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    if (!/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) continue;
+    const box = p.getBoundingClientRect();
+    if (r.left < box.left - 1 || r.right > box.right + 1) return false;  // cut off by a scrolled or clipped box
+  }
+  return true;
+}"""
+
+
+def _navigation_open(page: Any) -> None:
+    """The side navigation open (the layout may have closed it while the page was being laid out)."""
+    from playwright.sync_api import expect
+
+    history = page.get_by_role("link", name="History", exact=True)
+    if not history.is_visible():
+        page.get_by_role("button", name="Open navigation").click()
+    expect(history).to_be_visible()
+    expect(history).to_be_in_viewport()
+
+
+def _in_view(locator: Any) -> bool:
+    """The element is fully in the width of the window and of every box that scrolls or clips it."""
+    return bool(locator.evaluate(_IN_VIEW))
+
+
+def test_a_failed_server_s_reason_and_the_run_report_are_in_view_at_1280(stack: dict[str, Any], browser: Any) -> None:
+    """The drill of the plan again, with db-01's launch failing (an emulator fault): at 1280 px with the
+    navigation open the failure reason is in view without scrolling sideways, and so is History's report link."""
+    from playwright.sync_api import expect
+
+    api = _api(stack, "DRSOperator")
+    groups = api.get(f"{stack['apiUrl']}/protection-groups", timeout=60).json()["groups"]
+    db = next(g for g in groups if g["groupName"] == "Order db")
+    server_id = api.get(f"{stack['apiUrl']}/protection-groups/{db['groupId']}", timeout=60).json()["sourceServerIds"][0]
+    reason = "the EC2 launch was refused: InsufficientInstanceCapacity for r5.2xlarge in us-east-1a"
+    requests.post(f"{stack['drsUrl']}/_emulator/faults", timeout=60,
+                  json={"kind": "launch_failure", "serverId": server_id, "count": 1, "reason": reason}).raise_for_status()
+    plans = api.get(f"{stack['apiUrl']}/recovery-plans", timeout=60).json()["recoveryPlans"]
+    plan = next(p for p in plans if p["planName"] == "Order system")
+    started = api.post(f"{stack['apiUrl']}/recovery-plans/{plan['planId']}/execute", timeout=60, json={"executionType": "DRILL"})
+    assert started.status_code in (200, 202), started.text
+    execution_id = started.json()["executionId"]
+
+    page = browser.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
+    _sign_in(page, stack, "DRSOperator")
+    page.goto(f"{stack['consoleUrl']}#/executions/{execution_id}")
+    failure = page.get_by_test_id("failure-reason")
+    expect(failure).to_contain_text("InsufficientInstanceCapacity", timeout=90_000)
+    _navigation_open(page)
+    header = page.get_by_role("table", name="Servers of wave 1").get_by_role("columnheader", name="Failure reason")
+    assert _in_view(header) and _in_view(failure), "the failure reason is cut off at 1280 px"
+    _shot(page, "20-execution-failed-server-1280")
+
+    _open(page, stack, "executions")
+    report = page.get_by_role("link", name=re.compile("^Run report of Order system"))
+    expect(report).not_to_have_count(0, timeout=60_000)
+    _navigation_open(page)
+    expect(report.first).to_be_visible()
+    assert _in_view(report.first), "History's Run report column is cut off at 1280 px"
+    _shot(page, "21-history-1280")
+    page.close()

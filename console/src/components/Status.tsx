@@ -15,7 +15,8 @@ export const ACTIVE = new Set(["PENDING", "RUNNING", "PAUSED", "CANCELLING", "PO
 
 export function Status({ value }: { value?: string | null }) {
   if (!value) return <>-</>;
-  return <StatusIndicator type={TYPES[value] ?? "info"}>{value}</StatusIndicator>;
+  // a status is one word: never broken across lines in a narrow column
+  return <StatusIndicator type={TYPES[value] ?? "info"} wrapText={false}>{value}</StatusIndicator>;
 }
 
 /** A time in the user's zone, the UTC value on hover. */

@@ -21,7 +21,7 @@ type Account = components["schemas"]["TargetAccountView"];
 function Validation({ v }: { v: components["schemas"]["AccountValidation"] }) {
   const rows = Object.entries(v.regions).flatMap(([region, checks]) => checks.map((c, i) => ({ key: `${region}#${i}`, region, ...c })));
   return (
-    <Table variant="embedded" items={rows} trackBy="key" ariaLabels={{ tableLabel: `Checks of ${v.accountId}` }}
+    <Table variant="embedded" wrapLines items={rows} trackBy="key" ariaLabels={{ tableLabel: `Checks of ${v.accountId}` }}
       header={<Box variant="h3">Validation of {v.accountId}: <Status value={v.valid ? "OK" : "FAILED"} /> at <Time iso={v.checkedAt} /></Box>}
       columnDefinitions={[
         { id: "region", header: "Region", cell: (r) => r.region },

@@ -29,6 +29,7 @@ export function Capacity() {
         loadingText="Loading the DRS capacity"
         items={rows}
         trackBy="key"
+        wrapLines
         ariaLabels={{ tableLabel: "DRS capacity" }}
         empty={emptyOrFailed(q.data ? null : q.error, "the DRS capacity", "No accounts")}
         columnDefinitions={[

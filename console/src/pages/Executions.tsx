@@ -141,6 +141,7 @@ export function ExecutionsList() {
         loadingText="Loading executions"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="executionId"
+        wrapLines
         empty={emptyOrFailed(q.data ? null : q.error, "the executions", "No executions match")}
         selectionType={canDelete ? "multi" : undefined}
         selectedItems={selected}

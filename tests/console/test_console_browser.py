@@ -248,9 +248,17 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     _api(stack, "DRSOrchestrationAdmin").post(f"{stack['apiUrl']}/accounts/targets", timeout=60, json={
         "accountId": SPOKE, "accountName": "Inventory", "roleArn": f"arn:aws:iam::{SPOKE}:role/drs-orch-spoke"})
     _open(page, stack, "accounts")
+    inventory = page.get_by_role("table", name="Target accounts").get_by_role("row", name=re.compile("Inventory"))
+    expect(inventory).to_contain_text("Never")  # not validated yet
     page.get_by_role("radio", name="select Inventory").check()
+    # the spoke's role does not exist on the local stack: its capacity says why it is unknown
+    usage = page.get_by_role("table", name=f"Capacity by account of {SPOKE}")
+    expect(usage).to_contain_text("Cannot be reached")
+    expect(page.get_by_text(re.compile(rf"^Capacity of {SPOKE} and its staging accounts UNREACHABLE$"))).to_be_visible()
     page.get_by_role("button", name="Validate").click()
     expect(page.get_by_role("table", name=f"Checks of {SPOKE}")).to_contain_text("assumeRole")
+    expect(inventory).to_contain_text("FAILED")  # the list shows the validation just made
+    expect(page.get_by_role("table", name="DRS capacity")).to_contain_text("Cannot be reached")  # listed, not left out
     _shot(page, "14-accounts")
 
     _open(page, stack, "settings")

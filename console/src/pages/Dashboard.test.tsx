@@ -2,7 +2,7 @@ import { screen, within } from "@testing-library/react";
 import type { ExecutionSummary } from "../api/types";
 import { execution } from "../test/fixtures";
 import { renderWithApi } from "../test/render";
-import { Dashboard } from "./Dashboard";
+import { Capacity, Dashboard } from "./Dashboard";
 
 const running = { ...execution("RUNNING"), executionId: "ex-run" } as unknown as ExecutionSummary;
 const heading = (name: string) => screen.getByRole("heading", { name: new RegExp(`^${name}`) });
@@ -35,5 +35,16 @@ describe("the dashboard's counts", () => {
   it("says when older executions were not read", async () => {
     renderWithApi(<Dashboard />, () => ({ status: 200, body: { items: [running], count: 1, nextToken: "t" } }), ["view_executions"]);
     expect(await screen.findByText(/Among the newest 1 executions/)).toBeInTheDocument();
+  });
+});
+
+describe("the DRS capacity", () => {
+  it("keeps an account that did not answer, with the reason, instead of leaving it out", async () => {
+    renderWithApi(<Capacity />, () => ({ status: 200, body: { regions: ["us-east-1"], targets: [], unreachableAccounts: ["111111111111"], status: "OK",
+      accounts: [{ accountId: "111111111111", accountName: "Inventory", accountType: "TARGET", hasExternalId: false, status: "ERROR", regions: [],
+        error: { code: "ASSUME_ROLE_DENIED", message: "the role is missing" } }] } }), ["get_accounts_capacity"]);
+    const table = await screen.findByRole("table", { name: "DRS capacity" });
+    expect(await within(table).findByText("Cannot be reached: ASSUME_ROLE_DENIED: the role is missing")).toBeInTheDocument();
+    expect(within(table).getByText("Inventory (TARGET)")).toBeInTheDocument();
   });
 });

@@ -6,6 +6,8 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { emptyOrFailed, loadErrorHeader } from "../components/ListState";
+import { METRICS, usageRows } from "../components/capacityRows";
+import Box from "@cloudscape-design/components/box";
 import { ACTIVE, Status } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -18,8 +20,8 @@ export function Capacity() {
     queryFn: async () => unwrap(await api.GET("/accounts/capacity")),
     refetchInterval: 30000,
   });
-  const rows = (q.data?.accounts ?? []).flatMap((a) =>
-    a.regions.map((r) => ({ key: `${a.accountId}#${r.region}`, account: a.accountName ?? a.accountId, type: a.accountType, ...r })));
+  // an account or region that did not answer keeps its row, with the reason under its status
+  const rows = usageRows(q.data?.accounts ?? []);
   return (
     <SpaceBetween size="s">
       <ApiErrorAlert error={q.error} header={q.data ? `Could not refresh the DRS capacity; showing what was read at ${new Date(q.dataUpdatedAt).toLocaleTimeString()}` : "Could not read the DRS capacity"} />
@@ -33,15 +35,13 @@ export function Capacity() {
         ariaLabels={{ tableLabel: "DRS capacity" }}
         empty={emptyOrFailed(q.data ? null : q.error, "the DRS capacity", "No accounts")}
         columnDefinitions={[
-          { id: "account", header: "Account", cell: (r) => `${r.account} (${r.type})` },
+          { id: "account", header: "Account", cell: (r) => `${r.account.accountName ?? r.account.accountId} (${r.account.accountType})` },
           { id: "region", header: "Region", cell: (r) => r.region },
-          { id: "status", header: "Status", cell: (r) => <Status value={r.status ?? r.regionStatus.status} /> },
-          ...([["replicatingServers", "Replicating servers"], ["activeJobs", "Active jobs"],
-                ["serversInActiveJobs", "Servers in active jobs"], ["recoveryInstances", "Recovery instances"]] as const)
-            .map(([m, label]) => ({
+          { id: "status", header: "Status", cell: (r) => <><Status value={r.status} />{r.problem && <Box fontSize="body-s" color="text-status-error">{r.usage}</Box>}</> },
+          ...METRICS.map(([m, label]) => ({
             id: m, header: label,
             cell: (r: (typeof rows)[number]) => {
-              const x = (r.metrics ?? []).find((v) => v.metric === m);
+              const x = r.metrics.find((v) => v.metric === m);
               return x ? `${x.used} / ${x.limit} (${x.percentUsed}%)` : "-";
             },
           })),

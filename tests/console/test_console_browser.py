@@ -114,7 +114,7 @@ def _dashboard_loaded(page: Any) -> None:
 def _create_tag_group(page: Any, name: str, tags: str, matched: int, shot: str | None = None) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_role("button", name="Create group").click()
+    page.get_by_role("button", name="Create group").first.click()  # the header's (an empty list offers one too)
     page.get_by_role("textbox", name="Group name").fill(name)
     page.get_by_role("textbox", name="Tags").fill(tags)
     expect(page.get_by_text(f"{matched} servers match")).to_be_visible()  # the live preview, no button
@@ -154,7 +154,15 @@ def test_plan_manager_builds_groups_and_a_plan_in_the_editor(stack: dict[str, An
     page = browser.new_page()
     page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
     _sign_in(page, stack, "DRSPlanManager")
+    # nothing yet: each list says what to do next, with the action that does it
+    _open(page, stack, "plans")
+    empty = page.get_by_test_id("empty-state")
+    expect(empty).to_contain_text("No recovery plans")
+    expect(empty.get_by_role("link", name="Create plan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recovery plans (0)")).to_be_visible()
+    _shot(page, "01b-plans-empty")
     _open(page, stack, "groups")
+    expect(page.get_by_test_id("empty-state").get_by_role("button", name="Create group")).to_be_visible()
     _create_tag_group(page, "Order db", "Application=OrderSystem, Tier=db", 2)
     _create_tag_group(page, "Order app", "Application=OrderSystem, Tier=app", 3, shot="02-group-create-tags-preview")
     _create_tag_group(page, "Order web", "Application=OrderSystem, Tier=web", 3)
@@ -165,7 +173,7 @@ def test_plan_manager_builds_groups_and_a_plan_in_the_editor(stack: dict[str, An
     _shot(page, "05-group-launch-settings")
 
     _open(page, stack, "plans")
-    page.get_by_role("link", name="Create plan").click()
+    page.get_by_role("link", name="Create plan").first.click()
     page.get_by_role("textbox", name="Plan name").fill("Order system")
     for n, (name, group) in enumerate((("db", "Order db"), ("app", "Order app"), ("web", "Order web")), start=1):
         if n > 1:
@@ -385,4 +393,39 @@ def test_a_failed_server_s_reason_and_the_run_report_are_in_view_at_1280(stack: 
     expect(report.first).to_be_visible()
     assert _in_view(report.first), "History's Run report column is cut off at 1280 px"
     _shot(page, "21-history-1280")
+    page.close()
+
+
+def test_hundreds_of_source_servers_page_and_filter_in_the_server_picker(stack: dict[str, Any], browser: Any) -> None:
+    """300 more servers in the hub's us-west-2 (the emulator's seed): the picker pages through them 10 at
+    a time and its filter finds one; the page stays usable."""
+    from playwright.sync_api import expect
+
+    fleet = {"accounts": [{"accountId": "123456789012", "regions": [{"region": "us-west-2", "servers": [
+        {"hostname": "batch-{n:03d}.example.internal", "count": 300, "tags": {"Application": "Batch", "Tier": "app"}}]}]}]}
+    requests.post(f"{stack['drsUrl']}/_emulator/seed", json=fleet, timeout=300).raise_for_status()
+
+    page = browser.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
+    _sign_in(page, stack, "DRSPlanManager")
+    _open(page, stack, "groups")
+    page.get_by_role("button", name="Create group").first.click()
+    page.get_by_role("textbox", name="Region").fill("us-west-2")
+    page.get_by_text("By explicit servers").click()
+    picker = page.get_by_role("table", name="Source servers")
+    expect(page.get_by_role("heading", name=re.compile(r"^Source servers in us-west-2 \(0 selected of 306\)"))).to_be_visible(timeout=60_000)
+    rows = picker.get_by_role("row")
+    expect(rows).to_have_count(11)  # the header and a page of 10
+    expect(rows.nth(3)).to_contain_text("batch-001.example.internal")  # by name: app-01, app-02 (Payments), batch-001
+    first = rows.nth(1).inner_text()
+    page.get_by_role("dialog", name="Create a protection group").get_by_role("button", name="Next page").click()
+    expect(rows.nth(1)).not_to_have_text(first)
+    expect(rows).to_have_count(11)
+    _shot(page, "22-server-picker-300-servers")
+    page.get_by_role("searchbox", name="Find servers").fill("batch-257")
+    expect(page.get_by_text("1 match", exact=True).first).to_be_visible()
+    expect(rows).to_have_count(2)
+    picker.get_by_role("checkbox", name="select batch-257.example.internal").check()
+    expect(page.get_by_role("heading", name=re.compile(r"^Source servers in us-west-2 \(1 selected of 306\)"))).to_be_visible()
+    _shot(page, "23-server-picker-filtered")
     page.close()

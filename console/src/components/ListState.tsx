@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 
 /** A list's count for its table header: nothing until the list has loaded (the table shows its
@@ -18,4 +20,22 @@ export function emptyOrFailed(error: unknown, what: string, empty: ReactNode): R
 /** The header of a list's load error: a list shown from an earlier read says when that was. */
 export function loadErrorHeader(what: string, shownSince?: number): string {
   return shownSince ? `Could not refresh ${what}; showing those read at ${new Date(shownSince).toLocaleTimeString()}` : `Could not list ${what}`;
+}
+
+/** A table with nothing in it: what is missing, what to do next, and the action that does it. */
+export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+  return (
+    <Box textAlign="center" color="inherit" data-testid="empty-state">
+      <SpaceBetween size="xs">
+        <Box variant="strong" color="inherit">{title}</Box>
+        {children && <Box variant="p" color="inherit">{children}</Box>}
+        {action}
+      </SpaceBetween>
+    </Box>
+  );
+}
+
+/** A filter that kept nothing: say so and offer to clear it. */
+export function NoMatch({ what, onClear }: { what: string; onClear: () => void }) {
+  return <EmptyState title={`No ${what} match the filter`} action={<Button onClick={onClear}>Clear filter</Button>} />;
 }

@@ -7,7 +7,7 @@ import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { emptyOrFailed } from "../components/ListState";
+import { EmptyState, NoMatch, emptyOrFailed } from "../components/ListState";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -38,8 +38,13 @@ export function GroupsList() {
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="groupId"
-        empty={emptyOrFailed(q.data ? null : q.error, "the protection groups", "No protection groups")}
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
+        empty={emptyOrFailed(q.data ? null : q.error, "the protection groups", filter
+          ? <NoMatch what="groups" onClear={() => { setFilter(""); setPage(1); }} />
+          : <EmptyState title="No protection groups" action={canCreate && <Button onClick={() => setCreating(true)}>Create group</Button>}>
+            A protection group chooses source servers, by tags or one by one; recovery plans launch groups in waves.{" "}
+            {canCreate ? "Create one first." : "A plan manager creates them."}
+          </EmptyState>)}
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" filteringAriaLabel="Find groups" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
           { id: "name", header: "Name", cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },

@@ -18,7 +18,7 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { ApiError, unwrap } from "../api/client";
 import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { emptyOrFailed } from "../components/ListState";
+import { EmptyState, NoMatch, emptyOrFailed } from "../components/ListState";
 import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
 import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
@@ -50,8 +50,13 @@ export function PlansList() {
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="planId"
-        empty={emptyOrFailed(q.data ? null : q.error, "the recovery plans", "No recovery plans")}
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
+        empty={emptyOrFailed(q.data ? null : q.error, "the recovery plans", filter
+          ? <NoMatch what="plans" onClear={() => { setFilter(""); setPage(1); }} />
+          : <EmptyState title="No recovery plans" action={canCreate && <Button href="#/plans/new">Create plan</Button>}>
+            A recovery plan launches protection groups in waves, for a drill or a recovery.{" "}
+            {canCreate ? "Create one from your protection groups." : "A plan manager creates them."}
+          </EmptyState>)}
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" filteringAriaLabel="Find plans" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
           { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },

@@ -266,7 +266,8 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     page.get_by_role("button", name="Validate").click()
     expect(page.get_by_role("table", name=f"Checks of {SPOKE}")).to_contain_text("assumeRole")
     expect(inventory).to_contain_text("FAILED")  # the list shows the validation just made
-    expect(page.get_by_role("table", name="DRS capacity")).to_contain_text("Cannot be reached")  # listed, not left out
+    expect(page.get_by_role("table", name="DRS capacity")).to_contain_text("UNREACHABLE")  # listed, not left out
+    expect(page.get_by_test_id("capacity-unanswered")).to_contain_text("Cannot be reached")  # and why
     _shot(page, "14-accounts")
 
     _open(page, stack, "settings")

@@ -31,7 +31,7 @@ function Validation({ v }: { v: components["schemas"]["AccountValidation"] }) {
     <Table variant="embedded" wrapLines items={rows} trackBy="key" ariaLabels={{ tableLabel: `Checks of ${v.accountId}` }}
       header={<Box variant="h3">Validation of {v.accountId}: <Status value={v.valid ? "OK" : "FAILED"} /> at <Time iso={v.checkedAt} /></Box>}
       columnDefinitions={[
-        { id: "region", header: "Region", cell: (r) => r.region },
+        { id: "region", header: "Region", minWidth: 110, cell: (r) => r.region },
         { id: "check", header: "Check", cell: (r) => r.check },
         { id: "status", header: "Status", cell: (r) => <Status value={r.status.toUpperCase()} /> },
         { id: "message", header: "Message", cell: (r) => r.message },
@@ -58,7 +58,7 @@ function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }
         empty={`No accounts were read for ${c.targetAccountId}`}
         columnDefinitions={[
           { id: "acc", header: "Account", cell: (x) => `${x.account.accountName ?? x.account.accountId} (${x.account.accountType})` },
-          { id: "region", header: "Region", cell: (x) => x.region },
+          { id: "region", header: "Region", minWidth: 110, cell: (x) => x.region },
           { id: "status", header: "Status", cell: (x) => <Status value={x.status} /> },
           { id: "usage", header: "Usage", cell: (x) => x.problem ? <Box color="text-status-error">{x.usage}</Box> : x.usage },
         ]} />
@@ -98,6 +98,7 @@ export function Accounts() {
         loadingText="Loading accounts"
         items={q.data?.accounts ?? []}
         trackBy="accountId"
+        wrapLines
         selectionType="single"
         selectedItems={selected}
         onSelectionChange={(e) => { setSelected(e.detail.selectedItems); validate.reset(); }}

@@ -44,7 +44,8 @@ describe("the DRS capacity", () => {
       accounts: [{ accountId: "111111111111", accountName: "Inventory", accountType: "TARGET", hasExternalId: false, status: "ERROR", regions: [],
         error: { code: "ASSUME_ROLE_DENIED", message: "the role is missing" } }] } }), ["get_accounts_capacity"]);
     const table = await screen.findByRole("table", { name: "DRS capacity" });
-    expect(await within(table).findByText("Cannot be reached: ASSUME_ROLE_DENIED: the role is missing")).toBeInTheDocument();
-    expect(within(table).getByText("Inventory (TARGET)")).toBeInTheDocument();
+    expect(await within(table).findByText("Inventory (TARGET)")).toBeInTheDocument();
+    expect(within(table).getByText("UNREACHABLE")).toBeInTheDocument();
+    expect(screen.getByTestId("capacity-unanswered")).toHaveTextContent("Inventory (111111111111): Cannot be reached: ASSUME_ROLE_DENIED: the role is missing");
   });
 });

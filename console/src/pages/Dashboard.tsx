@@ -7,7 +7,7 @@ import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { emptyOrFailed, loadErrorHeader } from "../components/ListState";
 import { METRICS, usageRows } from "../components/capacityRows";
-import Box from "@cloudscape-design/components/box";
+import Alert from "@cloudscape-design/components/alert";
 import { ACTIVE, Status } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -22,11 +22,19 @@ export function Capacity() {
   });
   // an account or region that did not answer keeps its row, with the reason under its status
   const rows = usageRows(q.data?.accounts ?? []);
+  const unanswered = rows.filter((r) => r.problem);
   return (
     <SpaceBetween size="s">
+      {unanswered.length > 0 && (
+        <Alert type="warning" header="Not every account answered: their capacity is unknown">
+          <ul data-testid="capacity-unanswered">{unanswered.map((r) => (
+            <li key={r.key}>{r.account.accountName ?? r.account.accountId} ({r.account.accountId}){r.region === "all" ? "" : ` in ${r.region}`}: {r.usage}</li>
+          ))}</ul>
+        </Alert>
+      )}
       <ApiErrorAlert error={q.error} header={q.data ? `Could not refresh the DRS capacity; showing what was read at ${new Date(q.dataUpdatedAt).toLocaleTimeString()}` : "Could not read the DRS capacity"} />
       <Table
-        header={<Header variant="h2" description="Against the DRS quotas" actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
+        header={<Header variant="h2" description={`Against the DRS quotas${unanswered.length ? `; the status is of the accounts that answered (${unanswered.length} did not)` : ""}`} actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
         loading={q.isPending}
         loadingText="Loading the DRS capacity"
         items={rows}
@@ -36,8 +44,8 @@ export function Capacity() {
         empty={emptyOrFailed(q.data ? null : q.error, "the DRS capacity", "No accounts")}
         columnDefinitions={[
           { id: "account", header: "Account", cell: (r) => `${r.account.accountName ?? r.account.accountId} (${r.account.accountType})` },
-          { id: "region", header: "Region", cell: (r) => r.region },
-          { id: "status", header: "Status", cell: (r) => <><Status value={r.status} />{r.problem && <Box fontSize="body-s" color="text-status-error">{r.usage}</Box>}</> },
+          { id: "region", header: "Region", minWidth: 110, cell: (r) => r.region },
+          { id: "status", header: "Status", cell: (r) => <Status value={r.status} /> },
           ...METRICS.map(([m, label]) => ({
             id: m, header: label,
             cell: (r: (typeof rows)[number]) => {

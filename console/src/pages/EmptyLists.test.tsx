@@ -5,6 +5,21 @@ import { PlansList } from "./Plans";
 
 const plan = (id: string, name: string) => ({ planId: id, planName: name, waveCount: 1, totalServers: 2, hasServerConflict: false });
 
+describe("long lists", () => {
+  it("the plan list reads every page: 250 plans are counted, paged and found by the filter", async () => {
+    const all = Array.from({ length: 250 }, (_, i) => plan(`p${i}`, `Plan ${String(i).padStart(3, "0")}`));
+    const { calls } = renderWithApi(<PlansList />, (_m, _path) => {
+      const seen = calls.filter((c) => c.path === "/recovery-plans").length - 1;
+      const items = all.slice(seen * 100, seen * 100 + 100);
+      return { status: 200, body: { recoveryPlans: items, count: items.length, nextToken: seen < 2 ? `t${seen + 1}` : null } };
+    }, ["view_recovery_plans"]);
+    expect(await screen.findByRole("heading", { name: /Recovery plans \(250\)/ })).toBeInTheDocument();
+    fireEvent.change(screen.getByPlaceholderText("Find plans"), { target: { value: "Plan 249" } });
+    expect(await screen.findByText("Plan 249")).toBeInTheDocument();
+    expect(calls.filter((c) => c.path === "/recovery-plans")).toHaveLength(3);
+  });
+});
+
 describe("empty lists", () => {
   it("an empty plan list says what to do next and offers Create plan to those who may", async () => {
     renderWithApi(<PlansList />, () => ({ status: 200, body: { recoveryPlans: [], count: 0 } }), ["view_recovery_plans", "create_recovery_plans"]);

@@ -15,6 +15,7 @@ import { unwrap } from "../api/client";
 import type { ExecutionSummary } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { counter, emptyOrFailed, loadErrorHeader } from "../components/ListState";
+import { usePlans } from "../api/lists";
 import { ACTIVE, PAGING_LABELS, Status, Time, duration, launchedEver } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -101,10 +102,7 @@ export function ExecutionsList() {
   const [selected, setSelected] = useState<ExecutionSummary[]>([]);
   const [confirming, setConfirming] = useState(false);
   const [page, setPage] = useState(1);
-  const plans = useQuery({
-    queryKey: ["plans"],
-    queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
-  });
+  const plans = usePlans();
   const q = useInfiniteQuery({
     queryKey: ["executions", { status, planId }],
     initialPageParam: undefined as string | undefined,

@@ -1,15 +1,13 @@
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
 import Header from "@cloudscape-design/components/header";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
-import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { EmptyState, NoMatch, emptyOrFailed } from "../components/ListState";
+import { EmptyState, NoMatch, counter, emptyOrFailed } from "../components/ListState";
+import { useGroups } from "../api/lists";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
-import { useApi } from "../context";
 import { useCan } from "../permissions";
 import { GroupForm } from "../components/GroupForm";
 import Link from "@cloudscape-design/components/link";
@@ -18,21 +16,17 @@ import Button from "@cloudscape-design/components/button";
 const PAGE = 20;
 
 export function GroupsList() {
-  const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const canCreate = useCan("create_protection_group");
-  const q = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const q = useGroups();
   const items = (q.data?.groups ?? []).filter((g) => g.groupName.toLowerCase().includes(filter.toLowerCase()));
   return (
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the protection groups" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+        header={<Header variant="h1" counter={counter(q.data?.count, q.data?.more)}
           actions={canCreate && <Button variant="primary" onClick={() => setCreating(true)}>Create group</Button>}>Protection groups</Header>}
         loading={q.isPending}
         loadingText="Loading protection groups"

@@ -18,7 +18,8 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { ApiError, unwrap } from "../api/client";
 import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { EmptyState, NoMatch, emptyOrFailed } from "../components/ListState";
+import { EmptyState, NoMatch, counter, emptyOrFailed } from "../components/ListState";
+import { useGroups, usePlans } from "../api/lists";
 import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
 import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
@@ -31,20 +32,16 @@ import { useCan } from "../permissions";
 const PAGE = 20;
 
 export function PlansList() {
-  const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
   const canCreate = useCan("create_recovery_plan");
-  const q = useQuery({
-    queryKey: ["plans"],
-    queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
-  });
+  const q = usePlans();
   const items = (q.data?.recoveryPlans ?? []).filter((p) => p.planName.toLowerCase().includes(filter.toLowerCase()));
   return (
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the recovery plans" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+        header={<Header variant="h1" counter={counter(q.data?.count, q.data?.more)}
           actions={canCreate && <Button variant="primary" href="#/plans/new">Create plan</Button>}>Recovery plans</Header>}
         loading={q.isPending}
         loadingText="Loading plans"
@@ -117,11 +114,7 @@ function DryRunResult({ run }: { run: DryRun }) {
 type Finding = { code: string; message: string; wave?: number | null; serverIds?: string[] | null; severity: "error" | "warning" };
 
 function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
-  const api = useApi();
-  const groups = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const groups = useGroups();
   const names = new Map((groups.data?.groups ?? []).map((g) => [g.groupId, g.groupName]));
   const at = (n: number) => findings.filter((f) => f.wave === n);
   return (
@@ -170,10 +163,7 @@ export function WavesEditing({ plan, onDone }: { plan?: Plan; onDone: () => void
   const [drafts, setDrafts] = useState<WaveDraft[]>(() => (plan ? draftsOf(plan.waves) : addWave([])));
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const groups = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const groups = useGroups();
   const save = useMutation({
     mutationFn: async () => (plan
       ? unwrap(await api.PUT("/recovery-plans/{planId}", { params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version } }))

@@ -1,5 +1,4 @@
 import { useQuery } from "@tanstack/react-query";
-import Container from "@cloudscape-design/components/container";
 import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -71,7 +70,7 @@ export function Dashboard() {
       <ApiErrorAlert error={q.error} header={loadErrorHeader("the executions", q.dataUpdatedAt)} />
       <ExecutionsTable items={items?.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} error={q.error} description={of} />
       {canViewAccounts && <Capacity />}
-      <Container><ExecutionsTable items={items?.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} error={q.error} /></Container>
+      <ExecutionsTable items={items?.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} error={q.error} />
     </SpaceBetween>
   );
 }

@@ -32,6 +32,7 @@ export function GroupsList() {
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="groupId"
+        wrapLines
         empty={emptyOrFailed(q.data ? null : q.error, "the protection groups", filter
           ? <NoMatch what="groups" onClear={() => { setFilter(""); setPage(1); }} />
           : <EmptyState title="No protection groups" action={canCreate && <Button onClick={() => setCreating(true)}>Create group</Button>}>
@@ -41,7 +42,7 @@ export function GroupsList() {
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" filteringAriaLabel="Find groups" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },
+          { id: "name", header: "Name", minWidth: 160, cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },
           { id: "mode", header: "Selection", cell: (g) => g.selectionMode },
           { id: "tags", header: "Tags", cell: (g) => Object.entries(g.serverSelectionTags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "-" },
           { id: "servers", header: "Servers", cell: (g) => g.serverCount },

@@ -47,6 +47,7 @@ export function PlansList() {
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="planId"
+        wrapLines
         empty={emptyOrFailed(q.data ? null : q.error, "the recovery plans", filter
           ? <NoMatch what="plans" onClear={() => { setFilter(""); setPage(1); }} />
           : <EmptyState title="No recovery plans" action={canCreate && <Button href="#/plans/new">Create plan</Button>}>
@@ -56,7 +57,7 @@ export function PlansList() {
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" filteringAriaLabel="Find plans" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
+          { id: "name", header: "Name", minWidth: 160, cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
           { id: "waves", header: "Waves", cell: (p) => p.waveCount },
           { id: "servers", header: "Servers", cell: (p) => p.totalServers },
           { id: "readiness", header: "Readiness", cell: (p) => <ReadinessBadge summary={p.readiness} /> },

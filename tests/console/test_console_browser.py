@@ -101,10 +101,20 @@ def _shot(page: Any, name: str) -> None:
     assert not bad, f"{name}: {bad}"
 
 
+def _dashboard_loaded(page: Any) -> None:
+    """The dashboard once its lists have been read: each count shown, nothing loading."""
+    from playwright.sync_api import expect
+
+    for title in ("Active executions", "Recent executions"):
+        expect(page.get_by_role("heading", name=re.compile(rf"^{title} \(\d+\)"))).to_be_visible()
+    expect(page.get_by_role("table", name="DRS capacity").get_by_role("row")).not_to_have_count(1)  # rows, not the header only
+    expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)
+
+
 def _create_tag_group(page: Any, name: str, tags: str, matched: int, shot: str | None = None) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_role("button", name="Create group").click()
+    page.get_by_role("button", name="Create group").first.click()  # the header's (an empty list offers one too)
     page.get_by_role("textbox", name="Group name").fill(name)
     page.get_by_role("textbox", name="Tags").fill(tags)
     expect(page.get_by_text(f"{matched} servers match")).to_be_visible()  # the live preview, no button
@@ -144,7 +154,15 @@ def test_plan_manager_builds_groups_and_a_plan_in_the_editor(stack: dict[str, An
     page = browser.new_page()
     page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
     _sign_in(page, stack, "DRSPlanManager")
+    # nothing yet: each list says what to do next, with the action that does it
+    _open(page, stack, "plans")
+    empty = page.get_by_test_id("empty-state")
+    expect(empty).to_contain_text("No recovery plans")
+    expect(empty.get_by_role("link", name="Create plan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recovery plans (0)")).to_be_visible()
+    _shot(page, "01b-plans-empty")
     _open(page, stack, "groups")
+    expect(page.get_by_test_id("empty-state").get_by_role("button", name="Create group")).to_be_visible()
     _create_tag_group(page, "Order db", "Application=OrderSystem, Tier=db", 2)
     _create_tag_group(page, "Order app", "Application=OrderSystem, Tier=app", 3, shot="02-group-create-tags-preview")
     _create_tag_group(page, "Order web", "Application=OrderSystem, Tier=web", 3)
@@ -155,7 +173,7 @@ def test_plan_manager_builds_groups_and_a_plan_in_the_editor(stack: dict[str, An
     _shot(page, "05-group-launch-settings")
 
     _open(page, stack, "plans")
-    page.get_by_role("link", name="Create plan").click()
+    page.get_by_role("link", name="Create plan").first.click()
     page.get_by_role("textbox", name="Plan name").fill("Order system")
     for n, (name, group) in enumerate((("db", "Order db"), ("app", "Order app"), ("web", "Order web")), start=1):
         if n > 1:
@@ -181,7 +199,7 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
     _sign_in(page, stack, "DRSOperator")
     expect(page.get_by_role("button", name=stack["users"]["DRSOperator"])).to_be_visible()
-    expect(page.get_by_role("heading", name="DRS capacity")).to_be_visible()
+    _dashboard_loaded(page)
     _shot(page, "01-dashboard-operator")
 
     _open(page, stack, "plans")
@@ -238,9 +256,18 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     _api(stack, "DRSOrchestrationAdmin").post(f"{stack['apiUrl']}/accounts/targets", timeout=60, json={
         "accountId": SPOKE, "accountName": "Inventory", "roleArn": f"arn:aws:iam::{SPOKE}:role/drs-orch-spoke"})
     _open(page, stack, "accounts")
+    inventory = page.get_by_role("table", name="Target accounts").get_by_role("row", name=re.compile("Inventory"))
+    expect(inventory).to_contain_text("Never")  # not validated yet
     page.get_by_role("radio", name="select Inventory").check()
+    # the spoke's role does not exist on the local stack: its capacity says why it is unknown
+    usage = page.get_by_role("table", name=f"Capacity by account of {SPOKE}")
+    expect(usage).to_contain_text("Cannot be reached")
+    expect(page.get_by_text(re.compile(rf"^Capacity of {SPOKE} and its staging accounts UNREACHABLE$"))).to_be_visible()
     page.get_by_role("button", name="Validate").click()
     expect(page.get_by_role("table", name=f"Checks of {SPOKE}")).to_contain_text("assumeRole")
+    expect(inventory).to_contain_text("FAILED")  # the list shows the validation just made
+    expect(page.get_by_role("table", name="DRS capacity")).to_contain_text("UNREACHABLE")  # listed, not left out
+    expect(page.get_by_test_id("capacity-unanswered")).to_contain_text("Cannot be reached")  # and why
     _shot(page, "14-accounts")
 
     _open(page, stack, "settings")
@@ -261,6 +288,16 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
     expect(page.get_by_text("NotAuthorizedException")).to_be_visible()
     _shot(page, "00-sign-in-refused")
     _sign_in(page, stack, "DRSReadOnly")
+    # the executions cannot be read: the dashboard says so where the counts would be, never "0"
+    page.route(re.compile(r"/executions(\?|$)"), lambda route: route.fulfill(
+        status=503, content_type="application/json", body=json.dumps({"error": "SERVICE_UNAVAILABLE", "message": "the table is not reachable"})))
+    page.reload()
+    expect(page.get_by_role("table", name="Active executions")).to_contain_text("Could not load the executions", timeout=30_000)
+    expect(page.get_by_role("heading", name="Active executions", exact=True)).to_be_visible()  # no count
+    expect(page.get_by_text("SERVICE_UNAVAILABLE")).to_be_visible()
+    expect(page.get_by_role("table", name="DRS capacity").get_by_role("row")).not_to_have_count(1)
+    _shot(page, "19-dashboard-executions-unreadable")
+    page.unroute(re.compile(r"/executions(\?|$)"))
     writes = re.compile(r"^(Create group|Create plan|Edit waves|Edit|Dry run|Start drill|Start recovery|Pause|Resume|Cancel|"
                         r"Terminate instances|Delete.*|Re-apply launch settings|Resolve again|Edit launch settings|Run tag sync now|"
                         r"Edit schedule|Export configuration|Import|Validate account)$")
@@ -290,4 +327,106 @@ def test_read_only_user_sees_no_write_actions(stack: dict[str, Any], browser: An
     _open(page, stack, "settings")
     expect(page.get_by_test_id("tag-sync-schedule")).to_be_visible()
     no_writes()
+    page.close()
+
+
+_IN_VIEW = """el => {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.right > window.innerWidth) return false;
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    if (!/(auto|scroll|hidden|clip)/.test(getComputedStyle(p).overflowX)) continue;
+    const box = p.getBoundingClientRect();
+    if (r.left < box.left - 1 || r.right > box.right + 1) return false;  // cut off by a scrolled or clipped box
+  }
+  return true;
+}"""
+
+
+def _navigation_open(page: Any) -> None:
+    """The side navigation open (the layout may have closed it while the page was being laid out)."""
+    from playwright.sync_api import expect
+
+    history = page.get_by_role("link", name="History", exact=True)
+    if not history.is_visible():
+        page.get_by_role("button", name="Open navigation").click()
+    expect(history).to_be_visible()
+    expect(history).to_be_in_viewport()
+
+
+def _in_view(locator: Any) -> bool:
+    """The element is fully in the width of the window and of every box that scrolls or clips it."""
+    return bool(locator.evaluate(_IN_VIEW))
+
+
+def test_a_failed_server_s_reason_and_the_run_report_are_in_view_at_1280(stack: dict[str, Any], browser: Any) -> None:
+    """The drill of the plan again, with db-01's launch failing (an emulator fault): at 1280 px with the
+    navigation open the failure reason is in view without scrolling sideways, and so is History's report link."""
+    from playwright.sync_api import expect
+
+    api = _api(stack, "DRSOperator")
+    groups = api.get(f"{stack['apiUrl']}/protection-groups", timeout=60).json()["groups"]
+    db = next(g for g in groups if g["groupName"] == "Order db")
+    server_id = api.get(f"{stack['apiUrl']}/protection-groups/{db['groupId']}", timeout=60).json()["sourceServerIds"][0]
+    reason = "the EC2 launch was refused: InsufficientInstanceCapacity for r5.2xlarge in us-east-1a"
+    requests.post(f"{stack['drsUrl']}/_emulator/faults", timeout=60,
+                  json={"kind": "launch_failure", "serverId": server_id, "count": 1, "reason": reason}).raise_for_status()
+    plans = api.get(f"{stack['apiUrl']}/recovery-plans", timeout=60).json()["recoveryPlans"]
+    plan = next(p for p in plans if p["planName"] == "Order system")
+    started = api.post(f"{stack['apiUrl']}/recovery-plans/{plan['planId']}/execute", timeout=60, json={"executionType": "DRILL"})
+    assert started.status_code in (200, 202), started.text
+    execution_id = started.json()["executionId"]
+
+    page = browser.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
+    _sign_in(page, stack, "DRSOperator")
+    page.goto(f"{stack['consoleUrl']}#/executions/{execution_id}")
+    failure = page.get_by_test_id("failure-reason")
+    expect(failure).to_contain_text("InsufficientInstanceCapacity", timeout=90_000)
+    _navigation_open(page)
+    header = page.get_by_role("table", name="Servers of wave 1").get_by_role("columnheader", name="Failure reason")
+    assert _in_view(header) and _in_view(failure), "the failure reason is cut off at 1280 px"
+    _shot(page, "20-execution-failed-server-1280")
+
+    _open(page, stack, "executions")
+    report = page.get_by_role("link", name=re.compile("^Run report of Order system"))
+    expect(report).not_to_have_count(0, timeout=60_000)
+    _navigation_open(page)
+    expect(report.first).to_be_visible()
+    assert _in_view(report.first), "History's Run report column is cut off at 1280 px"
+    _shot(page, "21-history-1280")
+    page.close()
+
+
+def test_hundreds_of_source_servers_page_and_filter_in_the_server_picker(stack: dict[str, Any], browser: Any) -> None:
+    """300 more servers in the hub's us-west-2 (the emulator's seed): the picker pages through them 10 at
+    a time and its filter finds one; the page stays usable."""
+    from playwright.sync_api import expect
+
+    fleet = {"accounts": [{"accountId": "123456789012", "regions": [{"region": "us-west-2", "servers": [
+        {"hostname": "batch-{n:03d}.example.internal", "count": 300, "tags": {"Application": "Batch", "Tier": "app"}}]}]}]}
+    requests.post(f"{stack['drsUrl']}/_emulator/seed", json=fleet, timeout=300).raise_for_status()
+
+    page = browser.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
+    _sign_in(page, stack, "DRSPlanManager")
+    _open(page, stack, "groups")
+    page.get_by_role("button", name="Create group").first.click()
+    page.get_by_role("textbox", name="Region").fill("us-west-2")
+    page.get_by_text("By explicit servers").click()
+    picker = page.get_by_role("table", name="Source servers")
+    expect(page.get_by_role("heading", name=re.compile(r"^Source servers in us-west-2 \(0 selected of 306\)"))).to_be_visible(timeout=60_000)
+    rows = picker.get_by_role("row")
+    expect(rows).to_have_count(11)  # the header and a page of 10
+    expect(rows.nth(3)).to_contain_text("batch-001.example.internal")  # by name: app-01, app-02 (Payments), batch-001
+    first = rows.nth(1).inner_text()
+    page.get_by_role("dialog", name="Create a protection group").get_by_role("button", name="Next page").click()
+    expect(rows.nth(1)).not_to_have_text(first)
+    expect(rows).to_have_count(11)
+    _shot(page, "22-server-picker-300-servers")
+    page.get_by_role("searchbox", name="Find servers").fill("batch-257")
+    expect(page.get_by_text("1 match", exact=True).first).to_be_visible()
+    expect(rows).to_have_count(2)
+    picker.get_by_role("checkbox", name="select batch-257.example.internal").check()
+    expect(page.get_by_role("heading", name=re.compile(r"^Source servers in us-west-2 \(1 selected of 306\)"))).to_be_visible()
+    _shot(page, "23-server-picker-filtered")
     page.close()

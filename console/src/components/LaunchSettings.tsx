@@ -221,6 +221,7 @@ export function LaunchStatus({ group }: { group: Group }) {
         loadingText="Reading the launch-settings status"
         items={rows}
         trackBy="id"
+        wrapLines
         empty="No servers"
         ariaLabels={{ tableLabel: "Launch-settings status by server" }}
         columnDefinitions={[

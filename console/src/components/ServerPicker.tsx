@@ -9,6 +9,7 @@ import { unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { useApi } from "../context";
 import { ApiErrorAlert } from "./ApiErrorAlert";
+import { emptyOrFailed } from "./ListState";
 import { PAGING_LABELS, Status } from "./Status";
 
 export type SourceServer = components["schemas"]["SourceServer"];
@@ -23,6 +24,8 @@ export function matches(s: SourceServer, text: string): boolean {
     ...Object.entries(s.tags ?? {}).map(([k, v]) => `${k}=${v}`)];
   return hay.some((v) => (v ?? "").toLowerCase().includes(t));
 }
+
+const label = (s: SourceServer) => s.hostname ?? s.nameTag ?? s.sourceServerID;
 
 /** Picks source servers of a region from /drs/source-servers: filterable, showing replication
  * state and the group that owns a server (a server another group owns cannot be picked). */
@@ -39,7 +42,8 @@ export function ServerPicker({ region, groupId, selected, onChange }: {
       params: { query: { region, limit: 1000, currentProtectionGroupId: groupId ?? undefined } },
     })),
   });
-  const all = q.data?.servers ?? [];
+  // by name, so a long list pages in an order a person can follow
+  const all = [...(q.data?.servers ?? [])].sort((a, b) => label(a).localeCompare(label(b), undefined, { numeric: true }));
   const items = all.filter((s) => matches(s, filter));
   const chosen = new Set(selected);
   return (
@@ -47,7 +51,7 @@ export function ServerPicker({ region, groupId, selected, onChange }: {
       <ApiErrorAlert error={q.error} header="Could not list the source servers" />
       <Table
         variant="embedded"
-        header={<Header variant="h3" counter={`(${selected.length} selected of ${all.length})`}>Source servers in {region}</Header>}
+        header={<Header variant="h3" counter={q.data ? `(${selected.length} selected of ${all.length})` : undefined}>Source servers in {region}</Header>}
         ariaLabels={{
           tableLabel: "Source servers",
           selectionGroupLabel: "Server selection",
@@ -67,9 +71,9 @@ export function ServerPicker({ region, groupId, selected, onChange }: {
           onChange([...keep, ...added]);
         }}
         items={items.slice((page - 1) * PAGE, page * PAGE)}
-        empty={<Box>No source servers{filter ? " match the filter" : ` in ${region}`}</Box>}
+        empty={emptyOrFailed(q.data ? null : q.error, "the source servers", <Box>No source servers{filter ? " match the filter" : ` in ${region}`}</Box>)}
         filter={<TextFilter filteringText={filter} filteringPlaceholder="Find servers by name, id, IP, state or tag"
-          filteringAriaLabel="Find servers" countText={`${items.length} matches`}
+          filteringAriaLabel="Find servers" filteringClearAriaLabel="Clear the filter" countText={`${items.length} ${items.length === 1 ? "match" : "matches"}`}
           onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))}
           onChange={(e) => setPage(e.detail.currentPageIndex)} />}

@@ -3,7 +3,7 @@ import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/c
 const TYPES: Record<string, StatusIndicatorProps.Type> = {
   COMPLETED: "success", LAUNCHED: "success", OK: "success", SUCCEEDED: "success", VERIFIED: "success",
   TERMINATED: "stopped", CANCELLED: "stopped",
-  FAILED: "error", CRITICAL: "error", TIMED_OUT: "error",
+  FAILED: "error", CRITICAL: "error", TIMED_OUT: "error", ERROR: "error", UNREACHABLE: "error",
   CONTINUOUS: "success", STALLED: "error", DISCONNECTED: "warning", LAGGING: "warning", INITIAL_SYNC: "in-progress", RESCAN: "in-progress",
   PARTIAL: "warning", WARNING: "warning", DRIFTED: "warning", READY: "success", NOT_CONFIGURED: "stopped", APPLYING: "in-progress",
   PAUSED: "pending", PENDING: "pending", QUEUED: "pending",
@@ -15,7 +15,8 @@ export const ACTIVE = new Set(["PENDING", "RUNNING", "PAUSED", "CANCELLING", "PO
 
 export function Status({ value }: { value?: string | null }) {
   if (!value) return <>-</>;
-  return <StatusIndicator type={TYPES[value] ?? "info"}>{value}</StatusIndicator>;
+  // a status is one word: never broken across lines in a narrow column
+  return <StatusIndicator type={TYPES[value] ?? "info"} wrapText={false}>{value}</StatusIndicator>;
 }
 
 /** A time in the user's zone, the UTC value on hover. */

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
@@ -10,20 +10,28 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed } from "../components/ListState";
 import { Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
+import { usageRows } from "../components/capacityRows";
 import { Capacity } from "./Dashboard";
 
 type Account = components["schemas"]["TargetAccountView"];
 
+/** When an account was last validated and how it went; "Never" when it has not been. */
+export function LastValidation({ a }: { a: Account }) {
+  if (!a.lastValidated && !a.lastValidationStatus) return <Box color="text-body-secondary">Never</Box>;
+  return <>{a.lastValidationStatus && <Status value={a.lastValidationStatus.toUpperCase()} />} <Time iso={a.lastValidated} /></>;
+}
+
 function Validation({ v }: { v: components["schemas"]["AccountValidation"] }) {
   const rows = Object.entries(v.regions).flatMap(([region, checks]) => checks.map((c, i) => ({ key: `${region}#${i}`, region, ...c })));
   return (
-    <Table variant="embedded" items={rows} trackBy="key" ariaLabels={{ tableLabel: `Checks of ${v.accountId}` }}
+    <Table variant="embedded" wrapLines items={rows} trackBy="key" ariaLabels={{ tableLabel: `Checks of ${v.accountId}` }}
       header={<Box variant="h3">Validation of {v.accountId}: <Status value={v.valid ? "OK" : "FAILED"} /> at <Time iso={v.checkedAt} /></Box>}
       columnDefinitions={[
-        { id: "region", header: "Region", cell: (r) => r.region },
+        { id: "region", header: "Region", minWidth: 110, cell: (r) => r.region },
         { id: "check", header: "Check", cell: (r) => r.check },
         { id: "status", header: "Status", cell: (r) => <Status value={r.status.toUpperCase()} /> },
         { id: "message", header: "Message", cell: (r) => r.message },
@@ -34,21 +42,25 @@ function Validation({ v }: { v: components["schemas"]["AccountValidation"] }) {
 function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }) {
   return (
     <SpaceBetween size="s">
-      <Box variant="h3">Capacity of {c.targetAccountId} and its staging accounts <Status value={c.status} /></Box>
+      <Box variant="h3">Capacity of {c.targetAccountId} and its staging accounts{" "}
+        {c.status ? <Status value={c.status} /> : c.unreachableAccounts.length ? <Status value="UNREACHABLE" /> : null}</Box>
       <KeyValuePairs columns={4} items={[
-        { label: "Replicating servers (combined)", value: `${c.combined.replicatingServers} / ${c.combined.maxReplicatingServers}${c.combined.percentUsed !== null && c.combined.percentUsed !== undefined ? ` (${c.combined.percentUsed}%)` : ""}` },
-        { label: "Recovery instances", value: c.recoveryCapacity ? `${c.recoveryCapacity.used} / ${c.recoveryCapacity.limit}` : "-" },
+        { label: "Replicating servers (combined)", value: c.combined.maxReplicatingServers
+          ? `${c.combined.replicatingServers} / ${c.combined.maxReplicatingServers}${c.combined.percentUsed !== null && c.combined.percentUsed !== undefined ? ` (${c.combined.percentUsed}%)` : ""}`
+          : "Unknown: no account answered" },
+        { label: "Recovery instances", value: c.recoveryCapacity ? `${c.recoveryCapacity.used} / ${c.recoveryCapacity.limit}` : `Unknown: ${c.targetAccountId} did not answer` },
         { label: "Regions", value: c.regions.join(", ") },
         { label: "Unreachable", value: c.unreachableAccounts.join(", ") || "none" },
       ]} />
       {c.warnings.map((w, i) => <Box key={i} color="text-status-warning">{w}</Box>)}
-      <Table variant="embedded" items={c.accounts.flatMap((a) => a.regions.map((r) => ({ key: `${a.accountId}#${r.region}`, a, r })))} trackBy="key"
+      <Table variant="embedded" wrapLines items={usageRows(c.accounts)} trackBy="key"
         ariaLabels={{ tableLabel: `Capacity by account of ${c.targetAccountId}` }}
+        empty={`No accounts were read for ${c.targetAccountId}`}
         columnDefinitions={[
-          { id: "acc", header: "Account", cell: (x) => `${x.a.accountName ?? x.a.accountId} (${x.a.accountType})` },
-          { id: "region", header: "Region", cell: (x) => x.r.region },
-          { id: "status", header: "Status", cell: (x) => <Status value={x.r.status ?? x.r.regionStatus.status} /> },
-          { id: "metrics", header: "Usage", cell: (x) => (x.r.metrics ?? []).map((m) => `${m.metric} ${m.used}/${m.limit}`).join(", ") || "-" },
+          { id: "acc", header: "Account", cell: (x) => `${x.account.accountName ?? x.account.accountId} (${x.account.accountType})` },
+          { id: "region", header: "Region", minWidth: 110, cell: (x) => x.region },
+          { id: "status", header: "Status", cell: (x) => <Status value={x.status} /> },
+          { id: "usage", header: "Usage", cell: (x) => x.problem ? <Box color="text-status-error">{x.usage}</Box> : x.usage },
         ]} />
     </SpaceBetween>
   );
@@ -58,6 +70,7 @@ function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }
 export function Accounts() {
   const api = useApi();
   const canValidate = useCan("validate_target_account");
+  const qc = useQueryClient();
   const [selected, setSelected] = useState<Account[]>([]);
   const q = useQuery({
     queryKey: ["target-accounts"],
@@ -67,6 +80,7 @@ export function Accounts() {
   const path = account ? { params: { path: { accountId: account.accountId } } } : null;
   const validate = useMutation({
     mutationFn: async (accountId: string) => unwrap(await api.POST("/accounts/targets/{accountId}/validate", { params: { path: { accountId } }, body: {} })),
+    onSettled: () => qc.invalidateQueries({ queryKey: ["target-accounts"] }),  // its last validation
   });
   const capacity = useQuery({
     queryKey: ["target-capacity", account?.accountId],
@@ -84,16 +98,17 @@ export function Accounts() {
         loadingText="Loading accounts"
         items={q.data?.accounts ?? []}
         trackBy="accountId"
+        wrapLines
         selectionType="single"
         selectedItems={selected}
         onSelectionChange={(e) => { setSelected(e.detail.selectedItems); validate.reset(); }}
         ariaLabels={{ tableLabel: "Target accounts", selectionGroupLabel: "Account selection", itemSelectionLabel: (_, a) => `select ${a.accountName ?? a.accountId}` }}
-        empty="No target accounts"
+        empty={emptyOrFailed(q.data ? null : q.error, "the target accounts", "No target accounts")}
         columnDefinitions={[
           { id: "name", header: "Target account", cell: (a) => <>{a.accountName ?? a.accountId}<Box fontSize="body-s" color="text-body-secondary">{a.accountId}{a.isHub ? " (hub)" : ""}</Box></> },
           { id: "role", header: "Role", cell: (a) => a.roleArn ?? "-" },
           { id: "staging", header: "Staging accounts", cell: (a) => a.stagingAccounts.map((s) => s.accountName ? `${s.accountName} (${s.accountId})` : s.accountId).join(", ") || "-" },
-          { id: "validated", header: "Last validation", cell: (a) => <><Status value={a.lastValidationStatus?.toUpperCase()} /> <Time iso={a.lastValidated} /></> },
+          { id: "validated", header: "Last validation", cell: (a) => <LastValidation a={a} /> },
         ]}
       />
       <ApiErrorAlert error={validate.error} header="The account could not be validated" />

@@ -1,10 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
-import Container from "@cloudscape-design/components/container";
 import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { emptyOrFailed, loadErrorHeader } from "../components/ListState";
+import { METRICS, usageRows } from "../components/capacityRows";
+import Alert from "@cloudscape-design/components/alert";
 import { ACTIVE, Status } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -17,27 +19,36 @@ export function Capacity() {
     queryFn: async () => unwrap(await api.GET("/accounts/capacity")),
     refetchInterval: 30000,
   });
-  const rows = (q.data?.accounts ?? []).flatMap((a) =>
-    a.regions.map((r) => ({ key: `${a.accountId}#${r.region}`, account: a.accountName ?? a.accountId, type: a.accountType, ...r })));
+  // an account or region that did not answer keeps its row, with the reason under its status
+  const rows = usageRows(q.data?.accounts ?? []);
+  const unanswered = rows.filter((r) => r.problem);
   return (
     <SpaceBetween size="s">
-      <ApiErrorAlert error={q.error} header="Could not read the DRS capacity" />
+      {unanswered.length > 0 && (
+        <Alert type="warning" header="Not every account answered: their capacity is unknown">
+          <ul data-testid="capacity-unanswered">{unanswered.map((r) => (
+            <li key={r.key}>{r.account.accountName ?? r.account.accountId} ({r.account.accountId}){r.region === "all" ? "" : ` in ${r.region}`}: {r.usage}</li>
+          ))}</ul>
+        </Alert>
+      )}
+      <ApiErrorAlert error={q.error} header={q.data ? `Could not refresh the DRS capacity; showing what was read at ${new Date(q.dataUpdatedAt).toLocaleTimeString()}` : "Could not read the DRS capacity"} />
       <Table
-        header={<Header variant="h2" description="Against the DRS quotas" actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
+        header={<Header variant="h2" description={`Against the DRS quotas${unanswered.length ? `; the status is of the accounts that answered (${unanswered.length} did not)` : ""}`} actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
         loading={q.isPending}
+        loadingText="Loading the DRS capacity"
         items={rows}
         trackBy="key"
-        empty="No accounts"
+        wrapLines
+        ariaLabels={{ tableLabel: "DRS capacity" }}
+        empty={emptyOrFailed(q.data ? null : q.error, "the DRS capacity", "No accounts")}
         columnDefinitions={[
-          { id: "account", header: "Account", cell: (r) => `${r.account} (${r.type})` },
-          { id: "region", header: "Region", cell: (r) => r.region },
-          { id: "status", header: "Status", cell: (r) => <Status value={r.status ?? r.regionStatus.status} /> },
-          ...([["replicatingServers", "Replicating servers"], ["activeJobs", "Active jobs"],
-                ["serversInActiveJobs", "Servers in active jobs"], ["recoveryInstances", "Recovery instances"]] as const)
-            .map(([m, label]) => ({
+          { id: "account", header: "Account", cell: (r) => `${r.account.accountName ?? r.account.accountId} (${r.account.accountType})` },
+          { id: "region", header: "Region", minWidth: 110, cell: (r) => r.region },
+          { id: "status", header: "Status", cell: (r) => <Status value={r.status} /> },
+          ...METRICS.map(([m, label]) => ({
             id: m, header: label,
             cell: (r: (typeof rows)[number]) => {
-              const x = (r.metrics ?? []).find((v) => v.metric === m);
+              const x = r.metrics.find((v) => v.metric === m);
               return x ? `${x.used} / ${x.limit} (${x.percentUsed}%)` : "-";
             },
           })),
@@ -50,14 +61,16 @@ export function Capacity() {
 export function Dashboard() {
   const q = useExecutions();
   const canViewAccounts = useCan("get_accounts_capacity");
-  const items = q.data?.items ?? [];
+  const items = q.data?.items;
+  // the newest 100 are read: say so when there are older ones (History pages through them)
+  const of = q.data?.nextToken ? `Among the newest ${q.data.count} executions; History lists older ones` : undefined;
   return (
     <SpaceBetween size="l">
       <Header variant="h1">Dashboard</Header>
-      <ApiErrorAlert error={q.error} header="Could not list the executions" />
-      <ExecutionsTable items={items.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} />
+      <ApiErrorAlert error={q.error} header={loadErrorHeader("the executions", q.dataUpdatedAt)} />
+      <ExecutionsTable items={items?.filter((e) => ACTIVE.has(e.status))} title="Active executions" loading={q.isPending} error={q.error} description={of} />
       {canViewAccounts && <Capacity />}
-      <Container><ExecutionsTable items={items.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} /></Container>
+      <ExecutionsTable items={items?.filter((e) => !ACTIVE.has(e.status)).slice(0, 10)} title="Recent executions" loading={q.isPending} error={q.error} />
     </SpaceBetween>
   );
 }

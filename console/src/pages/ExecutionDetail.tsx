@@ -42,11 +42,14 @@ export function timelineOf(ex: ExecutionDetails, now: number): { bars: TimelineB
   return { bars, span: Math.max(1, (end - origin) / 1000) };
 }
 
+/** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
+ * at 1280 px with the navigation open; the job id (also listed above the table) comes last. */
 function ServersTable({ wave }: { wave: WaveDetails }) {
   const servers = wave.servers as ServerView[];
   return (
     <Table
       variant="embedded"
+      wrapLines
       items={servers}
       trackBy="sourceServerId"
       empty="No servers"
@@ -54,10 +57,10 @@ function ServersTable({ wave }: { wave: WaveDetails }) {
       columnDefinitions={[
         { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
         { id: "status", header: "Status", cell: (s) => <Status value={s.status} /> },
-        { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
+        { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
         { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
         { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
-        { id: "failure", header: "Failure reason", cell: (s) => s.failureReason ?? "" },
+        { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
       ]}
     />
   );

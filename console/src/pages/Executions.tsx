@@ -14,6 +14,8 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import type { ExecutionSummary } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { counter, emptyOrFailed, loadErrorHeader } from "../components/ListState";
+import { usePlans } from "../api/lists";
 import { ACTIVE, PAGING_LABELS, Status, Time, duration, launchedEver } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -29,17 +31,23 @@ export function useExecutions() {
   });
 }
 
-export function ExecutionsTable({ items, title, loading }: { items: ExecutionSummary[]; title: string; loading: boolean }) {
+/** Executions in a table; `items` undefined while (or because) the list is not read: no count then,
+ * the loading state or the error in place of the rows. */
+export function ExecutionsTable({ items, title, loading, error, description }: {
+  items: ExecutionSummary[] | undefined; title: string; loading: boolean; error: unknown; description?: string;
+}) {
   const [page, setPage] = useState(1);
+  const rows = items ?? [];
   return (
     <Table
-      header={<Header variant="h2" counter={`(${items.length})`}>{title}</Header>}
+      header={<Header variant="h2" counter={counter(items?.length)} description={description}>{title}</Header>}
       loading={loading}
       loadingText="Loading executions"
-      items={items.slice((page - 1) * PAGE, page * PAGE)}
+      items={rows.slice((page - 1) * PAGE, page * PAGE)}
       trackBy="executionId"
-      empty="No executions"
-      pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
+      ariaLabels={{ tableLabel: title }}
+      empty={emptyOrFailed(items ? null : error, "the executions", "No executions")}
+      pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(rows.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
       columnDefinitions={[
         { id: "plan", header: "Plan", cell: (e) => <Link href={`#/executions/${e.executionId}`}>{e.planName ?? e.planId}</Link> },
         { id: "type", header: "Type", cell: (e) => e.executionType },
@@ -94,10 +102,7 @@ export function ExecutionsList() {
   const [selected, setSelected] = useState<ExecutionSummary[]>([]);
   const [confirming, setConfirming] = useState(false);
   const [page, setPage] = useState(1);
-  const plans = useQuery({
-    queryKey: ["plans"],
-    queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
-  });
+  const plans = usePlans();
   const q = useInfiniteQuery({
     queryKey: ["executions", { status, planId }],
     initialPageParam: undefined as string | undefined,
@@ -113,27 +118,29 @@ export function ExecutionsList() {
     onSettled: () => setConfirming(false),
   });
   const now = Date.now();
-  const items = (q.data?.pages ?? []).flatMap((p) => p.items).filter((e) => keep(e, filter, now));
+  const loaded = q.data ? q.data.pages.flatMap((p) => p.items).filter((e) => keep(e, filter, now)) : undefined;
+  const items = loaded ?? [];
   const option = (v: string) => ({ value: v, label: v || "Any" });
   const planOptions = [{ value: "", label: "Any plan" }, ...(plans.data?.recoveryPlans ?? []).map((p) => ({ value: p.planId, label: p.planName }))];
   const setF = (change: Partial<HistoryFilter>) => { setFilter({ ...filter, ...change }); setPage(1); };
   const done = selected.filter((e) => !ACTIVE.has(e.status));
   return (
     <SpaceBetween size="m">
-      <ApiErrorAlert error={q.error} header="Could not list the executions" />
+      <ApiErrorAlert error={q.error} header={loadErrorHeader("the executions", q.dataUpdatedAt)} />
       <ApiErrorAlert error={del.error} header="The executions were not deleted" />
       {del.data && (
         <Box data-testid="delete-result">Deleted {del.data.deletedCount}{del.data.refusedCount ? `; refused ${del.data.refusedCount}: ${del.data.refused.map((r) => `${r.executionId} (${r.reason ?? r.status ?? ""})`).join(", ")}` : ""}</Box>
       )}
       <Table
-        header={<Header variant="h1" counter={`(${items.length})`} description={canDelete ? "Past and running executions; finished ones can be deleted" : "Past and running executions"}
+        header={<Header variant="h1" counter={counter(loaded?.length, q.hasNextPage)} description={canDelete ? "Past and running executions; finished ones can be deleted" : "Past and running executions"}
           actions={canDelete && <Button disabled={!done.length} onClick={() => setConfirming(true)}>Delete{done.length ? ` ${done.length}` : ""}</Button>}>
           History</Header>}
         loading={q.isPending}
         loadingText="Loading executions"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="executionId"
-        empty="No executions match"
+        wrapLines
+        empty={emptyOrFailed(q.data ? null : q.error, "the executions", "No executions match")}
         selectionType={canDelete ? "multi" : undefined}
         selectedItems={selected}
         onSelectionChange={(e) => setSelected(e.detail.selectedItems)}

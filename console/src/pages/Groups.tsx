@@ -1,14 +1,13 @@
 import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
 import Header from "@cloudscape-design/components/header";
 import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
-import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { EmptyState, NoMatch, counter, emptyOrFailed } from "../components/ListState";
+import { useGroups } from "../api/lists";
 import { PAGING_LABELS, Status, Time } from "../components/Status";
-import { useApi } from "../context";
 import { useCan } from "../permissions";
 import { GroupForm } from "../components/GroupForm";
 import Link from "@cloudscape-design/components/link";
@@ -17,31 +16,33 @@ import Button from "@cloudscape-design/components/button";
 const PAGE = 20;
 
 export function GroupsList() {
-  const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const canCreate = useCan("create_protection_group");
-  const q = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const q = useGroups();
   const items = (q.data?.groups ?? []).filter((g) => g.groupName.toLowerCase().includes(filter.toLowerCase()));
   return (
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the protection groups" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+        header={<Header variant="h1" counter={counter(q.data?.count, q.data?.more)}
           actions={canCreate && <Button variant="primary" onClick={() => setCreating(true)}>Create group</Button>}>Protection groups</Header>}
         loading={q.isPending}
         loadingText="Loading protection groups"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="groupId"
-        empty="No protection groups"
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
+        wrapLines
+        empty={emptyOrFailed(q.data ? null : q.error, "the protection groups", filter
+          ? <NoMatch what="groups" onClear={() => { setFilter(""); setPage(1); }} />
+          : <EmptyState title="No protection groups" action={canCreate && <Button onClick={() => setCreating(true)}>Create group</Button>}>
+            A protection group chooses source servers, by tags or one by one; recovery plans launch groups in waves.{" "}
+            {canCreate ? "Create one first." : "A plan manager creates them."}
+          </EmptyState>)}
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find groups" filteringAriaLabel="Find groups" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },
+          { id: "name", header: "Name", minWidth: 160, cell: (g) => <Link href={`#/groups/${g.groupId}`}>{g.groupName}</Link> },
           { id: "mode", header: "Selection", cell: (g) => g.selectionMode },
           { id: "tags", header: "Tags", cell: (g) => Object.entries(g.serverSelectionTags ?? {}).map(([k, v]) => `${k}=${v}`).join(", ") || "-" },
           { id: "servers", header: "Servers", cell: (g) => g.serverCount },

@@ -18,6 +18,8 @@ import Pagination from "@cloudscape-design/components/pagination";
 import { ApiError, unwrap } from "../api/client";
 import type { DryRun, Plan, PlanLint, Started } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
+import { EmptyState, NoMatch, counter, emptyOrFailed } from "../components/ListState";
+import { useGroups, usePlans } from "../api/lists";
 import { ReadinessBadge, ReadinessPanel } from "../components/Readiness";
 import { PAGING_LABELS, Status, Time, describeServer, duration } from "../components/Status";
 import { Timeline } from "../components/Timeline";
@@ -30,30 +32,32 @@ import { useCan } from "../permissions";
 const PAGE = 20;
 
 export function PlansList() {
-  const api = useApi();
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(1);
   const canCreate = useCan("create_recovery_plan");
-  const q = useQuery({
-    queryKey: ["plans"],
-    queryFn: async () => unwrap(await api.GET("/recovery-plans", { params: { query: { limit: 100 } } })),
-  });
+  const q = usePlans();
   const items = (q.data?.recoveryPlans ?? []).filter((p) => p.planName.toLowerCase().includes(filter.toLowerCase()));
   return (
     <SpaceBetween size="m">
       <ApiErrorAlert error={q.error} header="Could not list the recovery plans" />
       <Table
-        header={<Header variant="h1" counter={q.data ? `(${q.data.count})` : undefined}
+        header={<Header variant="h1" counter={counter(q.data?.count, q.data?.more)}
           actions={canCreate && <Button variant="primary" href="#/plans/new">Create plan</Button>}>Recovery plans</Header>}
         loading={q.isPending}
         loadingText="Loading plans"
         items={items.slice((page - 1) * PAGE, page * PAGE)}
         trackBy="planId"
-        empty="No recovery plans"
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
+        wrapLines
+        empty={emptyOrFailed(q.data ? null : q.error, "the recovery plans", filter
+          ? <NoMatch what="plans" onClear={() => { setFilter(""); setPage(1); }} />
+          : <EmptyState title="No recovery plans" action={canCreate && <Button href="#/plans/new">Create plan</Button>}>
+            A recovery plan launches protection groups in waves, for a drill or a recovery.{" "}
+            {canCreate ? "Create one from your protection groups." : "A plan manager creates them."}
+          </EmptyState>)}
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find plans" filteringAriaLabel="Find plans" filteringClearAriaLabel="Clear the filter" onChange={(e) => { setFilter(e.detail.filteringText); setPage(1); }} />}
         pagination={<Pagination ariaLabels={PAGING_LABELS} currentPageIndex={page} pagesCount={Math.max(1, Math.ceil(items.length / PAGE))} onChange={(e) => setPage(e.detail.currentPageIndex)} />}
         columnDefinitions={[
-          { id: "name", header: "Name", cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
+          { id: "name", header: "Name", minWidth: 160, cell: (p) => <Link href={`#/plans/${p.planId}`}>{p.planName}</Link> },
           { id: "waves", header: "Waves", cell: (p) => p.waveCount },
           { id: "servers", header: "Servers", cell: (p) => p.totalServers },
           { id: "readiness", header: "Readiness", cell: (p) => <ReadinessBadge summary={p.readiness} /> },
@@ -111,11 +115,7 @@ function DryRunResult({ run }: { run: DryRun }) {
 type Finding = { code: string; message: string; wave?: number | null; serverIds?: string[] | null; severity: "error" | "warning" };
 
 function PlanWaves({ plan, findings }: { plan: Plan; findings: Finding[] }) {
-  const api = useApi();
-  const groups = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const groups = useGroups();
   const names = new Map((groups.data?.groups ?? []).map((g) => [g.groupId, g.groupName]));
   const at = (n: number) => findings.filter((f) => f.wave === n);
   return (
@@ -164,10 +164,7 @@ export function WavesEditing({ plan, onDone }: { plan?: Plan; onDone: () => void
   const [drafts, setDrafts] = useState<WaveDraft[]>(() => (plan ? draftsOf(plan.waves) : addWave([])));
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const groups = useQuery({
-    queryKey: ["groups"],
-    queryFn: async () => unwrap(await api.GET("/protection-groups", { params: { query: { limit: 100 } } })),
-  });
+  const groups = useGroups();
   const save = useMutation({
     mutationFn: async () => (plan
       ? unwrap(await api.PUT("/recovery-plans/{planId}", { params: { path: { planId: plan.planId } }, body: { waves: toInput(drafts), version: plan.version } }))

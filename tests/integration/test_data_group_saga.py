@@ -38,6 +38,28 @@ def _intent(group_id: str) -> dict[str, Any] | None:
     return _guards().get_item(Key={"guardKey": dynamodb_saga.intent_key("group", group_id)}).get("Item")
 
 
+def _crashed_growth(stack: Any, admin: Any, store: DynamoGroupStore, name: str, before: int,
+                    added: int) -> tuple[str, list[str], list[str]]:
+    """A group of ``before`` servers whose save growing it by ``added`` more (a saga) ends after
+    its first chunk, as a Lambda timing out there would: (group id, old servers, new servers)."""
+    old, new = seed(stack, before, region=REGION), seed(stack, added, region=REGION)
+    status, group = admin.post("/protection-groups", {"groupName": unique(name), "region": REGION,
+                                                      "sourceServerIds": old})
+    assert status == 201, group
+    gid = group["groupId"]
+
+    def crash(chunk: int) -> None:
+        raise Crash(f"after chunk {chunk}")
+
+    store.between_chunks = crash
+    current = store.get(gid)
+    assert current is not None
+    item = current.model_copy(update={"source_server_ids": old + new, "version": 2})
+    with pytest.raises(Crash):
+        store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
+    return gid, old, new
+
+
 @pytest.fixture(name="store")
 def store_fixture() -> Iterator[DynamoGroupStore]:
     yield DynamoGroupStore(os.environ["PROTECTION_GROUPS_TABLE"], os.environ["GUARDS_TABLE"])
@@ -56,19 +78,7 @@ def test_a_group_of_250_servers_is_saved_through_the_api(stack: Any, admin: Any)
 
 def test_a_crash_between_chunks_leaves_the_old_group_after_recovery(
         stack: Any, admin: Any, store: DynamoGroupStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    old, new = seed(stack, 20, region=REGION), seed(stack, 230, region=REGION)
-    status, group = admin.post("/protection-groups", {"groupName": unique("grow"), "region": REGION,
-                                                      "sourceServerIds": old})
-    assert status == 201, group
-    gid = group["groupId"]
-
-    def crash(chunk: int) -> None:
-        raise Crash(f"after chunk {chunk}")
-
-    store.between_chunks = crash
-    item = store.get(gid).model_copy(update={"source_server_ids": old + new, "version": 2})  # type: ignore[union-attr]
-    with pytest.raises(Crash):
-        store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
+    gid, old, new = _crashed_growth(stack, admin, store, "grow", 20, 230)
     intent = _intent(gid)
     assert intent is not None and intent["claimCount"] == len(new) and intent["done"] == 1
     assert set(new) & _held(gid)  # a first chunk was claimed ...
@@ -109,21 +119,7 @@ def test_the_same_save_retried_after_a_crash_claims_every_server(
         stack: Any, admin: Any, store: DynamoGroupStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """The retry's claims are computed while the crashed saga's guards (owned by the same group)
     still stand; the store rolls that saga back and claims those servers again."""
-    old, new = seed(stack, 5, region=REGION), seed(stack, 150, region=REGION)
-    status, group = admin.post("/protection-groups", {"groupName": unique("retry"), "region": REGION,
-                                                      "sourceServerIds": old})
-    assert status == 201, group
-    gid = group["groupId"]
-
-    def crash(chunk: int) -> None:
-        raise Crash(f"after chunk {chunk}")
-
-    store.between_chunks = crash
-    current = store.get(gid)
-    assert current is not None
-    item = current.model_copy(update={"source_server_ids": old + new, "version": 2})
-    with pytest.raises(Crash):
-        store.commit(GroupWrite(group_id=gid, item=item, expected_version=1, claim_servers=new))
+    gid, old, new = _crashed_growth(stack, admin, store, "retry", 5, 150)
     assert set(new) & _held(gid)
     monkeypatch.setattr(dynamodb_saga, "STALE_SECONDS", 0.0)
     status, body = admin.put(f"/protection-groups/{gid}", {"sourceServerIds": old + new, "version": 1})

@@ -28,7 +28,7 @@ from drs_orch.adapters import dynamodb_tx as dx
 from drs_orch.adapters.dynamodb_accounts import DynamoAccountStore
 from drs_orch.adapters.dynamodb_groups import DynamoGroupStore
 from drs_orch.adapters.dynamodb_plans import DynamoPlanStore, ref_update, remove_refs_later
-from drs_orch.services.data_ports import CommitConflict, ConfigWrite, GuardRef
+from drs_orch.services.data_ports import CommitConflict, ConfigWrite, GroupWrite, GuardRef, PlanWrite
 
 KIND, OWNER = "import", "config"
 
@@ -72,15 +72,22 @@ class DynamoConfigWriter:
             steps.append(saga.item_step(self.accounts.table, "accountId", account_id,
                                         {"Put": self.accounts.put_request(a.account, a.expected_version)},
                                         ("ACCOUNT", account_id), before.get(account_id), a.account.version))
+
+        def own(table: str, key_name: str, write: GroupWrite | PlanWrite, entity_id: str, tx: dx.Transaction,
+                version: int, kind: str, name_key: Callable[[str], str]) -> list[saga.Step]:
+            """The item's own write (with its before-image) and its name claim."""
+            out = [_item(table, key_name, entity_id, tx, before.get(entity_id), version)]
+            if write.claim_name:
+                out.append(take(name_key(write.claim_name), key_name, entity_id, ("NAME", write.claim_name),
+                                f"{kind}-name"))
+            return out
+
         before = saga.before_images(self.groups.table, "groupId",
                                 [g.group_id for g in write.groups if g.expected_version is not None])
         for g in write.groups:
             assert g.item is not None
-            steps.append(_item(self.groups.table, "groupId", g.group_id, self.groups.item_write(g),
-                               before.get(g.group_id), g.item.version))
-            if g.claim_name:
-                steps.append(take(dx.group_name_key(g.claim_name), "groupId", g.group_id, ("NAME", g.claim_name),
-                                  "group-name"))
+            steps += own(self.groups.table, "groupId", g, g.group_id, self.groups.item_write(g), g.item.version,
+                         "group", dx.group_name_key)
             account, region = g.item.account_id, g.item.region
             steps += [take(dx.group_server_key(account, region, s), "groupId", g.group_id, ("SERVER", s),
                            "group-server") for s in g.claim_servers]
@@ -88,11 +95,8 @@ class DynamoConfigWriter:
                                 [p.plan_id for p in write.plans if p.expected_version is not None])
         for p in write.plans:
             assert p.item is not None
-            steps.append(_item(self.plans.table, "planId", p.plan_id, self.plans.item_write(p),
-                               before.get(p.plan_id), p.item.version))
-            if p.claim_name:
-                steps.append(take(dx.plan_name_key(p.claim_name), "planId", p.plan_id, ("NAME", p.claim_name),
-                                  "plan-name"))
+            steps += own(self.plans.table, "planId", p, p.plan_id, self.plans.item_write(p), p.item.version,
+                         "plan", dx.plan_name_key)
             for group_id in p.add_refs:
                 check, add = self.plans.ref_add(p.plan_id, group_id)
                 steps.append(saga.Step({check[0]: check[1]}, f"{self.groups.table}#{group_id}", check[2]))

@@ -117,3 +117,26 @@ def test_a_spokes_events_reach_the_hub_and_wake_it(stack: Any, admin: Any) -> No
     assert sent and all(e["Source"] == "aws.drs" and e["DetailType"] == "DRS Source Server Launch Result"
                         for e in sent)
     assert _wave_gap(stack, execution_id) < LONG_POLL / 4
+
+
+def test_the_store_keeps_a_wake_up_that_came_while_no_wait_was_on(stack: Any) -> None:
+    """DynamoDB adapter: a job's last launch result during a tick (no token stored) is not lost; the
+    next wait takes it and ends at once, exactly once."""
+    import os
+
+    import boto3
+
+    from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+
+    store = DynamoExecutionStore(os.environ["EXECUTIONS_TABLE"], os.environ["GUARDS_TABLE"])
+    execution_id = f"wake-{uuid.uuid4().hex[:8]}"
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["EXECUTIONS_TABLE"])
+    table.put_item(Item={"executionId": execution_id, "sk": "META", "status": "RUNNING", "version": 1})
+    assert store.take_wait_token(execution_id) is None  # a tick runs: a wake-up is left
+    assert store.keep_wait_token(execution_id, "token-1") is False  # so the next wait does not wait
+    assert store.keep_wait_token(execution_id, "token-2") is True  # the wake-up was taken once
+    assert store.take_wait_token(execution_id) == "token-2"
+    assert store.take_wait_token(f"{execution_id}-unknown") is None
+    meta = table.get_item(Key={"executionId": execution_id, "sk": "META"})["Item"]
+    assert "waitToken" not in meta and "wakePending" not in meta
+    assert table.get_item(Key={"executionId": f"{execution_id}-unknown", "sk": "META"}).get("Item") is None

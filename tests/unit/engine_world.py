@@ -216,9 +216,21 @@ class MemoryExecutionStore:
 
     def take_wait_token(self, execution_id: str) -> str | None:
         meta = self.items.get((execution_id, ei.META))
-        if not meta or meta.get("status") in TERMINAL_EXECUTIONS or "waitToken" not in meta:
+        if not meta or meta.get("status") in TERMINAL_EXECUTIONS:
+            return None
+        if "waitToken" not in meta:
+            meta["wakePending"] = True  # for the next wait
             return None
         return str(meta.pop("waitToken"))
+
+    def keep_wait_token(self, execution_id: str, task_token: str) -> bool:
+        meta = self.items.get((execution_id, ei.META))
+        if meta is None:
+            return True
+        if meta.pop("wakePending", None):
+            return False
+        meta["waitToken"] = task_token
+        return True
 
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:
         return {k: dict(self.guards[k]) for k in keys if k in self.guards}

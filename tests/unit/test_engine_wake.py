@@ -30,7 +30,7 @@ def _world(servers: tuple[str, ...] = ("s-1",)) -> tuple[Waker, MemoryExecutionS
 
 def test_the_last_launch_result_of_a_job_wakes_its_execution_once() -> None:
     waker, store, sfn = _world(("s-1", "s-2"))
-    store_wait_token(store, "e-1", "token-1")
+    store_wait_token(store, sfn, "e-1", "token-1")
     assert store.get_meta("e-1")["version"] == 3  # the token does not move the tick's version  # type: ignore[index]
     assert waker.handle_launch_result(_event("s-1")).result == "JOB_IN_FLIGHT"
     assert sfn.tokens_sent == []
@@ -41,27 +41,38 @@ def test_the_last_launch_result_of_a_job_wakes_its_execution_once() -> None:
 
 def test_a_job_not_noted_or_an_event_without_job_wakes_nothing() -> None:
     waker, store, sfn = _world()
-    store_wait_token(store, "e-1", "token-1")
+    store_wait_token(store, sfn, "e-1", "token-1")
     assert waker.handle_launch_result(_event(job="drsjob-99999999999999999")).result == "NOT_COUNTED"
     assert waker.handle_launch_result({**_event(), "detail": {}}).result == "IGNORED"
     assert waker.handle_launch_result({**_event(), "resources": []}).result == "IGNORED"
     assert sfn.tokens_sent == []
 
 
-def test_an_ended_or_busy_execution_is_not_woken() -> None:
+def test_a_job_ending_while_a_tick_runs_ends_the_next_wait_at_once() -> None:
     waker, store, sfn = _world(("s-1", "s-2"))
     assert waker.handle_launch_result(_event("s-1")).result == "JOB_IN_FLIGHT"
     assert waker.handle_launch_result(_event("s-2")).result == "NOT_WAITING"  # a tick is running: no token
-    store_wait_token(store, "e-1", "token-1")
-    store.items[("e-1", "META")]["status"] = "COMPLETED"
-    assert waker.wake("e-1", {}).result == "NOT_WAITING"
     assert sfn.tokens_sent == []
+    # that tick may have read DRS just before the last launch ended: its wait does not wait
+    assert store_wait_token(store, sfn, "e-1", "token-1") is False
+    assert sfn.tokens_sent == ["token-1"]
+    assert store_wait_token(store, sfn, "e-1", "token-2") is True  # the wake-up was taken once
+    assert sfn.tokens_sent == ["token-1"]
+    assert "wakePending" not in store.items[("e-1", "META")]
+
+
+def test_an_ended_execution_is_not_woken() -> None:
+    waker, store, sfn = _world(("s-1",))
+    store_wait_token(store, sfn, "e-1", "token-1")
+    store.items[("e-1", "META")]["status"] = "COMPLETED"
+    assert waker.handle_launch_result(_event("s-1")).result == "NOT_WAITING"
+    assert sfn.tokens_sent == [] and "wakePending" not in store.items[("e-1", "META")]
 
 
 @given(st.lists(st.sampled_from(["s-1", "s-2", "s-3"]), min_size=1, max_size=12))
 def test_any_order_of_events_with_duplicates_wakes_once_exactly_when_all_servers_reported(order: list[str]) -> None:
     waker, store, sfn = _world(("s-1", "s-2", "s-3"))
-    store_wait_token(store, "e-1", "token-1")
+    store_wait_token(store, sfn, "e-1", "token-1")
     results = [waker.handle_launch_result(_event(s)).result for s in order]
     assert results.count("WOKEN") == (1 if set(order) == {"s-1", "s-2", "s-3"} else 0)
     assert len(sfn.tokens_sent) == results.count("WOKEN")

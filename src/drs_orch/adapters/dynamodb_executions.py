@@ -46,7 +46,7 @@ from drs_orch.domain.execution_records import (
 from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
 from drs_orch.services.engine.ports import Changes, GuardClaim, GuardsTaken, Item, LaunchTally
-from drs_orch.services.engine.wake import WAIT_TOKEN
+from drs_orch.services.engine.wake import WAIT_TOKEN, WAKE_PENDING
 
 MAX_TRANSACTION = 100
 CONFLICT_RETRIES = 5
@@ -324,17 +324,50 @@ class DynamoExecutionStore:
         return LaunchTally(str(item["executionId"]), len(item.get("reported") or ()), int(item["servers"]))
 
     def take_wait_token(self, execution_id: str) -> str | None:
-        try:
-            out = self._table.update_item(
-                Key={"executionId": execution_id, "sk": ei.META}, UpdateExpression="REMOVE #t",
-                ConditionExpression="attribute_exists(#t) AND NOT #s IN (" + ", ".join(f":e{i}" for i in range(len(ENDED))) + ")",
-                ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status"},
-                ExpressionAttributeValues={f":e{i}": v for i, v in enumerate(ENDED)}, ReturnValues="ALL_OLD")
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        ended = {f":e{i}": v for i, v in enumerate(ENDED)}
+        running = f"attribute_exists(sk) AND NOT #s IN ({', '.join(ended)})"
+        for _ in range(3):  # the wait's token, or else a wake-up left for the next wait
+            try:
+                out = self._table.update_item(
+                    Key={"executionId": execution_id, "sk": ei.META}, UpdateExpression="REMOVE #t",
+                    ConditionExpression=f"attribute_exists(#t) AND {running}",
+                    ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status"},
+                    ExpressionAttributeValues=ended, ReturnValues="ALL_OLD")
+                return str(out["Attributes"][WAIT_TOKEN])
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            try:
+                self._table.update_item(
+                    Key={"executionId": execution_id, "sk": ei.META}, UpdateExpression="SET #p = :yes",
+                    ConditionExpression=f"attribute_not_exists(#t) AND {running}",
+                    ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status", "#p": WAKE_PENDING},
+                    ExpressionAttributeValues={**ended, ":yes": True})
                 return None
-            raise
-        return str(out["Attributes"][WAIT_TOKEN])
+            except ClientError as exc:  # ended, unknown, or a token was stored meanwhile: look again
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        return None
+
+    def keep_wait_token(self, execution_id: str, task_token: str) -> bool:
+        key = {"executionId": execution_id, "sk": ei.META}
+        try:
+            self._table.update_item(Key=key, UpdateExpression="SET #t = :t",
+                                    ConditionExpression="attribute_exists(sk) AND attribute_not_exists(#p)",
+                                    ExpressionAttributeNames={"#t": WAIT_TOKEN, "#p": WAKE_PENDING},
+                                    ExpressionAttributeValues={":t": task_token})
+            return True
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        try:  # a wake-up came while no wait was on: take it instead of waiting
+            self._table.update_item(Key=key, UpdateExpression="REMOVE #p", ConditionExpression="attribute_exists(sk)",
+                                    ExpressionAttributeNames={"#p": WAKE_PENDING})
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return True  # no such execution: nothing to wake
+        return False
 
     # ------------------------------------------------------------------ guards
     def read_guards(self, keys: Iterable[str]) -> dict[str, Item]:

@@ -30,6 +30,10 @@ from typing import Any, ClassVar, Self, cast
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
 
+# META attributes the API never returns: the engine's tokens and its per-tick bookkeeping
+SECRET_META = frozenset({"taskToken", "waitToken", "wakePending", "inFlight", "version",
+                         "waveNumbers", "finishedWaves"})
+
 
 class _Record(Mapping[str, Any]):
     """A stored item of an execution without its key: typed identity, other attributes by name."""

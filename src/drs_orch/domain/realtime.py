@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
-from drs_orch.domain.execution_records import ExecutionRecords
+from drs_orch.domain.execution_records import SECRET_META, ExecutionRecords
 from drs_orch.domain.statuses import (
     ExecutionStatus,
     ServerStatus,
@@ -46,7 +46,6 @@ from drs_orch.domain.statuses import (
 Scope = tuple[str, str]  # (accountId, region)
 
 _LAUNCHED = {ServerStatus.LAUNCHED.value, ServerStatus.TERMINATED.value}
-_SECRET_META = {"taskToken", "waitToken", "inFlight", "version", "waveNumbers", "finishedWaves"}
 
 
 @dataclass
@@ -297,7 +296,7 @@ def reconcile(stored: ExecutionRecords, live: LiveData) -> dict[str, Any]:
     for s in all_servers:
         key = s["liveStatus"] or "UNKNOWN"
         by_live[key] = by_live.get(key, 0) + 1
-    meta = {k: v for k, v in stored.meta.items() if k not in _SECRET_META}
+    meta = {k: v for k, v in stored.meta.items() if k not in SECRET_META}
     return {
         **meta,
         "status": stored_status,

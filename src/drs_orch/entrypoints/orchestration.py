@@ -47,7 +47,8 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
     if action == "wait":
         from drs_orch.services.engine.wake import store_wait_token
 
-        store_wait_token(container().engine_deps.store, execution_id, str(event["taskToken"]))
+        deps = container().engine_deps
+        store_wait_token(deps.store, deps.sfn, execution_id, str(event["taskToken"]))
         return {"next": "WAIT", "waitSeconds": 0}
     if action == "abort":
         error = event.get("error")

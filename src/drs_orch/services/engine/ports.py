@@ -107,8 +107,14 @@ class ExecutionStore(Protocol):
         ...
 
     def take_wait_token(self, execution_id: str) -> str | None:
-        """Remove and return the task token of the execution's current wait between ticks; ``None``
-        when it is not waiting (no token, or it has ended). Of two callers, one gets the token."""
+        """Remove and return the task token of the execution's current wait between ticks. When it
+        is not waiting (a tick runs), leave a wake-up for its next wait instead and return ``None``;
+        ``None`` too when it has ended or does not exist. Of two callers, one gets the token."""
+        ...
+
+    def keep_wait_token(self, execution_id: str, task_token: str) -> bool:
+        """Keep the token of the wait that begins; ``False`` (the token not kept, the wake-up taken)
+        when a wake-up was left while no wait was on: the wait must end at once."""
         ...
     def release_guards(self, execution_id: str, keys: Iterable[str]) -> None: ...
     def record_plan_run(self, meta: ExecutionMeta) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import ExecutionView, JobStatus, JobView, WaveView, job_status
 from drs_orch.domain.execution_records import (
+    SECRET_META,
     ChildRecord,
     ExecutionMeta,
     JobRecord,
@@ -145,8 +146,6 @@ def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, 
     return entry
 
 
-SECRET_META = frozenset({"taskToken", "waitToken", "inFlight", "version",
-                         "waveNumbers", "finishedWaves"})  # the last two: the tick's bookkeeping
 
 
 def public_meta(meta: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ calls competing with the engine's own under DRS's rate limits). The event that c
 wakes the execution: the job has no launch left in flight, the only moment a wave can end or the
 next one start. The token is taken with a conditional remove before it is sent, so of two events
 one sends it; a duplicate event is not counted twice; an event of a job not noted (not ours, or
-older than the note's expiry) is dropped. An event that arrives while a tick runs finds no token
-(the tick reads DRS itself); a lost event costs at most one poll interval.
+older than the note's expiry) is dropped. An event that completes a job while a tick runs finds no
+token: it leaves ``wakePending`` on META, and the next wait ends as soon as it begins (that tick may
+have read DRS just before the last launch ended). A lost event costs at most one poll interval.
 """
 
 from __future__ import annotations
@@ -25,16 +26,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from drs_orch.services.engine.ports import Changes, ExecutionStore, StateMachine
+from drs_orch.services.engine.ports import ExecutionStore, StateMachine
 
 log = logging.getLogger(__name__)
 
 WAIT_TOKEN = "waitToken"
+WAKE_PENDING = "wakePending"  # META: a launch result completed a job while a tick ran
 
 
-def store_wait_token(store: ExecutionStore, execution_id: str, task_token: str) -> None:
-    """The wait between ticks began: keep its token (no version change: ticks do not race it)."""
-    store.update_meta(execution_id, Changes(set={WAIT_TOKEN: task_token}))
+def store_wait_token(store: ExecutionStore, sfn: StateMachine, execution_id: str, task_token: str) -> bool:
+    """The wait between ticks began: keep its token (no version change: ticks do not race it), or,
+    when a job's last launch result came while the previous tick ran, end the wait at once.
+    Returns whether the wait goes on."""
+    if store.keep_wait_token(execution_id, task_token):
+        return True
+    sfn.send_success(task_token, {"wokenBy": {"pending": True}})
+    return False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drs_orch.domain.capacity import capacity_report, combined_replication, usage_from
 from drs_orch.domain.errors import ValidationFailed
@@ -169,3 +171,16 @@ def test_capacity_counts_and_ladder() -> None:
     combined = combined_replication([usage, usage], 2)
     assert combined["replicatingServers"] == 482 and combined["maxReplicatingServers"] == 600
     assert combined["status"] == "WARNING"
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), st.integers() | st.text(max_size=20), max_size=4))
+def test_one_token_codec_round_trips_any_state_and_refuses_anything_else(state: dict[str, object]) -> None:
+    from drs_orch.domain.paging import decode_token, encode_token
+
+    assert decode_token(encode_token(state)) == state
+    with pytest.raises(ValidationFailed) as exc:
+        decode_token(encode_token(state), "a key no state here has, \\u2603")
+    assert exc.value.code == "INVALID_NEXT_TOKEN"
+    for garbage in ("%%%", encode_token({"o": 1})[:-3] + "!!", "W10"):  # not base64, cut, a JSON list
+        with pytest.raises(ValidationFailed):
+            decode_token(garbage)

@@ -21,7 +21,7 @@ from botocore.paginate import TokenDecoder
 from drs_orch.adapters.dynamodb import batch_get_keys, deserialize, low_level, serialize, to_dynamo
 from drs_orch.domain.data_rules import MAX_TRANSACTION_ITEMS
 from drs_orch.domain.errors import DomainError, UpstreamError, ValidationFailed
-from drs_orch.domain.paging import Page
+from drs_orch.domain.paging import Page, decode_token, encode_token
 from drs_orch.services.data_ports import CommitConflict, GuardRef
 
 _ser = TypeSerializer()
@@ -240,14 +240,17 @@ def page(table: str, *, index: str | None, key_condition: str, values: dict[str,
     (``forward`` False: newest first)."""
     params = _query_params(table, index, key_condition, values, names, filter_expression, None, forward)
     config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
-    if token:
+    if token:  # ours (domain/paging.py), carrying the paginator's own resume state
+        state = decode_token(token, "paginator").get("paginator")
+        if not isinstance(state, str):
+            raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN")
         try:
-            decoded = TokenDecoder().decode(token)
+            decoded = TokenDecoder().decode(state)
         except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
             raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
         if not isinstance(decoded, dict):
             raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN")
-        config["StartingToken"] = token
+        config["StartingToken"] = state
     try:
         result = client().get_paginator("query").paginate(**params, PaginationConfig=config).build_full_result()
     except ClientError as exc:
@@ -257,7 +260,8 @@ def page(table: str, *, index: str | None, key_condition: str, values: dict[str,
     except (ValueError, TypeError, KeyError):
         raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
     items = [deserialize(raw) for raw in result.get("Items", [])]
-    return Page(items=items, next_token=result.get("NextToken"))
+    following = result.get("NextToken")
+    return Page(items=items, next_token=encode_token({"paginator": following}) if following else None)
 
 
 def query_all(table: str, *, index: str | None, key_condition: str, values: dict[str, Any],

@@ -15,8 +15,6 @@ Presentation of a source server (:func:`summarize_source_server`):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -279,22 +277,19 @@ def parse_server_ids(raw: str | None) -> frozenset[str]:
 
 
 def encode_token(offset: int, fingerprint: str) -> str:
-    text = json.dumps({"o": offset, "f": fingerprint}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return paging.encode_token({"o": offset, "f": fingerprint})
 
 
 def decode_token(token: str | None, fingerprint: str) -> int:
     """The offset a ``nextToken`` points at; a token from another query is refused."""
     if not token:
         return 0
+    value = paging.decode_token(token, "o", "f")
     try:
-        padded = token + "=" * (-len(token) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
         offset = int(value["o"])
-        issued_for = str(value["f"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (TypeError, ValueError):
         raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
-    if issued_for != fingerprint or offset < 0:
+    if str(value["f"]) != fingerprint or offset < 0:
         raise ValidationFailed(
             "nextToken belongs to a query with other filters, account or region", code="INVALID_NEXT_TOKEN"
         )

@@ -23,6 +23,7 @@ new record (:meth:`merged`) or a store update that answers the record as written
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Self, cast
@@ -41,8 +42,9 @@ class _Record(Mapping[str, Any]):
     IDENTITY: ClassVar[tuple[str, ...]] = ()
     attributes: Mapping[str, Any]
 
+    @abstractmethod
     def identity(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The record's key attributes by their contract names (each record kind names its own)."""
 
     def __getitem__(self, name: str) -> Any:
         # identity attributes are never among ``attributes`` (``from_attributes``, ``merged``)

@@ -3,6 +3,7 @@ started outside the platform."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from typing import Any
@@ -91,6 +92,38 @@ def test_a_tick_that_raises_after_acting_is_retried_without_duplicating_work(
     events = [e["type"] for e in sfn.get_execution_history(executionArn=arn)["events"]]
     assert "TaskFailed" in events  # the state machine retried the step
     assert sfn_status(stack, execution_id) == "SUCCEEDED"
+
+
+def test_a_tick_that_ends_after_starting_the_next_wave_leaves_no_launch_without_its_details(
+        stack: Any, admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wave's launch details are read after the next wave has started (the transition does not
+    wait for them); a Lambda that dies in between leaves them named on the execution, and the
+    retried tick reads them."""
+    servers = seed(stack, 3)
+    plan_id = plan(admin, [[group(admin, servers[:2])], [group(admin, servers[2:])]])
+    original = JobRunner.complete_details
+    raised: list[set[str]] = []
+
+    def crash_once(self: JobRunner, keys: Any = ()) -> set[str]:
+        pending = self.pending_details()
+        if not raised and pending and not keys:  # the first put-off read: the Lambda dies before it
+            raised.append(pending)
+            raise RuntimeError("injected crash after StartRecovery, before the launch details")
+        return original(self, keys)
+
+    monkeypatch.setattr(JobRunner, "complete_details", crash_once)
+    execution_id = start(admin, plan_id)
+    done = wait_terminal(admin, execution_id)
+    assert raised == [{"0001#000"}] and done["status"] == "COMPLETED", done.get("errorMessage")
+    assert _one_job_per_key(stack, execution_id) == {"0001#000": 1, "0002#000": 1}
+    first = done["waves"][0]["servers"]
+    assert sorted(s["sourceServerId"] for s in first) == sorted(servers[:2])
+    for server in first:
+        assert server["status"] == "LAUNCHED" and server["ec2InstanceId"].startswith("i-"), server
+        assert server["recoveryInstanceId"] and set(server["statusHistory"]) >= {"LAUNCHING", "LAUNCHED"}
+    meta = boto3.resource("dynamodb").Table(os.environ["EXECUTIONS_TABLE"]).get_item(
+        Key={"executionId": execution_id, "sk": "META"})["Item"]
+    assert "detailsPending" not in meta
 
 
 def test_twenty_concurrent_starts_of_overlapping_plans_give_exactly_one_202(stack: Any, admin: Any) -> None:

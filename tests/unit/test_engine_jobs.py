@@ -50,6 +50,9 @@ class FakeStore:
             item.pop(attr, None)
         return dict(item)
 
+    def load_jobs(self, execution_id: str, job_keys: Any) -> list[Any]:
+        return [ei.job_of(self.items[ei.job_sk(k)]) for k in job_keys if ei.job_sk(k) in self.items]
+
     def put_children(self, records: list[ChildRecord]) -> None:
         for record in records:
             item = ei.to_item(record)
@@ -128,6 +131,7 @@ def _tick(runner: JobRunner, stopping: bool = False) -> None:
     fresh = JobRunner(runner.deps, runner.meta, {"0001#000": stored})
     fresh.observe_active()
     fresh.resolve_starting({"0001#000"}, stopping)
+    fresh.complete_details()  # what the tick does once it has acted
 
 
 def test_a_lost_answer_is_found_again_by_its_tags(world: Any) -> None:
@@ -204,6 +208,27 @@ def test_observations_move_servers_forward_and_write_each_server_once(world: Any
     # the data's point in time, an hour before the job was requested (2026-01-01T00:00)
     assert launched["pointInTime"] == "2025-12-31T23:00:00+00:00" and launched["dataAgeSeconds"] == 3600
     assert failed["failureReason"] == "no boot"
+
+
+def test_a_launch_is_recorded_at_once_and_its_details_after_the_tick_acted(world: Any) -> None:
+    runner, store, drs = world
+    runner.call(runner.jobs["0001#000"])
+    drs.jobs[0].update(status="COMPLETED", endDateTime="2026-01-01T00:10:00+00:00", participatingServers=[
+        {"sourceServerID": "s-1", "launchStatus": "LAUNCHED", "recoveryInstanceID": "i-0123456789abcdef0"},
+        {"sourceServerID": "s-2", "launchStatus": "LAUNCHED"}])
+    fresh = JobRunner(runner.deps, runner.meta, {"0001#000": ei.job_of(store.items["JOB#0001#000"])})
+    fresh.observe_active()
+    job = store.items["JOB#0001#000"]
+    assert job["status"] == "COMPLETED" and job["servers"] == {"s-1": "LAUNCHED", "s-2": "LAUNCHED"}
+    assert set(job["detailsPending"]) == {"s-1", "s-2"} and "SERVER#s-1" not in store.items
+    assert fresh.pending_details() == {"0001#000"}
+    # a later tick (the first one ended after acting) finds the job by its key and reads the details
+    later = JobRunner(runner.deps, runner.meta, {})
+    assert later.complete_details(["0001#000"]) == {"0001#000"}
+    assert "detailsPending" not in store.items["JOB#0001#000"] and later.pending_details() == set()
+    assert store.items["SERVER#s-1"]["ec2InstanceId"] == "i-0123456789abcdef0"
+    assert store.items["SERVER#s-1"]["status"] == store.items["SERVER#s-2"]["status"] == "LAUNCHED"
+    assert set(store.items["SERVER#s-2"]["statusHistory"]) == {"PENDING", "LAUNCHING", "LAUNCHED"}
 
 
 def test_of_two_ticks_starting_the_same_job_at_once_one_calls(world: Any) -> None:

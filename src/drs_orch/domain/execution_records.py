@@ -33,7 +33,7 @@ from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatu
 
 # META attributes the API never returns: the engine's tokens and its per-tick bookkeeping
 SECRET_META = frozenset({"taskToken", "waitToken", "wakePending", "inFlight", "version",
-                         "waveNumbers", "finishedWaves"})
+                         "waveNumbers", "finishedWaves", "detailsPending"})
 
 
 class _Record(Mapping[str, Any]):
@@ -75,6 +75,12 @@ class _Record(Mapping[str, Any]):
         changed: Self = replace(cast(Any, self), attributes={
             **self.attributes, **{k: v for k, v in changes.items() if k not in self.IDENTITY}})
         return changed
+
+    def without(self, *names: str) -> Self:
+        """This record without the attributes ``names``."""
+        kept: Self = replace(cast(Any, self), attributes={
+            k: v for k, v in self.attributes.items() if k not in names})
+        return kept
 
     @staticmethod
     def _rest(attributes: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:

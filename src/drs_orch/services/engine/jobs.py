@@ -11,7 +11,7 @@ region's jobs for those tags and adopts the one it finds; only after two misses 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 _S = ServerStatus
 UNFINISHED_REASON = "DRS completed the job without launching this server"
 JOB_NOTE_SECONDS = 14 * 86400  # how long a DRS job's launch events are tied to its execution
+DETAILS_PENDING = "detailsPending"  # JOB and META: launched servers whose details are still to be read
 
 
 def scope_of_job(job: Mapping[str, Any]) -> str:
@@ -186,10 +187,18 @@ class JobRunner:
                 changed[server] = new
         now = self.deps.now()
         launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
-        requested_at = drs_job.get("creationDateTime") or job.get("startedAt")
-        details = self._launch_details(scope, launched, requested_at) if launched else {}
-        if self.meta.get("executionType") == "DRILL" and details:  # never the paired instances of a failover drill
-            tag_drill_instances(self.deps, self.meta, scope, details)
+        requested_at = iso_value(drs_job.get("creationDateTime") or job.get("startedAt"))
+        deferred: dict[str, dict[str, Any]] = {}
+        if launched and not job.get("identity"):
+            # The details of a launch (EC2 facts, point in time) decide nothing: they are read after
+            # the tick has acted (:meth:`complete_details`), so a wave's end starts the next one
+            # without waiting for them. Launches into instance pairs are verified here, before.
+            deferred = {s: {"launchedAt": now, "requestedAt": requested_at,
+                            **({"recoveryInstanceId": str(i)} if i else {})} for s, i in launched.items()}
+            details: dict[str, dict[str, Any]] = {}
+        else:
+            details = self._launch_details(scope, launched, requested_at) if launched else {}
+            self._tag_drill(scope, details)
         identity = verify_identity(job, changed, details)
         reasons: dict[str, str] = {}
         if any(n is _S.FAILED for n in changed.values()):
@@ -208,7 +217,7 @@ class JobRunner:
         finals = [server_item(self.meta, job, s, n, now, launching_at.get(s),
                               {**({"recoveryInstanceId": instance_of[s]} if instance_of.get(s) else {}),
                                **details.get(s, {}), **identity.get(s, {}).get("record", {})}, failed_reasons.get(s))
-                  for s, n in changed.items() if n in (_S.LAUNCHED, _S.FAILED)]
+                  for s, n in changed.items() if n in (_S.LAUNCHED, _S.FAILED) and s not in deferred]
         if finals:
             self.deps.store.put_children(finals)
         servers = {k: changed.get(k, v).value for k, v in current.items()}
@@ -217,6 +226,8 @@ class JobRunner:
             job_changes.set["servers"] = servers
         if launching_at != (job.get("launchingAt") or {}):
             job_changes.set["launchingAt"] = launching_at
+        if deferred:
+            job_changes.set[DETAILS_PENDING] = {**(job.get(DETAILS_PENDING) or {}), **deferred}
         if failed_reasons:
             job_changes.set["failureReasons"] = {**(job.get("failureReasons") or {}), **failed_reasons}
         if completed:
@@ -227,6 +238,44 @@ class JobRunner:
         self.deps.store.update_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
         self.jobs[job.key] = job.merged({**{k: v for k, v in job_changes.set.items() if isinstance(k, str)},
                                          "servers": servers})
+
+    def pending_details(self) -> set[str]:
+        """The loaded jobs whose launch details are still to be read."""
+        return {key for key, job in self.jobs.items() if job.get(DETAILS_PENDING)}
+
+    def complete_details(self, keys: Iterable[str] = ()) -> set[str]:
+        """Read the launch details :meth:`apply` put off and write the launched servers' items;
+        ``keys`` names jobs this tick did not load (a tick that ended before finishing this).
+        Returns the jobs completed. Repeating it writes the same items again."""
+        missing = [k for k in keys if k not in self.jobs]
+        if missing:
+            for loaded in self.deps.store.load_jobs(self.execution_id, missing):
+                self.jobs[loaded.key] = loaded
+        done: set[str] = set()
+        for key in sorted(self.pending_details()):
+            job = self.jobs[key]
+            pending: Mapping[str, Mapping[str, Any]] = job[DETAILS_PENDING]
+            scope = scope_of_job(job)
+            by_request: dict[Any, dict[str, Any]] = {}
+            for server, entry in pending.items():
+                by_request.setdefault(entry.get("requestedAt"), {})[server] = entry.get("recoveryInstanceId")
+            details = {s: d for requested_at, launched in by_request.items()
+                       for s, d in self._launch_details(scope, launched, requested_at).items()}
+            self._tag_drill(scope, details)
+            launching_at = job.get("launchingAt") or {}
+            self.deps.store.put_children([
+                server_item(self.meta, job, server, _S.LAUNCHED, str(entry["launchedAt"]), launching_at.get(server),
+                            {**({"recoveryInstanceId": entry["recoveryInstanceId"]}
+                                if entry.get("recoveryInstanceId") else {}), **details.get(server, {})}, None)
+                for server, entry in pending.items()])
+            self.deps.store.update_job(self.execution_id, key, Changes(remove=[DETAILS_PENDING]))
+            self.jobs[key] = job.without(DETAILS_PENDING)
+            done.add(key)
+        return done
+
+    def _tag_drill(self, scope: str, details: Mapping[str, Mapping[str, Any]]) -> None:
+        if self.meta.get("executionType") == "DRILL" and details:  # never the paired instances of a failover drill
+            tag_drill_instances(self.deps, self.meta, scope, details)
 
     def _launch_details(self, scope: str, launched: Mapping[str, Any],
                         requested_at: Any) -> dict[str, dict[str, Any]]:

@@ -42,6 +42,9 @@ _WAVE_FIELDS = ("waveNumber", "waveName", "waveDescription", "status", "protecti
                 "pointInTime", "pointInTimeSpreadSeconds", "pointInTimeToleranceSeconds", "pointInTimeReason")
 
 
+_LIVE = (ServerStatus.LAUNCHING.value, ServerStatus.LAUNCHED.value)
+
+
 def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
@@ -83,11 +86,15 @@ def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
         stored = server.to_attributes()
         entry = {k: stored[k] for k in _SERVER_FIELDS if k in stored}
         job, status = live.get(server.server_id, ({}, None))
-        if status == ServerStatus.LAUNCHING.value and entry.get("status") == ServerStatus.PENDING.value:
-            # a server's item is written at its final status; while it launches the job item knows
+        if status in _LIVE and entry.get("status") == ServerStatus.PENDING.value:
+            # a server's item is written at its final status (a launch's, once its details are
+            # read); until then the job item knows
             entry["status"] = status
+            history = {ServerStatus.LAUNCHING.value: (job.get("launchingAt") or {}).get(server.server_id)}
+            if status == ServerStatus.LAUNCHED.value:
+                history[status] = ((job.get("detailsPending") or {}).get(server.server_id) or {}).get("launchedAt")
             entry["statusHistory"] = {**(entry.get("statusHistory") or {}),
-                                      status: (job.get("launchingAt") or {}).get(server.server_id)}
+                                      **{k: v for k, v in history.items() if v}}
             if job.get("jobId"):
                 entry["jobId"] = job["jobId"]
         if "ec2InstanceId" in entry:

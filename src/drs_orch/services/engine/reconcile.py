@@ -46,7 +46,7 @@ from drs_orch.domain.statuses import (
     check_transition,
 )
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.jobs import JobRunner, wave_identity
+from drs_orch.services.engine.jobs import DETAILS_PENDING, JobRunner, wave_identity
 from drs_orch.services.engine.notify import EXECUTION_EVENT, WAVE_EVENT_OUTCOME, notify_status
 from drs_orch.services.engine.observe import launch_settings_path, wave_ended
 from drs_orch.services.engine.point_in_time import choose_wave_point, job_refs, record_job_snapshots
@@ -152,9 +152,10 @@ class Engine:
             if loaded is None:
                 return TickResult(Next.DONE, 0)
             meta = loaded.meta
+            jobs = self._finish_details(meta, loaded.jobs)
             if meta["status"] in TERMINAL_EXECUTION:
                 return TickResult(termination_tick(self.deps, meta), _poll(meta))
-            result = self._reconcile(meta, loaded.waves, loaded.jobs, loaded.finished)
+            result = self._reconcile(meta, loaded.waves, jobs, loaded.finished)
             if result is not None:
                 return result
         log.warning("execution %s kept changing during the tick; trying again later", execution_id)
@@ -178,6 +179,16 @@ class Engine:
                 return
         self.deps.sfn.send_success(task_token, {"resumed": True})
 
+    def _finish_details(self, meta: ExecutionMeta, jobs: list[JobRecord]) -> list[JobRecord]:
+        """Launch details an earlier tick put off and did not read (it ended after acting): read
+        them now. Returns ``jobs`` as they are after that."""
+        leftover = set(meta.get(DETAILS_PENDING) or ())
+        if not leftover:
+            return jobs
+        done = JobRunner(self.deps, meta, {}).complete_details(leftover)
+        self.deps.store.update_meta(meta.execution_id, Changes(delete={DETAILS_PENDING: leftover}))
+        return [j.without(DETAILS_PENDING) if j.key in done else j for j in jobs]
+
     def abort(self, execution_id: str, error: Mapping[str, Any] | None) -> None:
         cause = str((error or {}).get("Cause") or (error or {}).get("Error") or "unknown error")[:2000]
         for _ in range(MAX_ATTEMPTS):
@@ -185,6 +196,11 @@ class Engine:
             if loaded is None:
                 return
             meta = loaded.meta
+            try:  # the servers that launched keep their details, whatever failed the run
+                JobRunner(self.deps, meta, {j.key: j for j in self._finish_details(meta, loaded.jobs)}
+                          ).complete_details()
+            except Exception as exc:  # noqa: BLE001 - the abort must end the execution all the same
+                log.warning("launch details of %s not read at abort: %s", execution_id, exc)
             if meta["status"] in TERMINAL_EXECUTION:
                 termination = meta.get("termination") or {}
                 if termination.get("status") in ("STARTING", "IN_PROGRESS"):
@@ -250,6 +266,11 @@ class Engine:
         counts = self._counts(waves, runner.jobs, finished)
         changes = Changes()
         new_status = decision.execution_status
+        if not decision.start_jobs or new_status in TERMINAL_EXECUTION:
+            runner.complete_details()  # nothing to start: no reason to put the details off
+        pending = runner.pending_details()  # read after the starts; named on META until then
+        if pending:
+            changes.add[DETAILS_PENDING] = pending
         if new_status.value != meta["status"]:
             status_changes(self.deps, meta, new_status, decision.reason, changes)
         if decision.in_flight_changes:  # the whole set under the version check (ADD+DELETE cannot mix)
@@ -287,6 +308,9 @@ class Engine:
                           kind=str(meta.get("executionType")))
         for key in decision.start_jobs:
             runner.call(runner.jobs[key])
+        if pending:
+            runner.complete_details()
+            self.deps.store.update_meta(execution_id, Changes(delete={DETAILS_PENDING: pending}))
 
         if new_status.value != meta["status"]:
             if new_status in TERMINAL_EXECUTION:

@@ -20,6 +20,9 @@
    ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the receiving account).
 7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
    divided by the time scale like Wait states.
+8. EC2 lookups by exact id (an instance, its tags, its image, a volume) read by key instead of
+   scanning the region (``_instance_lookup_by_id``): same answers, without a launch's cost growing
+   with the region's instances and images.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -321,6 +324,36 @@ def _instance_lookup_by_id() -> None:
                 for key, value in dict(self.ec2_backend.tags.get(self.id) or {}).items()]
 
     TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
+
+    # Each new instance looked its image up by matching an "image-id" filter against every image
+    # of the region (hundreds of default AMIs, fnmatch each), and each volume by copying the
+    # region's volumes: two thirds of a recovery instance's launch. Exact ids are read by key.
+    from moto.ec2.exceptions import InvalidVolumeIdError
+    from moto.ec2.models.amis import AmiBackend
+    from moto.ec2.models.elastic_block_store import EBSBackend
+
+    describe_images = AmiBackend.describe_images
+    describe_volumes = EBSBackend.describe_volumes
+
+    def images_by_id(self: Any, ami_ids: Any = None, filters: Any = None, exec_users: Any = None,
+                     owners: Any = None) -> Any:
+        wanted = (filters or {}).get("image-id")
+        if (not ami_ids and not exec_users and not owners and filters and list(filters) == ["image-id"]
+                and isinstance(wanted, str) and not any(c in wanted for c in "*?[")):
+            found = self.amis.get(wanted)
+            return [found] if found is not None else []
+        return describe_images(self, ami_ids=ami_ids, filters=filters, exec_users=exec_users, owners=owners)
+
+    def volumes_by_id(self: Any, volume_ids: Any = None, filters: Any = None) -> Any:
+        if volume_ids and len(volume_ids) == 1 and not filters:
+            found = self.volumes.get(volume_ids[0])
+            if found is None:
+                raise InvalidVolumeIdError(set(volume_ids))
+            return [found]
+        return describe_volumes(self, volume_ids=volume_ids, filters=filters)
+
+    AmiBackend.describe_images = images_by_id  # type: ignore[method-assign]
+    EBSBackend.describe_volumes = volumes_by_id  # type: ignore[method-assign]
 
 
 def _scale_task_timeouts() -> None:

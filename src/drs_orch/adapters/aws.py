@@ -6,12 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import create_loader
 
 from drs_orch.adapters.paging import THROTTLING_CODES
 
 # Adaptive retries absorb throttling (DRS answers 429 under load) with client-side rate limiting.
 DEFAULT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
+
+
+# One loader for every session of the process: a new session otherwise reads and parses the service's
+# model files again (~100-250 ms per client or resource, paid for each table, each account-region's
+# DRS and EC2 client, and by every cold start). The loader only caches what it read from disk.
+_LOADER = create_loader()
+
+
+def session() -> boto3.session.Session:
+    """A new boto3 session (sessions are not thread-safe; one per client) sharing the model loader."""
+    core = botocore.session.Session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.session.Session(botocore_session=core)
 
 
 def client(service: str, *, region: str | None = None, credentials: dict[str, str] | None = None,
@@ -25,7 +40,7 @@ def client(service: str, *, region: str | None = None, credentials: dict[str, st
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials.get("SessionToken"),
         )
-    made = boto3.session.Session().client(service, **kwargs)
+    made = session().client(service, **kwargs)
     made.meta.events.register("needs-retry", _count_throttle)
     return made
 

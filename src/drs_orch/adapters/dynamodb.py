@@ -7,23 +7,22 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from drs_orch.adapters.aws import DEFAULT_CONFIG
+from drs_orch.adapters.aws import DEFAULT_CONFIG, session
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
 
 
 def table(name: str) -> Any:
-    return boto3.session.Session().resource("dynamodb", config=DEFAULT_CONFIG).Table(name)
+    return session().resource("dynamodb", config=DEFAULT_CONFIG).Table(name)
 
 
 @cache
 def low_level() -> Any:
     """One low-level client per process: boto3 clients are thread-safe, and creating one is not cheap."""
-    return boto3.session.Session().client("dynamodb", config=DEFAULT_CONFIG)
+    return session().client("dynamodb", config=DEFAULT_CONFIG)
 
 
 def batch_get_keys(table_name: str, keys: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

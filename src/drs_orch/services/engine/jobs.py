@@ -219,6 +219,9 @@ class JobRunner:
             job_changes.set["launchingAt"] = launching_at
         if failed_reasons:
             job_changes.set["failureReasons"] = {**(job.get("failureReasons") or {}), **failed_reasons}
+        ages = {s: details[s]["dataAgeSeconds"] for s in launched if "dataAgeSeconds" in details.get(s, {})}
+        if ages:  # the wave's RPO summary is computed from these when it ends, not from its servers
+            job_changes.set["dataAges"] = {**(job.get("dataAges") or {}), **ages}
         if completed:
             job_changes.set["status"] = JobStatus.COMPLETED.value
             job_changes.set["endedAt"] = drs_job.get("endDateTime") or now

@@ -230,6 +230,8 @@ def test_the_objectives_report_compares_each_wave_and_server() -> None:
     assert report["rpoMet"] is False and report["worstDataAgeSeconds"] == 1800 and report["serversOverRpo"] == 1
     unmeasured = objectives_report(meta, waves, {})  # no server launched yet: nothing measured, no verdict
     assert unmeasured["rpoMet"] is None and [w["serversMeasured"] for w in unmeasured["waves"]] == [0, 0]
+    stored = {1: {"rpoMinutes": 5, "serversMeasured": 0, "serversOverRpo": 0}}  # DynamoDB keeps no nulls
+    assert objectives_report(meta, waves, stored)["waves"][0]["worstDataAgeSeconds"] is None
     assert rpo_summary([120], None) == {"rpoMinutes": None, "serversMeasured": 1, "worstDataAgeSeconds": 120,
                                         "serversOverRpo": None, "rpoMet": None}
 

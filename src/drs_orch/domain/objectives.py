@@ -159,7 +159,8 @@ def objectives_report(meta: Mapping[str, Any], waves: Iterable[Mapping[str, Any]
         w_rto = _minutes(own.get("rtoMinutes", objectives.get("rtoMinutes")))
         ended = wave.get("endedAt") if wave.get("status") in ("COMPLETED", "PARTIAL") else None
         measured = measured_rto(meta.get("startTime"), ended, history) if ended else None
-        rpo = dict(rpo_by_wave.get(number) or rpo_summary((), wave_rpo_minutes(objectives, number)))
+        # a stored summary lacks its null attributes (DynamoDB keeps none)
+        rpo = {**rpo_summary((), wave_rpo_minutes(objectives, number)), **(rpo_by_wave.get(number) or {})}
         wave_rows.append({"waveNumber": number, "rtoMinutes": w_rto,
                           "measuredRtoSeconds": measured[0] if measured else None,
                           "rtoMet": _verdict(measured[0] if measured else None, w_rto), **rpo})

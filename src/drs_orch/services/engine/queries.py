@@ -32,6 +32,7 @@ MAX_DETAIL_SERVERS = 500
 MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
 SERVER_PAGE_DEFAULT = 100
 SERVER_PAGE_MAX = 1000
+Live = dict[str, tuple[JobRecord, str]]  # server id -> (its job, its live status on the job item)
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
                   "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt", "pointInTime",
@@ -73,9 +74,6 @@ def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True)
     if loaded is None:
         raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
     return loaded
-
-
-Live = dict[str, tuple[JobRecord, str]]
 
 
 def live_statuses(jobs: Iterable[JobRecord]) -> Live:

@@ -210,6 +210,9 @@ def test_details_read_one_page_of_servers_and_summarise_the_data_age_per_wave(mo
     assert status == 202
     _run(world, execution_id)
     after = queries.get_execution(world.deps, execution_id)["terminationMetadata"]
+    gone = queries.execution_servers(world.deps, execution_id, {"wave": "1", "status": "TERMINATED"})
+    assert gone["total"] == gone["count"] == 5  # the ended wave's summary counts them too
+    assert queries.execution_servers(world.deps, execution_id, {"wave": "1", "status": "LAUNCHED"})["total"] == 0
     assert after == {"canTerminate": False, "reason": "no recovery instances to terminate",
                      "hasRecoveryInstances": False, "terminationStatus": "COMPLETED"}
 

@@ -30,6 +30,7 @@ from drs_orch.services.engine.termination import TERMINATION_BUSY
 
 MAX_DETAIL_SERVERS = 500
 MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
+DETAIL_CHUNK = 100  # servers read at a time for the details, until MAX_DETAIL_BYTES is spent
 SERVER_PAGE_DEFAULT = 100
 SERVER_PAGE_MAX = 1000
 Live = dict[str, tuple[JobRecord, str]]  # server id -> (its job, its live status on the job item)
@@ -115,14 +116,31 @@ def _wave_rpo(loaded: ExecutionRecords) -> dict[int, dict[str, Any]]:
 
 def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     """GET /executions/{id}: the META, WAVE and JOB items and one page of servers (the first
-    ``MAX_DETAIL_SERVERS`` by id, within ``MAX_DETAIL_BYTES``): what one page costs, whatever the
-    execution's size. The rest are paged by ``GET /executions/{id}/servers``."""
+    ``MAX_DETAIL_SERVERS`` by id that fit in ``MAX_DETAIL_BYTES``, read ``DETAIL_CHUNK`` at a time
+    until the budget is spent): what one page costs, whatever the execution's size. All servers are
+    paged by ``GET /executions/{id}/servers``."""
     loaded = load_execution(deps, execution_id, servers=False)
-    first = deps.store.page_servers(execution_id, limit=MAX_DETAIL_SERVERS, token=None)
+    now = deps.now()
+    live = live_statuses(loaded.jobs)
+    objectives = loaded.meta.get("objectives")
+    used = _json_size(execution_details(loaded, now, [])) + 200  # as cap_servers measures it
+    shown: list[ServerRecord] = []
+    token: str | None = None
+    while len(shown) < MAX_DETAIL_SERVERS:  # pages of DETAIL_CHUNK until the budget is spent
+        chunk = deps.store.page_servers(execution_id, limit=min(DETAIL_CHUNK, MAX_DETAIL_SERVERS - len(shown)),
+                                        token=token)
+        for server in chunk.items:
+            used += _json_size(server_entry(server, live, objectives)) + 1
+            if used > MAX_DETAIL_BYTES:
+                break
+            shown.append(server)
+        if used > MAX_DETAIL_BYTES or chunk.next_token is None:
+            break
+        token = chunk.next_token
     counts = loaded.meta.get("serverCounts") or {}
     total = int(counts.get("total") or loaded.meta.get("serverCount") or 0)
-    return cap_servers(execution_details(loaded, deps.now(), first.items), limit=MAX_DETAIL_SERVERS,
-                       total=max(total, len(first.items)))
+    return cap_servers(execution_details(loaded, now, shown), limit=MAX_DETAIL_SERVERS,
+                       total=max(total, len(shown)))
 
 
 def execution_details(loaded: ExecutionRecords, now: str,
@@ -336,13 +354,18 @@ def _filled(deps: EngineDeps, execution_id: str, *, waves: list[int] | None, sta
             return Page(items=items, next_token=token)
 
 
+def _wave_counts(loaded: ExecutionRecords, wave: int) -> Mapping[str, Any] | None:
+    """A wave's stored server counts (its item, or its summary on META once it ended); None: no such wave."""
+    record = loaded.wave(wave)
+    if record is not None:
+        return dict(record.get("serverCounts") or {})
+    summary = loaded.finished.get(wave)
+    return summary.server_counts if summary is not None else None
+
+
 def _server_total(loaded: ExecutionRecords, wave: int | None, status: str | None) -> int:
     """How many servers the listing holds, from the stored counts (META, or the wave's)."""
-    if wave is None:
-        counts = loaded.meta.get("serverCounts") or {}
-    else:
-        record = loaded.wave(wave)
-        counts = (record.get("serverCounts") if record is not None else None) or {}
+    counts = (loaded.meta.get("serverCounts") if wave is None else _wave_counts(loaded, wave)) or {}
     return int(counts.get(status.lower() if status else "total") or 0)
 
 
@@ -355,12 +378,15 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
     status = coerce_status(ServerStatus, query["status"].strip().upper()).value if query.get("status") else None
     limit = parse_limit(query.get("limit"), SERVER_PAGE_DEFAULT, SERVER_PAGE_MAX)
     token = query.get("nextToken") or None
-    loaded = load_execution(deps, execution_id, servers=False)
+    # META, the waves not ended and their jobs (a tick's working set): only those launch servers
+    loaded = deps.store.load(execution_id, settled_jobs=False)
+    if loaded is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
     live = live_statuses(loaded.jobs)
     launching = {s for s, (job, now) in live.items()
                  if now == ServerStatus.LAUNCHING.value and (wave is None or job.wave_number == wave)}
     waves = None if wave is None else [wave]
-    if wave is not None and loaded.wave(wave) is None:
+    if wave is not None and _wave_counts(loaded, wave) is None:
         servers: list[ServerRecord] = []
         next_token = None
     elif status == ServerStatus.LAUNCHING.value:  # few (DRS's servers in active jobs): paged in memory

@@ -5,7 +5,8 @@ launching in a fixed emulated time. For each: the wave gap (a wave's last server
 wave's StartRecovery), the orchestration overhead beyond the emulated launch time, DRS calls by
 operation (the emulator's call log), DynamoDB reads and writes of the start and of the orchestration
 ticks (counted by wrapping botocore here, in the benchmark), the largest DynamoDB item and the
-largest Step Functions payload.
+largest Step Functions payload; after the run, the real time, size and DynamoDB reads of
+GET /executions/{id} and of pages of GET /executions/{id}/servers.
 
 Groups and plans are written straight into their tables in the data contract's shape: a 100-server
 wave is more than one group may hold through the API, and the benchmark measures the engine, not
@@ -51,8 +52,8 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWrit
 
 _scope = threading.local()
 _lock = threading.Lock()
-_counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
-_items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter()}
+_counts: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter(), "read": Counter()}
+_items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter(), "read": Counter()}
 _ticks: list[float] = []
 _tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick worked on, seconds, keys read)
 _tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
@@ -89,13 +90,18 @@ def _count_dynamodb() -> None:
             with _lock:
                 _counts[phase][operation] += 1
                 _items[phase][operation] += items
-        return original(self, operation, params)
+        answer = original(self, operation, params)
+        if phase == "read" and operation in ("Query", "BatchGetItem"):  # items returned by the reads
+            returned = answer.get("Items") or [i for v in (answer.get("Responses") or {}).values() for i in v]
+            with _lock:
+                _items[phase][operation] += len(returned) - 1
+        return answer
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
 
     from drs_orch.entrypoints import orchestration
     from drs_orch.entrypoints.routes import executions as routes
-    from drs_orch.services.engine import reconcile
+    from drs_orch.services.engine import queries, reconcile
 
     def in_phase(phase: str, fn: Any) -> Any:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -108,6 +114,8 @@ def _count_dynamodb() -> None:
 
     orchestration.handle_action = in_phase("orchestration", orchestration.handle_action)
     routes.start_execution = in_phase("start", routes.start_execution)
+    queries.get_execution = in_phase("read", queries.get_execution)  # the routes call them through the module
+    queries.execution_servers = in_phase("read", queries.execution_servers)
     original_tick = reconcile.Engine.tick
 
     original_reconcile = reconcile.Engine._reconcile
@@ -135,6 +143,21 @@ def _count_dynamodb() -> None:
 
     reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
     reconcile.Engine._reconcile = noted_reconcile  # type: ignore[method-assign]
+
+
+def _timed_read(api: requests.Session, url: str, label: str, **params: Any) -> dict[str, Any]:
+    """One GET after the run: its real time, the answer's size and the DynamoDB items it read."""
+    _counts["read"].clear()
+    _items["read"].clear()
+    t0 = time.monotonic()
+    answer = api.get(url, params=params or None, timeout=600)
+    seconds = time.monotonic() - t0
+    if answer.status_code != 200:
+        raise SystemExit(f"{label}: {answer.status_code} {answer.text[:300]}")
+    body: dict[str, Any] = answer.json()
+    read = ", ".join(f"{op} {n} ({_items['read'][op]} items)" for op, n in sorted(_counts["read"].items()))
+    print(f"   {label:<24} {seconds:.2f} s real, {len(answer.content)} bytes; DynamoDB {read}", flush=True)
+    return body
 
 
 def _seed(stack: Any, regions: list[str], per_region: int, launch_seconds: float) -> dict[str, list[str]]:
@@ -294,7 +317,14 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
             break
         time.sleep(0.5)
     wall = time.monotonic() - t0
-    details = api.get(stack.api_url + f"/executions/{execution_id}", timeout=600).json()
+    details = _timed_read(api, stack.api_url + f"/executions/{execution_id}", "GET /executions/{id}")
+    print(f"                            {details['serversIncluded']} of {details['serversTotal']} servers included")
+    url = stack.api_url + f"/executions/{execution_id}/servers"
+    first = _timed_read(api, url, "GET .../servers", limit=100)
+    if first.get("nextToken"):
+        _timed_read(api, url, "  its next page", limit=100, nextToken=first["nextToken"])
+    _timed_read(api, url, f"  ?wave={waves}&status=LAUNCHED", wave=waves, status="LAUNCHED", limit=100)
+    _timed_read(api, url, "  ?status=FAILED", status="FAILED", limit=100)  # matches none: reads every server
     figures = execution_figures(details, stack.emulator, speed)
     drs = Counter(c["operation"] for c in stack.emulator.calls())
     gaps = figures["waveGaps"]

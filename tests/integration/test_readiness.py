@@ -192,8 +192,13 @@ def test_measured_rto_and_data_age_against_the_objectives(stack: Any, admin: Any
     assert report["measuredRtoSeconds"] == done["measuredRtoSeconds"]
     assert report["rtoMet"] is True and report["rtoMinutes"] == 90
     assert [(w["waveNumber"], w["rtoMinutes"], w["rtoMet"]) for w in report["waves"]] == [(1, 45, True), (2, 90, True)]
-    rows = {r["sourceServerId"]: r for r in report["servers"]}
-    assert rows[a[0]]["dataAgeSeconds"] == 0 and rows[a[0]]["rpoMet"] is True
+    assert [(w["serversMeasured"], w["serversOverRpo"], w["rpoMet"]) for w in report["waves"]] == [
+        (1, 0, True), (1, 1, False)]
+    assert report["worstDataAgeSeconds"] == report["waves"][1]["worstDataAgeSeconds"] >= 7200
+    status, listed = admin.get(f"/executions/{execution_id}/servers")  # each server's row
+    assert status == 200, listed
+    rows = {r["sourceServerId"]: r for r in listed["servers"]}
+    assert rows[a[0]]["dataAgeSeconds"] == 0 and rows[a[0]]["rpoMet"] is True and rows[a[0]]["rpoMinutes"] == 30
     assert rows[b[0]]["dataAgeSeconds"] >= 7200 and rows[b[0]]["rpoMet"] is False and report["rpoMet"] is False
     runs = _readiness(admin, plan_id)["executions"]
     assert runs[0]["executionId"] == execution_id and runs[0]["rtoMet"] is True

@@ -5,7 +5,7 @@ termination), so the engine's use cases are unit-tested without the local stack.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from drs_orch.domain.execution_records import (
     open_wave_numbers,
     summaries_of,
 )
+from drs_orch.domain.inventory import page as paged
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION
@@ -74,6 +75,8 @@ class MemoryExecutionStore:
         self.plan_runs: dict[str, Item] = {}  # planId -> its latest ended run (the adapter's LAST_RUN item)
         self.writes = 0
         self.tick_reads: list[int] = []  # items read by each tick's load (META, open waves, their jobs)
+        self.servers_read = 0  # SERVER items read by pages and gets (not by whole loads)
+        self.server_pages = 0
 
     def _meta_item(self, execution_id: str) -> Item | None:
         item = self.items.get((execution_id, ei.META))
@@ -121,6 +124,26 @@ class MemoryExecutionStore:
 
     def load_servers(self, execution_id: str) -> list[ServerRecord]:
         return ei.servers_of(i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX))
+
+    def page_servers(self, execution_id: str, *, waves: Collection[int] | None = None,
+                     statuses: Collection[str] | None = None, limit: int, token: str | None) -> Page[ServerRecord]:
+        """The adapter's paged Query of the ``SERVER#`` items (sort-key order, filters applied after
+        the key), with a token bound to the filters (the adapter's own is the paginator's state)."""
+        self.server_pages += 1
+        wanted = sorted({int(w) for w in waves}) if waves is not None else None
+        kinds = sorted(set(statuses)) if statuses is not None else None
+        items = [i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX)
+                 and (wanted is None or int(i["waveNumber"]) in wanted)
+                 and (kinds is None or i.get("status") in kinds)]
+        chunk, following = paged(items, limit, token, f"{execution_id}|{wanted}|{kinds}")
+        self.servers_read += len(chunk)
+        return Page(items=ei.servers_of(chunk), next_token=following)
+
+    def get_servers(self, execution_id: str, server_ids: Iterable[str]) -> list[ServerRecord]:
+        found = [copy.deepcopy(self.items[(execution_id, ei.server_sk(s))]) for s in sorted(set(server_ids))
+                 if (execution_id, ei.server_sk(s)) in self.items]
+        self.servers_read += len(found)
+        return ei.servers_of(found)
 
     def put_children(self, records: Sequence[ChildRecord]) -> None:
         for record in records:

@@ -122,32 +122,99 @@ def test_bootstrap_wires_one_clock_and_takes_injected_components() -> None:
         bootstrap(settings, no_such_thing=object())
 
 
-def test_details_carry_a_page_of_servers_and_the_rest_is_paged_by_wave_and_status() -> None:
-    from drs_orch.domain.errors import ValidationFailed
-    from drs_orch.services.engine.queries import cap_servers, execution_servers, get_execution
+def _all_pages(world: World, execution_id: str, **query: str) -> list[dict[str, Any]]:
+    from drs_orch.services.engine.queries import execution_servers
 
-    world = World()
-    world.plan("p", [make_wave(1, [world.group("g1", world.drs.add_servers(5, "x"))]),
-                     make_wave(2, [world.group("g2", world.drs.add_servers(3, "y"))])])
-    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
-    _run(world, execution_id)
-    details = cap_servers(get_execution(world.deps, execution_id), limit=6)
-    assert details["serversTotal"] == 8 and details["serversIncluded"] == 6
-    assert details["serversUrl"] == f"/executions/{execution_id}/servers"
-    assert [len(w["servers"]) for w in details["waves"]] == [5, 1] and details["waves"][1]["serversTruncated"]
-    seen, token = [], None
+    rows: list[dict[str, Any]] = []
+    token = None
     while True:
-        page = execution_servers(world.deps, execution_id, {"limit": "3", **({"nextToken": token} if token else {})})
-        seen += [s["sourceServerId"] for s in page["servers"]]
+        page = execution_servers(world.deps, execution_id, {**query, **({"nextToken": token} if token else {})})
+        rows += page["servers"]
         token = page["nextToken"]
         if not token:
-            break
-    assert len(seen) == len(set(seen)) == 8 and page["total"] == 8
+            return rows
+
+
+def test_the_servers_are_paged_by_the_store_by_wave_and_status_with_launching_from_the_job_items() -> None:
+    from drs_orch.services.engine.queries import execution_servers
+
+    world = World()
+    first, second = world.drs.add_servers(5, "x"), world.drs.add_servers(3, "y")
+    world.plan("p", [make_wave(1, [world.group("g1", first)]), make_wave(2, [world.group("g2", second)])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    engine = Engine(world.deps)
+    engine.begin(execution_id)
+    engine.tick(execution_id)  # wave 1's job started
+    job = next(j for j in world.drs.jobs if j["type"] == "LAUNCH")
+    for entry in job["participatingServers"][:3]:
+        entry["launchStatus"] = "IN_PROGRESS"
+    engine.tick(execution_id)  # the job item says 3 servers launch; their own items still say PENDING
+    launching = execution_servers(world.deps, execution_id, {"status": "launching", "limit": "2"})
+    assert launching["total"] == 3 and launching["count"] == 2 and launching["nextToken"]
+    assert {s["status"] for s in _all_pages(world, execution_id, status="LAUNCHING", limit="2")} == {"LAUNCHING"}
+    assert [s["sourceServerId"] for s in _all_pages(world, execution_id, status="LAUNCHING")] == sorted(first)[:3]
+    pending = _all_pages(world, execution_id, status="PENDING", limit="2")
+    assert sorted(s["sourceServerId"] for s in pending) == sorted(first[3:] + second)
+    assert execution_servers(world.deps, execution_id, {"status": "PENDING"})["total"] == 5
+    with pytest.raises(ValidationFailed) as refused:  # a token of the LAUNCHING listing is not a PENDING one
+        execution_servers(world.deps, execution_id, {"status": "PENDING", "nextToken": launching["nextToken"]})
+    assert refused.value.code == "INVALID_NEXT_TOKEN"
+
+    _run(world, execution_id)
+    everything = _all_pages(world, execution_id, limit="3")
+    assert [s["sourceServerId"] for s in everything] == sorted(first + second)
+    assert {s["status"] for s in everything} == {"LAUNCHED"}
     wave2 = execution_servers(world.deps, execution_id, {"wave": "2", "status": "launched"})
-    assert wave2["total"] == 3 and {s["waveNumber"] for s in wave2["servers"]} == {2}
-    first = execution_servers(world.deps, execution_id, {"limit": "3"})
-    with pytest.raises(ValidationFailed):  # a token of another filter is refused
-        execution_servers(world.deps, execution_id, {"wave": "2", "nextToken": first["nextToken"]})
+    assert wave2["total"] == 3 and [s["sourceServerId"] for s in wave2["servers"]] == sorted(second)
+    assert execution_servers(world.deps, execution_id, {"wave": "9"}) == {
+        "executionId": execution_id, "servers": [], "count": 0, "total": 0, "nextToken": None}
+    page = execution_servers(world.deps, execution_id, {"limit": "3"})
+    for other in ({"wave": "2"}, {"status": "LAUNCHED"}, {"wave": "1", "status": "LAUNCHED"}):
+        with pytest.raises(ValidationFailed) as refused:  # a token of other filters is refused
+            execution_servers(world.deps, execution_id, {**other, "nextToken": page["nextToken"]})
+        assert refused.value.code == "INVALID_NEXT_TOKEN"
+
+
+def test_details_read_one_page_of_servers_and_summarise_the_data_age_per_wave(monkeypatch: Any) -> None:
+    from drs_orch.services.engine import queries
+
+    world = World()
+    old = world.drs.add_servers(1, "o")
+    first, second = world.drs.add_servers(4, "x") + old, world.drs.add_servers(3, "y")
+    world.plan("p", [make_wave(1, [world.group("g1", first)], rpoMinutes=30), make_wave(2, [world.group("g2", second)])])
+    world.plans.plans["p"]["rpoMinutes"] = 5
+    world.drs.launch_points[old[0]] = (world.clock.now() - timedelta(hours=1)).isoformat()  # stalled an hour ago
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    _run(world, execution_id)
+    monkeypatch.setattr(queries, "MAX_DETAIL_SERVERS", 6)
+    read_before = world.store.servers_read
+    details = queries.get_execution(world.deps, execution_id)
+    assert world.store.servers_read - read_before == 6  # one page, never every server
+    assert details["serversTotal"] == 8 and details["serversIncluded"] == 6
+    assert details["serversUrl"] == f"/executions/{execution_id}/servers"
+    shown = {s["sourceServerId"] for w in details["waves"] for s in w["servers"]}
+    assert shown == set(sorted(first + second)[:6])  # the first page by id, each under its wave
+    assert [bool(w.get("serversTruncated")) for w in details["waves"]] == [False, True]
+    assert details["terminationMetadata"]["hasRecoveryInstances"] and details["canTerminate"]
+    report = details["objectivesReport"]
+    assert [(w["waveNumber"], w["rpoMinutes"], w["serversMeasured"], w["serversOverRpo"], w["rpoMet"])
+            for w in report["waves"]] == [(1, 30, 5, 1, False), (2, 5, 3, 0, True)]
+    assert report["worstDataAgeSeconds"] == report["waves"][0]["worstDataAgeSeconds"] >= 3600
+    assert report["rpoMet"] is False and report["serversOverRpo"] == 1
+    stored = {w.number: w.get("rpoSummary") for w in world.store.load(execution_id).waves}  # type: ignore[union-attr]
+    assert stored[1] == {k: v for k, v in report["waves"][0].items() if k in stored[1]}  # kept when the wave ended
+    rows = {s["sourceServerId"]: s for s in _all_pages(world, execution_id, wave="1")}
+    assert rows[old[0]]["rpoMet"] is False and rows[old[0]]["rpoMinutes"] == 30
+    assert all(rows[s]["rpoMet"] is True and rows[s]["dataAgeSeconds"] == 0 for s in first if s != old[0])
+    status, _ = request_termination(world.deps, execution_id, "t")
+    assert status == 202
+    _run(world, execution_id)
+    after = queries.get_execution(world.deps, execution_id)["terminationMetadata"]
+    gone = queries.execution_servers(world.deps, execution_id, {"wave": "1", "status": "TERMINATED"})
+    assert gone["total"] == gone["count"] == 5  # the ended wave's summary counts them too
+    assert queries.execution_servers(world.deps, execution_id, {"wave": "1", "status": "LAUNCHED"})["total"] == 0
+    assert after == {"canTerminate": False, "reason": "no recovery instances to terminate",
+                     "hasRecoveryInstances": False, "terminationStatus": "COMPLETED"}
 
 
 def _pit(world: World, server: str, minutes_ago: list[int]) -> None:

@@ -17,7 +17,10 @@ from drs_orch.domain.objectives import (
     measured_rto,
     objectives_record,
     objectives_report,
+    rpo_met,
+    rpo_summary,
     wave_objectives,
+    wave_rpo_minutes,
 )
 from drs_orch.domain.plan_graph import normalize_waves
 from drs_orch.domain.readiness import PlanFacts, ScopeFacts, evaluate, is_worse
@@ -213,15 +216,24 @@ def test_the_objectives_report_compares_each_wave_and_server() -> None:
                               {"status": "RUNNING", "at": _at(1000)}, {"status": "COMPLETED", "at": _at(1800)}]}
     waves = [{"waveNumber": 1, "status": "COMPLETED", "endedAt": _at(660)},
              {"waveNumber": 2, "status": "COMPLETED", "endedAt": _at(1800)}]
-    servers = [{"sourceServerId": "a", "waveNumber": 1, "dataAgeSeconds": 0},
-               {"sourceServerId": "b", "waveNumber": 2, "dataAgeSeconds": 1800},
-               {"sourceServerId": "c", "waveNumber": 1, "dataAgeSeconds": 600}]
-    report = objectives_report(meta, waves, servers)
+    ages = {1: [0, 600], 2: [1800]}  # data age at launch of each wave's servers
+    rpo = {n: rpo_summary(a, wave_rpo_minutes(meta["objectives"], n)) for n, a in ages.items()}
+    assert rpo[1] == {"rpoMinutes": 5, "serversMeasured": 2, "worstDataAgeSeconds": 600, "serversOverRpo": 1,
+                      "rpoMet": False}
+    assert rpo[2]["rpoMinutes"] == 60 and rpo[2]["serversOverRpo"] == 0 and rpo[2]["rpoMet"] is True
+    assert [rpo_met(a, 5) for a in (0, 300, 301)] == [True, True, False] and rpo_met(10**6, None) is None
+    report = objectives_report(meta, waves, rpo)
     assert (report["measuredRtoSeconds"], report["pausedSeconds"], report["rtoMet"]) == (1500, 300, True)
     assert [(w["measuredRtoSeconds"], w["rtoMet"]) for w in report["waves"]] == [(660, False), (1500, True)]
-    assert [(r["sourceServerId"], r["rpoMet"]) for r in report["servers"]] == [("b", True), ("c", False),
-                                                                               ("a", True)]
-    assert report["rpoMet"] is False and report["worstDataAgeSeconds"] == 1800
+    assert [(w["worstDataAgeSeconds"], w["serversOverRpo"], w["rpoMet"]) for w in report["waves"]] == [
+        (600, 1, False), (1800, 0, True)]
+    assert report["rpoMet"] is False and report["worstDataAgeSeconds"] == 1800 and report["serversOverRpo"] == 1
+    unmeasured = objectives_report(meta, waves, {})  # no server launched yet: nothing measured, no verdict
+    assert unmeasured["rpoMet"] is None and [w["serversMeasured"] for w in unmeasured["waves"]] == [0, 0]
+    stored = {1: {"rpoMinutes": 5, "serversMeasured": 0, "serversOverRpo": 0}}  # DynamoDB keeps no nulls
+    assert objectives_report(meta, waves, stored)["waves"][0]["worstDataAgeSeconds"] is None
+    assert rpo_summary([120], None) == {"rpoMinutes": None, "serversMeasured": 1, "worstDataAgeSeconds": 120,
+                                        "serversOverRpo": None, "rpoMet": None}
 
 
 def test_the_configuration_export_carries_the_objectives() -> None:

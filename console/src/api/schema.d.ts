@@ -2145,7 +2145,7 @@ export interface components {
             serversTotal: number;
             /**
              * Serversurl
-             * @description where the servers beyond the first 500 are paged
+             * @description where all the servers are paged (by wave and status) when not all are included
              * @default null
              */
             serversUrl?: string | null;
@@ -4000,9 +4000,16 @@ export interface components {
              * @default null
              */
             rtoMinutes?: number | null;
-            /** Servers */
-            servers: components["schemas"]["ServerRpoResult"][];
-            /** Waves */
+            /**
+             * Serversoverrpo
+             * @description servers over their wave's RPO; each server's row (dataAgeSeconds, rpoMet) is in /executions/{id}/servers
+             * @default 0
+             */
+            serversOverRpo?: number;
+            /**
+             * Waves
+             * @description per wave: RTO measured and the RPO summary
+             */
             waves: components["schemas"]["WaveObjectiveResult"][];
             /**
              * Worstdataageseconds
@@ -4203,6 +4210,18 @@ export interface components {
              * @default null
              */
             remediation?: string | null;
+            /**
+             * Rpomet
+             * @description dataAgeSeconds within the RPO (null without one)
+             * @default null
+             */
+            rpoMet?: boolean | null;
+            /**
+             * Rpominutes
+             * @description its wave's RPO (with dataAgeSeconds)
+             * @default null
+             */
+            rpoMinutes?: number | null;
             /**
              * Sourceprivateip
              * @default null
@@ -6272,7 +6291,10 @@ export interface components {
             nextToken?: string | null;
             /** Servers */
             servers: components["schemas"]["PagedServer"][];
-            /** Total */
+            /**
+             * Total
+             * @description servers matching the filters, from the stored counts
+             */
             total: number;
         };
         /** ServerReadiness */
@@ -6308,31 +6330,6 @@ export interface components {
             serverId: string;
             /** Wavenumber */
             waveNumber: number;
-        };
-        /** ServerRpoResult */
-        ServerRpoResult: {
-            /** Dataageseconds */
-            dataAgeSeconds: number;
-            /**
-             * Rpomet
-             * @default null
-             */
-            rpoMet?: boolean | null;
-            /**
-             * Rpominutes
-             * @default null
-             */
-            rpoMinutes?: number | null;
-            /**
-             * Sourceserverid
-             * @default null
-             */
-            sourceServerId?: string | null;
-            /**
-             * Wavenumber
-             * @default null
-             */
-            waveNumber?: number | null;
         };
         /** ServerView */
         ServerView: {
@@ -6441,6 +6438,18 @@ export interface components {
              * @default null
              */
             remediation?: string | null;
+            /**
+             * Rpomet
+             * @description dataAgeSeconds within the RPO (null without one)
+             * @default null
+             */
+            rpoMet?: boolean | null;
+            /**
+             * Rpominutes
+             * @description its wave's RPO (with dataAgeSeconds)
+             * @default null
+             */
+            rpoMinutes?: number | null;
             /**
              * Sourceprivateip
              * @default null
@@ -8169,6 +8178,11 @@ export interface components {
              */
             measuredRtoSeconds?: number | null;
             /**
+             * Rpomet
+             * @default null
+             */
+            rpoMet?: boolean | null;
+            /**
              * Rpominutes
              * @default null
              */
@@ -8183,8 +8197,26 @@ export interface components {
              * @default null
              */
             rtoMinutes?: number | null;
+            /**
+             * Serversmeasured
+             * @description servers whose data age at launch is known
+             * @default 0
+             */
+            serversMeasured?: number;
+            /**
+             * Serversoverrpo
+             * @description servers whose data was older than the wave's RPO (null without an RPO)
+             * @default null
+             */
+            serversOverRpo?: number | null;
             /** Wavenumber */
             waveNumber: number;
+            /**
+             * Worstdataageseconds
+             * @description the oldest data a server of the wave launched with
+             * @default null
+             */
+            worstDataAgeSeconds?: number | null;
         };
         /** WavePointInTimeForecast */
         WavePointInTimeForecast: {

@@ -223,11 +223,13 @@ def set_fields(tx: Transaction, table: str, key: dict[str, Any], item: dict[str,
 
 def _query_params(table: str, index: str | None, key_condition: str, values: dict[str, Any],
                   names: dict[str, str] | None, filter_expression: str | None,
-                  projection: str | None, forward: bool = True) -> dict[str, Any]:
+                  projection: str | None, forward: bool = True, consistent: bool = False) -> dict[str, Any]:
     params: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
                               "ExpressionAttributeValues": {k: av(v) for k, v in values.items()}}
     if not forward:
         params["ScanIndexForward"] = False
+    if consistent:
+        params["ConsistentRead"] = True
     optional = {"IndexName": index, "ExpressionAttributeNames": names, "FilterExpression": filter_expression,
                 "ProjectionExpression": projection}
     params.update({k: v for k, v in optional.items() if v})
@@ -235,13 +237,19 @@ def _query_params(table: str, index: str | None, key_condition: str, values: dic
 
 
 def page(table: str, *, index: str | None, key_condition: str, values: dict[str, Any], names: dict[str, str] | None,
-         filter_expression: str | None, limit: int, token: str | None, forward: bool = True) -> Page:
+         filter_expression: str | None, limit: int, token: str | None, forward: bool = True,
+         bound_to: str | None = None, consistent: bool = False) -> Page:
     """One page of a Query served by a key or index, resumable with the opaque ``token``
-    (``forward`` False: newest first)."""
-    params = _query_params(table, index, key_condition, values, names, filter_expression, None, forward)
+    (``forward`` False: newest first). With a filter the paginator queries on until the page is
+    full or the key ends (DynamoDB applies ``Limit`` before the filter). ``bound_to`` names the
+    listing's filters: it is carried in the token, and a token of other filters is refused."""
+    params = _query_params(table, index, key_condition, values, names, filter_expression, None, forward, consistent)
     config: dict[str, Any] = {"MaxItems": limit, "PageSize": 100 if filter_expression else limit}
     if token:  # ours (domain/paging.py), carrying the paginator's own resume state
-        state = decode_token(token, "paginator").get("paginator")
+        carried = decode_token(token, "paginator")
+        if bound_to is not None and carried.get("f") != bound_to:
+            raise ValidationFailed("nextToken belongs to a listing with other filters", code="INVALID_NEXT_TOKEN")
+        state = carried.get("paginator")
         if not isinstance(state, str):
             raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN")
         try:
@@ -261,7 +269,8 @@ def page(table: str, *, index: str | None, key_condition: str, values: dict[str,
         raise ValidationFailed("nextToken is not a token this API issued", code="INVALID_NEXT_TOKEN") from None
     items = [deserialize(raw) for raw in result.get("Items", [])]
     following = result.get("NextToken")
-    return Page(items=items, next_token=encode_token({"paginator": following}) if following else None)
+    carry = {"paginator": following} if bound_to is None else {"paginator": following, "f": bound_to}
+    return Page(items=items, next_token=encode_token(carry) if following else None)
 
 
 def query_all(table: str, *, index: str | None, key_condition: str, values: dict[str, Any],

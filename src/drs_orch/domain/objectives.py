@@ -112,10 +112,34 @@ def _verdict(measured: float | None, objective_minutes: int | None) -> bool | No
     return measured <= objective_minutes * 60
 
 
+def wave_rpo_minutes(objectives: Mapping[str, Any] | None, wave_number: int) -> int | None:
+    """The RPO of a wave's servers: the wave's own, else the plan's (as the execution recorded them)."""
+    recorded = objectives or {}
+    own = (recorded.get("waves") or {}).get(str(wave_number)) or {}
+    return _minutes(own.get("rpoMinutes", recorded.get("rpoMinutes")))
+
+
+def rpo_met(data_age_seconds: float, rpo_minutes: int | None) -> bool | None:
+    """One server's data age at launch against its wave's RPO (None: no RPO)."""
+    return _verdict(float(data_age_seconds), rpo_minutes)
+
+
+def rpo_summary(ages: Iterable[float], rpo_minutes: int | None) -> dict[str, Any]:
+    """A wave's data ages at launch against its RPO: the servers measured, the worst age, how many
+    were over the RPO and whether all met it (None without an RPO or a measured server). Kept on the
+    wave when it ends, so the execution's report never reads its servers."""
+    values = sorted((float(a) for a in ages), reverse=True)
+    over = None if rpo_minutes is None else sum(1 for a in values if not _verdict(a, rpo_minutes))
+    return {"rpoMinutes": rpo_minutes, "serversMeasured": len(values),
+            "worstDataAgeSeconds": values[0] if values else None, "serversOverRpo": over,
+            "rpoMet": (over == 0) if values and over is not None else None}
+
+
 def objectives_report(meta: Mapping[str, Any], waves: Iterable[Mapping[str, Any]],
-                      servers: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """An execution's measured RTO (whole run and per wave, pauses apart) and RPO achieved per server
-    (the data age at launch) against the objectives the execution recorded at its start."""
+                      rpo_by_wave: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """An execution's measured RTO (whole run and per wave, pauses apart) and, per wave, the RPO
+    achieved (``rpo_by_wave``: :func:`rpo_summary` of each wave's data ages at launch) against the
+    objectives the execution recorded at its start. Each server's own row is in the servers listing."""
     objectives = meta.get("objectives") or {}
     per_wave_objectives = objectives.get("waves") or {}
     history = list(meta.get("statusHistory") or [])
@@ -129,32 +153,23 @@ def objectives_report(meta: Mapping[str, Any], waves: Iterable[Mapping[str, Any]
         "rtoMet": _verdict(run[0] if run else None, rto),
     }
     wave_rows: list[dict[str, Any]] = []
-    wave_rpo: dict[int, int | None] = {}
     for wave in sorted(waves, key=lambda w: int(w["waveNumber"])):
         number = int(wave["waveNumber"])
         own = per_wave_objectives.get(str(number)) or {}
         w_rto = _minutes(own.get("rtoMinutes", objectives.get("rtoMinutes")))
-        wave_rpo[number] = _minutes(own.get("rpoMinutes", objectives.get("rpoMinutes")))
         ended = wave.get("endedAt") if wave.get("status") in ("COMPLETED", "PARTIAL") else None
         measured = measured_rto(meta.get("startTime"), ended, history) if ended else None
-        wave_rows.append({"waveNumber": number, "rtoMinutes": w_rto, "rpoMinutes": wave_rpo[number],
+        # a stored summary lacks its null attributes (DynamoDB keeps none)
+        rpo = {**rpo_summary((), wave_rpo_minutes(objectives, number)), **(rpo_by_wave.get(number) or {})}
+        wave_rows.append({"waveNumber": number, "rtoMinutes": w_rto,
                           "measuredRtoSeconds": measured[0] if measured else None,
-                          "rtoMet": _verdict(measured[0] if measured else None, w_rto)})
+                          "rtoMet": _verdict(measured[0] if measured else None, w_rto), **rpo})
     out["waves"] = wave_rows
-    rows: list[dict[str, Any]] = []
-    for server in servers:
-        age = server.get("dataAgeSeconds")
-        if age is None:
-            continue
-        objective = wave_rpo.get(int(server.get("waveNumber") or 0), out["rpoMinutes"])
-        rows.append({"sourceServerId": server.get("sourceServerId"), "waveNumber": server.get("waveNumber"),
-                     "dataAgeSeconds": float(age), "rpoMinutes": objective,
-                     "rpoMet": _verdict(float(age), objective)})
-    rows.sort(key=lambda r: -r["dataAgeSeconds"])
-    out["servers"] = rows
-    out["worstDataAgeSeconds"] = rows[0]["dataAgeSeconds"] if rows else None
-    verdicts = [r["rpoMet"] for r in rows if r["rpoMet"] is not None]
+    worst = [float(w["worstDataAgeSeconds"]) for w in wave_rows if w.get("worstDataAgeSeconds") is not None]
+    out["worstDataAgeSeconds"] = max(worst) if worst else None
+    verdicts = [w["rpoMet"] for w in wave_rows if w.get("rpoMet") is not None]
     out["rpoMet"] = all(verdicts) if verdicts else None
+    out["serversOverRpo"] = sum(int(w["serversOverRpo"] or 0) for w in wave_rows)
     return out
 
 

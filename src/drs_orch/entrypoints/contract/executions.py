@@ -257,6 +257,8 @@ class ServerView(ApiModel):
     failure_reason: str | None = None
     point_in_time: str | None = Field(default=None, description="the snapshot the server launched from")
     data_age_seconds: float | None = Field(default=None, description="how old its data was at launch (RPO)")
+    rpo_minutes: int | None = Field(default=None, description="its wave's RPO (with dataAgeSeconds)")
+    rpo_met: bool | None = Field(default=None, description="dataAgeSeconds within the RPO (null without one)")
     termination_requested_at: str | None = None
     terminated_at: str | None = None
     # launches into instance pairs (FAILOVER, issue 14)
@@ -326,7 +328,8 @@ class ExecutionDetails(ExecutionSummary):
     can_terminate: bool
     servers_total: int
     servers_included: int
-    servers_url: str | None = Field(default=None, description="where the servers beyond the first 500 are paged")
+    servers_url: str | None = Field(default=None, description="where all the servers are paged (by wave and "
+                                                              "status) when not all are included")
     objectives_report: ObjectivesReport | None = Field(default=None, description="measured RTO and the data age "
                                                                                  "at launch against the objectives")
 
@@ -339,7 +342,7 @@ class ServerPage(ApiModel):
     execution_id: str
     servers: list[PagedServer]
     count: int
-    total: int
+    total: int = Field(description="servers matching the filters, from the stored counts")
     next_token: str | None = None
 
 

@@ -120,13 +120,11 @@ class WaveObjectiveResult(ApiModel):
     rpo_minutes: int | None = None
     measured_rto_seconds: float | None = None
     rto_met: bool | None = None
-
-
-class ServerRpoResult(ApiModel):
-    source_server_id: str | None = None
-    wave_number: int | None = None
-    data_age_seconds: float
-    rpo_minutes: int | None = None
+    servers_measured: int = Field(default=0, description="servers whose data age at launch is known")
+    worst_data_age_seconds: float | None = Field(default=None, description="the oldest data a server of the "
+                                                                           "wave launched with")
+    servers_over_rpo: int | None = Field(default=None, description="servers whose data was older than the "
+                                                                   "wave's RPO (null without an RPO)")
     rpo_met: bool | None = None
 
 
@@ -140,5 +138,6 @@ class ObjectivesReport(ApiModel):
     rto_met: bool | None = None
     rpo_met: bool | None = None
     worst_data_age_seconds: float | None = None
-    waves: list[WaveObjectiveResult]
-    servers: list[ServerRpoResult]
+    servers_over_rpo: int = Field(default=0, description="servers over their wave's RPO; each server's row "
+                                                         "(dataAgeSeconds, rpoMet) is in /executions/{id}/servers")
+    waves: list[WaveObjectiveResult] = Field(description="per wave: RTO measured and the RPO summary")

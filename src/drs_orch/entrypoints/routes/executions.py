@@ -39,7 +39,7 @@ def list_executions(req: Request) -> dict[str, Any]:
 
 
 def get_execution(req: Request) -> dict[str, Any]:
-    return queries.cap_servers(queries.get_execution(_deps(), req.path_param("executionId")))
+    return queries.get_execution(_deps(), req.path_param("executionId"))
 
 
 def execution_servers(req: Request) -> dict[str, Any]:

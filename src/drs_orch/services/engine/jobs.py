@@ -76,6 +76,12 @@ def launch_details(instance_id: str | None, instance: Mapping[str, Any] | None) 
     return {k: v for k, v in out.items() if v is not None}
 
 
+def data_ages(job: Mapping[str, Any], details: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The job's ``dataAges`` with those of the launch ``details`` just read."""
+    return {**(job.get("dataAges") or {}),
+            **{s: d["dataAgeSeconds"] for s, d in details.items() if "dataAgeSeconds" in d}}
+
+
 def server_item(meta: ExecutionMeta, job: JobRecord, server: str, status: ServerStatus, now: str,
                 launching_at: str | None, details: Mapping[str, Any], reason: str | None) -> ServerRecord:
     """A server's complete record at its final status in this execution."""
@@ -230,6 +236,9 @@ class JobRunner:
             job_changes.set[DETAILS_PENDING] = {**(job.get(DETAILS_PENDING) or {}), **deferred}
         if failed_reasons:
             job_changes.set["failureReasons"] = {**(job.get("failureReasons") or {}), **failed_reasons}
+        ages = data_ages(job, details)
+        if ages != (job.get("dataAges") or {}):  # a wave's RPO summary is computed from these, not from its servers
+            job_changes.set["dataAges"] = ages
         if completed:
             job_changes.set["status"] = JobStatus.COMPLETED.value
             job_changes.set["endedAt"] = drs_job.get("endDateTime") or now
@@ -268,8 +277,10 @@ class JobRunner:
                             {**({"recoveryInstanceId": entry["recoveryInstanceId"]}
                                 if entry.get("recoveryInstanceId") else {}), **details.get(server, {})}, None)
                 for server, entry in pending.items()])
-            self.deps.store.update_job(self.execution_id, key, Changes(remove=[DETAILS_PENDING]))
-            self.jobs[key] = job.without(DETAILS_PENDING)
+            ages = data_ages(job, details)
+            self.deps.store.update_job(self.execution_id, key, Changes(
+                set={"dataAges": ages} if ages else {}, remove=[DETAILS_PENDING]))
+            self.jobs[key] = job.without(DETAILS_PENDING).merged({"dataAges": ages} if ages else {})
             done.add(key)
         return done
 

@@ -4,7 +4,7 @@ fakes. A *scope* is ``"<accountId>#<region>"`` (see :mod:`drs_orch.domain.execut
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,6 +79,16 @@ class ExecutionStore(Protocol):
         set (META, the waves not summarised on it, the jobs of the waves under way)."""
         ...
     def load_servers(self, execution_id: str) -> list[ServerRecord]: ...
+    def page_servers(self, execution_id: str, *, waves: Collection[int] | None = None,
+                     statuses: Collection[str] | None = None, limit: int, token: str | None) -> Page[ServerRecord]:
+        """One page of the execution's servers by id, optionally of some waves and stored statuses
+        (a filter that matches nothing reads on until the page is full or the servers end). The
+        ``next_token`` is bound to the filters: given with others it is refused (400
+        ``INVALID_NEXT_TOKEN``)."""
+        ...
+    def get_servers(self, execution_id: str, server_ids: Iterable[str]) -> list[ServerRecord]:
+        """The stored servers of ``server_ids`` (unknown ids are absent), by id."""
+        ...
     def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]: ...
     def lock_jobs(self, execution_id: str) -> list[JobRecord]:
         """Every job of the execution with only what names its server locks (account, region,

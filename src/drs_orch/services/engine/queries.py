@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from drs_orch.domain.errors import NotFound
-from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, ServerRecord
+from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, JobRecord, ServerRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
-from drs_orch.domain.objectives import objectives_report, paused_seconds
-from drs_orch.domain.paging import parse_limit
+from drs_orch.domain.objectives import objectives_report, paused_seconds, rpo_met, wave_rpo_minutes
+from drs_orch.domain.paging import Page, parse_limit
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
     ExecutionStatus,
@@ -24,10 +24,16 @@ from drs_orch.domain.statuses import (
 )
 from drs_orch.services.engine.context import EngineDeps
 from drs_orch.services.engine.jobs import iso_value
-from drs_orch.services.engine.records import public_meta
+from drs_orch.services.engine.records import public_meta, wave_rpo
 from drs_orch.services.engine.start import group_refs, plan_waves
 from drs_orch.services.engine.termination import TERMINATION_BUSY
 
+MAX_DETAIL_SERVERS = 500
+MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
+DETAIL_CHUNK = 100  # servers read at a time for the details, until MAX_DETAIL_BYTES is spent
+SERVER_PAGE_DEFAULT = 100
+SERVER_PAGE_MAX = 1000
+Live = dict[str, tuple[JobRecord, str]]  # server id -> (its job, its live status on the job item)
 _SERVER_FIELDS = ("sourceServerId", "hostname", "name", "status", "accountId", "region", "jobId",
                   "recoveryInstanceId", "ec2InstanceId", "privateIp", "instanceType", "launchTime", "ec2State",
                   "failureReason", "statusHistory", "terminatedAt", "terminationRequestedAt", "pointInTime",
@@ -49,8 +55,11 @@ def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def termination_metadata(meta: Mapping[str, Any], servers: list[ServerRecord]) -> dict[str, Any]:
-    launched = [s for s in servers if s.get("status") == ServerStatus.LAUNCHED.value and s.get("recoveryInstanceId")]
+def termination_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Whether the recovery instances can be terminated, from the execution's stored server counts
+    (``launched``: servers whose recovery instance is up; termination moves them to ``terminated``),
+    never from its servers."""
+    launched = int((meta.get("serverCounts") or {}).get("launched") or 0)
     termination = meta.get("termination") or {}
     if meta.get("status") not in TERMINAL_EXECUTION:
         reason, can = "the execution is still active", False
@@ -59,7 +68,7 @@ def termination_metadata(meta: Mapping[str, Any], servers: list[ServerRecord]) -
     elif not launched:
         reason, can = "no recovery instances to terminate", False
     else:
-        reason, can = f"{len(launched)} recovery instance(s) can be terminated", True
+        reason, can = f"{launched} recovery instance(s) can be terminated", True
     return {"canTerminate": can, "reason": reason, "hasRecoveryInstances": bool(launched),
             "terminationStatus": termination.get("status", "NOT_REQUESTED")}
 
@@ -71,35 +80,86 @@ def load_execution(deps: EngineDeps, execution_id: str, *, servers: bool = True)
     return loaded
 
 
+def live_statuses(jobs: Iterable[JobRecord]) -> Live:
+    """Server id -> (its job, its live status on the job item)."""
+    return {s: (j, str(status)) for j in jobs for s, status in (j.get("servers") or {}).items()}
+
+
+def server_entry(server: ServerRecord, live: Live, objectives: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A server as the API shows it: its stored item, LAUNCHING from its job item while it launches
+    (the item is written at the final status), and its data age against its wave's RPO."""
+    stored = server.to_attributes()
+    entry = {k: stored[k] for k in _SERVER_FIELDS if k in stored}
+    job, status = live.get(server.server_id, (None, None))
+    if job is not None and status in _LIVE and entry.get("status") == ServerStatus.PENDING.value:
+        # the item is written at the final status (a launch's, once its details are read); until
+        # then the job item knows
+        entry["status"] = status
+        history = {ServerStatus.LAUNCHING.value: (job.get("launchingAt") or {}).get(server.server_id)}
+        if status == ServerStatus.LAUNCHED.value:
+            history[status] = ((job.get("detailsPending") or {}).get(server.server_id) or {}).get("launchedAt")
+        entry["statusHistory"] = {**(entry.get("statusHistory") or {}), **{k: v for k, v in history.items() if v}}
+        if job.get("jobId"):
+            entry["jobId"] = job["jobId"]
+    if "ec2InstanceId" in entry:
+        entry["instanceId"] = entry["ec2InstanceId"]
+    if entry.get("dataAgeSeconds") is not None:
+        rpo = wave_rpo_minutes(objectives, server.wave_number)
+        entry.update(rpoMinutes=rpo, rpoMet=rpo_met(float(entry["dataAgeSeconds"]), rpo))
+    return entry
+
+
+def _wave_rpo(loaded: ExecutionRecords) -> dict[int, dict[str, Any]]:
+    """Each wave's RPO summary: kept on the wave item when it ended, else (a wave in flight, or one
+    ended by an abort) from its jobs' data ages."""
+    objectives = loaded.meta.get("objectives")
+    out: dict[int, dict[str, Any]] = {}
+    for wave in loaded.waves:
+        stored = wave.get("rpoSummary")
+        out[wave.number] = dict(stored) if stored else wave_rpo(
+            [j for j in loaded.jobs if j.wave_number == wave.number], wave_rpo_minutes(objectives, wave.number))
+    return out
+
+
 def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
-    return execution_details(load_execution(deps, execution_id), deps.now())
+    """GET /executions/{id}: the META, WAVE and JOB items and one page of servers (the first
+    ``MAX_DETAIL_SERVERS`` by id that fit in ``MAX_DETAIL_BYTES``, read ``DETAIL_CHUNK`` at a time
+    until the budget is spent): what one page costs, whatever the execution's size. All servers are
+    paged by ``GET /executions/{id}/servers``."""
+    loaded = load_execution(deps, execution_id, servers=False)
+    now = deps.now()
+    live = live_statuses(loaded.jobs)
+    objectives = loaded.meta.get("objectives")
+    used = _json_size(execution_details(loaded, now, [])) + 200  # as cap_servers measures it
+    shown: list[ServerRecord] = []
+    token: str | None = None
+    while len(shown) < MAX_DETAIL_SERVERS:  # pages of DETAIL_CHUNK until the budget is spent
+        chunk = deps.store.page_servers(execution_id, limit=min(DETAIL_CHUNK, MAX_DETAIL_SERVERS - len(shown)),
+                                        token=token)
+        for server in chunk.items:
+            used += _json_size(server_entry(server, live, objectives)) + 1
+            if used > MAX_DETAIL_BYTES:
+                break
+            shown.append(server)
+        if used > MAX_DETAIL_BYTES or chunk.next_token is None:
+            break
+        token = chunk.next_token
+    counts = loaded.meta.get("serverCounts") or {}
+    total = int(counts.get("total") or loaded.meta.get("serverCount") or 0)
+    return cap_servers(execution_details(loaded, now, shown), limit=MAX_DETAIL_SERVERS,
+                       total=max(total, len(shown)))
 
 
-def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
-    """GET /executions/{id}: the META item with its waves, their jobs and servers, timings and counts
-    (the views of ``services/engine/progress.py`` are cut from this)."""
+def execution_details(loaded: ExecutionRecords, now: str,
+                      servers: Iterable[ServerRecord] | None = None) -> dict[str, Any]:
+    """The META item with its waves, their jobs and ``servers`` (default: the servers loaded),
+    timings and counts (the views of ``services/engine/progress.py`` are cut from this)."""
     out = public_meta(loaded.meta)
+    objectives = loaded.meta.get("objectives")
+    live = live_statuses(loaded.jobs)
     servers_by_wave: dict[int, list[dict[str, Any]]] = {}
-    live: dict[str, tuple[Mapping[str, Any], Any]] = {
-        s: (j, status) for j in loaded.jobs for s, status in (j.get("servers") or {}).items()}
-    for server in sorted(loaded.servers, key=lambda s: s.server_id):
-        stored = server.to_attributes()
-        entry = {k: stored[k] for k in _SERVER_FIELDS if k in stored}
-        job, status = live.get(server.server_id, ({}, None))
-        if status in _LIVE and entry.get("status") == ServerStatus.PENDING.value:
-            # a server's item is written at its final status (a launch's, once its details are
-            # read); until then the job item knows
-            entry["status"] = status
-            history = {ServerStatus.LAUNCHING.value: (job.get("launchingAt") or {}).get(server.server_id)}
-            if status == ServerStatus.LAUNCHED.value:
-                history[status] = ((job.get("detailsPending") or {}).get(server.server_id) or {}).get("launchedAt")
-            entry["statusHistory"] = {**(entry.get("statusHistory") or {}),
-                                      **{k: v for k, v in history.items() if v}}
-            if job.get("jobId"):
-                entry["jobId"] = job["jobId"]
-        if "ec2InstanceId" in entry:
-            entry["instanceId"] = entry["ec2InstanceId"]
-        servers_by_wave.setdefault(server.wave_number, []).append(entry)
+    for server in sorted(loaded.servers if servers is None else servers, key=lambda s: s.server_id):
+        servers_by_wave.setdefault(server.wave_number, []).append(server_entry(server, live, objectives))
     jobs_by_wave: dict[int, list[dict[str, Any]]] = {}
     for job in loaded.jobs:
         jobs_by_wave.setdefault(job.wave_number, []).append({
@@ -129,8 +189,8 @@ def execution_details(loaded: ExecutionRecords, now: str) -> dict[str, Any]:
         "elapsedSeconds": round((_parse(end) - _parse(str(loaded.meta["startTime"]))).total_seconds(), 3),
         "pausedSeconds": paused_seconds(list(loaded.meta.get("statusHistory") or []), end),
     }
-    out["objectivesReport"] = objectives_report(loaded.meta, loaded.waves, loaded.servers)  # issue 21
-    meta_termination = termination_metadata(loaded.meta, loaded.servers)
+    out["objectivesReport"] = objectives_report(loaded.meta, loaded.waves, _wave_rpo(loaded))  # issue 21
+    meta_termination = termination_metadata(loaded.meta)
     out["terminationMetadata"] = meta_termination
     out["canTerminate"] = meta_termination["canTerminate"]
     return out
@@ -246,10 +306,6 @@ def check_existing_instances(deps: EngineDeps, plan_id: str) -> dict[str, Any]:
             "existingInstances": found}
 
 
-MAX_DETAIL_SERVERS = 500
-MAX_DETAIL_BYTES = 90_000  # GET /executions/{id} stays under 100 KB whatever the execution's size
-SERVER_PAGE_DEFAULT = 100
-SERVER_PAGE_MAX = 1000
 
 
 def _json_size(value: Any) -> int:
@@ -257,13 +313,15 @@ def _json_size(value: Any) -> int:
 
 
 def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
-                budget: int = MAX_DETAIL_BYTES) -> dict[str, Any]:
-    """GET /executions/{id} carries at most ``limit`` servers (in wave order), and no more than fit
-    in ``budget`` bytes beside the waves and jobs; a wave whose list was cut says
+                budget: int = MAX_DETAIL_BYTES, total: int | None = None) -> dict[str, Any]:
+    """GET /executions/{id} carries at most ``limit`` of the servers given (each under its wave),
+    and no more than fit in ``budget`` bytes beside the waves and jobs; ``total`` is the execution's
+    server count (default: the servers given). A wave that does not show all its servers says
     ``serversTruncated`` and ``GET /executions/{id}/servers`` pages them all. Counts are whole."""
     waves = details.get("waves") or []
     lists = [list(w.get("servers") or []) for w in waves]
-    total = sum(len(servers) for servers in lists)
+    given = sum(len(servers) for servers in lists)
+    total = given if total is None else total
     for wave in waves:
         wave["servers"] = []
     used = _json_size(details) + 200  # the fields added below
@@ -280,7 +338,7 @@ def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
             room -= 1
         wave["servers"] = kept
         included += len(kept)
-        if len(kept) < len(servers):
+        if len(kept) < max(len(servers), int(wave.get("serverCount") or 0)):
             wave["serversTruncated"] = True
     details["serversTotal"] = total
     details["serversIncluded"] = included
@@ -289,15 +347,68 @@ def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
     return details
 
 
+def _filled(deps: EngineDeps, execution_id: str, *, waves: list[int] | None, statuses: list[str], limit: int,
+            token: str | None, keep: Callable[[ServerRecord], bool]) -> Page[ServerRecord]:
+    """A store page of ``limit`` servers that ``keep`` accepts: the store is asked again, from where
+    it stopped, for as many as were dropped (its token is the one given back)."""
+    items: list[ServerRecord] = []
+    while True:
+        page = deps.store.page_servers(execution_id, waves=waves, statuses=statuses, limit=limit - len(items),
+                                       token=token)
+        items += [s for s in page.items if keep(s)]
+        token = page.next_token
+        if token is None or len(items) >= limit:
+            return Page(items=items, next_token=token)
+
+
+def _wave_counts(loaded: ExecutionRecords, wave: int) -> Mapping[str, Any] | None:
+    """A wave's stored server counts (its item, or its summary on META once it ended); None: no such wave."""
+    record = loaded.wave(wave)
+    if record is not None:
+        return dict(record.get("serverCounts") or {})
+    summary = loaded.finished.get(wave)
+    return summary.server_counts if summary is not None else None
+
+
+def _server_total(loaded: ExecutionRecords, wave: int | None, status: str | None) -> int:
+    """How many servers the listing holds, from the stored counts (META, or the wave's)."""
+    counts = (loaded.meta.get("serverCounts") if wave is None else _wave_counts(loaded, wave)) or {}
+    return int(counts.get(status.lower() if status else "total") or 0)
+
+
 def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, str]) -> dict[str, Any]:
-    """The execution's servers, a page at a time, optionally of one wave and/or one status."""
+    """The execution's servers by id, a page at a time from the store, optionally of one wave and/or
+    one status (with each server's data age against its wave's RPO). A server launching is PENDING
+    on its item and LAUNCHING on its job item: LAUNCHING lists the servers the job items say are
+    launching, PENDING the stored ones that are not."""
     wave = int(query["wave"]) if query.get("wave") else None
     status = coerce_status(ServerStatus, query["status"].strip().upper()).value if query.get("status") else None
     limit = parse_limit(query.get("limit"), SERVER_PAGE_DEFAULT, SERVER_PAGE_MAX)
-    details = get_execution(deps, execution_id)
-    rows = [{**s, "waveNumber": int(w["waveNumber"])} for w in details["waves"] for s in w.get("servers") or []
-            if (wave is None or int(w["waveNumber"]) == wave) and (status is None or s.get("status") == status)]
-    fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
-    chunk, next_token = page(rows, limit, query.get("nextToken") or None, fingerprint)
-    return {"executionId": execution_id, "servers": chunk, "count": len(chunk), "total": len(rows),
-            "nextToken": next_token}
+    token = query.get("nextToken") or None
+    # META, the waves not ended and their jobs (a tick's working set): only those launch servers
+    loaded = deps.store.load(execution_id, settled_jobs=False)
+    if loaded is None:
+        raise NotFound(f"execution {execution_id} not found", code="EXECUTION_NOT_FOUND")
+    live = live_statuses(loaded.jobs)
+    launching = {s for s, (job, now) in live.items()
+                 if now == ServerStatus.LAUNCHING.value and (wave is None or job.wave_number == wave)}
+    waves = None if wave is None else [wave]
+    if wave is not None and _wave_counts(loaded, wave) is None:
+        servers: list[ServerRecord] = []
+        next_token = None
+    elif status == ServerStatus.LAUNCHING.value:  # few (DRS's servers in active jobs): paged in memory
+        fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
+        chunk, next_token = page(sorted(launching), limit, token, fingerprint)
+        servers = deps.store.get_servers(execution_id, chunk)
+    elif status == ServerStatus.PENDING.value:
+        found = _filled(deps, execution_id, waves=waves, statuses=[status], limit=limit, token=token,
+                        keep=lambda s: s.server_id not in launching)
+        servers, next_token = found.items, found.next_token
+    else:
+        found = deps.store.page_servers(execution_id, waves=waves, statuses=[status] if status else None,
+                                        limit=limit, token=token)
+        servers, next_token = found.items, found.next_token
+    objectives = loaded.meta.get("objectives")
+    rows = [{**server_entry(s, live, objectives), "waveNumber": s.wave_number} for s in servers]
+    return {"executionId": execution_id, "servers": rows, "count": len(rows),
+            "total": _server_total(loaded, wave, status), "nextToken": next_token}

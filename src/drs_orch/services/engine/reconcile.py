@@ -37,7 +37,7 @@ from drs_orch.domain.engine_rules import (
 from drs_orch.domain.errors import UpstreamError
 from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, WaveRecord, WaveSummary
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES
-from drs_orch.domain.objectives import measured_rto
+from drs_orch.domain.objectives import measured_rto, wave_rpo_minutes
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
     TERMINAL_WAVE,
@@ -60,6 +60,7 @@ from drs_orch.services.engine.records import (
     server_counts,
     summary_of,
     summary_view,
+    wave_rpo,
     wave_view,
 )
 from drs_orch.services.engine.termination import termination_tick
@@ -290,7 +291,7 @@ class Engine:
         # Facts first (waves that ended, jobs that will never start), so that a reader never sees
         # the execution end or pause with waves still running; starts only after the commit.
         ended = self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=False,
-                                  kind=str(meta.get("executionType")))
+                                  kind=str(meta.get("executionType")), objectives=meta.get("objectives"))
         self._summarise(meta, waves, ended, changes)
         for key in decision.drop_jobs:
             job = runner.jobs[key]
@@ -311,6 +312,11 @@ class Engine:
         if pending:
             runner.complete_details()
             self.deps.store.update_meta(execution_id, Changes(delete={DETAILS_PENDING: pending}))
+            for number in ended:  # their RPO summaries waited for the data ages
+                if any(runner.jobs[k].wave_number == number for k in pending):
+                    self.deps.store.update_wave(execution_id, number, Changes(set={"rpoSummary": wave_rpo(
+                        [j for j in runner.jobs.values() if j.wave_number == number],
+                        wave_rpo_minutes(meta.get("objectives"), number))}))
 
         if new_status.value != meta["status"]:
             if new_status in TERMINAL_EXECUTION:
@@ -421,7 +427,7 @@ class Engine:
 
     def _write_waves(self, execution_id: str, waves: list[WaveRecord], jobs: Mapping[str, JobRecord],
                      decision: Decision, prepared: Mapping[int, dict[str, Any]], *, starts: bool,
-                     kind: str = "UNKNOWN") -> dict[int, WaveRecord]:
+                     kind: str = "UNKNOWN", objectives: Mapping[str, Any] | None = None) -> dict[int, WaveRecord]:
         """Write the waves' new statuses and counts: ``starts`` selects the moves into QUEUED or
         LAUNCHING (decisions, written after the commit) or all others (facts, written before).
         Returns the waves that ended now, as written."""
@@ -445,6 +451,8 @@ class Engine:
                     changes.set["startedAt"] = now
                 if new in TERMINAL_WAVE:
                     changes.set["endedAt"] = now
+                    if not any(j.get(DETAILS_PENDING) for j in mine):  # else once the details are read
+                        changes.set["rpoSummary"] = wave_rpo(mine, wave_rpo_minutes(objectives, number))
                 if new is _W.TIMEOUT:
                     changes.set["reason"] = "; ".join(str(j["timeoutReason"]) for j in mine
                                                       if j.get("timeoutReason"))[:2000]

@@ -27,6 +27,7 @@ from drs_orch.domain.execution_records import (
     WaveSummary,
 )
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
+from drs_orch.domain.objectives import rpo_summary
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus
 from drs_orch.domain.time_limits import TimeLimits
@@ -137,6 +138,12 @@ def server_counts(statuses: Iterable[str]) -> dict[str, int]:
         counts["total"] += 1
         counts[status.lower()] = counts.get(status.lower(), 0) + 1
     return counts
+
+
+def wave_rpo(jobs: Iterable[JobRecord], rpo_minutes: int | None) -> dict[str, Any]:
+    """A wave's RPO summary from its jobs' ``dataAges`` (each server's data age at launch, noted on
+    its job when it launched): what the wave item keeps when the wave ends."""
+    return rpo_summary((age for job in jobs for age in (job.get("dataAges") or {}).values()), rpo_minutes)
 
 
 def history_entry(status: str, at: str, reason: str | None = None) -> dict[str, Any]:

@@ -208,6 +208,11 @@ def termination_tick(deps: EngineDeps, meta: ExecutionMeta) -> Next:
     meta_set: dict[str | tuple[str, ...], Any] = {"termination": record, "instancesTerminated": not alive}
     if gone:
         meta_set["serverCounts"] = terminated_counts(meta.get("serverCounts"), len(gone))
+        summaries = meta.get("finishedWaves") or {}
+        for number, count in moved.items():  # the ended waves' summaries count as their items do
+            if str(number) in summaries:
+                meta_set[("finishedWaves", str(number), "serverCounts")] = terminated_counts(
+                    summaries[str(number)].get("serverCounts"), count)
     deps.store.update_meta(execution_id, Changes(set=meta_set, increment={"version": 1}))
     log.info("termination of %s: %s instance(s) gone, %s still running", execution_id, len(gone), len(alive))
     return Next.DONE

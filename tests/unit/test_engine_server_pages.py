@@ -1,0 +1,60 @@
+"""GET /executions/{id}/servers over the in-memory store (the adapter's paging semantics): whatever
+the filters and the page size, the pages hold every matching server once, in id order, and every
+page but the last is full - also for PENDING, whose store pages are refilled after the servers the
+job items say are launching are dropped."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from engine_world import World, make_wave
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drs_orch.services.engine.queries import execution_servers
+from drs_orch.services.engine.reconcile import Engine
+from drs_orch.services.engine.start import start_execution
+
+
+@functools.cache
+def _half_launched() -> tuple[World, str]:
+    """Wave 1 (6 servers) launching, 4 of them LAUNCHING on the job item; wave 2 (4 servers) pending."""
+    world = World()
+    first, second = world.drs.add_servers(6, "a"), world.drs.add_servers(4, "b")
+    world.plan("p", [make_wave(1, [world.group("g1", first)]), make_wave(2, [world.group("g2", second)])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    engine = Engine(world.deps)
+    engine.begin(execution_id)
+    engine.tick(execution_id)
+    job = next(j for j in world.drs.jobs if j["type"] == "LAUNCH")
+    for entry in job["participatingServers"][1:5]:
+        entry["launchStatus"] = "IN_PROGRESS"
+    engine.tick(execution_id)
+    return world, execution_id
+
+
+def _pages(world: World, execution_id: str, query: dict[str, str]) -> list[list[dict[str, Any]]]:
+    pages, token = [], None
+    while True:
+        page = execution_servers(world.deps, execution_id, {**query, **({"nextToken": token} if token else {})})
+        pages.append(page["servers"])
+        token = page["nextToken"]
+        if not token:
+            return pages
+
+
+@given(status=st.sampled_from([None, "PENDING", "LAUNCHING", "LAUNCHED"]), wave=st.sampled_from([None, 1, 2]),
+       limit=st.integers(min_value=1, max_value=4))
+def test_pages_hold_every_matching_server_once_and_all_but_the_last_are_full(
+        status: str | None, wave: int | None, limit: int) -> None:
+    world, execution_id = _half_launched()
+    everything = [s for page in _pages(world, execution_id, {"limit": "1000"}) for s in page]
+    assert len(everything) == 10 and sum(s["status"] == "LAUNCHING" for s in everything) == 4
+    expected = [s["sourceServerId"] for s in everything
+                if (status is None or s["status"] == status) and (wave is None or s["waveNumber"] == wave)]
+    query = {"limit": str(limit), **({"status": status} if status else {}), **({"wave": str(wave)} if wave else {})}
+    pages = _pages(world, execution_id, query)
+    assert [s["sourceServerId"] for page in pages for s in page] == expected
+    assert all(len(page) == limit for page in pages[:-1]) and len(pages[-1]) <= limit
+    assert execution_servers(world.deps, execution_id, query)["total"] == len(expected)

@@ -23,6 +23,8 @@
 8. EC2 lookups by exact id (an instance, its tags, its image, a volume) read by key instead of
    scanning the region (``_instance_lookup_by_id``): same answers, without a launch's cost growing
    with the region's instances and images.
+9. The server finds a request's service once per host, not by listing moto's modules and
+   matching every URL pattern for each request under its dispatch lock.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -168,6 +170,7 @@ def apply() -> None:
         _serialize_dynamodb_writes()
         _partition_queries()
         _instance_lookup_by_id()
+        _dispatch_by_host_once()
         _applied = True
 
 
@@ -354,6 +357,25 @@ def _instance_lookup_by_id() -> None:
 
     AmiBackend.describe_images = images_by_id  # type: ignore[method-assign]
     EBSBackend.describe_volumes = volumes_by_id  # type: ignore[method-assign]
+
+
+def _dispatch_by_host_once() -> None:
+    """moto's server finds the service of every request under one lock by listing its package
+    directory (a stat per service module) and then trying each service's URL patterns: the same
+    answer for a host each time, paid by every request while all others wait. Found once per host."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is None:
+            return None
+        if host not in found:
+            found[host] = original(self, host)
+        return found[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
 def _scale_task_timeouts() -> None:

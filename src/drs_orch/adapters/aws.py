@@ -13,7 +13,12 @@ from botocore.loaders import create_loader
 from drs_orch.adapters.paging import THROTTLING_CODES
 
 # Adaptive retries absorb throttling (DRS answers 429 under load) with client-side rate limiting.
-DEFAULT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60)
+# A client is shared by the worker threads of parallel reads (``LAUNCH_DRIFT_PARALLELISM`` = 50):
+# with botocore's default pool of 10 connections, every other request opened a connection and
+# threw it away.
+POOL_CONNECTIONS = 64
+DEFAULT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=60,
+                        max_pool_connections=POOL_CONNECTIONS)
 
 
 # One loader for every session of the process: a new session otherwise reads and parses the service's

@@ -7,10 +7,11 @@
 2. State machines created by CloudFormation land in the executing (ASL interpreter) backend.
 3. Wait states and Retry intervals are divided by the stack's time scale, so a 30 s poll interval
    at speed 60 takes half a second, in step with the DRS emulator clock.
-4. DynamoDB writes are serialized. moto checks a condition and then writes without a lock, and a
-   cancelled transaction restores a deep copy of the whole table taken before it ran, undoing the
-   writes other threads committed meanwhile. DynamoDB itself is linearizable per item and its
-   transactions are serializable; the locked writes give the threaded server those semantics.
+4. DynamoDB requests are serialized per table (a request naming several tables takes their locks
+   in name order). moto checks a condition and then writes without a lock, and a cancelled
+   transaction restores a deep copy of the whole table taken before it ran, undoing the writes
+   other threads committed meanwhile. DynamoDB itself is linearizable per item and its
+   transactions are serializable; the locked requests give the threaded server those semantics.
    Under that lock a transaction saves only the items it touches (instead of deep-copying every
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
 5. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
@@ -31,6 +32,7 @@ These touch moto internals; the exact moto pin in pyproject.toml is what keeps t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import logging
@@ -38,6 +40,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 log = logging.getLogger("drs_local")
@@ -174,6 +177,34 @@ def apply() -> None:
         _applied = True
 
 
+class _TableLocks:
+    """One re-entrant lock per DynamoDB table; a request naming several takes them in name order."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def holding(self, names: Iterable[str]) -> Iterator[None]:
+        with self._guard:
+            locks = [self._locks.setdefault(n, threading.RLock()) for n in sorted(set(names))]
+        with contextlib.ExitStack() as stack:
+            for lock in locks:
+                stack.enter_context(lock)
+            yield
+
+
+def _table_names(request: dict[str, Any]) -> list[str]:
+    """The tables a DynamoDB request names ("" for one that names none, e.g. ListTables)."""
+    names = [str(request["TableName"])] if request.get("TableName") else []
+    names += [str(n) for n in request.get("RequestItems") or {}]
+    for entry in request.get("TransactItems") or []:
+        for op in (entry or {}).values():
+            if isinstance(op, dict) and op.get("TableName"):
+                names.append(str(op["TableName"]))
+    return names or [""]
+
+
 def _serialize_dynamodb_writes() -> None:
     """Writes one at a time, transactions all-or-nothing, and each request answered whole."""
     import copy
@@ -184,13 +215,13 @@ def _serialize_dynamodb_writes() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
-    write_lock = threading.RLock()
+    tables = _TableLocks()
     for name in ("put_item", "update_item", "delete_item"):
         original = getattr(DynamoDBBackend, name)
 
-        def locked(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with write_lock:
-                return __original(*args, **kwargs)
+        def locked(self: Any, table_name: str, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with tables.holding([table_name]):
+                return __original(self, table_name, *args, **kwargs)
 
         setattr(DynamoDBBackend, name, wraps(original)(locked))
 
@@ -224,7 +255,7 @@ def _serialize_dynamodb_writes() -> None:
 
     @wraps(original_transact)
     def transact(self: Any, transact_items: list[dict[str, Any]]) -> Any:
-        with write_lock:
+        with tables.holding(_table_names({"TransactItems": transact_items})):
             saved = touched(self, transact_items)
             try:
                 return original_transact(self, transact_items)
@@ -243,14 +274,19 @@ def _serialize_dynamodb_writes() -> None:
 
     # A read's answer is built from moto's live item after the backend call returns: a write of the
     # same item meanwhile broke it ("dictionary changed size during iteration", a 500). Each request
-    # is answered whole under the lock the writes take (moto is bound by the GIL anyway).
+    # is answered whole under the locks of the tables it names, the locks the writes take: requests
+    # on other tables go on meanwhile (a storm of writes to one table does not queue another's reads).
     from moto.dynamodb.responses import DynamoHandler
 
     original_call = DynamoHandler.call_action
 
     @wraps(original_call)
     def call_action(self: Any) -> Any:
-        with write_lock:
+        try:
+            request = json.loads(self.body or "{}")
+        except (TypeError, ValueError):
+            request = {}
+        with tables.holding(_table_names(request if isinstance(request, dict) else {})):
             return original_call(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]

@@ -48,3 +48,11 @@ export function describeServer(s: unknown): string {
   return `${o.serverId ?? o.sourceServerId ?? "?"}${o.waveNumber ? ` (wave ${o.waveNumber})` : ""}${o.problem ? `: ${o.problem}` : ""}`
     + `${o.dataSource ? `: launches from ${o.dataSource}` : ""}${o.dataAgeSeconds ? `, data ${duration(o.dataAgeSeconds)} old` : ""}`;
 }
+
+/** A wave's DRS job as people read it: its DRS job id once started, else where it will run (the
+ * job key is internal). */
+export function jobLabel(j: { jobId?: string | null; accountId?: string | null; region?: string | null }): string {
+  if (j.jobId) return j.jobId;
+  const where = [j.accountId, j.region].filter(Boolean).join(" / ");
+  return where ? `not started (${where})` : "not started";
+}

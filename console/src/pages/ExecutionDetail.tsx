@@ -14,7 +14,7 @@ import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView, WaveDetails } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { JobLogs } from "../components/JobLogs";
-import { ACTIVE, Status, Time, describeServer, duration } from "../components/Status";
+import { ACTIVE, Status, Time, describeServer, duration, jobLabel } from "../components/Status";
 import { Timeline, type TimelineBar } from "../components/Timeline";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -164,7 +164,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
             Wave {w.waveNumber}: {w.waveName} <Status value={w.status} />
           </Header>}>
           <SpaceBetween size="s">
-            <Box>Jobs: {w.jobs.length ? w.jobs.map((j) => `${j.jobId ?? j.jobKey} (${j.status}${j.lastError ? `: ${j.lastError}` : ""})`).join(", ") : "none yet"}</Box>
+            <Box>Jobs: {w.jobs.length ? w.jobs.map((j) => `${jobLabel(j)} (${j.status}${j.lastError ? `: ${j.lastError}` : ""})`).join(", ") : "none yet"}</Box>
             <ServersTable wave={w} />
           </SpaceBetween>
         </Container>

@@ -9,7 +9,7 @@ import Spinner from "@cloudscape-design/components/spinner";
 import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
-import { Status, Time, duration, launchedEver } from "../components/Status";
+import { Status, Time, duration, jobLabel, launchedEver } from "../components/Status";
 import { Timeline } from "../components/Timeline";
 import { useApi } from "../context";
 import { timelineOf } from "./ExecutionDetail";
@@ -86,7 +86,7 @@ export function RunReport({ executionId }: { executionId: string }) {
                 <td><Time iso={w.endedAt} /></td>
                 <td>{duration(waveSeconds(w.startedAt, w.endedAt))}</td>
                 <td>{launchedEver(w.serverCounts)} / {w.serverCounts.failed ?? 0} of {w.serverCount}</td>
-                <td>{w.jobs.map((j) => j.jobId ?? j.jobKey).join(", ") || "-"}</td>
+                <td>{w.jobs.map(jobLabel).join(", ") || "-"}</td>
               </tr>
             ))}</tbody>
           </table>

@@ -29,11 +29,12 @@ Reads run in parallel; the fast path never writes to DRS or EC2. The status view
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from drs_orch.domain.errors import Conflict, DomainError, NotFound, UpstreamError, ValidationFailed
@@ -65,10 +66,18 @@ from drs_orch.domain.launch_rules import (
 )
 from drs_orch.domain.models import ProtectionGroup, parse, to_iso
 from drs_orch.domain.statuses import LaunchConfigState, check_transition
-from drs_orch.services.launch_apply import LaunchApplier, LaunchGateway, Observation, shared_pool
+from drs_orch.services.launch_apply import (
+    FORCED_CHUNK_SECONDS,
+    RETRY_GRACE_SECONDS,
+    LaunchApplier,
+    LaunchGateway,
+    Observation,
+    shared_pool,
+)
 from drs_orch.services.launch_groups import (
     AccountResolver,
     ApplyReport,
+    Dispatch,
     DriftCheck,
     GatewayFactory,
     GroupStore,
@@ -131,11 +140,12 @@ class LaunchSettingsService:
                              monotonic=self._monotonic, sleep=self._sleep)
 
     def _write(self, view: GroupView, record: LaunchConfigStatus, *, apply_id: str | None = None,
-               template_ids: Mapping[str, str] | None = None) -> bool:
-        """One atomic, valid status transition (compare-and-swap on the revision)."""
+               template_ids: Mapping[str, str] | None = None, background: Mapping[str, Any] | None = None) -> bool:
+        """One atomic, valid status transition (compare-and-swap on the revision). ``background``:
+        the apply continues in background runs (kept only while the status is ``applying``)."""
         check_transition(LaunchConfigState, view.state, record.status)
         ids = {**view.template_ids, **(template_ids or {})}
-        item = public_status(record, {s: t for s, t in ids.items() if s in record.server_configs})
+        item = public_status(record, {s: t for s, t in ids.items() if s in record.server_configs}, background)
         item["revision"] = (view.revision or 0) + 1
         if apply_id is not None:
             item["applyId"] = apply_id
@@ -145,12 +155,14 @@ class LaunchSettingsService:
         view.status, view.revision = record, item["revision"]
         view.template_ids = {s: t for s, t in ids.items() if s in record.server_configs}
         view.apply_started_at = item.get("applyStartedAt")
+        view.apply_id = item.get("applyId")
+        view.background = item.get("background")
         return True
 
     def _is_stale(self, view: GroupView) -> bool:
         if view.apply_started_at is None:
             return True
-        started = datetime.fromisoformat(view.apply_started_at.replace("Z", "+00:00"))
+        started = _parse_time(view.apply_started_at)
         return (self._clock() - started).total_seconds() > self.options.stale_applying_seconds
 
     def _begin(self, view: GroupView, targets: Iterable[str], actor: str) -> None:
@@ -158,20 +170,26 @@ class LaunchSettingsService:
         apply holds it."""
         if view.state is L.APPLYING:
             if not self._is_stale(view):
-                raise Conflict(f"launch settings of group {view.group_id} are being applied already",
+                queued = " in the background" if view.background is not None else ""
+                raise Conflict(f"launch settings of group {view.group_id} are being applied{queued} already",
                                code="APPLY_IN_PROGRESS")
-            previous = view.status or LaunchConfigStatus()
-            released = LaunchConfigStatus(
-                status=L.PENDING, last_applied=previous.last_applied or self._now(), applied_by=previous.applied_by,
-                server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
-                    status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
-                    for s, c in previous.server_configs.items()},
-                errors=[f"the apply started at {view.apply_started_at} did not finish"],
-            )
-            if not self._write(view, released):
-                raise Conflict("launch settings status changed concurrently", code="APPLY_IN_PROGRESS")
+            self._release(view, f"the apply started at {view.apply_started_at} did not finish")
         if not self._write(view, applying_record(view.status, targets, actor, self._now()), apply_id=uuid.uuid4().hex):
-            raise Conflict("launch settings status changed concurrently", code="APPLY_IN_PROGRESS")
+            raise _StatusRace()
+
+    def _release(self, view: GroupView, why: str) -> None:
+        """``applying`` -> ``pending``: the servers being applied become pending; :class:`Conflict`
+        when the status changed meanwhile."""
+        previous = view.status or LaunchConfigStatus()
+        released = LaunchConfigStatus(
+            status=L.PENDING, last_applied=previous.last_applied or self._now(), applied_by=previous.applied_by,
+            server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
+                status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
+                for s, c in previous.server_configs.items()},
+            errors=[why],
+        )
+        if not self._write(view, released):
+            raise _StatusRace()
 
     def _consistent(self, view: GroupView, intended: Mapping[str, EffectiveLaunchConfig]) -> bool:
         status = view.status
@@ -189,6 +207,7 @@ class LaunchSettingsService:
         extra: Mapping[str, Reason] | None = None,
         known: Mapping[str, Observation] | None = None,
         budget: float,
+        min_chunks: int = 0,
     ) -> ApplyReport:
         started = self._monotonic()
         intended = view.intended()
@@ -205,13 +224,23 @@ class LaunchSettingsService:
         if not targets and self._consistent(view, intended):
             return report
         self._begin(view, targets, actor)
+        self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report, force=force, known=known,
+                               budget=budget, min_chunks=min_chunks)
+        report.duration_ms = int((self._monotonic() - started) * 1000)
+        return report
+
+    def _apply_and_settle(self, view: GroupView, targets: Mapping[str, EffectiveLaunchConfig], actor: str,
+                          report: ApplyReport, *, force: bool = False, known: Mapping[str, Observation] | None = None,
+                          budget: float, min_chunks: int = 0) -> None:
+        """Apply ``targets`` (the group holds ``applying`` for this apply), then write the settled
+        status for the group as it is now; the outcome goes into ``report``."""
         applying = view.status
         try:
             gateway = self._gateway(view.group)
             applier = self._applier(gateway)
             deadline = self._monotonic() + budget
-            outcomes = applier.apply({s: intended[s] for s in targets}, deadline=deadline, force=force,
-                                     known=known, template_ids=view.template_ids)
+            outcomes = applier.apply(targets, deadline=deadline, force=force, known=known,
+                                     template_ids=view.template_ids, min_chunks=min_chunks)
             report.calls = gateway.call_counts()
         except DomainError as exc:
             outcomes = {s: ServerOutcome(L.FAILED, errors=[exc.message]) for s in targets}
@@ -232,12 +261,12 @@ class LaunchSettingsService:
             log.warning("launch settings status of %s changed while applying; result not recorded", view.group_id)
         report.record = record
         report.template_ids = {**view.template_ids, **template_ids}
-        report.duration_ms = int((self._monotonic() - started) * 1000)
-        return report
 
-    def apply_group(self, group_id: str, actor: str, *, force: bool = False) -> dict[str, Any]:
+    def apply_group(self, group_id: str, actor: str, *, force: bool = False,
+                    background: Dispatch | None = None) -> dict[str, Any]:
         """POST .../apply-launch-configs: servers whose settings changed or that are not ready, plus
-        servers whose DRS or EC2 state drifted (both read); every server with ``force``."""
+        servers whose DRS or EC2 state drifted (both read); every server with ``force``. What does
+        not fit the budget continues in background runs when ``background`` can queue them."""
         view = self._load(group_id)
         if self._edit_guard is not None:
             self._edit_guard(group_id)
@@ -246,8 +275,155 @@ class LaunchSettingsService:
         if not force:
             drifted, known, _ = self._drift(view, view.members, DriftCheck.FULL)
         report = self._run_apply(view, actor, force=force, extra=drifted, known=known,
-                                 budget=self.options.save_budget_seconds)
-        return report.body()
+                                 budget=self.options.save_budget_seconds, min_chunks=1)
+        body = report.body()
+        if report.persisted:
+            body.update(self._continue_in_background(view, background))
+        return body
+
+    # ------------------------------------------------------------------ background runs
+
+    def _background_block(self, view: GroupView, apply_id: str, runs: int, waiting_for: str,
+                          lease_until: str | None = None) -> dict[str, Any]:
+        configs = view.status.server_configs if view.status else {}
+        plan = plan_servers(view.intended(), view.status)
+        failed = sum(1 for s in plan.targets if s in configs and configs[s].status is L.FAILED)
+        block: dict[str, Any] = {
+            "applyId": apply_id, "settingsHash": view.settings_hash(), "runs": runs, "queuedAt": self._now(),
+            "readyServers": len(plan.up_to_date), "pendingServers": len(plan.targets) - failed,
+            "failedServers": failed, "waitingFor": waiting_for,
+        }
+        if lease_until is not None:
+            block["leaseUntil"] = lease_until
+        return block
+
+    def _continue_in_background(self, view: GroupView, dispatch: Dispatch | None, *, runs: int = 0,
+                                apply_id: str | None = None) -> dict[str, Any]:
+        """After an apply settled ``pending`` (its budget ran out): hold the group ``applying`` for a
+        background run and queue it. Returns what changes in the answer (the status, or nothing).
+        Queuing failed: the group stays ``pending`` with why, for the caller to apply by hand."""
+        status = view.status
+        if status is None or status.status is not L.PENDING or dispatch is None:
+            return {}
+        pending = sum(1 for c in status.server_configs.values() if c.status is L.PENDING)
+        if not pending:
+            return {}
+        apply_id = apply_id or uuid.uuid4().hex
+        block = self._background_block(view, apply_id, runs, f"background run {runs + 1} (queued at {self._now()}) "
+                                                             f"to apply {pending} pending server(s)")
+        holding = status.model_copy(update={"status": L.APPLYING})
+        if not self._write(view, holding, apply_id=apply_id, background=block):
+            return {}  # another apply took the status over: it carries on
+        try:
+            dispatch(view.group_id, {"applyId": apply_id, "settingsHash": block["settingsHash"]})
+        except DomainError as exc:
+            log.warning("background apply of %s could not be queued: %s", view.group_id, exc.message)
+            why = (f"{pending} server(s) still pending: the background apply could not be queued ({exc.message}); "
+                   "apply again (POST .../apply-launch-configs) or let the wave start apply them")
+            back = status.model_copy(update={"errors": [*status.errors, why]})
+            if self._write(view, back):
+                return public_status(back, view.template_ids)
+            return {}
+        return public_status(holding, view.template_ids, block)
+
+    def _background_busy(self, view: GroupView) -> bool:
+        """A background run is applying now (its lease has not ended)."""
+        lease = (view.background or {}).get("leaseUntil")
+        return view.state is L.APPLYING and bool(lease) and _parse_time(str(lease)) > self._clock()
+
+    def _hand_over(self, view: GroupView, dispatch: Dispatch) -> dict[str, Any]:
+        """A save while a background run applies: the status is taken over (the run finds another
+        ``applyId`` at its end and records nothing), and a new background run is queued that waits
+        for the old run's lease to end, so two applies never write a server at the same time."""
+        lease = str((view.background or {}).get("leaseUntil"))
+        self._release(view, "superseded by a newer save while applying in the background")
+        apply_id = uuid.uuid4().hex
+        block = self._background_block(view, apply_id, 0, f"the previous background run to end (by {lease})",
+                                       lease_until=lease)
+        holding = (view.status or LaunchConfigStatus()).model_copy(update={"status": L.APPLYING, "errors": []})
+        if not self._write(view, holding, apply_id=apply_id, background=block):
+            raise _StatusRace()
+        return self._queue_or_release(view, holding, block, dispatch)
+
+    def _queue_or_release(self, view: GroupView, holding: LaunchConfigStatus, block: dict[str, Any],
+                          dispatch: Dispatch) -> dict[str, Any]:
+        try:
+            dispatch(view.group_id, {"applyId": block["applyId"], "settingsHash": block["settingsHash"]})
+        except DomainError as exc:
+            why = f"the background apply could not be queued ({exc.message}); apply again (POST .../apply-launch-configs)"
+            self._release(view, why)
+            return public_status(view.status, view.template_ids)
+        return public_status(holding, view.template_ids, block)
+
+    def continue_apply(self, group_id: str, continuation: Mapping[str, str],
+                       dispatch: Dispatch | None) -> dict[str, Any]:
+        """One background run: apply the next pending servers within ``background_budget_seconds``,
+        then queue the next run while servers remain pending. Stops (``stopped`` in the answer,
+        nothing written) when the status no longer names this apply (a newer save or apply took it
+        over) or the group's settings changed since the run was queued; 404 when the group is gone."""
+        view = self._load(group_id)
+        apply_id, settings = continuation["applyId"], continuation["settingsHash"]
+        for _ in range(int(self._hard_seconds()) + 2):
+            if view.state is not L.APPLYING or (view.background or {}).get("applyId") != apply_id:
+                return self._stopped(view, "SUPERSEDED")
+            if view.settings_hash() != settings:
+                with contextlib.suppress(Conflict):
+                    self._release(view, "the launch settings changed while applying in the background; apply again")
+                return self._stopped(view, "SETTINGS_CHANGED")
+            if not self._background_busy(view):
+                break
+            # queued by a save that took over from a run still applying: start once that run has
+            # ended (it removes its lease) or its lease is over
+            ends = _parse_time(str((view.background or {})["leaseUntil"]))
+            self._sleep(max(0.0, min((ends - self._clock()).total_seconds(), 1.0)))
+            view = self._load(group_id)
+        runs = int((view.background or {}).get("runs") or 0) + 1
+        actor = (view.status.applied_by if view.status else None) or "background"
+        targets = {s: r for s, r in plan_servers(view.intended(), view.status).targets.items()
+                   if view.status is None or s not in view.status.server_configs
+                   or view.status.server_configs[s].status is not L.FAILED}
+        started = self._monotonic()
+        lease = to_iso(self._clock() + timedelta(seconds=self._hard_seconds()))
+        claim = applying_record(view.status, targets, actor, self._now()).model_copy(
+            update={"errors": view.status.errors if view.status else []})
+        block = self._background_block(view, apply_id, runs, f"background run {runs} applying {len(targets)} "
+                                                             f"server(s) (until {lease} at the latest)", lease)
+        if not self._write(view, claim, apply_id=apply_id, background=block):
+            return self._stopped(view, "SUPERSEDED")
+        report = ApplyReport(view.group_id, view.status, template_ids=dict(view.template_ids))
+        intended = view.intended()
+        self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report,
+                               budget=self.options.background_budget_seconds, min_chunks=1)
+        report.duration_ms = int((self._monotonic() - started) * 1000)
+        body = report.body()
+        if not report.persisted:
+            self._end_lease(view.group_id, lease)
+            return {**body, "stopped": "SUPERSEDED"}
+        body.update(self._continue_in_background(view, dispatch, runs=runs, apply_id=apply_id))
+        return body
+
+    def _hard_seconds(self) -> float:
+        """How long one background run may take: its budget (or the first chunk's start), the steps
+        of the servers whose DRS step started (retries end 30 s past it), and a margin."""
+        return max(self.options.background_budget_seconds, FORCED_CHUNK_SECONDS) + RETRY_GRACE_SECONDS + 5.0
+
+    def _end_lease(self, group_id: str, lease: str) -> None:
+        """A run that lost the status tells the apply that took over (and waits for ``lease``) that
+        it has ended: the lease goes from the status, compare-and-swap, only if it is still there."""
+        group = self._store.get(group_id)
+        if group is None:
+            return
+        view = GroupView.of(group)
+        if view.state is not L.APPLYING or view.background is None or view.background.get("leaseUntil") != lease:
+            return
+        block = {k: v for k, v in view.background.items() if k != "leaseUntil"}
+        block["waitingFor"] = f"background run {int(block.get('runs') or 0) + 1} (the previous run has ended)"
+        if view.status is not None and not self._write(view, view.status, apply_id=view.apply_id, background=block):
+            log.info("status of %s changed while the ended run removed its lease", group_id)
+
+    def _stopped(self, view: GroupView, why: str) -> dict[str, Any]:
+        return {"groupId": view.group_id, **public_status(view.status, view.template_ids, view.background),
+                "stopped": why}
 
     # ------------------------------------------------------------------ hooks for other use cases
 
@@ -260,11 +436,33 @@ class LaunchSettingsService:
             raise ValidationFailed(f"invalid launch settings: {len(problems)} problem(s)",
                                    code="INVALID_LAUNCH_SETTINGS", details=problems)
 
-    def apply_after_save(self, group: ProtectionGroup, actor: str) -> dict[str, Any]:
-        """Apply what changed after the group was saved; never fails the save. Returns the status."""
+    def apply_after_save(self, group: ProtectionGroup, actor: str, *,
+                         background: Dispatch | None = None) -> dict[str, Any]:
+        """Apply what changed after the group was saved, within ``after_save_budget_seconds`` (at
+        least one chunk of servers); what does not fit continues in background runs queued through
+        ``background`` (the status says ``applying`` with a ``background`` block). Never fails the
+        save. Returns the status.
+
+        A save while a background run holds the group takes it over: when that run is applying
+        now, nothing is applied here and a new run is queued to start after it; otherwise its
+        queued run will find the status taken over and stop."""
         view = GroupView.of(self._store.get(group.group_id) or group)
         try:
-            report = self._run_apply(view, actor, budget=self.options.save_budget_seconds)
+            for attempt in range(_TAKEOVER_ATTEMPTS):
+                try:
+                    if view.state is L.APPLYING and view.background is not None and background is not None:
+                        if self._background_busy(view):
+                            return self._hand_over(view, background)
+                        self._release(view, "superseded by a newer save")
+                    report = self._run_apply(view, actor, budget=self.options.after_save_budget_seconds,
+                                             min_chunks=1)
+                    break
+                except _StatusRace:
+                    # a background run wrote the status meanwhile (claimed a run, queued the next):
+                    # read it again and take over from there
+                    if attempt == _TAKEOVER_ATTEMPTS - 1:
+                        raise
+                    view = GroupView.of(self._store.get(group.group_id) or group)
         except Conflict as exc:
             body = public_status(view.status, view.template_ids)
             body["errors"] = [*body.get("errors", []), exc.message]
@@ -274,7 +472,10 @@ class LaunchSettingsService:
             body = public_status(view.status, view.template_ids)
             body["errors"] = [*body.get("errors", []), exc.message]
             return body
-        return public_status(report.record, report.template_ids)
+        body = public_status(report.record, report.template_ids)
+        if report.persisted:
+            body.update(self._continue_in_background(view, background))
+        return body
 
     def _drift(
         self, view: GroupView, servers: Iterable[str], mode: DriftCheck, *, deadline: float | None = None
@@ -408,7 +609,8 @@ class LaunchSettingsService:
         self._member(view, server_id)
         return self._server_view(view, server_id)
 
-    def _save(self, view: GroupView, servers: dict[str, Any], expected: Any, actor: str) -> GroupView:
+    def _save(self, view: GroupView, servers: dict[str, Any], expected: Any, actor: str,
+              background: Dispatch | None = None) -> GroupView:
         """Validate the group with ``servers`` (raw overrides), then store them normalised and apply."""
         if expected is not None and (not isinstance(expected, int) or expected != view.version):
             raise Conflict(f"protection group {view.group_id} is at version {view.version}, not {expected}",
@@ -423,27 +625,31 @@ class LaunchSettingsService:
         self.validate(candidate)
         normalised = {sid: _stored(parse(ServerLaunchOverride, raw)) for sid, raw in servers.items()}
         version = self._store.save_overrides(view.group_id, normalised, view.version, self._now(), actor)
-        self.apply_after_save(candidate.model_copy(update={"servers": normalised, "version": version}), actor)
+        self.apply_after_save(candidate.model_copy(update={"servers": normalised, "version": version}), actor,
+                              background=background)
         return self._load(view.group_id)
 
-    def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str,
+                          background: Dispatch | None = None) -> dict[str, Any]:
         fields = dict(body)
         expected = fields.pop("version", None)
         view = self._load(group_id)
         self._member(view, server_id)
         servers = {**(view.group.servers or {}), server_id: fields}
-        return self._server_view(self._save(view, servers, expected, actor), server_id)
+        return self._server_view(self._save(view, servers, expected, actor, background), server_id)
 
-    def delete_server_config(self, group_id: str, server_id: str, actor: str, expected: Any = None) -> dict[str, Any]:
+    def delete_server_config(self, group_id: str, server_id: str, actor: str, expected: Any = None,
+                             background: Dispatch | None = None) -> dict[str, Any]:
         view = self._load(group_id)
         self._member(view, server_id)
         servers = dict(view.group.servers or {})
         if server_id not in servers:
             raise NotFound(f"server {server_id} has no launch settings override", code="OVERRIDE_NOT_FOUND")
         del servers[server_id]
-        return self._server_view(self._save(view, servers, expected, actor), server_id)
+        return self._server_view(self._save(view, servers, expected, actor, background), server_id)
 
-    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str,
+                    background: Dispatch | None = None) -> dict[str, Any]:
         """``{"servers": {serverId: override | null}, "version"?}``; null removes an override.
         All or nothing: one validation listing every problem, one write, one apply."""
         changes = body.get("servers")
@@ -463,10 +669,10 @@ class LaunchSettingsService:
                 servers.pop(server_id, None)
             else:
                 servers[server_id] = raw
-        saved = self._save(view, servers, body.get("version"), actor)
+        saved = self._save(view, servers, body.get("version"), actor, background)
         return {"groupId": group_id, "version": saved.version,
                 "servers": {sid: self._server_view(saved, sid) for sid in sorted(changes)},
-                "launchConfigStatus": public_status(saved.status, saved.template_ids)}
+                "launchConfigStatus": public_status(saved.status, saved.template_ids, saved.background)}
 
     def validate_ip(self, group_id: str, server_id: str, body: dict[str, Any]) -> dict[str, Any]:
         view = self._load(group_id)
@@ -485,13 +691,27 @@ class LaunchSettingsService:
     def get_status(self, group_id: str, *, check_drift: bool = False) -> dict[str, Any]:
         view = self._load(group_id)
         plan = plan_servers(view.intended(), view.status)
-        body = {"groupId": group_id, **public_status(view.status, view.template_ids)}
+        body = {"groupId": group_id, **public_status(view.status, view.template_ids, view.background)}
         body["outdatedServers"] = {s: r.value for s, r in sorted(plan.targets.items())}
         if check_drift:
             drifted, known, calls = self._drift(view, view.members, DriftCheck.FULL)
             body["driftedServers"] = {s: _drift_detail(plan.intended[s], known.get(s)) for s in sorted(drifted)}
             body["driftCheckCalls"] = calls
         return body
+
+
+_TAKEOVER_ATTEMPTS = 5
+
+
+class _StatusRace(Conflict):
+    """The status changed between its read and a compare-and-swap write."""
+
+    def __init__(self) -> None:
+        super().__init__("launch settings status changed concurrently", code="APPLY_IN_PROGRESS")
+
+
+def _parse_time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def _stored(override: ServerLaunchOverride) -> dict[str, Any]:

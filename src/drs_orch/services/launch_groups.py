@@ -192,12 +192,15 @@ class ApplyReport:
     persisted: bool = True
     duration_ms: int = 0
     template_ids: dict[str, str] = field(default_factory=dict)
+    # the apply continues in background runs: the status as written (``applying``, ``background``),
+    # or as left when queuing failed
+    continued: dict[str, Any] = field(default_factory=dict)
 
     def servers(self, state: LaunchConfigState) -> list[str]:
         return sorted(s for s, o in self.outcomes.items() if o.status is state)
 
     def body(self) -> dict[str, Any]:
-        status = public_status(self.record, self.template_ids)
+        status = {**public_status(self.record, self.template_ids), **self.continued}
         applied, failed, pending = (self.servers(s) for s in (L.READY, L.FAILED, L.PENDING))
         return {
             "groupId": self.group_id, **status,

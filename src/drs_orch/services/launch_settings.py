@@ -208,6 +208,7 @@ class LaunchSettingsService:
         known: Mapping[str, Observation] | None = None,
         budget: float,
         min_chunks: int = 0,
+        background: Dispatch | None = None,
     ) -> ApplyReport:
         started = self._monotonic()
         intended = view.intended()
@@ -225,13 +226,14 @@ class LaunchSettingsService:
             return report
         self._begin(view, targets, actor)
         self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report, force=force, known=known,
-                               budget=budget, min_chunks=min_chunks)
+                               budget=budget, min_chunks=min_chunks,
+                               continuation=(background, 0, None) if background is not None else None)
         report.duration_ms = int((self._monotonic() - started) * 1000)
         return report
 
     def _apply_and_settle(self, view: GroupView, targets: Mapping[str, EffectiveLaunchConfig], actor: str,
                           report: ApplyReport, *, force: bool = False, known: Mapping[str, Observation] | None = None,
-                          budget: float, min_chunks: int = 0) -> None:
+                          budget: float, min_chunks: int = 0, continuation: _Continuation | None = None) -> None:
         """Apply ``targets`` (the group holds ``applying`` for this apply), then write the settled
         status for the group as it is now; the outcome goes into ``report``."""
         applying = view.status
@@ -256,7 +258,8 @@ class LaunchSettingsService:
             ok = self._write(view, LaunchConfigStatus(status=L.PENDING, applied_by=actor, last_applied=self._now()))
             report.persisted = ok and self._write(view, record, template_ids=template_ids)
         else:
-            report.persisted = self._write(view, record, template_ids=template_ids)
+            report.persisted, report.continued = self._settle_or_continue(view, latest, record, template_ids,
+                                                                          continuation)
         if not report.persisted:
             log.warning("launch settings status of %s changed while applying; result not recorded", view.group_id)
         report.record = record
@@ -275,18 +278,16 @@ class LaunchSettingsService:
         if not force:
             drifted, known, _ = self._drift(view, view.members, DriftCheck.FULL)
         report = self._run_apply(view, actor, force=force, extra=drifted, known=known,
-                                 budget=self.options.save_budget_seconds, min_chunks=1)
-        body = report.body()
-        if report.persisted:
-            body.update(self._continue_in_background(view, background))
-        return body
+                                 budget=self.options.save_budget_seconds, min_chunks=1, background=background)
+        return report.body()
 
     # ------------------------------------------------------------------ background runs
 
     def _background_block(self, view: GroupView, apply_id: str, runs: int, waiting_for: str,
-                          lease_until: str | None = None) -> dict[str, Any]:
-        configs = view.status.server_configs if view.status else {}
-        plan = plan_servers(view.intended(), view.status)
+                          lease_until: str | None = None, status: LaunchConfigStatus | None = None) -> dict[str, Any]:
+        status = status or view.status
+        configs = status.server_configs if status else {}
+        plan = plan_servers(view.intended(), status)
         failed = sum(1 for s in plan.targets if s in configs and configs[s].status is L.FAILED)
         block: dict[str, Any] = {
             "applyId": apply_id, "settingsHash": view.settings_hash(), "runs": runs, "queuedAt": self._now(),
@@ -297,34 +298,33 @@ class LaunchSettingsService:
             block["leaseUntil"] = lease_until
         return block
 
-    def _continue_in_background(self, view: GroupView, dispatch: Dispatch | None, *, runs: int = 0,
-                                apply_id: str | None = None) -> dict[str, Any]:
-        """After an apply settled ``pending`` (its budget ran out): hold the group ``applying`` for a
-        background run and queue it. Returns what changes in the answer (the status, or nothing).
-        Queuing failed: the group stays ``pending`` with why, for the caller to apply by hand."""
-        status = view.status
-        if status is None or status.status is not L.PENDING or dispatch is None:
-            return {}
-        pending = sum(1 for c in status.server_configs.values() if c.status is L.PENDING)
-        if not pending:
-            return {}
+    def _settle_or_continue(self, view: GroupView, latest: GroupView, record: LaunchConfigStatus,
+                            template_ids: Mapping[str, str], continuation: _Continuation | None) -> tuple[bool, dict[str, Any]]:
+        """Write the settled ``record``; when it is ``pending`` (the budget ran out) and background
+        runs can be queued, write it ``applying`` with a ``background`` block instead (one write) and
+        queue the next run. Returns whether the write happened and what changes in the answer.
+        Queuing failed: the group goes back to ``pending`` with why, for the caller to apply by hand."""
+        pending = sum(1 for c in record.server_configs.values() if c.status is L.PENDING)
+        if continuation is None or record.status is not L.PENDING or not pending:
+            return self._write(view, record, template_ids=template_ids), {}
+        dispatch, runs, apply_id = continuation
         apply_id = apply_id or uuid.uuid4().hex
-        block = self._background_block(view, apply_id, runs, f"background run {runs + 1} (queued at {self._now()}) "
-                                                             f"to apply {pending} pending server(s)")
-        holding = status.model_copy(update={"status": L.APPLYING})
-        if not self._write(view, holding, apply_id=apply_id, background=block):
-            return {}  # another apply took the status over: it carries on
+        holding = record.model_copy(update={"status": L.APPLYING})
+        block = self._background_block(latest, apply_id, runs, f"background run {runs + 1} (queued at {self._now()}) "
+                                                               f"to apply {pending} pending server(s)", status=holding)
+        if not self._write(view, holding, template_ids=template_ids, apply_id=apply_id, background=block):
+            return False, {}
         try:
             dispatch(view.group_id, {"applyId": apply_id, "settingsHash": block["settingsHash"]})
         except DomainError as exc:
             log.warning("background apply of %s could not be queued: %s", view.group_id, exc.message)
             why = (f"{pending} server(s) still pending: the background apply could not be queued ({exc.message}); "
                    "apply again (POST .../apply-launch-configs) or let the wave start apply them")
-            back = status.model_copy(update={"errors": [*status.errors, why]})
+            back = record.model_copy(update={"errors": [*record.errors, why]})
             if self._write(view, back):
-                return public_status(back, view.template_ids)
-            return {}
-        return public_status(holding, view.template_ids, block)
+                return True, public_status(back, view.template_ids)
+            return True, {}
+        return True, public_status(holding, view.template_ids, block)
 
     def _background_busy(self, view: GroupView) -> bool:
         """A background run is applying now (its lease has not ended)."""
@@ -393,13 +393,13 @@ class LaunchSettingsService:
         report = ApplyReport(view.group_id, view.status, template_ids=dict(view.template_ids))
         intended = view.intended()
         self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report,
-                               budget=self.options.background_budget_seconds, min_chunks=1)
+                               budget=self.options.background_budget_seconds, min_chunks=1,
+                               continuation=(dispatch, runs, apply_id) if dispatch is not None else None)
         report.duration_ms = int((self._monotonic() - started) * 1000)
         body = report.body()
         if not report.persisted:
             self._end_lease(view.group_id, lease)
             return {**body, "stopped": "SUPERSEDED"}
-        body.update(self._continue_in_background(view, dispatch, runs=runs, apply_id=apply_id))
         return body
 
     def _hard_seconds(self) -> float:
@@ -455,7 +455,7 @@ class LaunchSettingsService:
                             return self._hand_over(view, background)
                         self._release(view, "superseded by a newer save")
                     report = self._run_apply(view, actor, budget=self.options.after_save_budget_seconds,
-                                             min_chunks=1)
+                                             min_chunks=1, background=background)
                     break
                 except _StatusRace:
                     # a background run wrote the status meanwhile (claimed a run, queued the next):
@@ -472,10 +472,7 @@ class LaunchSettingsService:
             body = public_status(view.status, view.template_ids)
             body["errors"] = [*body.get("errors", []), exc.message]
             return body
-        body = public_status(report.record, report.template_ids)
-        if report.persisted:
-            body.update(self._continue_in_background(view, background))
-        return body
+        return {**public_status(report.record, report.template_ids), **report.continued}
 
     def _drift(
         self, view: GroupView, servers: Iterable[str], mode: DriftCheck, *, deadline: float | None = None
@@ -701,6 +698,9 @@ class LaunchSettingsService:
 
 
 _TAKEOVER_ATTEMPTS = 5
+# how a settled apply continues in the background: the dispatcher, the runs done, the apply's id
+# (None: a new apply)
+_Continuation = tuple[Dispatch, int, "str | None"]
 
 
 class _StatusRace(Conflict):

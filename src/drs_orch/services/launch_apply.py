@@ -125,7 +125,7 @@ class ApplyOptions:
     account_listing_min: int = 10
     # servers per chunk: a chunk's EC2 steps follow its DRS steps, so the time budget is overrun by
     # at most one chunk (a server whose DRS step started also gets its EC2 step)
-    chunk_servers: int = 100
+    chunk_servers: int = 50
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ class LaunchOptions:
     # the apply inside a group save (POST/PUT, refresh, import, override changes): short, because the
     # save's own checks and writes come first (a 3,000-server save spends several seconds on them);
     # what does not fit continues in background runs
-    after_save_budget_seconds: float = 5.0
+    after_save_budget_seconds: float = 3.0
     # one background run (an asynchronous invocation of the data-management function, whose timeout
     # is 300 s): a server whose DRS step started also gets its EC2 step, up to 30 s past the budget
     background_budget_seconds: float = 120.0
@@ -51,7 +51,7 @@ class LaunchOptions:
     stale_applying_seconds: float = 600.0
     max_attempts: int = 6
     account_listing_min: int = 10
-    chunk_servers: int = 100  # servers applied together (the budget is overrun by at most one chunk)
+    chunk_servers: int = 50  # servers applied together (the budget is overrun by at most one chunk)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LaunchOptions:

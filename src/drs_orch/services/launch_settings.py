@@ -279,10 +279,11 @@ class LaunchSettingsService(BackgroundRuns):
         report.template_ids = {**view.template_ids, **template_ids}
 
     def apply_group(self, group_id: str, actor: str, *, force: bool = False,
-                    background: Dispatch | None = None) -> dict[str, Any]:
+                    background: Dispatch | None = None, in_save: bool = False) -> dict[str, Any]:
         """POST .../apply-launch-configs: servers whose settings changed or that are not ready, plus
         servers whose DRS or EC2 state drifted (both read); every server with ``force``. What does
-        not fit the budget continues in background runs when ``background`` can queue them."""
+        not fit the budget (``save_budget_seconds``; ``after_save_budget_seconds`` ``in_save``: a PUT
+        with ``force``) continues in background runs when ``background`` can queue them."""
         view = self._load(group_id)
         if self._edit_guard is not None:
             self._edit_guard(group_id)
@@ -290,8 +291,9 @@ class LaunchSettingsService(BackgroundRuns):
         known: dict[str, Observation] = {}
         if not force:
             drifted, known, _ = self._drift(view, view.members, DriftCheck.FULL)
-        report = self._run_apply(view, actor, force=force, extra=drifted, known=known,
-                                 budget=self.options.save_budget_seconds, min_chunks=1, background=background)
+        budget = self.options.after_save_budget_seconds if in_save else self.options.save_budget_seconds
+        report = self._run_apply(view, actor, force=force, extra=drifted, known=known, budget=budget, min_chunks=1,
+                                 background=background)
         return report.body()
 
     # ------------------------------------------------------------------ hooks for other use cases

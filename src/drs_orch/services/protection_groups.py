@@ -159,7 +159,7 @@ class ProtectionGroupService:
             out = view(item)
             try:  # force: re-apply every server's settings, changed or not (seed 004)
                 out["launchConfigStatus"] = self.launch_settings.apply_group(group_id, actor, force=True,
-                                                                             background=background)
+                                                                             background=background, in_save=True)
             except DomainError as exc:
                 out["launchConfigError"] = exc.to_body()
             return out

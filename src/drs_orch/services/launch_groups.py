@@ -103,6 +103,10 @@ class LaunchOptions:
 class GroupStore(Protocol):
     def get(self, group_id: str) -> ProtectionGroup | None: ...
 
+    def get_settings(self, group_id: str) -> ProtectionGroup | None:
+        """The group's members and launch settings; its per-server status may be left out (cheaper)."""
+        ...
+
     def save_overrides(
         self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str
     ) -> int: ...

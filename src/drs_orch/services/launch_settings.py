@@ -264,7 +264,7 @@ class LaunchSettingsService(BackgroundRuns):
             log.exception("unexpected error while applying launch settings of %s", view.group_id)
             outcomes = {s: ServerOutcome(L.FAILED, errors=["internal error while applying"]) for s in targets}
         report.outcomes = outcomes
-        latest_group = self._store.get(view.group_id)
+        latest_group = self._store.get_settings(view.group_id)  # the settings now (edited while applying?)
         latest = GroupView.of(latest_group) if latest_group is not None else view
         record, template_ids = settled_record(applying, outcomes, latest.intended(), self._now(), actor)
         if record.status is L.NOT_CONFIGURED:

@@ -33,7 +33,7 @@ def tiny_budgets(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     service = container().launch_settings
     monkeypatch.setattr(service, "options", dataclasses.replace(
         service.options, after_save_budget_seconds=0.0, background_budget_seconds=0.0, chunk_servers=2,
-        parallelism=2))
+        background_chunk_servers=2, parallelism=2))
     yield
 
 

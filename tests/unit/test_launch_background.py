@@ -18,7 +18,8 @@ GROUP = {"subnetId": SUBNET, "securityGroupIds": [SG], "instanceType": "m5.large
 
 
 def _world() -> tuple[World, list[tuple[str, dict[str, str]]]]:
-    world = make_world(after_save_budget_seconds=0.0, background_budget_seconds=0.0, chunk_servers=2, parallelism=1)
+    world = make_world(after_save_budget_seconds=0.0, background_budget_seconds=0.0, chunk_servers=2,
+                       background_chunk_servers=2, parallelism=1)
     return world, []
 
 

@@ -70,7 +70,7 @@ class BackgroundRuns:
 
         def _apply_and_settle(self, view: GroupView, targets: Mapping[str, EffectiveLaunchConfig], actor: str,
                               report: ApplyReport, *, budget: float, min_chunks: int = 0,
-                              continuation: Continuation | None = None) -> None: ...
+                              continuation: Continuation | None = None, in_background: bool = False) -> None: ...
 
     def _background_block(self, view: GroupView, apply_id: str, runs: int, waiting_for: str,
                           lease_until: str | None = None, status: LaunchConfigStatus | None = None) -> dict[str, Any]:
@@ -183,7 +183,8 @@ class BackgroundRuns:
         intended = view.intended()
         self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report,
                                budget=self.options.background_budget_seconds, min_chunks=1,
-                               continuation=(dispatch, runs, apply_id) if dispatch is not None else None)
+                               continuation=(dispatch, runs, apply_id) if dispatch is not None else None,
+                               in_background=True)
         report.duration_ms = int((self._monotonic() - started) * 1000)
         body = report.body()
         if not report.persisted:

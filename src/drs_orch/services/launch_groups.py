@@ -52,13 +52,17 @@ class LaunchOptions:
     max_attempts: int = 6
     account_listing_min: int = 10
     chunk_servers: int = 50  # servers applied together (the budget is overrun by at most one chunk)
+    # a background run's chunks: one account-wide listing of launch templates serves a chunk (a page
+    # holds 200), and an overrun of the budget matters less there
+    background_chunk_servers: int = 200
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LaunchOptions:
         """From ``LAUNCH_APPLY_PARALLELISM``, ``LAUNCH_APPLY_BUDGET_SECONDS``,
         ``LAUNCH_SAVE_BUDGET_SECONDS``, ``LAUNCH_BACKGROUND_BUDGET_SECONDS``,
         ``LAUNCH_WAVE_BUDGET_SECONDS``, ``LAUNCH_DRIFT_CHECK`` (full | templates | off),
-        ``LAUNCH_DRIFT_PARALLELISM`` and ``LAUNCH_APPLY_CHUNK_SERVERS``."""
+        ``LAUNCH_DRIFT_PARALLELISM``, ``LAUNCH_APPLY_CHUNK_SERVERS`` and
+        ``LAUNCH_BACKGROUND_CHUNK_SERVERS``."""
         problems: list[dict[str, str]] = []
 
         def number(name: str, default: float, low: float, high: float) -> float:
@@ -88,6 +92,8 @@ class LaunchOptions:
             drift_check=DriftCheck(drift),
             drift_parallelism=int(number("LAUNCH_DRIFT_PARALLELISM", cls.drift_parallelism, 1, 200)),
             chunk_servers=int(number("LAUNCH_APPLY_CHUNK_SERVERS", cls.chunk_servers, 1, 3000)),
+            background_chunk_servers=int(number("LAUNCH_BACKGROUND_CHUNK_SERVERS", cls.background_chunk_servers,
+                                                1, 3000)),
         )
         if problems:
             # a deployment mistake, not the caller's: surfaces as a 500 with the details logged
@@ -95,9 +101,10 @@ class LaunchOptions:
                 f"{p['field']} {p['message']}" for p in problems))
         return options
 
-    def apply_options(self) -> ApplyOptions:
+    def apply_options(self, *, background: bool = False) -> ApplyOptions:
         return ApplyOptions(parallelism=self.parallelism, max_attempts=self.max_attempts,
-                            account_listing_min=self.account_listing_min, chunk_servers=self.chunk_servers)
+                            account_listing_min=self.account_listing_min,
+                            chunk_servers=self.background_chunk_servers if background else self.chunk_servers)
 
 
 class GroupStore(Protocol):

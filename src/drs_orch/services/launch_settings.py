@@ -147,9 +147,9 @@ class LaunchSettingsService(BackgroundRuns):
         ctx = self._accounts.context_for(group.account_id, group.region)
         return self._gateways(ctx)
 
-    def _applier(self, gateway: LaunchGateway, *, reads: bool = False) -> LaunchApplier:
+    def _applier(self, gateway: LaunchGateway, *, reads: bool = False, background: bool = False) -> LaunchApplier:
         size = self.options.drift_parallelism if reads else self.options.parallelism
-        return LaunchApplier(gateway, self.options.apply_options(), pool=shared_pool(size),
+        return LaunchApplier(gateway, self.options.apply_options(background=background), pool=shared_pool(size),
                              monotonic=self._monotonic, sleep=self._sleep)
 
     def _write(self, view: GroupView, record: LaunchConfigStatus, *, apply_id: str | None = None,
@@ -246,13 +246,14 @@ class LaunchSettingsService(BackgroundRuns):
 
     def _apply_and_settle(self, view: GroupView, targets: Mapping[str, EffectiveLaunchConfig], actor: str,
                           report: ApplyReport, *, force: bool = False, known: Mapping[str, Observation] | None = None,
-                          budget: float, min_chunks: int = 0, continuation: Continuation | None = None) -> None:
+                          budget: float, min_chunks: int = 0, continuation: Continuation | None = None,
+                          in_background: bool = False) -> None:
         """Apply ``targets`` (the group holds ``applying`` for this apply), then write the settled
         status for the group as it is now; the outcome goes into ``report``."""
         applying = view.status
         try:
             gateway = self._gateway(view.group)
-            applier = self._applier(gateway)
+            applier = self._applier(gateway, background=in_background)
             deadline = self._monotonic() + budget
             outcomes = applier.apply(targets, deadline=deadline, force=force, known=known,
                                      template_ids=view.template_ids, min_chunks=min_chunks)

@@ -114,3 +114,31 @@ def test_a_run_of_an_apply_taken_over_stops_and_writes_nothing() -> None:
     before = world.status("pg-1")
     out = world.service.continue_apply("pg-1", old, lambda g, c: queued.append((g, c)))
     assert out["stopped"] == "SUPERSEDED" and world.status("pg-1") == before and len(queued) == 1
+
+
+def test_a_run_queued_behind_a_run_still_applying_waits_then_queues_itself_again() -> None:
+    world, queued = _world()
+    world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", server_ids(6), GROUP)), "u",
+                                   background=lambda gid, c: queued.append((gid, c)))
+    seen: dict[str, Any] = {}
+
+    def save_and_run_while_the_old_run_applies(_: str) -> None:
+        if seen or not (world.status("pg-1").get("background") or {}).get("leaseUntil"):
+            return
+        seen["started"] = True
+        seen["save"] = _save(world, queued, "pg-1", launchConfig={**GROUP, "instanceType": "c5.xlarge"})
+        gid, continuation = queued.pop()
+        writes = world.aws.writes()
+        seen["run"] = world.service.continue_apply(gid, continuation, lambda g, c: queued.append((g, c)))
+        seen["wrote"] = world.aws.writes() - writes
+        seen["requeued"] = list(queued)
+
+    world.store.before_get.append(save_and_run_while_the_old_run_applies)
+    world.service.continue_apply("pg-1", queued.pop(0)[1], lambda g, c: queued.append((g, c)))
+    world.store.before_get.clear()
+    assert seen["run"]["stopped"] == "REQUEUED" and seen["wrote"] == 0
+    assert 60 <= sum(world.clock.slept) <= 62
+    assert seen["requeued"] == [("pg-1", {"applyId": seen["save"]["background"]["applyId"],
+                                          "settingsHash": seen["save"]["background"]["settingsHash"]})]
+    _run_all(world, queued)
+    assert world.status("pg-1")["status"] == "ready"

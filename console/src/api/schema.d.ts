@@ -1435,7 +1435,7 @@ export interface components {
             status: string;
             /**
              * Stopped
-             * @description a background run that stopped: SUPERSEDED (a newer save or apply took over) | SETTINGS_CHANGED
+             * @description a background run that stopped: SUPERSEDED (a newer save or apply took over) | SETTINGS_CHANGED | REQUEUED (queued again behind a run still applying)
              * @default null
              */
             stopped?: string | null;

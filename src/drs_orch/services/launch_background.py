@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 L = LaunchConfigState
 
 TAKEOVER_ATTEMPTS = 5
+# a run queued behind a run still applying waits this long at most, then queues itself again (so
+# waiting and applying stay within the function's timeout)
+MAX_WAIT_SECONDS = 60.0
+# a run's lease: its budget, the steps of the servers whose DRS step started (retries end
+# RETRY_GRACE_SECONDS past the budget) and this margin
+LEASE_MARGIN_SECONDS = 60.0
 # how a settled apply continues in the background: the dispatcher, the runs done, the apply's id
 # (None: a new apply)
 Continuation = tuple[Dispatch, int, "str | None"]
@@ -152,7 +158,8 @@ class BackgroundRuns:
         over) or the group's settings changed since the run was queued; 404 when the group is gone."""
         view = self._load(group_id)
         apply_id, settings = continuation["applyId"], continuation["settingsHash"]
-        for _ in range(int(self._hard_seconds()) + 2):
+        waited = 0.0
+        while True:
             if view.state is not L.APPLYING or (view.background or {}).get("applyId") != apply_id:
                 return self._stopped(view, "SUPERSEDED")
             if view.settings_hash() != settings:
@@ -162,9 +169,18 @@ class BackgroundRuns:
             if not self._background_busy(view):
                 break
             # queued by a save that took over from a run still applying: start once that run has
-            # ended (it removes its lease) or its lease is over
+            # ended (it removes its lease) or its lease is over; after MAX_WAIT_SECONDS, queue again
+            if waited >= MAX_WAIT_SECONDS and dispatch is not None:
+                try:
+                    dispatch(group_id, dict(continuation))
+                except DomainError as exc:
+                    with contextlib.suppress(Conflict):
+                        self._release(view, f"the background apply could not be queued ({exc.message}); apply again")
+                return self._stopped(view, "REQUEUED")
             ends = parse_time(str((view.background or {})["leaseUntil"]))
-            self._sleep(max(0.0, min((ends - self._clock()).total_seconds(), 1.0)))
+            pause = max(0.0, min((ends - self._clock()).total_seconds(), 1.0))
+            self._sleep(pause)
+            waited += max(pause, 0.1)
             view = self._load(group_id)
         runs = int((view.background or {}).get("runs") or 0) + 1
         actor = (view.status.applied_by if view.status else None) or "background"
@@ -193,9 +209,10 @@ class BackgroundRuns:
         return body
 
     def _hard_seconds(self) -> float:
-        """How long one background run may take: its budget (or the first chunk's start), the steps
-        of the servers whose DRS step started (retries end 30 s past it), and a margin."""
-        return max(self.options.background_budget_seconds, FORCED_CHUNK_SECONDS) + RETRY_GRACE_SECONDS + 5.0
+        """How long one background run may take (its lease): its budget (or the first chunk's start),
+        the steps of the servers whose DRS step started (retries end 30 s past it), and a margin."""
+        return (max(self.options.background_budget_seconds, FORCED_CHUNK_SECONDS) + RETRY_GRACE_SECONDS
+                + LEASE_MARGIN_SECONDS)
 
     def _end_lease(self, group_id: str, lease: str) -> None:
         """A run that lost the status tells the apply that took over (and waits for ``lease``) that

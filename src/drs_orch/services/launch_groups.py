@@ -86,8 +86,9 @@ class LaunchOptions:
             parallelism=int(number("LAUNCH_APPLY_PARALLELISM", cls.parallelism, 1, 200)),
             save_budget_seconds=number("LAUNCH_APPLY_BUDGET_SECONDS", cls.save_budget_seconds, 1, 900),
             after_save_budget_seconds=number("LAUNCH_SAVE_BUDGET_SECONDS", cls.after_save_budget_seconds, 0, 20),
+            # a run may wait up to 60 s for the run before it, then applies: within the 300 s timeout
             background_budget_seconds=number("LAUNCH_BACKGROUND_BUDGET_SECONDS", cls.background_budget_seconds,
-                                             1, 200),
+                                             1, 150),
             wave_budget_seconds=number("LAUNCH_WAVE_BUDGET_SECONDS", cls.wave_budget_seconds, 1, 900),
             drift_check=DriftCheck(drift),
             drift_parallelism=int(number("LAUNCH_DRIFT_PARALLELISM", cls.drift_parallelism, 1, 200)),

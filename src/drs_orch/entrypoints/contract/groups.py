@@ -63,7 +63,8 @@ class ApplyResult(LaunchStatus):
     duration_ms: int | None = None
     persisted: bool | None = None
     stopped: str | None = Field(default=None, description="a background run that stopped: SUPERSEDED (a newer "
-                                                          "save or apply took over) | SETTINGS_CHANGED")
+                                                          "save or apply took over) | SETTINGS_CHANGED | REQUEUED "
+                                                          "(queued again behind a run still applying)")
 
 
 class PlanRef(ApiModel):

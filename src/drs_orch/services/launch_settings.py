@@ -74,12 +74,7 @@ from drs_orch.domain.launch_rules import (
 )
 from drs_orch.domain.models import ProtectionGroup, parse, to_iso
 from drs_orch.domain.statuses import LaunchConfigState, check_transition
-from drs_orch.services.launch_apply import (
-    LaunchApplier,
-    LaunchGateway,
-    Observation,
-    shared_pool,
-)
+from drs_orch.services.launch_apply import LaunchApplier, LaunchGateway, Observation, shared_pool
 from drs_orch.services.launch_background import (
     TAKEOVER_ATTEMPTS,
     BackgroundRuns,

@@ -142,3 +142,20 @@ def test_a_run_queued_behind_a_run_still_applying_waits_then_queues_itself_again
                                           "settingsHash": seen["save"]["background"]["settingsHash"]})]
     _run_all(world, queued)
     assert world.status("pg-1")["status"] == "ready"
+
+
+def test_a_run_that_cannot_be_queued_leaves_the_group_pending_with_why_whatever_the_error() -> None:
+    from drs_orch.domain.errors import UpstreamError
+
+    for error, said in ((UpstreamError("denied", code="DISPATCH_FAILED"), "(denied)"),
+                        (RuntimeError("boom"), "(internal error)")):
+        world, _ = _world()
+
+        def refuse(gid: str, continuation: dict[str, str], error: Exception = error) -> None:
+            raise error
+
+        out = world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", server_ids(5), GROUP)),
+                                             "u", background=refuse)
+        assert out["status"] == "pending" and "background" not in out, out
+        assert any(said in e and "apply again" in e for e in out["errors"]), out["errors"]
+        assert world.status("pg-1")["status"] == "pending"

@@ -111,9 +111,11 @@ class BackgroundRuns:
             return False, {}
         try:
             dispatch(view.group_id, {"applyId": apply_id, "settingsHash": block["settingsHash"]})
-        except DomainError as exc:
-            log.warning("background apply of %s could not be queued: %s", view.group_id, exc.message)
-            why = (f"{pending} server(s) still pending: the background apply could not be queued ({exc.message}); "
+        except Exception as exc:  # the group is saved: whatever went wrong, the answer says so, never a 500
+            message = exc.message if isinstance(exc, DomainError) else "internal error"
+            log.warning("background apply of %s could not be queued: %s", view.group_id, message,
+                        exc_info=not isinstance(exc, DomainError))
+            why = (f"{pending} server(s) still pending: the background apply could not be queued ({message}); "
                    "apply again (POST .../apply-launch-configs) or let the wave start apply them")
             back = record.model_copy(update={"errors": [*record.errors, why]})
             if self._write(view, back):
@@ -144,8 +146,11 @@ class BackgroundRuns:
                           dispatch: Dispatch) -> dict[str, Any]:
         try:
             dispatch(view.group_id, {"applyId": block["applyId"], "settingsHash": block["settingsHash"]})
-        except DomainError as exc:
-            why = f"the background apply could not be queued ({exc.message}); apply again (POST .../apply-launch-configs)"
+        except Exception as exc:  # the group is saved: never a 500
+            message = exc.message if isinstance(exc, DomainError) else "internal error"
+            log.warning("background apply of %s could not be queued: %s", view.group_id, message,
+                        exc_info=not isinstance(exc, DomainError))
+            why = f"the background apply could not be queued ({message}); apply again (POST .../apply-launch-configs)"
             self._release(view, why)
             return public_status(view.status, view.template_ids)
         return public_status(holding, view.template_ids, block)

@@ -26,6 +26,10 @@
    with the region's instances and images.
 9. The server finds a request's service once per host, not by listing moto's modules and
    matching every URL pattern for each request under its dispatch lock.
+10. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and runs the function in a thread,
+    as Lambda queues asynchronous invocations (moto ran it before answering).
+    :func:`refuse_async_invocations` makes them fail instead (as when the caller may not invoke the
+    function), for tests of what a caller does when its background run cannot be queued.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -94,6 +98,41 @@ def _invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, 
         return json.dumps(body), True, ""
 
 
+_refusal: tuple[str, int, str] | None = None
+
+
+def refuse_async_invocations(code: str | None = "AccessDeniedException", status: int = 403,
+                             message: str = "not authorized to perform: lambda:InvokeFunction") -> None:
+    """Asynchronous invocations fail with ``code`` (HTTP ``status``) until called with ``code=None``."""
+    global _refusal
+    _refusal = (code, status, message) if code else None
+
+
+def _async_invoke() -> None:
+    from moto.awslambda import models as lambda_models
+    from moto.awslambda.exceptions import LambdaClientError
+
+    original = lambda_models.LambdaFunction.invoke
+
+    class _Refused(LambdaClientError):
+        def __init__(self, code: str, status: int, message: str) -> None:
+            super().__init__(code, message)
+            self.code = status
+
+    def invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
+        if (request_headers.get("x-amz-invocation-type") or request_headers.get("X-Amz-Invocation-Type")) != "Event":
+            return original(self, body, request_headers, response_headers)
+        refusal = _refusal
+        if refusal is not None:
+            raise _Refused(*refusal)
+        event = json.loads(body) if body else {}
+        threading.Thread(target=self._invoke_lambda, kwargs={"event": event}, daemon=True,
+                         name=f"lambda-async-{self.function_name}").start()
+        return ""
+
+    lambda_models.LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
+
 def set_speed(speed: float) -> None:
     global _speed
     _speed = max(float(speed), 1e-6)
@@ -145,6 +184,7 @@ def apply() -> None:
         from drs_local import moto_cloudfront
 
         lambda_models.LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+        _async_invoke()
         _create_change_sets_like_stacks()
         moto_cloudfront.register()
         sfn_models.stepfunctions_backends = parser_models.stepfunctions_parser_backends  # type: ignore[assignment]

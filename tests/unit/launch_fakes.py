@@ -222,6 +222,9 @@ class FakeStore:
         item = self.items.get(group_id)
         return ProtectionGroup.from_item(copy.deepcopy(item)) if item is not None else None
 
+    def get_settings(self, group_id: str) -> ProtectionGroup | None:
+        return self.get(group_id)
+
     def save_overrides(self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str,
                        actor: str) -> int:
         from drs_orch.domain.errors import Conflict

@@ -318,8 +318,8 @@ def test_throttling_backs_off_and_retries() -> None:
 
 
 def test_time_budget_leaves_the_rest_pending_and_the_next_apply_continues() -> None:
-    world = make_world(parallelism=1, save_budget_seconds=10.0)
-    world.clock.tick = 1.0  # every AWS call takes one second
+    world = make_world(parallelism=1, save_budget_seconds=10.0, after_save_budget_seconds=10.0, chunk_servers=5)
+    world.clock.tick = 1.0  # every AWS call takes one second: the first chunk of 5 outlasts the budget
     members = server_ids(15)
     status = world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", members, GROUP)), "a")
     pending = [s for s, c in status["serverConfigs"].items() if c["status"] == "pending"]

@@ -852,7 +852,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply launch settings that changed, failed or drifted ({force} for all) */
+        /** Apply launch settings that changed, failed or drifted ({force} for all); what does not fit the time budget continues in the background */
         post: operations["apply_launch_configs"];
         delete?: never;
         options?: never;
@@ -1302,8 +1302,24 @@ export interface components {
              */
             status: string;
         };
+        /**
+         * ApplyContinuation
+         * @description Names the background apply a run continues: the ``applyId`` and ``settingsHash`` of the
+         *     group's ``launchConfigStatus.background`` when the run was queued.
+         */
+        ApplyContinuation: {
+            /** Applyid */
+            applyId: string;
+            /** Settingshash */
+            settingsHash: string;
+        };
         /** ApplyLaunchConfigsInput */
         ApplyLaunchConfigsInput: {
+            /**
+             * @description a background run of the apply (queued by the apply itself): applies the next servers if the status still names this apply and these settings, else stops
+             * @default null
+             */
+            continuation?: components["schemas"]["ApplyContinuation"] | null;
             /**
              * Force
              * @description re-apply every server, changed or not
@@ -1341,6 +1357,11 @@ export interface components {
              * @default null
              */
             applyStartedAt?: string | null;
+            /**
+             * @description present while the apply continues in the background
+             * @default null
+             */
+            background?: components["schemas"]["BackgroundApply"] | null;
             /**
              * Calls
              * @description AWS calls made, by service:operation
@@ -1412,6 +1433,12 @@ export interface components {
             skippedServers?: number | null;
             /** Status */
             status: string;
+            /**
+             * Stopped
+             * @description a background run that stopped: SUPERSEDED (a newer save or apply took over) | SETTINGS_CHANGED | REQUEUED (queued again behind a run still applying)
+             * @default null
+             */
+            stopped?: string | null;
         };
         /** ArnStatus */
         ArnStatus: {
@@ -1492,6 +1519,43 @@ export interface components {
              * @default null
              */
             nextToken?: string | null;
+        };
+        /**
+         * BackgroundApply
+         * @description The apply continues in background runs (the group is ``applying`` meanwhile).
+         */
+        BackgroundApply: {
+            /** Applyid */
+            applyId: string;
+            /** Failedservers */
+            failedServers: number;
+            /**
+             * Leaseuntil
+             * @description while a run applies: when it ends at the latest
+             * @default null
+             */
+            leaseUntil?: string | null;
+            /** Pendingservers */
+            pendingServers: number;
+            /** Queuedat */
+            queuedAt: string;
+            /** Readyservers */
+            readyServers: number;
+            /**
+             * Runs
+             * @description background runs done so far
+             */
+            runs: number;
+            /**
+             * Settingshash
+             * @description the settings being applied; a run stops when they changed
+             */
+            settingsHash: string;
+            /**
+             * Waitingfor
+             * @description what the apply waits for, in words
+             */
+            waitingFor: string;
         };
         /** BulkLaunchInput */
         BulkLaunchInput: {
@@ -3442,6 +3506,11 @@ export interface components {
              * @default null
              */
             applyStartedAt?: string | null;
+            /**
+             * @description present while the apply continues in the background
+             * @default null
+             */
+            background?: components["schemas"]["BackgroundApply"] | null;
             /** Errors */
             errors?: string[];
             /**
@@ -3478,6 +3547,11 @@ export interface components {
              * @default null
              */
             applyStartedAt?: string | null;
+            /**
+             * @description present while the apply continues in the background
+             * @default null
+             */
+            background?: components["schemas"]["BackgroundApply"] | null;
             /**
              * Driftcheckcalls
              * @default null

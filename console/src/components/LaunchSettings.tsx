@@ -201,7 +201,8 @@ export function LaunchStatus({ group }: { group: Group }) {
   const q = useQuery({
     queryKey: ["launch-status", group.groupId],
     queryFn: async () => unwrap(await api.GET("/protection-groups/{groupId}/launch-config-status", path)),
-    refetchInterval: (query) => (query.state.data?.status === "applying" ? 2000 : false),
+    // an apply continuing in background runs takes minutes for a large group: read less often
+    refetchInterval: (query) => (query.state.data?.status !== "applying" ? false : query.state.data.background ? 10000 : 2000),
   });
   const apply = useMutation({
     mutationFn: async () => unwrap(await api.POST("/protection-groups/{groupId}/apply-launch-configs", { ...path, body: { force: true } })),
@@ -212,6 +213,8 @@ export function LaunchStatus({ group }: { group: Group }) {
     <SpaceBetween size="s">
       <ApiErrorAlert error={q.error} header="Could not read the launch-settings status" />
       <ApiErrorAlert error={apply.error} header="The launch settings were not re-applied" />
+      {q.data?.background && <Box data-testid="background-apply">Applying in the background: {q.data.background.readyServers} ready, {q.data.background.pendingServers} pending, {q.data.background.failedServers} failed; waiting for {q.data.background.waitingFor}</Box>}
+      {q.data?.status === "pending" && !!q.data.errors?.length && <Box data-testid="apply-pending" color="text-status-warning">{q.data.errors.join("; ")}</Box>}
       {apply.data && <Box data-testid="apply-result">Re-applied: <Status value={apply.data.status.toUpperCase()} /> {apply.data.appliedServers ?? 0} applied, {apply.data.failedServers ?? 0} failed{apply.data.errors?.length ? `: ${apply.data.errors.join("; ")}` : ""}</Box>}
       <Table
         header={<Header variant="h2" counter={`(${rows.length})`} description={q.data ? <>Group status <Status value={q.data.status.toUpperCase()} />, last applied <Time iso={q.data.lastApplied} /></> : undefined}

@@ -117,6 +117,13 @@ class GroupLaunchTable:
         item = self._table.get_item(Key={"groupId": group_id}, ConsistentRead=True).get("Item")
         return ProtectionGroup.from_item(with_server_configs(self._name, from_dynamo(item))) if item else None
 
+    def get_settings(self, group_id: str) -> ProtectionGroup | None:
+        """The group item alone: its per-server status (in the parts) is not read."""
+        item = self._table.get_item(Key={"groupId": group_id}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return ProtectionGroup.from_item({k: v for k, v in from_dynamo(item).items() if k != PARTS_ATTR})
+
     def save_overrides(
         self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str
     ) -> int:

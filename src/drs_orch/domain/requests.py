@@ -20,8 +20,19 @@ from drs_orch.domain.launch_config import ServerLaunchOverride
 from drs_orch.domain.models import AccountId, InputModel, Region, StagingAccount
 
 
+class ApplyContinuation(InputModel):
+    """Names the background apply a run continues: the ``applyId`` and ``settingsHash`` of the
+    group's ``launchConfigStatus.background`` when the run was queued."""
+
+    apply_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")
+    settings_hash: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")
+
+
 class ApplyLaunchConfigsInput(InputModel):
     force: bool = Field(default=False, strict=True, description="re-apply every server, changed or not")
+    continuation: ApplyContinuation | None = Field(
+        default=None, description="a background run of the apply (queued by the apply itself): applies the next "
+                                  "servers if the status still names this apply and these settings, else stops")
 
 
 class StaticIpInput(InputModel):

@@ -174,7 +174,8 @@ TERMINATION_TRANSITIONS: Mapping[TerminationStatus, frozenset[TerminationStatus]
 LAUNCH_CONFIG_TRANSITIONS: Mapping[LaunchConfigState, frozenset[LaunchConfigState]] = {
     _L.NOT_CONFIGURED: frozenset({_L.PENDING, _L.APPLYING}),
     _L.PENDING: frozenset({_L.APPLYING, _L.READY, _L.PARTIAL, _L.FAILED, _L.NOT_CONFIGURED}),
-    _L.APPLYING: frozenset({_L.READY, _L.PARTIAL, _L.FAILED, _L.PENDING}),
+    # applying -> applying: an apply continuing in background runs takes its next run
+    _L.APPLYING: frozenset({_L.APPLYING, _L.READY, _L.PARTIAL, _L.FAILED, _L.PENDING}),
     _L.READY: frozenset({_L.PENDING, _L.APPLYING, _L.NOT_CONFIGURED}),
     _L.PARTIAL: frozenset({_L.PENDING, _L.APPLYING, _L.NOT_CONFIGURED}),
     _L.FAILED: frozenset({_L.PENDING, _L.APPLYING, _L.NOT_CONFIGURED}),

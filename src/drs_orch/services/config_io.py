@@ -36,6 +36,7 @@ from drs_orch.services import group_members as gm
 from drs_orch.services.data_ports import (
     AccountContexts,
     AccountWrite,
+    BackgroundDispatch,
     CommitConflict,
     ConfigWrite,
     ConfigWriter,
@@ -122,7 +123,8 @@ class ConfigService:
                                region=self.hub_region)
 
     # import -----------------------------------------------------------------------------------
-    def import_config(self, body: Mapping[str, Any], actor: str) -> Item:
+    def import_config(self, body: Mapping[str, Any], actor: str, *,
+                      background: BackgroundDispatch | None = None) -> Item:
         if "config" in body:
             request = parse(ImportRequest, body)
         elif not any(k in body for k in ("protectionGroups", "recoveryPlans", "targetAccounts")):
@@ -143,7 +145,7 @@ class ConfigService:
             raise ValidationFailed(
                 f"the import was refused: {len(failed)} item(s) failed validation, nothing was written",
                 code="IMPORT_REJECTED", details=report)
-        self._apply(planned, actor)
+        self._apply(planned, actor, background)
         report["written"] = {
             _TYPES[kind]: {p.name: p.entity_id for p in planned if p.kind == kind and p.action in ("create", "update")}
             for kind in _TYPES
@@ -317,7 +319,7 @@ class ConfigService:
         body["waves"] = waves
         return body, used
 
-    def _apply(self, planned: list[Planned], actor: str) -> None:
+    def _apply(self, planned: list[Planned], actor: str, background: BackgroundDispatch | None = None) -> None:
         order = [p for p in planned if p.kind == "targetAccount"]
         for kind in ("protectionGroup", "recoveryPlan"):
             order += [p for p in planned if p.kind == kind and p.action == "update"]
@@ -356,7 +358,7 @@ class ConfigService:
             raise _aborted(current, _conflict_message(exc), {"error": exc.kind, "key": exc.key}) from None
         for p in order:
             if isinstance(p.item, ProtectionGroup):
-                self.groups.after_save(p.item, actor)
+                self.groups.after_save(p.item, actor, background=background)
 
 
 def _import_running() -> Conflict:

@@ -3,7 +3,7 @@ tag sync, configuration import/export). Adapters in ``drs_orch.adapters`` implem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -152,10 +152,16 @@ class AccountProbe(Protocol):
         ...
 
 
+# queues a background run of a group's launch-settings apply: (group id, continuation)
+BackgroundDispatch = Callable[[str, dict[str, str]], None]
+
+
 class LaunchSettingsHook(Protocol):
     def validate(self, group: ProtectionGroup) -> None: ...
-    def apply_after_save(self, group: ProtectionGroup, actor: str) -> Item: ...
-    def apply_group(self, group_id: str, actor: str, *, force: bool = False) -> Item: ...
+    def apply_after_save(self, group: ProtectionGroup, actor: str, *,
+                         background: BackgroundDispatch | None = None) -> Item: ...
+    def apply_group(self, group_id: str, actor: str, *, force: bool = False,
+                    background: BackgroundDispatch | None = None, in_save: bool = False) -> Item: ...
 
 
 class PlanSubscriptions(Protocol):

@@ -63,7 +63,8 @@ class Readers(Protocol):
 
 
 class LaunchSettings(Protocol):
-    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]: ...
+    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str,
+                    background: Callable[[str, dict[str, str]], None] | None = None) -> dict[str, Any]: ...
 
 
 class InstancePairService:
@@ -260,10 +261,12 @@ class InstancePairService:
                 "invalidCount": invalid, "results": results}
 
     # ------------------------------------------------------------------ configure DRS
-    def configure(self, group_id: str, body: Mapping[str, Any], actor: str) -> dict[str, Any]:
+    def configure(self, group_id: str, body: Mapping[str, Any], actor: str,
+                  background: Callable[[str, dict[str, str]], None] | None = None) -> dict[str, Any]:
         """Write ``launchIntoInstanceProperties`` into each paired server's launch settings (DRS
         requires copyPrivateIp and copyTags off for a launch into an instance: the IP is the paired
-        instance's own, checked by validation and after the launch)."""
+        instance's own, checked by validation and after the launch). ``background`` queues the
+        background runs of the apply when it does not fit the save's budget (a large group)."""
         req = parse(ConfigureInput, body)
         group = self.group(group_id)
         pairs = self.pairs.list(group_id)
@@ -280,7 +283,7 @@ class InstancePairService:
             servers[sid] = override
         if req.dry_run:
             return {"groupId": group_id, "dryRun": True, "servers": servers, "configured": 0}
-        result = self.launch.bulk_update(group_id, {"servers": servers}, actor)
+        result = self.launch.bulk_update(group_id, {"servers": servers}, actor, background)
         for pair in pairs:
             if can_move(pair.get("cycleState"), CycleState.CONFIGURED):
                 self.pairs.update_state(group_id, str(pair["sourceServerId"]),

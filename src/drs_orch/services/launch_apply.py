@@ -16,8 +16,10 @@ template is read after the DRS write):
 
 ``force`` writes both parts even when they already match. Calls run on a bounded thread pool
 (:func:`shared_pool`, ``parallelism`` workers shared by concurrent applies in the process);
-throttled calls back off exponentially (with jitter) and retry; servers not started when the time
-budget runs out stay ``pending``.
+throttled calls back off exponentially (with jitter) and retry. Servers are applied in chunks of
+``chunk_servers`` (in server id order), each chunk through the three steps above; a chunk starts
+only before the time budget's end, so the budget is overrun by at most one chunk, and servers not
+started when it runs out stay ``pending``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ from drs_orch.domain.statuses import LaunchConfigState
 
 T = TypeVar("T")
 L = LaunchConfigState
+# a chunk started whatever the deadline (``min_chunks``): its servers' DRS steps start within this
+FORCED_CHUNK_SECONDS = 5.0
+# retries of a server's started steps stop this long after the deadline
+RETRY_GRACE_SECONDS = 30.0
 
 
 class DrsLaunchPort(Protocol):
@@ -117,6 +123,9 @@ class ApplyOptions:
     # from this many templates to read, one account-wide listing of default versions replaces the
     # per-template reads (a page holds up to 200 templates)
     account_listing_min: int = 10
+    # servers per chunk: a chunk's EC2 steps follow its DRS steps, so the time budget is overrun by
+    # at most one chunk (a server whose DRS step started also gets its EC2 step)
+    chunk_servers: int = 50
 
 
 @dataclass(frozen=True)
@@ -190,17 +199,42 @@ class LaunchApplier:
         force: bool = False,
         known: Mapping[str, Observation] | None = None,
         template_ids: Mapping[str, str] | None = None,
+        min_chunks: int = 0,
     ) -> dict[str, ServerOutcome]:
-        """Apply every server of ``intended``; ``known`` holds fresh reads that spare re-reading.
-
-        Three phases: the DRS step of every server (in parallel), the launch templates' default
-        versions (one account-wide listing from ``account_listing_min`` servers on), then the EC2
-        step and verification of every server (in parallel). A server whose DRS step started also
-        gets its EC2 step, even past ``deadline``; retries stop 30 s after it.
-        """
+        """Apply every server of ``intended``, chunk after chunk (``chunk_servers``, in server id
+        order) while ``deadline`` has not passed; the first ``min_chunks`` chunks start whatever the
+        deadline (a background run always makes progress). ``known`` holds fresh reads that spare
+        re-reading. Servers of chunks not started are ``pending``."""
         known = known or {}
         template_ids = template_ids or {}
-        hard_deadline = deadline + 30.0
+        servers = sorted(intended)
+        size = max(1, self._opt.chunk_servers)
+        outcomes: dict[str, ServerOutcome] = {}
+        for n, start in enumerate(range(0, len(servers), size)):
+            chunk = servers[start:start + size]
+            forced = n < min_chunks
+            if not forced and self._monotonic() >= deadline:
+                outcomes.update({s: ServerOutcome(L.PENDING, errors=["time budget for applying ran out before this "
+                                                                      "server"]) for s in chunk})
+                continue
+            chunk_deadline = max(deadline, self._monotonic() + FORCED_CHUNK_SECONDS) if forced else deadline
+            outcomes.update(self._apply_chunk({s: intended[s] for s in chunk}, chunk_deadline, force, known,
+                                              template_ids))
+        return outcomes
+
+    def _apply_chunk(
+        self,
+        intended: Mapping[str, EffectiveLaunchConfig],
+        deadline: float,
+        force: bool,
+        known: Mapping[str, Observation],
+        template_ids: Mapping[str, str],
+    ) -> dict[str, ServerOutcome]:
+        """Three phases: the DRS step of every server (in parallel), the launch templates' default
+        versions (one account-wide listing from ``account_listing_min`` servers on), then the EC2
+        step and verification of every server (in parallel). A server whose DRS step started also
+        gets its EC2 step, even past ``deadline``; retries stop 30 s after it."""
+        hard_deadline = deadline + RETRY_GRACE_SECONDS
         drs_steps = self._map(self._drs_step, {
             sid: (sid, cfg, deadline, hard_deadline, force, known.get(sid), template_ids.get(sid))
             for sid, cfg in intended.items()})

@@ -3,6 +3,7 @@ its launch settings (:class:`GroupView`), the report of one apply and the public
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from drs_orch.domain.accounts import AccountContext
-from drs_orch.domain.launch_config import EffectiveLaunchConfig, LaunchConfigStatus
+from drs_orch.domain.launch_config import EffectiveLaunchConfig, LaunchConfigStatus, config_hash
 from drs_orch.domain.launch_rules import ServerOutcome, intended_config
 from drs_orch.domain.models import ProtectionGroup
 from drs_orch.domain.statuses import LaunchConfigState
@@ -34,7 +35,14 @@ class DriftCheck(StrEnum):
 @dataclass(frozen=True)
 class LaunchOptions:
     parallelism: int = 10
-    save_budget_seconds: float = 20.0  # apply after a save or on request (API Gateway answers within 29 s)
+    save_budget_seconds: float = 20.0  # apply on request (API Gateway answers within 29 s)
+    # the apply inside a group save (POST/PUT, refresh, import, override changes): short, because the
+    # save's own checks and writes come first (a 3,000-server save spends several seconds on them);
+    # what does not fit continues in background runs
+    after_save_budget_seconds: float = 3.0
+    # one background run (an asynchronous invocation of the data-management function, whose timeout
+    # is 300 s): a server whose DRS step started also gets its EC2 step, up to 30 s past the budget
+    background_budget_seconds: float = 120.0
     wave_budget_seconds: float = 120.0
     drift_check: DriftCheck = DriftCheck.FULL
     # the wave start's drift reads (one DRS GetLaunchConfiguration per server): read-only, so more
@@ -43,12 +51,18 @@ class LaunchOptions:
     stale_applying_seconds: float = 600.0
     max_attempts: int = 6
     account_listing_min: int = 10
+    chunk_servers: int = 50  # servers applied together (the budget is overrun by at most one chunk)
+    # a background run's chunks: one account-wide listing of launch templates serves a chunk (a page
+    # holds 200), and an overrun of the budget matters less there
+    background_chunk_servers: int = 200
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LaunchOptions:
         """From ``LAUNCH_APPLY_PARALLELISM``, ``LAUNCH_APPLY_BUDGET_SECONDS``,
-        ``LAUNCH_WAVE_BUDGET_SECONDS``, ``LAUNCH_DRIFT_CHECK`` (full | templates | off) and
-        ``LAUNCH_DRIFT_PARALLELISM``."""
+        ``LAUNCH_SAVE_BUDGET_SECONDS``, ``LAUNCH_BACKGROUND_BUDGET_SECONDS``,
+        ``LAUNCH_WAVE_BUDGET_SECONDS``, ``LAUNCH_DRIFT_CHECK`` (full | templates | off),
+        ``LAUNCH_DRIFT_PARALLELISM``, ``LAUNCH_APPLY_CHUNK_SERVERS`` and
+        ``LAUNCH_BACKGROUND_CHUNK_SERVERS``."""
         problems: list[dict[str, str]] = []
 
         def number(name: str, default: float, low: float, high: float) -> float:
@@ -71,9 +85,16 @@ class LaunchOptions:
         options = cls(
             parallelism=int(number("LAUNCH_APPLY_PARALLELISM", cls.parallelism, 1, 200)),
             save_budget_seconds=number("LAUNCH_APPLY_BUDGET_SECONDS", cls.save_budget_seconds, 1, 900),
+            after_save_budget_seconds=number("LAUNCH_SAVE_BUDGET_SECONDS", cls.after_save_budget_seconds, 0, 20),
+            # a run may wait up to 60 s for the run before it, then applies: within the 300 s timeout
+            background_budget_seconds=number("LAUNCH_BACKGROUND_BUDGET_SECONDS", cls.background_budget_seconds,
+                                             1, 150),
             wave_budget_seconds=number("LAUNCH_WAVE_BUDGET_SECONDS", cls.wave_budget_seconds, 1, 900),
             drift_check=DriftCheck(drift),
             drift_parallelism=int(number("LAUNCH_DRIFT_PARALLELISM", cls.drift_parallelism, 1, 200)),
+            chunk_servers=int(number("LAUNCH_APPLY_CHUNK_SERVERS", cls.chunk_servers, 1, 3000)),
+            background_chunk_servers=int(number("LAUNCH_BACKGROUND_CHUNK_SERVERS", cls.background_chunk_servers,
+                                                1, 3000)),
         )
         if problems:
             # a deployment mistake, not the caller's: surfaces as a 500 with the details logged
@@ -81,13 +102,18 @@ class LaunchOptions:
                 f"{p['field']} {p['message']}" for p in problems))
         return options
 
-    def apply_options(self) -> ApplyOptions:
+    def apply_options(self, *, background: bool = False) -> ApplyOptions:
         return ApplyOptions(parallelism=self.parallelism, max_attempts=self.max_attempts,
-                            account_listing_min=self.account_listing_min)
+                            account_listing_min=self.account_listing_min,
+                            chunk_servers=self.background_chunk_servers if background else self.chunk_servers)
 
 
 class GroupStore(Protocol):
     def get(self, group_id: str) -> ProtectionGroup | None: ...
+
+    def get_settings(self, group_id: str) -> ProtectionGroup | None:
+        """The group's members and launch settings; its per-server status may be left out (cheaper)."""
+        ...
 
     def save_overrides(
         self, group_id: str, servers: dict[str, Any], expected_version: int, now_iso: str, actor: str
@@ -101,6 +127,9 @@ class AccountResolver(Protocol):
 
 
 GatewayFactory = Callable[[AccountContext], LaunchGateway]
+# queues a background run of a group's apply: (group id, continuation {applyId, settingsHash});
+# raises a DomainError when it cannot be queued
+Dispatch = Callable[[str, dict[str, str]], None]
 
 
 @dataclass
@@ -113,6 +142,10 @@ class GroupView:
     revision: int | None
     template_ids: dict[str, str] = field(default_factory=dict)
     apply_started_at: str | None = None
+    apply_id: str | None = None
+    # ``launchConfigStatus.background``: the apply continues in background runs (applyId,
+    # settingsHash, runs, leaseUntil while a run applies, counts, waitingFor)
+    background: dict[str, Any] | None = None
 
     @property
     def group_id(self) -> str:
@@ -133,6 +166,13 @@ class GroupView:
     def intended(self) -> dict[str, EffectiveLaunchConfig]:
         return {sid: intended_config(self.settings.group, self.settings.overrides.get(sid)) for sid in self.members}
 
+    def settings_hash(self) -> str:
+        """One hash of every member's effective launch settings: changes when any server's would."""
+        digest = hashlib.sha256()
+        for sid, cfg in sorted(self.intended().items()):
+            digest.update(f"{sid}={config_hash(cfg)};".encode())
+        return digest.hexdigest()[:32]
+
     @classmethod
     def of(cls, group: ProtectionGroup) -> GroupView:
         settings, _ = parse_settings(group)
@@ -148,8 +188,10 @@ class GroupView:
             if isinstance(entry, dict) and entry.get("launchTemplateId")
         }
         revision = raw.get("revision")
+        background = raw.get("background")
         return cls(group, settings, status, int(revision) if revision is not None else None, template_ids,
-                   raw.get("applyStartedAt"))
+                   raw.get("applyStartedAt"), raw.get("applyId"),
+                   dict(background) if isinstance(background, dict) else None)
 
 
 @dataclass
@@ -162,12 +204,15 @@ class ApplyReport:
     persisted: bool = True
     duration_ms: int = 0
     template_ids: dict[str, str] = field(default_factory=dict)
+    # the apply continues in background runs: the status as written (``applying``, ``background``),
+    # or as left when queuing failed
+    continued: dict[str, Any] = field(default_factory=dict)
 
     def servers(self, state: LaunchConfigState) -> list[str]:
         return sorted(s for s, o in self.outcomes.items() if o.status is state)
 
     def body(self) -> dict[str, Any]:
-        status = public_status(self.record, self.template_ids)
+        status = {**public_status(self.record, self.template_ids), **self.continued}
         applied, failed, pending = (self.servers(s) for s in (L.READY, L.FAILED, L.PENDING))
         return {
             "groupId": self.group_id, **status,
@@ -177,9 +222,12 @@ class ApplyReport:
         }
 
 
-def public_status(record: LaunchConfigStatus | None, template_ids: Mapping[str, str] | None = None) -> dict[str, Any]:
+def public_status(record: LaunchConfigStatus | None, template_ids: Mapping[str, str] | None = None,
+                  background: Mapping[str, Any] | None = None) -> dict[str, Any]:
     body = (record or LaunchConfigStatus()).model_dump(mode="json", by_alias=True, exclude_none=True)
     for server_id, tid in (template_ids or {}).items():
         if server_id in body["serverConfigs"]:
             body["serverConfigs"][server_id]["launchTemplateId"] = tid
+    if background is not None:
+        body["background"] = dict(background)
     return body

@@ -8,6 +8,15 @@ the group to ``applying`` (only one apply per group at a time; one left ``applyi
 ``failed`` or ``pending`` (time budget ran out, or the settings changed while applying). A group
 without any launch setting is ``not_configured``.
 
+Background runs (issue 15): a save or an apply whose budget ran out with servers ``pending``
+writes the group ``applying`` with a ``background`` block and queues a run (an asynchronous
+invocation of the same function, ``apply_launch_configs`` with a ``continuation``) through the
+``Dispatch`` its route gives; each run (:meth:`LaunchSettingsService.continue_apply`) applies the
+next servers within ``background_budget_seconds`` and queues the next one while servers remain
+pending. A run stops when the status names another apply or the settings changed; a save takes a
+background apply over (``apply_after_save``). ``docs/ARCHITECTURE.md`` (launch settings in the
+background) has the rules.
+
 Wave start (:meth:`LaunchSettingsService.prepare_wave`), fast path, costs for the wave's servers
 with settings, by drift check (``LAUNCH_DRIFT_CHECK``):
 
@@ -66,9 +75,17 @@ from drs_orch.domain.launch_rules import (
 from drs_orch.domain.models import ProtectionGroup, parse, to_iso
 from drs_orch.domain.statuses import LaunchConfigState, check_transition
 from drs_orch.services.launch_apply import LaunchApplier, LaunchGateway, Observation, shared_pool
+from drs_orch.services.launch_background import (
+    TAKEOVER_ATTEMPTS,
+    BackgroundRuns,
+    Continuation,
+    StatusRace,
+    parse_time,
+)
 from drs_orch.services.launch_groups import (
     AccountResolver,
     ApplyReport,
+    Dispatch,
     DriftCheck,
     GatewayFactory,
     GroupStore,
@@ -86,7 +103,7 @@ log = logging.getLogger(__name__)
 L = LaunchConfigState
 
 
-class LaunchSettingsService:
+class LaunchSettingsService(BackgroundRuns):
     def __init__(
         self,
         store: GroupStore,
@@ -125,17 +142,18 @@ class LaunchSettingsService:
         ctx = self._accounts.context_for(group.account_id, group.region)
         return self._gateways(ctx)
 
-    def _applier(self, gateway: LaunchGateway, *, reads: bool = False) -> LaunchApplier:
+    def _applier(self, gateway: LaunchGateway, *, reads: bool = False, background: bool = False) -> LaunchApplier:
         size = self.options.drift_parallelism if reads else self.options.parallelism
-        return LaunchApplier(gateway, self.options.apply_options(), pool=shared_pool(size),
+        return LaunchApplier(gateway, self.options.apply_options(background=background), pool=shared_pool(size),
                              monotonic=self._monotonic, sleep=self._sleep)
 
     def _write(self, view: GroupView, record: LaunchConfigStatus, *, apply_id: str | None = None,
-               template_ids: Mapping[str, str] | None = None) -> bool:
-        """One atomic, valid status transition (compare-and-swap on the revision)."""
+               template_ids: Mapping[str, str] | None = None, background: Mapping[str, Any] | None = None) -> bool:
+        """One atomic, valid status transition (compare-and-swap on the revision). ``background``:
+        the apply continues in background runs (kept only while the status is ``applying``)."""
         check_transition(LaunchConfigState, view.state, record.status)
         ids = {**view.template_ids, **(template_ids or {})}
-        item = public_status(record, {s: t for s, t in ids.items() if s in record.server_configs})
+        item = public_status(record, {s: t for s, t in ids.items() if s in record.server_configs}, background)
         item["revision"] = (view.revision or 0) + 1
         if apply_id is not None:
             item["applyId"] = apply_id
@@ -145,12 +163,14 @@ class LaunchSettingsService:
         view.status, view.revision = record, item["revision"]
         view.template_ids = {s: t for s, t in ids.items() if s in record.server_configs}
         view.apply_started_at = item.get("applyStartedAt")
+        view.apply_id = item.get("applyId")
+        view.background = item.get("background")
         return True
 
     def _is_stale(self, view: GroupView) -> bool:
         if view.apply_started_at is None:
             return True
-        started = datetime.fromisoformat(view.apply_started_at.replace("Z", "+00:00"))
+        started = parse_time(view.apply_started_at)
         return (self._clock() - started).total_seconds() > self.options.stale_applying_seconds
 
     def _begin(self, view: GroupView, targets: Iterable[str], actor: str) -> None:
@@ -158,20 +178,26 @@ class LaunchSettingsService:
         apply holds it."""
         if view.state is L.APPLYING:
             if not self._is_stale(view):
-                raise Conflict(f"launch settings of group {view.group_id} are being applied already",
+                queued = " in the background" if view.background is not None else ""
+                raise Conflict(f"launch settings of group {view.group_id} are being applied{queued} already",
                                code="APPLY_IN_PROGRESS")
-            previous = view.status or LaunchConfigStatus()
-            released = LaunchConfigStatus(
-                status=L.PENDING, last_applied=previous.last_applied or self._now(), applied_by=previous.applied_by,
-                server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
-                    status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
-                    for s, c in previous.server_configs.items()},
-                errors=[f"the apply started at {view.apply_started_at} did not finish"],
-            )
-            if not self._write(view, released):
-                raise Conflict("launch settings status changed concurrently", code="APPLY_IN_PROGRESS")
+            self._release(view, f"the apply started at {view.apply_started_at} did not finish")
         if not self._write(view, applying_record(view.status, targets, actor, self._now()), apply_id=uuid.uuid4().hex):
-            raise Conflict("launch settings status changed concurrently", code="APPLY_IN_PROGRESS")
+            raise StatusRace()
+
+    def _release(self, view: GroupView, why: str) -> None:
+        """``applying`` -> ``pending``: the servers being applied become pending; :class:`Conflict`
+        when the status changed meanwhile."""
+        previous = view.status or LaunchConfigStatus()
+        released = LaunchConfigStatus(
+            status=L.PENDING, last_applied=previous.last_applied or self._now(), applied_by=previous.applied_by,
+            server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
+                status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
+                for s, c in previous.server_configs.items()},
+            errors=[why],
+        )
+        if not self._write(view, released):
+            raise StatusRace()
 
     def _consistent(self, view: GroupView, intended: Mapping[str, EffectiveLaunchConfig]) -> bool:
         status = view.status
@@ -189,6 +215,8 @@ class LaunchSettingsService:
         extra: Mapping[str, Reason] | None = None,
         known: Mapping[str, Observation] | None = None,
         budget: float,
+        min_chunks: int = 0,
+        background: Dispatch | None = None,
     ) -> ApplyReport:
         started = self._monotonic()
         intended = view.intended()
@@ -205,13 +233,25 @@ class LaunchSettingsService:
         if not targets and self._consistent(view, intended):
             return report
         self._begin(view, targets, actor)
+        self._apply_and_settle(view, {s: intended[s] for s in targets}, actor, report, force=force, known=known,
+                               budget=budget, min_chunks=min_chunks,
+                               continuation=(background, 0, None) if background is not None else None)
+        report.duration_ms = int((self._monotonic() - started) * 1000)
+        return report
+
+    def _apply_and_settle(self, view: GroupView, targets: Mapping[str, EffectiveLaunchConfig], actor: str,
+                          report: ApplyReport, *, force: bool = False, known: Mapping[str, Observation] | None = None,
+                          budget: float, min_chunks: int = 0, continuation: Continuation | None = None,
+                          in_background: bool = False) -> None:
+        """Apply ``targets`` (the group holds ``applying`` for this apply), then write the settled
+        status for the group as it is now; the outcome goes into ``report``."""
         applying = view.status
         try:
             gateway = self._gateway(view.group)
-            applier = self._applier(gateway)
+            applier = self._applier(gateway, background=in_background)
             deadline = self._monotonic() + budget
-            outcomes = applier.apply({s: intended[s] for s in targets}, deadline=deadline, force=force,
-                                     known=known, template_ids=view.template_ids)
+            outcomes = applier.apply(targets, deadline=deadline, force=force, known=known,
+                                     template_ids=view.template_ids, min_chunks=min_chunks)
             report.calls = gateway.call_counts()
         except DomainError as exc:
             outcomes = {s: ServerOutcome(L.FAILED, errors=[exc.message]) for s in targets}
@@ -220,24 +260,26 @@ class LaunchSettingsService:
             log.exception("unexpected error while applying launch settings of %s", view.group_id)
             outcomes = {s: ServerOutcome(L.FAILED, errors=["internal error while applying"]) for s in targets}
         report.outcomes = outcomes
-        latest_group = self._store.get(view.group_id)
+        latest_group = self._store.get_settings(view.group_id)  # the settings now (edited while applying?)
         latest = GroupView.of(latest_group) if latest_group is not None else view
         record, template_ids = settled_record(applying, outcomes, latest.intended(), self._now(), actor)
         if record.status is L.NOT_CONFIGURED:
             ok = self._write(view, LaunchConfigStatus(status=L.PENDING, applied_by=actor, last_applied=self._now()))
             report.persisted = ok and self._write(view, record, template_ids=template_ids)
         else:
-            report.persisted = self._write(view, record, template_ids=template_ids)
+            report.persisted, report.continued = self._settle_or_continue(view, latest, record, template_ids,
+                                                                          continuation)
         if not report.persisted:
             log.warning("launch settings status of %s changed while applying; result not recorded", view.group_id)
         report.record = record
         report.template_ids = {**view.template_ids, **template_ids}
-        report.duration_ms = int((self._monotonic() - started) * 1000)
-        return report
 
-    def apply_group(self, group_id: str, actor: str, *, force: bool = False) -> dict[str, Any]:
+    def apply_group(self, group_id: str, actor: str, *, force: bool = False,
+                    background: Dispatch | None = None, in_save: bool = False) -> dict[str, Any]:
         """POST .../apply-launch-configs: servers whose settings changed or that are not ready, plus
-        servers whose DRS or EC2 state drifted (both read); every server with ``force``."""
+        servers whose DRS or EC2 state drifted (both read); every server with ``force``. What does
+        not fit the budget (``save_budget_seconds``; ``after_save_budget_seconds`` ``in_save``: a PUT
+        with ``force``) continues in background runs when ``background`` can queue them."""
         view = self._load(group_id)
         if self._edit_guard is not None:
             self._edit_guard(group_id)
@@ -245,8 +287,9 @@ class LaunchSettingsService:
         known: dict[str, Observation] = {}
         if not force:
             drifted, known, _ = self._drift(view, view.members, DriftCheck.FULL)
-        report = self._run_apply(view, actor, force=force, extra=drifted, known=known,
-                                 budget=self.options.save_budget_seconds)
+        budget = self.options.after_save_budget_seconds if in_save else self.options.save_budget_seconds
+        report = self._run_apply(view, actor, force=force, extra=drifted, known=known, budget=budget, min_chunks=1,
+                                 background=background)
         return report.body()
 
     # ------------------------------------------------------------------ hooks for other use cases
@@ -260,11 +303,33 @@ class LaunchSettingsService:
             raise ValidationFailed(f"invalid launch settings: {len(problems)} problem(s)",
                                    code="INVALID_LAUNCH_SETTINGS", details=problems)
 
-    def apply_after_save(self, group: ProtectionGroup, actor: str) -> dict[str, Any]:
-        """Apply what changed after the group was saved; never fails the save. Returns the status."""
+    def apply_after_save(self, group: ProtectionGroup, actor: str, *,
+                         background: Dispatch | None = None) -> dict[str, Any]:
+        """Apply what changed after the group was saved, within ``after_save_budget_seconds`` (at
+        least one chunk of servers); what does not fit continues in background runs queued through
+        ``background`` (the status says ``applying`` with a ``background`` block). Never fails the
+        save. Returns the status.
+
+        A save while a background run holds the group takes it over: when that run is applying
+        now, nothing is applied here and a new run is queued to start after it; otherwise its
+        queued run will find the status taken over and stop."""
         view = GroupView.of(self._store.get(group.group_id) or group)
         try:
-            report = self._run_apply(view, actor, budget=self.options.save_budget_seconds)
+            for attempt in range(TAKEOVER_ATTEMPTS):
+                try:
+                    if view.state is L.APPLYING and view.background is not None and background is not None:
+                        if self._background_busy(view):
+                            return self._hand_over(view, background)
+                        self._release(view, "superseded by a newer save")
+                    report = self._run_apply(view, actor, budget=self.options.after_save_budget_seconds,
+                                             min_chunks=1, background=background)
+                    break
+                except StatusRace:
+                    # a background run wrote the status meanwhile (claimed a run, queued the next):
+                    # read it again and take over from there
+                    if attempt == TAKEOVER_ATTEMPTS - 1:
+                        raise
+                    view = GroupView.of(self._store.get(group.group_id) or group)
         except Conflict as exc:
             body = public_status(view.status, view.template_ids)
             body["errors"] = [*body.get("errors", []), exc.message]
@@ -274,7 +339,7 @@ class LaunchSettingsService:
             body = public_status(view.status, view.template_ids)
             body["errors"] = [*body.get("errors", []), exc.message]
             return body
-        return public_status(report.record, report.template_ids)
+        return {**public_status(report.record, report.template_ids), **report.continued}
 
     def _drift(
         self, view: GroupView, servers: Iterable[str], mode: DriftCheck, *, deadline: float | None = None
@@ -408,7 +473,8 @@ class LaunchSettingsService:
         self._member(view, server_id)
         return self._server_view(view, server_id)
 
-    def _save(self, view: GroupView, servers: dict[str, Any], expected: Any, actor: str) -> GroupView:
+    def _save(self, view: GroupView, servers: dict[str, Any], expected: Any, actor: str,
+              background: Dispatch | None = None) -> GroupView:
         """Validate the group with ``servers`` (raw overrides), then store them normalised and apply."""
         if expected is not None and (not isinstance(expected, int) or expected != view.version):
             raise Conflict(f"protection group {view.group_id} is at version {view.version}, not {expected}",
@@ -423,27 +489,31 @@ class LaunchSettingsService:
         self.validate(candidate)
         normalised = {sid: _stored(parse(ServerLaunchOverride, raw)) for sid, raw in servers.items()}
         version = self._store.save_overrides(view.group_id, normalised, view.version, self._now(), actor)
-        self.apply_after_save(candidate.model_copy(update={"servers": normalised, "version": version}), actor)
+        self.apply_after_save(candidate.model_copy(update={"servers": normalised, "version": version}), actor,
+                              background=background)
         return self._load(view.group_id)
 
-    def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    def put_server_config(self, group_id: str, server_id: str, body: dict[str, Any], actor: str,
+                          background: Dispatch | None = None) -> dict[str, Any]:
         fields = dict(body)
         expected = fields.pop("version", None)
         view = self._load(group_id)
         self._member(view, server_id)
         servers = {**(view.group.servers or {}), server_id: fields}
-        return self._server_view(self._save(view, servers, expected, actor), server_id)
+        return self._server_view(self._save(view, servers, expected, actor, background), server_id)
 
-    def delete_server_config(self, group_id: str, server_id: str, actor: str, expected: Any = None) -> dict[str, Any]:
+    def delete_server_config(self, group_id: str, server_id: str, actor: str, expected: Any = None,
+                             background: Dispatch | None = None) -> dict[str, Any]:
         view = self._load(group_id)
         self._member(view, server_id)
         servers = dict(view.group.servers or {})
         if server_id not in servers:
             raise NotFound(f"server {server_id} has no launch settings override", code="OVERRIDE_NOT_FOUND")
         del servers[server_id]
-        return self._server_view(self._save(view, servers, expected, actor), server_id)
+        return self._server_view(self._save(view, servers, expected, actor, background), server_id)
 
-    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+    def bulk_update(self, group_id: str, body: dict[str, Any], actor: str,
+                    background: Dispatch | None = None) -> dict[str, Any]:
         """``{"servers": {serverId: override | null}, "version"?}``; null removes an override.
         All or nothing: one validation listing every problem, one write, one apply."""
         changes = body.get("servers")
@@ -463,10 +533,10 @@ class LaunchSettingsService:
                 servers.pop(server_id, None)
             else:
                 servers[server_id] = raw
-        saved = self._save(view, servers, body.get("version"), actor)
+        saved = self._save(view, servers, body.get("version"), actor, background)
         return {"groupId": group_id, "version": saved.version,
                 "servers": {sid: self._server_view(saved, sid) for sid in sorted(changes)},
-                "launchConfigStatus": public_status(saved.status, saved.template_ids)}
+                "launchConfigStatus": public_status(saved.status, saved.template_ids, saved.background)}
 
     def validate_ip(self, group_id: str, server_id: str, body: dict[str, Any]) -> dict[str, Any]:
         view = self._load(group_id)
@@ -485,7 +555,7 @@ class LaunchSettingsService:
     def get_status(self, group_id: str, *, check_drift: bool = False) -> dict[str, Any]:
         view = self._load(group_id)
         plan = plan_servers(view.intended(), view.status)
-        body = {"groupId": group_id, **public_status(view.status, view.template_ids)}
+        body = {"groupId": group_id, **public_status(view.status, view.template_ids, view.background)}
         body["outdatedServers"] = {s: r.value for s, r in sorted(plan.targets.items())}
         if check_drift:
             drifted, known, calls = self._drift(view, view.members, DriftCheck.FULL)

@@ -24,6 +24,7 @@ from drs_orch.services import group_members as gm
 from drs_orch.services.data_ports import (
     AccountContexts,
     AccountStore,
+    BackgroundDispatch,
     CommitConflict,
     DrsInventory,
     ExecutionReader,
@@ -131,14 +132,17 @@ class ProtectionGroupService:
             self.launch_settings.validate(item)
         return item
 
-    def create(self, body: Mapping[str, Any], actor: str) -> Item:
+    def create(self, body: Mapping[str, Any], actor: str, *, background: BackgroundDispatch | None = None) -> Item:
+        """``background`` queues the background runs of a launch-settings apply that does not fit
+        the save's budget (``LaunchSettingsService.apply_after_save``)."""
         spec = parse(ProtectionGroupInput, _without(body, {"version"}))
         group_id = self.new_id()
         item = self.build(spec, group_id=group_id, old=None, actor=actor)
         self.save(item, None)
-        return self.after_save(item, actor)
+        return self.after_save(item, actor, background=background)
 
-    def update(self, group_id: str, body: Mapping[str, Any], actor: str) -> Item:
+    def update(self, group_id: str, body: Mapping[str, Any], actor: str, *,
+               background: BackgroundDispatch | None = None) -> Item:
         if "version" not in body or body.get("version") is None:
             raise ValidationFailed("an update must carry the version it read", code="VERSION_REQUIRED",
                                    details=[{"field": "version", "message": "required"}])
@@ -154,13 +158,14 @@ class ProtectionGroupService:
         if spec.force and self.launch_settings is not None:
             out = view(item)
             try:  # force: re-apply every server's settings, changed or not (seed 004)
-                out["launchConfigStatus"] = self.launch_settings.apply_group(group_id, actor, force=True)
+                out["launchConfigStatus"] = self.launch_settings.apply_group(group_id, actor, force=True,
+                                                                             background=background, in_save=True)
             except DomainError as exc:
                 out["launchConfigError"] = exc.to_body()
             return out
-        return self.after_save(item, actor)
+        return self.after_save(item, actor, background=background)
 
-    def refresh(self, group_id: str, actor: str) -> Item:
+    def refresh(self, group_id: str, actor: str, *, background: BackgroundDispatch | None = None) -> Item:
         """Re-resolve a tag group's selection and save the new snapshot."""
         old = self._load(group_id)
         if not old.is_tag_based:
@@ -172,7 +177,7 @@ class ProtectionGroupService:
         before = set(old.source_server_ids)
         after = set(item.source_server_ids)
         self.save(item, old)
-        out = self.after_save(item, actor)
+        out = self.after_save(item, actor, background=background)
         out["changes"] = {"added": sorted(after - before), "removed": sorted(before - after)}
         return out
 
@@ -185,11 +190,11 @@ class ProtectionGroupService:
         except CommitConflict as exc:
             raise self._commit_error(exc, item) from None
 
-    def after_save(self, item: ProtectionGroup, actor: str) -> Item:
+    def after_save(self, item: ProtectionGroup, actor: str, *, background: BackgroundDispatch | None = None) -> Item:
         out = view(item)
         if self.launch_settings is not None and (item.launch_config or item.servers):
             try:
-                out["launchConfigStatus"] = self.launch_settings.apply_after_save(item, actor)
+                out["launchConfigStatus"] = self.launch_settings.apply_after_save(item, actor, background=background)
             except DomainError as exc:
                 out["launchConfigError"] = exc.to_body()
         return out

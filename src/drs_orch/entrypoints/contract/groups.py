@@ -18,6 +18,20 @@ class ServerConfigState(ApiModel):
     launch_template_id: str | None = None
 
 
+class BackgroundApply(ApiModel):
+    """The apply continues in background runs (the group is ``applying`` meanwhile)."""
+
+    apply_id: str
+    settings_hash: str = Field(description="the settings being applied; a run stops when they changed")
+    runs: int = Field(description="background runs done so far")
+    queued_at: str
+    lease_until: str | None = Field(default=None, description="while a run applies: when it ends at the latest")
+    ready_servers: int
+    pending_servers: int
+    failed_servers: int
+    waiting_for: str = Field(description="what the apply waits for, in words")
+
+
 class LaunchStatus(ApiModel):
     """``launchConfigStatus`` of a group: the last apply and each server's state."""
 
@@ -29,6 +43,8 @@ class LaunchStatus(ApiModel):
     revision: int | None = None
     apply_id: str | None = None
     apply_started_at: str | None = None
+    background: BackgroundApply | None = Field(
+        default=None, description="present while the apply continues in the background")
 
 
 class ApplyResult(LaunchStatus):
@@ -46,6 +62,9 @@ class ApplyResult(LaunchStatus):
     calls: dict[str, int] | None = Field(default=None, description="AWS calls made, by service:operation")
     duration_ms: int | None = None
     persisted: bool | None = None
+    stopped: str | None = Field(default=None, description="a background run that stopped: SUPERSEDED (a newer "
+                                                          "save or apply took over) | SETTINGS_CHANGED | REQUEUED "
+                                                          "(queued again behind a run still applying)")
 
 
 class PlanRef(ApiModel):

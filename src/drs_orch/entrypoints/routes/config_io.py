@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drs_orch.domain.rbac import Permission as P
+from drs_orch.entrypoints.routes.launch_settings import background_runs
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -16,7 +17,7 @@ def export(_: Request) -> dict[str, Any]:
 
 
 def import_config(req: Request) -> dict[str, Any]:
-    return container().config_io.import_config(req.body, req.principal.username)
+    return container().config_io.import_config(req.body, req.principal.username, background=background_runs(req))
 
 
 ROUTES: list[Route] = [

@@ -42,7 +42,10 @@ def delete_pair(req: Request) -> dict[str, Any]:
 
 
 def configure(req: Request) -> dict[str, Any]:
-    return container().instance_pairs.configure(req.path_param("groupId"), req.body, req.principal.username)
+    from drs_orch.entrypoints.routes.launch_settings import background_runs  # data-management only
+
+    return container().instance_pairs.configure(req.path_param("groupId"), req.body, req.principal.username,
+                                                background_runs(req))
 
 
 def failover(req: Request) -> Result:

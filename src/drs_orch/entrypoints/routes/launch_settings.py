@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drs_orch.domain.errors import ValidationFailed
@@ -26,6 +27,22 @@ def _actor(req: Request) -> str:
     return req.principal.email or req.principal.username
 
 
+def background_runs(req: Request) -> Callable[[str, dict[str, str]], None] | None:
+    """How a launch-settings apply that does not fit its budget queues its background runs: an
+    asynchronous invocation of the serving function (as tag sync's ``async`` runs) with
+    ``apply_launch_configs`` and a ``continuation``. None outside a Lambda function."""
+    if not req.function_arn:
+        return None
+    arn = req.function_arn
+
+    def dispatch(group_id: str, continuation: dict[str, str]) -> None:
+        container().run_in_background(arn, {"operation": "apply_launch_configs", "pathParameters": {"groupId": group_id},
+                                            "body": {"continuation": continuation},
+                                            "invocationSource": "launch-settings-background"})
+
+    return dispatch
+
+
 def _flag(raw: Any, name: str) -> bool:
     if raw is None or isinstance(raw, bool):
         return bool(raw)
@@ -37,7 +54,7 @@ def _flag(raw: Any, name: str) -> bool:
 def put_server_config(req: Request) -> dict[str, Any]:
     parse(ServerLaunchInput, req.body)
     return container().launch_settings.put_server_config(
-        req.path_param("groupId"), req.path_param("serverId"), req.body, _actor(req))
+        req.path_param("groupId"), req.path_param("serverId"), req.body, _actor(req), background_runs(req))
 
 
 def get_server_config(req: Request) -> dict[str, Any]:
@@ -54,12 +71,13 @@ def delete_server_config(req: Request) -> dict[str, Any]:
                                    details=[{"field": "version", "message": "must be an integer"}])
         expected = int(version)
     return container().launch_settings.delete_server_config(
-        req.path_param("groupId"), req.path_param("serverId"), _actor(req), expected)
+        req.path_param("groupId"), req.path_param("serverId"), _actor(req), expected, background_runs(req))
 
 
 def bulk_update(req: Request) -> dict[str, Any]:
     parse(BulkLaunchInput, req.body)
-    return container().launch_settings.bulk_update(req.path_param("groupId"), req.body, _actor(req))
+    return container().launch_settings.bulk_update(req.path_param("groupId"), req.body, _actor(req),
+                                                   background_runs(req))
 
 
 def validate_ip(req: Request) -> dict[str, Any]:
@@ -69,7 +87,12 @@ def validate_ip(req: Request) -> dict[str, Any]:
 
 def apply_launch_configs(req: Request) -> dict[str, Any]:
     spec = parse(ApplyLaunchConfigsInput, req.body)
-    return container().launch_settings.apply_group(req.path_param("groupId"), _actor(req), force=spec.force)
+    service = container().launch_settings
+    if spec.continuation is not None:  # a background run queued by an apply (background_runs)
+        return service.continue_apply(req.path_param("groupId"), spec.continuation.model_dump(by_alias=True),
+                                      background_runs(req))
+    return service.apply_group(req.path_param("groupId"), _actor(req), force=spec.force,
+                               background=background_runs(req))
 
 
 def get_status(req: Request) -> dict[str, Any]:
@@ -91,7 +114,8 @@ ROUTES: list[Route] = [
     Route("POST", f"{_SERVER}/validate-ip", "validate_static_ip", FUNCTION, VIEW, validate_ip,
           summary="Check a static private IP for a server: format, subnet, reserved, in use, duplicate"),
     Route("POST", "/protection-groups/{groupId}/apply-launch-configs", "apply_launch_configs", FUNCTION, MODIFY,
-          apply_launch_configs, summary="Apply launch settings that changed, failed or drifted ({force} for all)"),
+          apply_launch_configs, summary="Apply launch settings that changed, failed or drifted ({force} for all); "
+                                        "what does not fit the time budget continues in the background"),
     Route("GET", "/protection-groups/{groupId}/launch-config-status", "get_launch_config_status", FUNCTION, VIEW,
           get_status, summary="Launch settings status per server (?checkDrift=true reads DRS and EC2)"),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from drs_orch.domain.models import parse
 from drs_orch.domain.rbac import Permission as P
 from drs_orch.domain.requests import TagPreviewInput
+from drs_orch.entrypoints.routes.launch_settings import background_runs
 from drs_orch.entrypoints.routing import Request, Route
 from drs_orch.entrypoints.wiring import container
 
@@ -18,7 +19,7 @@ def list_groups(req: Request) -> dict[str, Any]:
 
 
 def create_group(req: Request) -> dict[str, Any]:
-    return container().protection_groups.create(req.body, req.principal.username)
+    return container().protection_groups.create(req.body, req.principal.username, background=background_runs(req))
 
 
 def get_group(req: Request) -> dict[str, Any]:
@@ -26,7 +27,8 @@ def get_group(req: Request) -> dict[str, Any]:
 
 
 def update_group(req: Request) -> dict[str, Any]:
-    return container().protection_groups.update(req.path_param("groupId"), req.body, req.principal.username)
+    return container().protection_groups.update(req.path_param("groupId"), req.body, req.principal.username,
+                                                background=background_runs(req))
 
 
 def delete_group(req: Request) -> dict[str, Any]:
@@ -39,7 +41,8 @@ def preview_tags(req: Request) -> dict[str, Any]:
 
 
 def refresh_group(req: Request) -> dict[str, Any]:
-    return container().protection_groups.refresh(req.path_param("groupId"), req.principal.username)
+    return container().protection_groups.refresh(req.path_param("groupId"), req.principal.username,
+                                                 background=background_runs(req))
 
 
 ROUTES: list[Route] = [

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
 
 from drs_local import iam_policy, moto_patches, ops_resources
 from drs_local.apigw import Authorizer, LocalApiGateway
@@ -30,6 +32,7 @@ HUB_ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
+INTEGRATION_TIMEOUT_SECONDS = 60  # API Gateway's is 29 s; the local stack runs slower than AWS
 STACK_NAME = "drs-orch-local"
 ARTIFACT_BUCKET = "drs-orch-artifacts-local"
 PASSWORD = "Local-Passw0rd!"
@@ -74,6 +77,7 @@ class LocalStack:
     _moto: Any = None
     _drs: Any = None
     _api: LocalApiGateway | None = None
+    _lambda: Any = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
@@ -309,7 +313,18 @@ class LocalStack:
                                "clientId": self.client_id, "cognitoEndpoint": f"{self.moto_url}/"})
 
     def _invoke_proxy(self, function_name: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
-        out = self.client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+        """API Gateway's Lambda proxy integration: one invocation, never retried (a request that
+        timed out is not sent again: it would run twice); past the integration timeout the caller
+        gets 504. API Gateway's timeout is 29 s; the local one is 60 s, as the local stack is slower."""
+        if self._lambda is None:
+            self._lambda = self.client("lambda", config=Config(read_timeout=INTEGRATION_TIMEOUT_SECONDS,
+                                                               retries={"total_max_attempts": 1},
+                                                               max_pool_connections=32))
+        try:
+            out = self._lambda.invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
+        except ReadTimeoutError:
+            log.error("function %s did not answer within %s s", function_name, INTEGRATION_TIMEOUT_SECONDS)
+            return 504, {"Content-Type": "application/json"}, json.dumps({"message": "Endpoint request timed out"})
         payload = json.loads(out["Payload"].read() or b"null")
         if out.get("FunctionError") or not isinstance(payload, dict) or "statusCode" not in payload:
             log.error("function %s failed: %s", function_name, payload)

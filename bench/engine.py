@@ -356,6 +356,16 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
             tw = statistics.mean(t for t, _ in final[:-1])
             print(f"   tick at wave {waves}      without the execution's last tick: mean {tw * 1000:.0f} ms "
                   f"({len(final) - 1} ticks); ratio {tw / t1:.2f}; the last tick {final[-1][0] * 1000:.0f} ms")
+        if waves >= 5:  # does a tick cost more late in a long plan? (the execution's last tick apart)
+            body = _tick_waves[:-1]
+            fifths = [[t for w, t, _ in body if (w - 1) * 5 // waves == k] for k in range(5)]
+            means = [statistics.mean(f) if f else None for f in fifths]
+            size = waves // 5
+            print("   tick by fifth of the plan, without the execution's last tick: " + ", ".join(
+                f"waves {k * size + 1}-{(k + 1) * size} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
+                else f"waves {k * size + 1}-{(k + 1) * size} -" for k, m in enumerate(means)))
+            if means[0] and means[-1]:
+                print(f"   tick, last fifth / first fifth: {means[-1] / means[0]:.2f} (target <= 1.5)")
         print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "
               f"at wave {waves}: mean {statistics.mean(n for _, n in final):.1f} (GetItem/Query 1, BatchGetItem its keys)")
         for label, wave in (("wave 1", 1), (f"wave {waves}", waves)):

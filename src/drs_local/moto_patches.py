@@ -21,7 +21,7 @@
    ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the receiving account).
 7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
    divided by the time scale like Wait states.
-8. EC2 lookups by exact id (an instance, its tags, its image, a volume) read by key instead of
+8. EC2 lookups by exact id (instances, their tags, an image, a volume) read by key instead of
    scanning the region (``_instance_lookup_by_id``): same answers, without a launch's cost growing
    with the region's instances and images.
 9. The server finds a request's service once per host, not by listing moto's modules and
@@ -371,8 +371,11 @@ def _instance_lookup_by_id() -> None:
     ``get_instance_by_id``: CreateTags on 100 recovery instances in a region holding 4,000 is 400,000
     reservation copies, seconds of a tick), and a resource's tags by scanning every tag of the
     region. Same answers, found without the copies and the scans."""
+    import copy
+
     from moto.ec2.exceptions import InvalidInstanceIdError
     from moto.ec2.models.instances import InstanceBackend
+    from moto.ec2.utils import filter_reservations
 
     def get_instance_by_id(self: Any, instance_id: str) -> Any:
         for reservation in list(self.reservations.values()):
@@ -387,8 +390,36 @@ def _instance_lookup_by_id() -> None:
             raise InvalidInstanceIdError(instance_id)
         return instance
 
+    def get_reservations_by_instance_ids(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
+        # DescribeInstances of 100 ids in a region of 4,000 instances: 4,000 reservation copies and
+        # 400,000 list lookups; the matching reservations only are copied here, ids found in a set.
+        wanted = set(instance_ids)
+        reservations = []
+        for reservation in list(self.reservations.values()):
+            mine = [instance for instance in reservation.instances if instance.id in wanted]
+            if mine:
+                found = copy.copy(reservation)
+                found.instances = mine
+                reservations.append(found)
+        seen = [instance.id for reservation in reservations for instance in reservation.instances]
+        if len(seen) != len(instance_ids):
+            raise InvalidInstanceIdError(sorted(wanted.difference(seen))[0] if wanted.difference(seen)
+                                         else instance_ids[0])
+        return filter_reservations(reservations, filters) if filters is not None else reservations
+
+    def get_multi_instances_by_id(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
+        wanted = set(instance_ids)
+        known = {instance.id: instance for reservation in list(self.reservations.values())
+                 for instance in reservation.instances if instance.id in wanted}
+        missing = [i for i in instance_ids if i not in known]
+        if missing:
+            raise InvalidInstanceIdError(missing)
+        return [known[i] for i in instance_ids if known[i].applies(filters)]
+
     InstanceBackend.get_instance_by_id = get_instance_by_id  # type: ignore[method-assign]
     InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
+    InstanceBackend.get_reservations_by_instance_ids = get_reservations_by_instance_ids  # type: ignore[method-assign]
+    InstanceBackend.get_multi_instances_by_id = get_multi_instances_by_id  # type: ignore[method-assign]
 
     # Every resource's own tags (DescribeInstances asks once per instance) were found by matching
     # a pattern against every tag of every resource in the region: read them by key instead.

@@ -378,8 +378,19 @@ def _instance_lookup_by_id() -> None:
     from moto.ec2.utils import filter_reservations
 
     def get_instance_by_id(self: Any, instance_id: str) -> Any:
-        for reservation in list(self.reservations.values()):
+        # An index of the backend's instances (id -> reservation, instance), checked against the
+        # reservations at each hit; a miss scans the newest reservations first (a new instance is
+        # looked up as it is launched) and indexes what it passes.
+        index: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_drs_local_instances", {})
+        hit = index.get(instance_id)
+        if hit is not None:
+            reservation, instance = hit
+            if self.reservations.get(reservation.id) is reservation and instance in reservation.instances:
+                return instance
+            index.pop(instance_id, None)
+        for reservation in reversed(list(self.reservations.values())):
             for instance in reservation.instances:
+                index[instance.id] = (reservation, instance)
                 if instance.id == instance_id:
                     return instance
         return None

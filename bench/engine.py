@@ -360,10 +360,10 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
             body = _tick_waves[:-1]
             fifths = [[t for w, t, _ in body if (w - 1) * 5 // waves == k] for k in range(5)]
             means = [statistics.mean(f) if f else None for f in fifths]
-            size = waves // 5
+            span = waves // 5
             print("   tick by fifth of the plan, without the execution's last tick: " + ", ".join(
-                f"waves {k * size + 1}-{(k + 1) * size} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
-                else f"waves {k * size + 1}-{(k + 1) * size} -" for k, m in enumerate(means)))
+                f"waves {k * span + 1}-{(k + 1) * span} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
+                else f"waves {k * span + 1}-{(k + 1) * span} -" for k, m in enumerate(means)))
             if means[0] and means[-1]:
                 print(f"   tick, last fifth / first fifth: {means[-1] / means[0]:.2f} (target <= 1.5)")
         print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "

@@ -20,7 +20,7 @@ It returns ``{"next": CONTINUE|PAUSE|DONE, "waitSeconds": pollIntervalSeconds}``
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +105,11 @@ def status_changes(deps: EngineDeps, meta: Mapping[str, Any], new: ExecutionStat
         if reason and new in (_E.FAILED,):
             changes.set.setdefault("errorMessage", reason)
         changes.remove.append("taskToken")
+
+
+def _rpo_summary(jobs: Iterable[JobRecord], objectives: Mapping[str, Any] | None, number: int) -> dict[str, Any]:
+    """Wave ``number``'s RPO summary from the data ages on its jobs (among ``jobs``)."""
+    return wave_rpo([j for j in jobs if j.wave_number == number], wave_rpo_minutes(objectives, number))
 
 
 class Engine:
@@ -314,9 +319,8 @@ class Engine:
             self.deps.store.update_meta(execution_id, Changes(delete={DETAILS_PENDING: pending}))
             for number in ended:  # their RPO summaries waited for the data ages
                 if any(runner.jobs[k].wave_number == number for k in pending):
-                    self.deps.store.update_wave(execution_id, number, Changes(set={"rpoSummary": wave_rpo(
-                        [j for j in runner.jobs.values() if j.wave_number == number],
-                        wave_rpo_minutes(meta.get("objectives"), number))}))
+                    self.deps.store.update_wave(execution_id, number, Changes(set={"rpoSummary": _rpo_summary(
+                        runner.jobs.values(), meta.get("objectives"), number)}))
 
         if new_status.value != meta["status"]:
             if new_status in TERMINAL_EXECUTION:
@@ -452,7 +456,7 @@ class Engine:
                 if new in TERMINAL_WAVE:
                     changes.set["endedAt"] = now
                     if not any(j.get(DETAILS_PENDING) for j in mine):  # else once the details are read
-                        changes.set["rpoSummary"] = wave_rpo(mine, wave_rpo_minutes(objectives, number))
+                        changes.set["rpoSummary"] = _rpo_summary(mine, objectives, number)
                 if new is _W.TIMEOUT:
                     changes.set["reason"] = "; ".join(str(j["timeoutReason"]) for j in mine
                                                       if j.get("timeoutReason"))[:2000]

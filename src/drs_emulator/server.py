@@ -37,6 +37,11 @@ class ServerHandle:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def app(self) -> Any:
+        """The WSGI application the server runs (a caller in this process may call it directly)."""
+        return self._server.app
+
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()

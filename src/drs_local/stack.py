@@ -4,6 +4,7 @@ the CloudFormation API, Cognito users per role, and the local API Gateway."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import json
 import logging
@@ -19,9 +20,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ReadTimeoutError
 
-from drs_local import iam_policy, moto_patches, ops_resources
+from drs_local import iam_policy, loopback, moto_patches, ops_resources
 from drs_local.apigw import Authorizer, LocalApiGateway
 from drs_local.console import DIST, ConsoleFiles
 from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
@@ -78,6 +78,8 @@ class LocalStack:
     _drs: Any = None
     _api: LocalApiGateway | None = None
     _lambda: Any = None
+    _integrations: concurrent.futures.ThreadPoolExecutor = field(
+        default_factory=lambda: concurrent.futures.ThreadPoolExecutor(32, thread_name_prefix="local-apigw-integration"))
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
@@ -95,6 +97,9 @@ class LocalStack:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         self.moto_url = f"http://127.0.0.1:{moto_port}"
+        moto_app = self._moto._server.app
+        for host in ("127.0.0.1", "localhost"):  # localhost: moto's Step Functions interpreter calls it so
+            loopback.route(f"http://{host}:{moto_port}", moto_app)
         iam_policy.apply()
         iam_policy.provision_local_spokes()
         self._start_drs()
@@ -116,9 +121,13 @@ class LocalStack:
             self.emulator.events.stop()
         if self._api is not None:
             self._api.stop()
+        self._integrations.shutdown(wait=False)
         if self._drs is not None:
+            loopback.unroute(self.drs_url)
             self._drs.stop()
         if self._moto is not None:
+            for host in ("127.0.0.1", "localhost"):
+                loopback.unroute(self.moto_url.replace("127.0.0.1", host))
             self._moto.stop()
 
     def env(self) -> dict[str, str]:
@@ -141,6 +150,7 @@ class LocalStack:
         self.emulator.load_fleet(self.fleet or DEFAULT_FLEET)
         self._drs = serve(self.emulator, host="127.0.0.1", port=0)
         self.drs_url = self._drs.url
+        loopback.route(self.drs_url, self._drs.app)
 
     # ------------------------------------------------------------------ CloudFormation
     def client(self, service: str, **kwargs: Any) -> Any:
@@ -315,14 +325,16 @@ class LocalStack:
     def _invoke_proxy(self, function_name: str, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         """API Gateway's Lambda proxy integration: one invocation, never retried (a request that
         timed out is not sent again: it would run twice); past the integration timeout the caller
-        gets 504. API Gateway's timeout is 29 s; the local one is 60 s, as the local stack is slower."""
+        gets 504 and the function runs on. API Gateway's timeout is 29 s; the local one is 60 s, as
+        the local stack is slower."""
         if self._lambda is None:
-            self._lambda = self.client("lambda", config=Config(read_timeout=INTEGRATION_TIMEOUT_SECONDS,
-                                                               retries={"total_max_attempts": 1},
+            self._lambda = self.client("lambda", config=Config(retries={"total_max_attempts": 1},
                                                                max_pool_connections=32))
+        invocation = self._integrations.submit(
+            self._lambda.invoke, FunctionName=function_name, Payload=json.dumps(event).encode())
         try:
-            out = self._lambda.invoke(FunctionName=function_name, Payload=json.dumps(event).encode())
-        except ReadTimeoutError:
+            out = invocation.result(timeout=INTEGRATION_TIMEOUT_SECONDS)
+        except concurrent.futures.TimeoutError:
             log.error("function %s did not answer within %s s", function_name, INTEGRATION_TIMEOUT_SECONDS)
             return 504, {"Content-Type": "application/json"}, json.dumps({"message": "Endpoint request timed out"})
         payload = json.loads(out["Payload"].read() or b"null")

@@ -14,20 +14,14 @@
    transactions are serializable; the locked requests give the threaded server those semantics.
    Under that lock a transaction saves only the items it touches (instead of deep-copying every
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
-5. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
-   table for each query, so reads slowed down as a session's tables grew). Index queries unchanged.
-6. EventBridge rules deliver to Lambda targets (asynchronously, in a thread, as EventBridge invokes
-   functions), and an event forwarded to another account's or region's bus keeps its ``account``,
+5. What only makes moto faster, with the same answers, is in :mod:`drs_local.moto_speed`.
+6. EventBridge rules deliver to Lambda targets (asynchronously, through Lambda's queue of
+   asynchronous invocations: ``_AsyncInvocations``), and an event forwarded to another account's or region's bus keeps its ``account``,
    ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the receiving account).
 7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
    divided by the time scale like Wait states.
-8. EC2 lookups by exact id (instances, their tags, an image, a volume) read by key instead of
-   scanning the region (``_instance_lookup_by_id``): same answers, without a launch's cost growing
-   with the region's instances and images.
-9. The server finds a request's service once per host, not by listing moto's modules and
-   matching every URL pattern for each request under its dispatch lock.
-10. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and runs the function in a thread,
-    as Lambda queues asynchronous invocations (moto ran it before answering).
+8. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and runs the function in a thread,
+   and queues the invocation, as Lambda does (moto ran it before answering).
     :func:`refuse_async_invocations` makes them fail instead (as when the caller may not invoke the
     function), for tests of what a caller does when its background run cannot be queued.
 
@@ -40,12 +34,15 @@ import contextlib
 import importlib
 import json
 import logging
+import queue
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from drs_local import moto_speed
 
 log = logging.getLogger("drs_local")
 
@@ -98,6 +95,44 @@ def _invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, 
         return json.dumps(body), True, ""
 
 
+ASYNC_CONCURRENCY = 2  # a function's asynchronous invocations running at once on the local stack
+
+
+class _AsyncInvocations:
+    """Lambda's queue of asynchronous invocations (``InvocationType=Event`` and EventBridge
+    targets): each function's events wait in its queue and run on at most ``ASYNC_CONCURRENCY``
+    threads (fewer when the function's reserved concurrency is lower), in arrival order. In AWS
+    each invocation has an execution environment of its own; here every function shares one
+    process and one interpreter lock, and a thread per event (a wave of a hundred servers ending
+    sends a hundred DRS launch results at once) starved the engine's tick of the interpreter."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, queue.SimpleQueue[tuple[Any, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Any, event: Any) -> None:
+        with self._lock:
+            pending = self._queues.get(fn.function_arn)
+            if pending is None:
+                pending = self._queues[fn.function_arn] = queue.SimpleQueue()
+                workers = min(ASYNC_CONCURRENCY, int(fn.reserved_concurrency or ASYNC_CONCURRENCY))
+                for n in range(max(workers, 1)):
+                    threading.Thread(target=self._run, args=(pending,), daemon=True,
+                                     name=f"lambda-async-{fn.function_name}-{n}").start()
+        pending.put((fn, event))
+
+    @staticmethod
+    def _run(pending: queue.SimpleQueue[tuple[Any, Any]]) -> None:
+        while True:
+            fn, event = pending.get()
+            try:
+                fn._invoke_lambda(event=event)
+            except Exception:  # Lambda retries and then drops; the local stack logs and drops
+                log.exception("asynchronous invocation of %s failed", fn.function_name)
+
+
+async_invocations = _AsyncInvocations()
+
 _refusal: tuple[str, int, str] | None = None
 
 
@@ -125,9 +160,7 @@ def _async_invoke() -> None:
         refusal = _refusal
         if refusal is not None:
             raise _Refused(*refusal)
-        event = json.loads(body) if body else {}
-        threading.Thread(target=self._invoke_lambda, kwargs={"event": event}, daemon=True,
-                         name=f"lambda-async-{self.function_name}").start()
+        async_invocations.submit(self, json.loads(body) if body else {})
         return ""
 
     lambda_models.LambdaFunction.invoke = invoke  # type: ignore[method-assign]
@@ -211,9 +244,7 @@ def apply() -> None:
         _scale_task_timeouts()
         _events_to_lambda_and_buses()
         _serialize_dynamodb_writes()
-        _partition_queries()
-        _instance_lookup_by_id()
-        _dispatch_by_host_once()
+        moto_speed.apply()
         _applied = True
 
 
@@ -329,170 +360,6 @@ def _serialize_dynamodb_writes() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
-def _partition_queries() -> None:
-    from functools import wraps
-
-    from moto.dynamodb.models.table import Table
-
-    hint = threading.local()
-    original_query = Table.query
-    original_all_items = Table.all_items
-
-    @wraps(original_query)
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name or hash_key is None:
-            return original_query(self, hash_key, *args, **kwargs)
-        hint.partition = (self, hash_key)
-        try:
-            return original_query(self, hash_key, *args, **kwargs)
-        finally:
-            hint.partition = None
-
-    @wraps(original_all_items)
-    def all_items(self: Any) -> Any:
-        partition = getattr(hint, "partition", None)
-        if partition is None or partition[0] is not self:
-            return original_all_items(self)
-        found = self.items.get(partition[1])
-        if found is None:
-            return []
-        return list(found.values()) if self.range_key_attr else [found]
-
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
-
-
-def _instance_lookup_by_id() -> None:
-    """moto finds one instance by copying every reservation and scanning them (``get_instance``,
-    ``get_instance_by_id``: CreateTags on 100 recovery instances in a region holding 4,000 is 400,000
-    reservation copies, seconds of a tick), and a resource's tags by scanning every tag of the
-    region. Same answers, found without the copies and the scans."""
-    import copy
-
-    from moto.ec2.exceptions import InvalidInstanceIdError
-    from moto.ec2.models.instances import InstanceBackend
-    from moto.ec2.utils import filter_reservations
-
-    def get_instance_by_id(self: Any, instance_id: str) -> Any:
-        # An index of the backend's instances (id -> reservation, instance), checked against the
-        # reservations at each hit; a miss scans the newest reservations first (a new instance is
-        # looked up as it is launched) and indexes what it passes.
-        index: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_drs_local_instances", {})
-        hit = index.get(instance_id)
-        if hit is not None:
-            reservation, instance = hit
-            if self.reservations.get(reservation.id) is reservation and instance in reservation.instances:
-                return instance
-            index.pop(instance_id, None)
-        for reservation in reversed(list(self.reservations.values())):
-            for instance in reservation.instances:
-                index[instance.id] = (reservation, instance)
-                if instance.id == instance_id:
-                    return instance
-        return None
-
-    def get_instance(self: Any, instance_id: str) -> Any:
-        instance = get_instance_by_id(self, instance_id)
-        if instance is None:
-            raise InvalidInstanceIdError(instance_id)
-        return instance
-
-    def get_reservations_by_instance_ids(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
-        # DescribeInstances of 100 ids in a region of 4,000 instances: 4,000 reservation copies and
-        # 400,000 list lookups; the matching reservations only are copied here, ids found in a set.
-        wanted = set(instance_ids)
-        reservations = []
-        for reservation in list(self.reservations.values()):
-            mine = [instance for instance in reservation.instances if instance.id in wanted]
-            if mine:
-                found = copy.copy(reservation)
-                found.instances = mine
-                reservations.append(found)
-        seen = [instance.id for reservation in reservations for instance in reservation.instances]
-        if len(seen) != len(instance_ids):
-            raise InvalidInstanceIdError(sorted(wanted.difference(seen))[0] if wanted.difference(seen)
-                                         else instance_ids[0])
-        return filter_reservations(reservations, filters) if filters is not None else reservations
-
-    def get_multi_instances_by_id(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
-        wanted = set(instance_ids)
-        known = {instance.id: instance for reservation in list(self.reservations.values())
-                 for instance in reservation.instances if instance.id in wanted}
-        missing = [i for i in instance_ids if i not in known]
-        if missing:
-            raise InvalidInstanceIdError(missing)
-        return [known[i] for i in instance_ids if known[i].applies(filters)]
-
-    InstanceBackend.get_instance_by_id = get_instance_by_id  # type: ignore[method-assign]
-    InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
-    InstanceBackend.get_reservations_by_instance_ids = get_reservations_by_instance_ids  # type: ignore[method-assign]
-    InstanceBackend.get_multi_instances_by_id = get_multi_instances_by_id  # type: ignore[method-assign]
-
-    # Every resource's own tags (DescribeInstances asks once per instance) were found by matching
-    # a pattern against every tag of every resource in the region: read them by key instead.
-    from moto.ec2.models.core import TaggedEC2Resource
-    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
-
-    def get_tags(self: Any) -> list[dict[str, str]]:
-        if not self.id:
-            return []
-        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
-        return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
-                for key, value in dict(self.ec2_backend.tags.get(self.id) or {}).items()]
-
-    TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
-
-    # Each new instance looked its image up by matching an "image-id" filter against every image
-    # of the region (hundreds of default AMIs, fnmatch each), and each volume by copying the
-    # region's volumes: two thirds of a recovery instance's launch. Exact ids are read by key.
-    from moto.ec2.exceptions import InvalidVolumeIdError
-    from moto.ec2.models.amis import AmiBackend
-    from moto.ec2.models.elastic_block_store import EBSBackend
-
-    describe_images = AmiBackend.describe_images
-    describe_volumes = EBSBackend.describe_volumes
-
-    def images_by_id(self: Any, ami_ids: Any = None, filters: Any = None, exec_users: Any = None,
-                     owners: Any = None) -> Any:
-        wanted = (filters or {}).get("image-id")
-        if (not ami_ids and not exec_users and not owners and filters and list(filters) == ["image-id"]
-                and isinstance(wanted, str) and not any(c in wanted for c in "*?[")):
-            found = self.amis.get(wanted)
-            return [found] if found is not None else []
-        return describe_images(self, ami_ids=ami_ids, filters=filters, exec_users=exec_users, owners=owners)
-
-    def volumes_by_id(self: Any, volume_ids: Any = None, filters: Any = None) -> Any:
-        if volume_ids and len(volume_ids) == 1 and not filters:
-            found = self.volumes.get(volume_ids[0])
-            if found is None:
-                raise InvalidVolumeIdError(set(volume_ids))
-            return [found]
-        return describe_volumes(self, volume_ids=volume_ids, filters=filters)
-
-    AmiBackend.describe_images = images_by_id  # type: ignore[method-assign]
-    EBSBackend.describe_volumes = volumes_by_id  # type: ignore[method-assign]
-
-
-def _dispatch_by_host_once() -> None:
-    """moto's server finds the service of every request under one lock by listing its package
-    directory (a stat per service module) and then trying each service's URL patterns: the same
-    answer for a host each time, paid by every request while all others wait. Found once per host."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    original = DomainDispatcherApplication.get_backend_for_host
-    found: dict[str, Any] = {}
-
-    def get_backend_for_host(self: Any, host: str | None) -> Any:
-        if host is None:
-            return None
-        if host not in found:
-            found[host] = original(self, host)
-        return found[host]
-
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
-
-
 def _scale_task_timeouts() -> None:
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import Timeout
 
@@ -518,9 +385,10 @@ def _events_to_lambda_and_buses() -> None:
         payload = target["Input"] if target.get("Input") else json.dumps(event, default=str)
         try:
             fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
-            fn._invoke_lambda(event=payload)
         except Exception:  # EventBridge retries and then drops; the local stack logs and drops
             log.exception("EventBridge could not invoke %s", target["Arn"])
+            return
+        async_invocations.submit(fn, payload)
 
     def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
         # a disabled rule, or a schedule (no pattern), matches no event (moto matched both)
@@ -532,8 +400,7 @@ def _events_to_lambda_and_buses() -> None:
         for target in self.targets:
             arn = parse_arn(target["Arn"])
             if arn.service == "lambda":
-                threading.Thread(target=invoke, args=(target, copy.deepcopy(original_event)),
-                                 name="eventbridge-lambda", daemon=True).start()
+                invoke(target, copy.deepcopy(original_event))
             elif arn.service == "events" and arn.resource_type == "event-bus":
                 backend = events_models.events_backends[arn.account][arn.region]
                 bus = backend.describe_event_bus(arn.resource_id)

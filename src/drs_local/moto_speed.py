@@ -1,0 +1,248 @@
+"""Patches that only make moto 5.2.5 faster: the same answers, without costs that grew with a
+session's data or that every request paid again. Applied by :func:`drs_local.moto_patches.apply`.
+
+1. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
+   table for each query, so reads slowed down as a session's tables grew). Index queries unchanged.
+2. EC2 lookups by exact id (instances, their tags, an image, a volume) read by key instead of
+   scanning the region: a launch's cost no longer grows with the region's instances and images.
+3. The server finds a request's service once per host, not by listing moto's modules and matching
+   every URL pattern for each request under its dispatch lock.
+4. A DynamoDB answer that is plain JSON (every item answer: attribute values are strings, numbers,
+   booleans, lists and maps) is written with ``json.dumps``; moto walked the operation's output
+   shape attribute by attribute, a third of a 100-server tick's DynamoDB time. Answers holding
+   binary values or timestamps (bytes and datetimes are not JSON) keep moto's serializer.
+5. A response class's action names are listed once, not with ``inspect.getmembers`` per request.
+6. moto's serializer finds the attribute behind each member of an output shape by asking six alias
+   rules, for every member of every object (1,300 members in one instance of DescribeInstances);
+   their answer depends only on the object's class, the member's name and the shapes involved, so
+   it is worked out once for each of those.
+
+These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+
+def apply() -> None:
+    _partition_queries()
+    _instance_lookup_by_id()
+    _dispatch_by_host_once()
+    _plain_json_dynamodb_answers()
+    _action_names_once()
+    _member_aliases_once()
+
+
+def _partition_queries() -> None:
+    from functools import wraps
+
+    from moto.dynamodb.models.table import Table
+
+    hint = threading.local()
+    original_query = Table.query
+    original_all_items = Table.all_items
+
+    @wraps(original_query)
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        hint.partition = (self, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            hint.partition = None
+
+    @wraps(original_all_items)
+    def all_items(self: Any) -> Any:
+        partition = getattr(hint, "partition", None)
+        if partition is None or partition[0] is not self:
+            return original_all_items(self)
+        found = self.items.get(partition[1])
+        if found is None:
+            return []
+        return list(found.values()) if self.range_key_attr else [found]
+
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+
+
+def _instance_lookup_by_id() -> None:
+    """moto finds one instance by copying every reservation and scanning them (``get_instance``,
+    ``get_instance_by_id``: CreateTags on 100 recovery instances in a region holding 4,000 is 400,000
+    reservation copies, seconds of a tick), and a resource's tags by scanning every tag of the
+    region. Same answers, found without the copies and the scans."""
+    import copy
+
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models.instances import InstanceBackend
+    from moto.ec2.utils import filter_reservations
+
+    def get_instance_by_id(self: Any, instance_id: str) -> Any:
+        # An index of the backend's instances (id -> reservation, instance), checked against the
+        # reservations at each hit; a miss scans the newest reservations first (a new instance is
+        # looked up as it is launched) and indexes what it passes.
+        index: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_drs_local_instances", {})
+        hit = index.get(instance_id)
+        if hit is not None:
+            reservation, instance = hit
+            if self.reservations.get(reservation.id) is reservation and instance in reservation.instances:
+                return instance
+            index.pop(instance_id, None)
+        for reservation in reversed(list(self.reservations.values())):
+            for instance in reservation.instances:
+                index[instance.id] = (reservation, instance)
+                if instance.id == instance_id:
+                    return instance
+        return None
+
+    def get_instance(self: Any, instance_id: str) -> Any:
+        instance = get_instance_by_id(self, instance_id)
+        if instance is None:
+            raise InvalidInstanceIdError(instance_id)
+        return instance
+
+    def get_reservations_by_instance_ids(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
+        # DescribeInstances of 100 ids in a region of 4,000 instances: 4,000 reservation copies and
+        # 400,000 list lookups; the matching reservations only are copied here, ids found in a set.
+        wanted = set(instance_ids)
+        reservations = []
+        for reservation in list(self.reservations.values()):
+            mine = [instance for instance in reservation.instances if instance.id in wanted]
+            if mine:
+                found = copy.copy(reservation)
+                found.instances = mine
+                reservations.append(found)
+        seen = [instance.id for reservation in reservations for instance in reservation.instances]
+        if len(seen) != len(instance_ids):
+            raise InvalidInstanceIdError(sorted(wanted.difference(seen))[0] if wanted.difference(seen)
+                                         else instance_ids[0])
+        return filter_reservations(reservations, filters) if filters is not None else reservations
+
+    def get_multi_instances_by_id(self: Any, instance_ids: list[str], filters: Any = None) -> Any:
+        wanted = set(instance_ids)
+        known = {instance.id: instance for reservation in list(self.reservations.values())
+                 for instance in reservation.instances if instance.id in wanted}
+        missing = [i for i in instance_ids if i not in known]
+        if missing:
+            raise InvalidInstanceIdError(missing)
+        return [known[i] for i in instance_ids if known[i].applies(filters)]
+
+    InstanceBackend.get_instance_by_id = get_instance_by_id  # type: ignore[method-assign]
+    InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
+    InstanceBackend.get_reservations_by_instance_ids = get_reservations_by_instance_ids  # type: ignore[method-assign]
+    InstanceBackend.get_multi_instances_by_id = get_multi_instances_by_id  # type: ignore[method-assign]
+
+    # Every resource's own tags (DescribeInstances asks once per instance) were found by matching
+    # a pattern against every tag of every resource in the region: read them by key instead.
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    def get_tags(self: Any) -> list[dict[str, str]]:
+        if not self.id:
+            return []
+        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
+                for key, value in dict(self.ec2_backend.tags.get(self.id) or {}).items()]
+
+    TaggedEC2Resource.get_tags = get_tags  # type: ignore[method-assign]
+
+    # Each new instance looked its image up by matching an "image-id" filter against every image
+    # of the region (hundreds of default AMIs, fnmatch each), and each volume by copying the
+    # region's volumes: two thirds of a recovery instance's launch. Exact ids are read by key.
+    from moto.ec2.exceptions import InvalidVolumeIdError
+    from moto.ec2.models.amis import AmiBackend
+    from moto.ec2.models.elastic_block_store import EBSBackend
+
+    describe_images = AmiBackend.describe_images
+    describe_volumes = EBSBackend.describe_volumes
+
+    def images_by_id(self: Any, ami_ids: Any = None, filters: Any = None, exec_users: Any = None,
+                     owners: Any = None) -> Any:
+        wanted = (filters or {}).get("image-id")
+        if (not ami_ids and not exec_users and not owners and filters and list(filters) == ["image-id"]
+                and isinstance(wanted, str) and not any(c in wanted for c in "*?[")):
+            found = self.amis.get(wanted)
+            return [found] if found is not None else []
+        return describe_images(self, ami_ids=ami_ids, filters=filters, exec_users=exec_users, owners=owners)
+
+    def volumes_by_id(self: Any, volume_ids: Any = None, filters: Any = None) -> Any:
+        if volume_ids and len(volume_ids) == 1 and not filters:
+            found = self.volumes.get(volume_ids[0])
+            if found is None:
+                raise InvalidVolumeIdError(set(volume_ids))
+            return [found]
+        return describe_volumes(self, volume_ids=volume_ids, filters=filters)
+
+    AmiBackend.describe_images = images_by_id  # type: ignore[method-assign]
+    EBSBackend.describe_volumes = volumes_by_id  # type: ignore[method-assign]
+
+
+def _dispatch_by_host_once() -> None:
+    """moto's server finds the service of every request under one lock by listing its package
+    directory (a stat per service module) and then trying each service's URL patterns: the same
+    answer for a host each time, paid by every request while all others wait. Found once per host."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is None:
+            return None
+        if host not in found:
+            found[host] = original(self, host)
+        return found[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
+def _plain_json_dynamodb_answers() -> None:
+    from moto.dynamodb.responses import DynamoResult
+
+    original = DynamoResult.execute_result
+
+    def execute_result(self: Any, context: Any) -> Any:
+        try:
+            body = json.dumps(self.result, separators=(",", ":"))
+        except (TypeError, ValueError):  # bytes or datetimes: moto's serializer encodes them
+            return original(self, context)
+        if "null" in body:  # moto leaves a member out when it is None; so does its serializer
+            return original(self, context)
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+def _action_names_once() -> None:
+    import functools
+
+    from moto.core import responses
+
+    names = functools.cache(responses.method_names_from_class)  # type: ignore[attr-defined]
+    responses.method_names_from_class = names  # type: ignore[attr-defined]
+
+
+def _member_aliases_once() -> None:
+    from moto.core.serialize import XFormedAttributePicker
+
+    original = XFormedAttributePicker.get_possible_keys
+    found: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    def shape_key(shape: Any) -> tuple[Any, ...] | None:
+        # a shape's definition dict lives as long as its service model (moto caches those)
+        return None if shape is None else (shape.name, id(getattr(shape, "_shape_model", None)))
+
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        parent = getattr(context.shape, "parent", None)
+        key = (type(self), tuple(self.alias_providers), type(context.obj), context.key,
+               shape_key(context.shape), shape_key(parent))
+        keys = found.get(key)
+        if keys is None:
+            keys = found[key] = tuple(original(self, context))
+        return keys
+
+    XFormedAttributePicker.get_possible_keys = get_possible_keys  # type: ignore[method-assign]

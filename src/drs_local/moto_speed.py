@@ -2,7 +2,9 @@
 session's data or that every request paid again. Applied by :func:`drs_local.moto_patches.apply`.
 
 1. A DynamoDB Query of a table's own key reads that partition only (moto sorted every item of the
-   table for each query, so reads slowed down as a session's tables grew). Index queries unchanged.
+   table for each query, so reads slowed down as a session's tables grew), and of that partition
+   only the items its sort-key condition, start key and limit select (a page of 100 of an
+   execution's 4,000 servers sorted, measured and checked all 4,000). Index queries unchanged.
 2. EC2 lookups by exact id (instances, their tags, an image, a volume) read by key instead of
    scanning the region: a launch's cost no longer grows with the region's instances and images.
 3. The server finds a request's service once per host, not by listing moto's modules and matching
@@ -39,6 +41,7 @@ def apply() -> None:
 def _partition_queries() -> None:
     from functools import wraps
 
+    from moto.dynamodb.comparisons import get_comparison_func
     from moto.dynamodb.models.table import Table
 
     hint = threading.local()
@@ -50,11 +53,37 @@ def _partition_queries() -> None:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         if index_name or hash_key is None:
             return original_query(self, hash_key, *args, **kwargs)
-        hint.partition = (self, hash_key)
+        named = dict(zip(("range_comparison", "range_objs", "limit", "exclusive_start_key", "scan_index_forward"),
+                         args, strict=False))
+        hint.partition = (self, hash_key, {**named, **{k: kwargs[k] for k in named.keys() & kwargs.keys()}})
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
             hint.partition = None
+
+    def in_key_order(self: Any, items: list[Any], query: dict[str, Any]) -> list[Any]:
+        """The items the query's key condition selects, in key order, from its start key on, and at
+        most one past its limit: moto sorts, checks the sort-key condition and the start key and
+        measures the size of every item of the partition, and deep-copies the ones it keeps; it makes
+        the same checks again on these (string sort keys; otherwise it is left to do all of them)."""
+        keys = [item.range_key for item in items]
+        bounds = query.get("range_objs") or []
+        if any(k is None or k.type != "S" for k in keys) or any(b.type != "S" for b in bounds):
+            return items
+        comparison = query.get("range_comparison")
+        if comparison:
+            test = get_comparison_func(comparison)
+            values = [b.value for b in bounds]
+            items = [i for i in items if test(i.range_key.value, *values)]
+        items.sort(key=lambda i: i.range_key.value)
+        forward = query.get("scan_index_forward") is not False
+        start = ((query.get("exclusive_start_key") or {}).get(self.range_key_attr) or {}).get("S")
+        if start is not None:
+            items = [i for i in items if (i.range_key.value > start if forward else i.range_key.value < start)]
+        limit = query.get("limit")
+        if isinstance(limit, int) and limit >= 0:
+            items = items[:limit + 1] if forward else items[max(len(items) - limit - 1, 0):]
+        return items
 
     @wraps(original_all_items)
     def all_items(self: Any) -> Any:
@@ -64,7 +93,7 @@ def _partition_queries() -> None:
         found = self.items.get(partition[1])
         if found is None:
             return []
-        return list(found.values()) if self.range_key_attr else [found]
+        return in_key_order(self, list(found.values()), partition[2]) if self.range_key_attr else [found]
 
     Table.query = query  # type: ignore[method-assign]
     Table.all_items = all_items  # type: ignore[method-assign]

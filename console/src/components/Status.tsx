@@ -2,7 +2,7 @@ import StatusIndicator, { type StatusIndicatorProps } from "@cloudscape-design/c
 
 const TYPES: Record<string, StatusIndicatorProps.Type> = {
   COMPLETED: "success", LAUNCHED: "success", OK: "success", SUCCEEDED: "success", VERIFIED: "success",
-  TERMINATED: "stopped", CANCELLED: "stopped",
+  TERMINATED: "stopped", CANCELLED: "stopped", NOT_LAUNCHED: "stopped", SKIPPED: "stopped",
   FAILED: "error", CRITICAL: "error", TIMED_OUT: "error", ERROR: "error", UNREACHABLE: "error",
   CONTINUOUS: "success", STALLED: "error", DISCONNECTED: "warning", LAGGING: "warning", INITIAL_SYNC: "in-progress", RESCAN: "in-progress",
   PARTIAL: "warning", WARNING: "warning", DRIFTED: "warning", READY: "success", NOT_CONFIGURED: "stopped", APPLYING: "in-progress",

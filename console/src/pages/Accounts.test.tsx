@@ -33,6 +33,22 @@ describe("the accounts page", () => {
     expect(within(usage).getByText("Cannot be reached: ASSUME_ROLE_FAILED: STS refused to let the hub assume the role")).toBeInTheDocument();
   });
 
+  it("never shows OK for a target whose staging account did not answer", async () => {
+    const staging = { ...unreachable, accountId: "444455556666", accountType: "STAGING" };
+    renderWithApi(<Accounts />, (_m, path) =>
+      path === "/accounts/targets" ? { status: 200, body: { count: 1, accounts: [TARGET] } }
+        : { status: 200, body: {
+          targetAccountId: "111122223333", regions: ["us-east-1"], stagingAccountIds: ["444455556666"],
+          accounts: [{ accountId: "111122223333", accountType: "TARGET", hasExternalId: false, status: "OK", regions: [region("us-east-1", 4)] }, staging],
+          unreachableAccounts: ["444455556666"], warnings: [], status: "OK", recoveryCapacity: { used: 0, limit: 4000 },
+          combined: { replicatingServers: 4, maxReplicatingServers: 300, percentUsed: 1, status: "OK" } } },
+      ["view_accounts"]);
+    fireEvent.click(await screen.findByRole("radio", { name: "select DR" }));
+    const heading = await screen.findByText(/^Capacity of 111122223333 and its staging accounts/);
+    expect(heading).toHaveTextContent(/staging accounts UNREACHABLE$/);
+    expect(heading).not.toHaveTextContent("OK");
+  });
+
   it("says No servers for an account-region that has none, and why a region was not read", () => {
     const rows = usageRows([{ accountId: "1", accountType: "TARGET", hasExternalId: false, status: "OK",
       regions: [region("us-east-1", 0), region("us-west-2", 4), { region: "eu-west-1", regionStatus: { status: "DRS_NOT_INITIALIZED", message: "DRS is not initialized" }, status: null }] }]);

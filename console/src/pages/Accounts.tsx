@@ -43,7 +43,8 @@ function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }
   return (
     <SpaceBetween size="s">
       <Box variant="h3">Capacity of {c.targetAccountId} and its staging accounts{" "}
-        {c.status ? <Status value={c.status} /> : c.unreachableAccounts.length ? <Status value="UNREACHABLE" /> : null}</Box>
+        {/* an account that did not answer makes the whole unknown: never OK over it */}
+        {c.unreachableAccounts.length ? <Status value="UNREACHABLE" /> : c.status ? <Status value={c.status} /> : null}</Box>
       <KeyValuePairs columns={4} items={[
         { label: "Replicating servers (combined)", value: c.combined.maxReplicatingServers
           ? `${c.combined.replicatingServers} / ${c.combined.maxReplicatingServers}${c.combined.percentUsed !== null && c.combined.percentUsed !== undefined ? ` (${c.combined.percentUsed}%)` : ""}`

@@ -1,7 +1,7 @@
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { at, execution } from "../test/fixtures";
 import { renderWithApi } from "../test/render";
-import { ExecutionDetail, timelineOf } from "./ExecutionDetail";
+import { ExecutionDetail, serverStatus, timelineOf } from "./ExecutionDetail";
 
 describe("ExecutionDetail", () => {
   it("shows waves, servers, job ids, instances, IPs and failure reasons; an operator gets the run controls", async () => {
@@ -41,6 +41,18 @@ describe("ExecutionDetail", () => {
     renderWithApi(<ExecutionDetail executionId="nope" />,
       () => ({ status: 404, body: { error: "NOT_FOUND", message: "execution nope not found" } }), ["view_executions"]);
     expect(await screen.findByText("NOT_FOUND")).toBeInTheDocument();
+  });
+
+  it("a server still PENDING in a wave that ended reads NOT_LAUNCHED, not PENDING", async () => {
+    const ex = execution("CANCELLED");
+    ex.waves[1] = { ...ex.waves[1], status: "CANCELLED", servers: [{ ...ex.waves[1].servers[0], status: "PENDING", statusHistory: {} }] };
+    ex.waves[0] = { ...ex.waves[0], status: "LAUNCHING", servers: [{ ...ex.waves[0].servers[0], status: "PENDING", statusHistory: {} }] };
+    renderWithApi(<ExecutionDetail executionId="ex-1" />, () => ({ status: 200, body: ex }), ["view_executions"]);
+    const cancelled = await screen.findByRole("table", { name: "Servers of wave 2" });
+    expect(within(cancelled).getByText("NOT_LAUNCHED")).toBeInTheDocument();
+    expect(within(cancelled).queryByText("PENDING")).not.toBeInTheDocument();
+    expect(within(screen.getByRole("table", { name: "Servers of wave 1" })).getByText("PENDING")).toBeInTheDocument();
+    expect(serverStatus("FAILED", true)).toBe("FAILED");
   });
 
   it("places waves and server launches on the time axis", () => {

@@ -42,10 +42,20 @@ export function timelineOf(ex: ExecutionDetails, now: number): { bars: TimelineB
   return { bars, span: Math.max(1, (end - origin) / 1000) };
 }
 
+const ENDED_WAVES = new Set(["COMPLETED", "PARTIAL", "FAILED", "TIMEOUT", "CANCELLED", "SKIPPED"]);
+
+/** A server's status as shown: one still PENDING in a wave that has ended (cancelled, skipped, or
+ * stopped by a failure before its job started) will not launch in this run: NOT_LAUNCHED, not a
+ * PENDING that reads as "about to launch". */
+export function serverStatus(status: string, waveEnded: boolean): string {
+  return waveEnded && status === "PENDING" ? "NOT_LAUNCHED" : status;
+}
+
 /** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
  * at 1280 px with the navigation open; the job id (also listed above the table) comes last. */
 function ServersTable({ wave }: { wave: WaveDetails }) {
   const servers = wave.servers as ServerView[];
+  const ended = ENDED_WAVES.has(wave.status);
   return (
     <Table
       variant="embedded"
@@ -56,7 +66,7 @@ function ServersTable({ wave }: { wave: WaveDetails }) {
       ariaLabels={{ tableLabel: `Servers of wave ${wave.waveNumber}` }}
       columnDefinitions={[
         { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
-        { id: "status", header: "Status", cell: (s) => <Status value={s.status} /> },
+        { id: "status", header: "Status", cell: (s) => <Status value={serverStatus(s.status, ended)} /> },
         { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
         { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
         { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },

@@ -5,6 +5,7 @@ the CloudFormation API, Cognito users per role, and the local API Gateway."""
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import io
 import json
 import logging
@@ -48,6 +49,21 @@ def state_dir() -> Path:
     """Where ``drs-orch up`` records the running stack (read by ``drs-orch env``/``token``). Read from
     ``DRS_ORCH_STATE_DIR`` at each use, so a test session that sets it never touches the checkout's."""
     return Path(os.environ.get("DRS_ORCH_STATE_DIR") or DEFAULT_STATE_DIR)
+
+
+GC_THRESHOLDS = (20_000, 20, 100)  # allocations before a young collection; young, then middle, ones before the next
+
+
+def _long_lived_process() -> None:
+    """The local stack keeps every service's state (moto's tables, instances, executions) in this one
+    process, which Python's cyclic collector walked again and again: with the default thresholds a
+    40-wave run of 4,000 servers spent 5 s in full collections of up to 0.7 s each, pauses that stop
+    every thread and landed at random in the figures. What exists once the stack is deployed stays
+    for the process's life and is left out of collections (``gc.freeze``), and collections run
+    less often. Reference counting frees everything else as before; only cycles wait longer."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def free_port() -> int:
@@ -113,6 +129,7 @@ class LocalStack:
         self._seed_users()
         self._start_api()
         self.write_state()
+        _long_lived_process()
         log.info("local stack ready in %.1fs", time.monotonic() - t0)
         return self
 

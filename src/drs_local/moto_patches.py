@@ -15,15 +15,16 @@
    Under that lock a transaction saves only the items it touches (instead of deep-copying every
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
 5. What only makes moto faster, with the same answers, is in :mod:`drs_local.moto_speed`.
-6. EventBridge rules deliver to Lambda targets (asynchronously, through Lambda's queue of
-   asynchronous invocations: ``_AsyncInvocations``), and an event forwarded to another account's or region's bus keeps its ``account``,
-   ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the receiving account).
+6. EventBridge rules deliver to Lambda targets through Lambda's queue of asynchronous invocations
+   (``_AsyncInvocations``), and an event forwarded to another account's or region's bus keeps its
+   ``account``, ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the
+   receiving account).
 7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
    divided by the time scale like Wait states.
-8. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and runs the function in a thread,
-   and queues the invocation, as Lambda does (moto ran it before answering).
-    :func:`refuse_async_invocations` makes them fail instead (as when the caller may not invoke the
-    function), for tests of what a caller does when its background run cannot be queued.
+8. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and queues the invocation
+   (``_AsyncInvocations``), as Lambda does (moto ran it before answering).
+   :func:`refuse_async_invocations` makes them fail instead (as when the caller may not invoke the
+   function), for tests of what a caller does when its background run cannot be queued.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """

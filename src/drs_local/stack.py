@@ -57,8 +57,9 @@ GC_THRESHOLDS = (20_000, 20, 100)  # allocations before a young collection; youn
 def _long_lived_process() -> None:
     """The local stack keeps every service's state (moto's tables, instances, executions) in this one
     process, which Python's cyclic collector walked again and again: with the default thresholds a
-    40-wave run of 4,000 servers spent 5 s in full collections of up to 0.7 s each, pauses that stop
-    every thread and landed at random in the figures. What exists once the stack is deployed stays
+    20-wave run of 2,000 servers (``bench/engine.py``) spent 4.7 s in full collections of up to 0.7 s
+    each, pauses that stop every thread and landed at random in the figures (now 1.4 s, at most
+    0.2 s). What exists once the stack is deployed stays
     for the process's life and is left out of collections (``gc.freeze``), and collections run
     less often. Reference counting frees everything else as before; only cycles wait longer."""
     gc.collect()

@@ -139,6 +139,13 @@ class MemoryExecutionStore:
         self.servers_read += len(chunk)
         return Page(items=ei.servers_of(chunk), next_token=following)
 
+    def wave_server_ids(self, execution_id: str, waves: Collection[int]) -> list[str]:
+        """As the adapter: the WAVE items' job keys, then those jobs' ``serverIds``."""
+        keys = [k for n in sorted({int(w) for w in waves})
+                for k in (self.items.get((execution_id, ei.wave_sk(n))) or {}).get("jobKeys") or []]
+        return sorted({str(s) for k in keys
+                       for s in (self.items.get((execution_id, ei.job_sk(str(k)))) or {}).get("serverIds") or []})
+
     def get_servers(self, execution_id: str, server_ids: Iterable[str]) -> list[ServerRecord]:
         found = [copy.deepcopy(self.items[(execution_id, ei.server_sk(s))]) for s in sorted(set(server_ids))
                  if (execution_id, ei.server_sk(s)) in self.items]

@@ -58,3 +58,13 @@ def test_pages_hold_every_matching_server_once_and_all_but_the_last_are_full(
     assert [s["sourceServerId"] for page in pages for s in page] == expected
     assert all(len(page) == limit for page in pages[:-1]) and len(pages[-1]) <= limit
     assert execution_servers(world.deps, execution_id, query)["total"] == len(expected)
+
+
+def test_a_wave_is_read_by_key_not_by_filtering_every_server() -> None:
+    world, execution_id = _half_launched()
+    store = world.deps.store
+    before = store.servers_read, store.server_pages
+    servers = [s for page in _pages(world, execution_id, {"wave": "2", "limit": "2"}) for s in page]
+    assert len(servers) == 4 and {s["waveNumber"] for s in servers} == {2}
+    assert store.server_pages == before[1]  # no filtered scan of the execution's servers
+    assert store.servers_read - before[0] == 4  # wave 2's own servers, each read once

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -25,13 +25,19 @@ def low_level() -> Any:
     return session().client("dynamodb", config=DEFAULT_CONFIG)
 
 
-def batch_get_keys(table_name: str, keys: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Consistent reads of items by full key, 100 keys per request, unprocessed keys retried.
-    Missing items are simply absent from the answer."""
+def batch_get_keys(table_name: str, keys: Iterable[Mapping[str, Any]],
+                   attributes: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Consistent reads of items by full key, 100 keys per request, unprocessed keys retried; only
+    ``attributes`` when named. Missing items are simply absent from the answer."""
     wanted = [serialize(dict(k)) for k in keys]
     found: list[dict[str, Any]] = []
+    projection: dict[str, Any] = {}
+    if attributes:
+        names = {f"#a{i}": a for i, a in enumerate(attributes)}
+        projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
     for start in range(0, len(wanted), 100):
-        request: dict[str, Any] = {table_name: {"Keys": wanted[start:start + 100], "ConsistentRead": True}}
+        request: dict[str, Any] = {table_name: {"Keys": wanted[start:start + 100], "ConsistentRead": True,
+                                                **projection}}
         while request:
             answer = low_level().batch_get_item(RequestItems=request)
             found += [deserialize(raw) for raw in answer.get("Responses", {}).get(table_name, [])]

@@ -230,6 +230,14 @@ class DynamoExecutionStore:
         servers = [ei.server_of(i) for i in result.items]
         return Page(items=[s for s in servers if s is not None], next_token=result.next_token)
 
+    def wave_server_ids(self, execution_id: str, waves: Collection[int]) -> list[str]:
+        """The ids of the servers of ``waves`` (their jobs' ``serverIds``), by id: the WAVE items and
+        then those jobs' server lists, read by key."""
+        wave_items = self._get_many(execution_id, [ei.wave_sk(n) for n in sorted({int(w) for w in waves})])
+        keys = [{"executionId": execution_id, "sk": ei.job_sk(str(k))} for w in wave_items for k in w.get("jobKeys") or []]
+        jobs = batch_get_keys(self._name, keys, attributes=["serverIds"])
+        return sorted({str(s) for job in jobs for s in job.get("serverIds") or []})
+
     def get_servers(self, execution_id: str, server_ids: Iterable[str]) -> list[ServerRecord]:
         return ei.servers_of(self._get_many(execution_id, [ei.server_sk(s) for s in sorted(set(server_ids))]))
 

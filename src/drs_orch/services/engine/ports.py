@@ -86,6 +86,9 @@ class ExecutionStore(Protocol):
         ``next_token`` is bound to the filters: given with others it is refused (400
         ``INVALID_NEXT_TOKEN``)."""
         ...
+    def wave_server_ids(self, execution_id: str, waves: Collection[int]) -> list[str]:
+        """The ids of the servers of ``waves``, sorted."""
+        ...
     def get_servers(self, execution_id: str, server_ids: Iterable[str]) -> list[ServerRecord]:
         """The stored servers of ``server_ids`` (unknown ids are absent), by id."""
         ...

@@ -347,18 +347,33 @@ def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
     return details
 
 
-def _filled(deps: EngineDeps, execution_id: str, *, waves: list[int] | None, statuses: list[str], limit: int,
+def _filled(deps: EngineDeps, execution_id: str, *, statuses: list[str], limit: int,
             token: str | None, keep: Callable[[ServerRecord], bool]) -> Page[ServerRecord]:
     """A store page of ``limit`` servers that ``keep`` accepts: the store is asked again, from where
     it stopped, for as many as were dropped (its token is the one given back)."""
     items: list[ServerRecord] = []
     while True:
-        page = deps.store.page_servers(execution_id, waves=waves, statuses=statuses, limit=limit - len(items),
+        page = deps.store.page_servers(execution_id, statuses=statuses, limit=limit - len(items),
                                        token=token)
         items += [s for s in page.items if keep(s)]
         token = page.next_token
         if token is None or len(items) >= limit:
             return Page(items=items, next_token=token)
+
+
+def _wave_page(deps: EngineDeps, execution_id: str, wave: int, status: str | None, limit: int, token: str | None,
+               keep: Callable[[ServerRecord], bool]) -> tuple[list[ServerRecord], str | None]:
+    """A page of ``limit`` servers of one wave that ``keep`` accepts: the wave's server ids (from its
+    jobs) are paged through and their items read by key, so a wave of 100 in an execution of 4,000
+    reads its own 100, not the 4,000 a filter would."""
+    ids = deps.store.wave_server_ids(execution_id, [wave])
+    fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}|by-wave".encode()).hexdigest()[:16]
+    found: list[ServerRecord] = []
+    while True:
+        chunk, token = page(ids, limit - len(found), token, fingerprint)
+        found += [s for s in sorted(deps.store.get_servers(execution_id, chunk), key=lambda s: s.server_id) if keep(s)]
+        if token is None or len(found) >= limit:
+            return found, token
 
 
 def _wave_counts(loaded: ExecutionRecords, wave: int) -> Mapping[str, Any] | None:
@@ -392,7 +407,6 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
     live = live_statuses(loaded.jobs)
     launching = {s for s, (job, now) in live.items()
                  if now == ServerStatus.LAUNCHING.value and (wave is None or job.wave_number == wave)}
-    waves = None if wave is None else [wave]
     if wave is not None and _wave_counts(loaded, wave) is None:
         servers: list[ServerRecord] = []
         next_token = None
@@ -400,12 +414,16 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
         fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
         chunk, next_token = page(sorted(launching), limit, token, fingerprint)
         servers = deps.store.get_servers(execution_id, chunk)
+    elif wave is not None:  # the wave's servers by key, not a filter over every server of the execution
+        servers, next_token = _wave_page(deps, execution_id, wave, status, limit, token,
+                                         keep=lambda s: (status is None or s.status.value == status)
+                                         and not (status == ServerStatus.PENDING.value and s.server_id in launching))
     elif status == ServerStatus.PENDING.value:
-        found = _filled(deps, execution_id, waves=waves, statuses=[status], limit=limit, token=token,
+        found = _filled(deps, execution_id, statuses=[status], limit=limit, token=token,
                         keep=lambda s: s.server_id not in launching)
         servers, next_token = found.items, found.next_token
     else:
-        found = deps.store.page_servers(execution_id, waves=waves, statuses=[status] if status else None,
+        found = deps.store.page_servers(execution_id, statuses=[status] if status else None,
                                         limit=limit, token=token)
         servers, next_token = found.items, found.next_token
     objectives = loaded.meta.get("objectives")

@@ -55,6 +55,31 @@ describe("ExecutionDetail", () => {
     expect(serverStatus("FAILED", true)).toBe("FAILED");
   });
 
+  it("reads a wave's servers a page at a time when the details held only some of them", async () => {
+    const server = (n: number) => ({ sourceServerId: `s-${String(n).padStart(17, "0")}`, hostname: `app-${n}.example.internal`,
+      status: "LAUNCHED", accountId: "123456789012", region: "us-east-1", statusHistory: {}, waveNumber: 2 });
+    const ex = execution("RUNNING");
+    ex.waves[1] = { ...ex.waves[1], serverCount: 120, servers: [], serversTruncated: true };
+    const { calls } = renderWithApi(<ExecutionDetail executionId="ex-1" />, (_m, path, _b, query) => {
+      if (path !== "/executions/ex-1/servers") return { status: 200, body: ex };
+      const start = query.get("nextToken") === "page-2" ? 50 : 0;
+      return { status: 200, body: { executionId: "ex-1", total: 120, count: 50,
+        servers: Array.from({ length: 50 }, (_, i) => server(start + i + 1)),
+        nextToken: start === 0 ? "page-2" : "page-3" } };
+    }, ["view_executions"]);
+    const table = await screen.findByRole("table", { name: "Servers of wave 2" });
+    expect(await within(table).findByText("app-1.example.internal")).toBeInTheDocument();
+    expect(within(table).getByText("app-50.example.internal")).toBeInTheDocument();
+    const first = calls.find((c) => c.path === "/executions/ex-1/servers");
+    expect(first?.query).toContain("wave=2");
+    expect(first?.query).toContain("limit=50");
+    fireEvent.click(screen.getAllByRole("button", { name: "Next page" }).at(-1)!);
+    expect(await within(table).findByText("app-51.example.internal")).toBeInTheDocument();
+    expect(calls.some((c) => c.path === "/executions/ex-1/servers" && c.query.includes("nextToken=page-2"))).toBe(true);
+    // wave 1 was whole in the details: not read again
+    expect(calls.some((c) => c.query.includes("wave=1"))).toBe(false);
+  });
+
   it("places waves and server launches on the time axis", () => {
     const ex = execution("COMPLETED", { endTime: at(100) });
     const { bars, span } = timelineOf(ex, Date.parse(at(500)));

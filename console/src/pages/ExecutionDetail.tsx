@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
@@ -5,6 +6,7 @@ import Container from "@cloudscape-design/components/container";
 import ExpandableSection from "@cloudscape-design/components/expandable-section";
 import Header from "@cloudscape-design/components/header";
 import KeyValuePairs from "@cloudscape-design/components/key-value-pairs";
+import Pagination from "@cloudscape-design/components/pagination";
 import ProgressBar from "@cloudscape-design/components/progress-bar";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
@@ -14,7 +16,7 @@ import { unwrap } from "../api/client";
 import type { ExecutionDetails, ServerView, WaveDetails } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { JobLogs } from "../components/JobLogs";
-import { ACTIVE, Status, Time, describeServer, duration, jobLabel } from "../components/Status";
+import { ACTIVE, PAGING_LABELS, Status, Time, describeServer, duration, jobLabel } from "../components/Status";
 import { Timeline, type TimelineBar } from "../components/Timeline";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
@@ -51,28 +53,63 @@ export function serverStatus(status: string, waveEnded: boolean): string {
   return waveEnded && status === "PENDING" ? "NOT_LAUNCHED" : status;
 }
 
+export const SERVER_PAGE = 50;
+
 /** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
- * at 1280 px with the navigation open; the job id (also listed above the table) comes last. */
-function ServersTable({ wave }: { wave: WaveDetails }) {
-  const servers = wave.servers as ServerView[];
+ * at 1280 px with the navigation open; the job id (also listed above the table) comes last. When the
+ * execution's details held only some of the wave's servers (a large execution), the wave's own
+ * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the run
+ * is active. */
+function ServersTable({ executionId, wave, active }: { executionId: string; wave: WaveDetails; active: boolean }) {
+  const api = useApi();
+  const paged = !!wave.serversTruncated;
+  const [tokens, setTokens] = useState<(string | null)[]>([null]); // the token of each page read so far
+  const [pageIndex, setPageIndex] = useState(1);
+  const token = tokens[pageIndex - 1];
+  const q = useQuery({
+    queryKey: ["execution-servers", executionId, wave.waveNumber, token],
+    enabled: paged,
+    refetchInterval: active ? POLL_MS : false,
+    queryFn: async () => unwrap(await api.GET("/executions/{executionId}/servers", {
+      params: { path: { executionId }, query: { wave: wave.waveNumber, limit: SERVER_PAGE, ...(token ? { nextToken: token } : {}) } },
+    })),
+  });
+  const next = q.data?.nextToken ?? null;
+  const servers = (paged ? q.data?.servers ?? [] : wave.servers) as ServerView[];
   const ended = ENDED_WAVES.has(wave.status);
   return (
-    <Table
-      variant="embedded"
-      wrapLines
-      items={servers}
-      trackBy="sourceServerId"
-      empty="No servers"
-      ariaLabels={{ tableLabel: `Servers of wave ${wave.waveNumber}` }}
-      columnDefinitions={[
-        { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
-        { id: "status", header: "Status", cell: (s) => <Status value={serverStatus(s.status, ended)} /> },
-        { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
-        { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
-        { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
-        { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
-      ]}
-    />
+    <SpaceBetween size="xs">
+      {paged && <ApiErrorAlert error={q.error} header={`Could not read the servers of wave ${wave.waveNumber}`} />}
+      <Table
+        variant="embedded"
+        wrapLines
+        items={servers}
+        loading={paged && q.isPending}
+        loadingText="Loading servers"
+        trackBy="sourceServerId"
+        empty="No servers"
+        ariaLabels={{ tableLabel: `Servers of wave ${wave.waveNumber}` }}
+        header={paged ? <Box fontSize="body-s" color="text-body-secondary">{`${wave.serverCount} servers, ${SERVER_PAGE} a page`}</Box> : undefined}
+        pagination={paged ? <Pagination ariaLabels={PAGING_LABELS} currentPageIndex={pageIndex} pagesCount={tokens.length}
+          openEnd={!!next && pageIndex === tokens.length}
+          onChange={(e) => {
+            const wanted = e.detail.currentPageIndex;
+            if (wanted > tokens.length) {
+              if (!next) return;
+              setTokens([...tokens, next]);
+            }
+            setPageIndex(wanted);
+          }} /> : undefined}
+        columnDefinitions={[
+          { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
+          { id: "status", header: "Status", cell: (s) => <Status value={serverStatus(s.status, ended)} /> },
+          { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
+          { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
+          { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
+          { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
+        ]}
+      />
+    </SpaceBetween>
   );
 }
 
@@ -175,7 +212,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
           </Header>}>
           <SpaceBetween size="s">
             <Box>Jobs: {w.jobs.length ? w.jobs.map((j) => `${jobLabel(j)} (${j.status}${j.lastError ? `: ${j.lastError}` : ""})`).join(", ") : "none yet"}</Box>
-            <ServersTable wave={w} />
+            <ServersTable executionId={ex.executionId} wave={w} active={ACTIVE.has(ex.status)} />
           </SpaceBetween>
         </Container>
       ))}

@@ -6,17 +6,17 @@ import { makeApi } from "../api/client";
 import { ApiContext } from "../context";
 import { GrantsProvider } from "../permissions";
 
-type Handler = (method: string, path: string, body: unknown) => { status: number; body: unknown };
+type Handler = (method: string, path: string, body: unknown, query: URLSearchParams) => { status: number; body: unknown };
 
 /** Renders under the real API client, whose fetch answers from `handler`; records the calls. */
 export function renderWithApi(ui: ReactNode, handler: Handler, permissions: string[]) {
-  const calls: { method: string; path: string; body: unknown }[] = [];
+  const calls: { method: string; path: string; body: unknown; query: string }[] = [];
   const fetchMock = vi.fn(async (input: Request) => {
     const url = new URL(input.url);
     const text = await input.text();
     const body = text ? JSON.parse(text) : undefined;
-    calls.push({ method: input.method, path: url.pathname, body });
-    const out = handler(input.method, url.pathname, body);
+    calls.push({ method: input.method, path: url.pathname, body, query: url.search });
+    const out = handler(input.method, url.pathname, body, url.searchParams);
     return new Response(JSON.stringify(out.body), { status: out.status, headers: { "Content-Type": "application/json" } });
   });
   vi.stubGlobal("fetch", fetchMock);

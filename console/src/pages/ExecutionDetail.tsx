@@ -58,8 +58,8 @@ export const SERVER_PAGE = 50;
 /** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
  * at 1280 px with the navigation open; the job id (also listed above the table) comes last. When the
  * execution's details held only some of the wave's servers (a large execution), the wave's own
- * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the run
- * is active. */
+ * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the wave
+ * is under way. */
 function ServersTable({ executionId, wave, active }: { executionId: string; wave: WaveDetails; active: boolean }) {
   const api = useApi();
   const paged = !!wave.serversTruncated;
@@ -69,7 +69,8 @@ function ServersTable({ executionId, wave, active }: { executionId: string; wave
   const q = useQuery({
     queryKey: ["execution-servers", executionId, wave.waveNumber, token],
     enabled: paged,
-    refetchInterval: active ? POLL_MS : false,
+    // only a wave under way changes: 40 waves of a large run are not all read again every poll
+    refetchInterval: active && ["QUEUED", "LAUNCHING"].includes(wave.status) ? POLL_MS : false,
     queryFn: async () => unwrap(await api.GET("/executions/{executionId}/servers", {
       params: { path: { executionId }, query: { wave: wave.waveNumber, limit: SERVER_PAGE, ...(token ? { nextToken: token } : {}) } },
     })),

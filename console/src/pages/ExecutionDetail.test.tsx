@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { at, execution } from "../test/fixtures";
 import { renderWithApi } from "../test/render";
-import { ExecutionDetail, serverStatus, timelineOf } from "./ExecutionDetail";
+import { ExecutionDetail, jobLine, serverStatus, timelineOf } from "./ExecutionDetail";
 
 describe("ExecutionDetail", () => {
   it("shows waves, servers, job ids, instances, IPs and failure reasons; an operator gets the run controls", async () => {
@@ -78,6 +78,14 @@ describe("ExecutionDetail", () => {
     expect(calls.some((c) => c.path === "/executions/ex-1/servers" && c.query.includes("nextToken=page-2"))).toBe(true);
     // wave 1 was whole in the details: not read again
     expect(calls.some((c) => c.query.includes("wave=1"))).toBe(false);
+  });
+
+  it("names a wave's jobs once: a job not started says where it will run, without QUEUED", () => {
+    expect(jobLine({ jobKey: "k", jobId: null, status: "QUEUED", accountId: "123456789012", region: "us-east-1", serverCount: 3 }))
+      .toBe("not started (123456789012 / us-east-1)");
+    expect(jobLine({ jobKey: "k", jobId: null, status: "ABANDONED", lastError: "StartRecovery refused", accountId: "1", region: "r", serverCount: 3 }))
+      .toBe("not started (1 / r) (ABANDONED: StartRecovery refused)");
+    expect(jobLine({ jobKey: "k", jobId: "drsjob-1", status: "POLLING", accountId: "1", region: "r", serverCount: 3 })).toBe("drsjob-1 (POLLING)");
   });
 
   it("places waves and server launches on the time axis", () => {

@@ -55,8 +55,17 @@ export function serverStatus(status: string, waveEnded: boolean): string {
 
 export const SERVER_PAGE = 50;
 
+/** A job in its wave's header: its DRS job id and state; one not started yet says where it will run
+ * ("not started" already says QUEUED). */
+export function jobLine(j: WaveDetails["jobs"][number]): string {
+  const state = j.jobId || j.status !== "QUEUED" ? j.status : null;
+  const detail = [state, j.lastError].filter(Boolean).join(": ");
+  return detail ? `${jobLabel(j)} (${detail})` : jobLabel(j);
+}
+
 /** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
- * at 1280 px with the navigation open; the job id (also listed above the table) comes last. When the
+ * at 1280 px with the navigation open; a server's job id is a column only when the wave has more than
+ * one job (the header above the table names a wave's one job). When the
  * execution's details held only some of the wave's servers (a large execution), the wave's own
  * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the wave
  * is under way. */
@@ -107,7 +116,7 @@ function ServersTable({ executionId, wave, active }: { executionId: string; wave
           { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
           { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
           { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
-          { id: "job", header: "Job", cell: (s) => s.jobId ?? "-" },
+          ...(wave.jobs.length > 1 ? [{ id: "job", header: "Job", cell: (s: ServerView) => s.jobId ?? "-" }] : []),
         ]}
       />
     </SpaceBetween>
@@ -212,7 +221,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
             Wave {w.waveNumber}: {w.waveName} <Status value={w.status} />
           </Header>}>
           <SpaceBetween size="s">
-            <Box>Jobs: {w.jobs.length ? w.jobs.map((j) => `${jobLabel(j)} (${j.status}${j.lastError ? `: ${j.lastError}` : ""})`).join(", ") : "none yet"}</Box>
+            <Box>Jobs: {w.jobs.length ? w.jobs.map(jobLine).join(", ") : "none yet"}</Box>
             <ServersTable executionId={ex.executionId} wave={w} active={ACTIVE.has(ex.status)} />
           </SpaceBetween>
         </Container>

@@ -128,8 +128,10 @@ def _principal_from_event(event: dict[str, Any]) -> Principal | None:
     if not claims:
         return None
     groups = _groups_from_claims(claims)
+    # who acted, as people read it in audits and reports: the pool signs in with email
+    # (UsernameAttributes), so its cognito:username is the user's opaque id
     return Principal(
-        username=str(claims.get("cognito:username") or claims.get("email") or claims.get("sub")),
+        username=str(claims.get("email") or claims.get("cognito:username") or claims.get("sub")),
         email=claims.get("email"),
         groups=groups,
         permissions=permissions_for(groups),

@@ -125,17 +125,15 @@ class MemoryExecutionStore:
     def load_servers(self, execution_id: str) -> list[ServerRecord]:
         return ei.servers_of(i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX))
 
-    def page_servers(self, execution_id: str, *, waves: Collection[int] | None = None,
-                     statuses: Collection[str] | None = None, limit: int, token: str | None) -> Page[ServerRecord]:
-        """The adapter's paged Query of the ``SERVER#`` items (sort-key order, filters applied after
-        the key), with a token bound to the filters (the adapter's own is the paginator's state)."""
+    def page_servers(self, execution_id: str, *, statuses: Collection[str] | None = None, limit: int,
+                     token: str | None) -> Page[ServerRecord]:
+        """The adapter's paged Query of the ``SERVER#`` items (sort-key order, the filter applied
+        after the key), with a token bound to the filter (the adapter's own is the paginator's state)."""
         self.server_pages += 1
-        wanted = sorted({int(w) for w in waves}) if waves is not None else None
         kinds = sorted(set(statuses)) if statuses is not None else None
         items = [i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX)
-                 and (wanted is None or int(i["waveNumber"]) in wanted)
                  and (kinds is None or i.get("status") in kinds)]
-        chunk, following = paged(items, limit, token, f"{execution_id}|{wanted}|{kinds}")
+        chunk, following = paged(items, limit, token, f"{execution_id}|{kinds}")
         self.servers_read += len(chunk)
         return Page(items=ei.servers_of(chunk), next_token=following)
 
@@ -478,3 +476,37 @@ def run(world: World, execution_id: str, max_ticks: int = 500) -> list[Item]:
         world.clock.advance(max(1, results[-1]["waitSeconds"]))
         results.append(engine.tick(execution_id).to_dict())
     return results
+
+
+def launching_execution(first: int, second: int, launching: slice) -> tuple[World, str, list[str], list[str]]:
+    """A drill of two waves (``first`` and ``second`` servers) whose wave-1 job DRS reports with the
+    servers of ``launching`` IN_PROGRESS, ticked once after that: the job item says they launch,
+    their own items still say PENDING. Returns the world, the execution and the two waves' servers."""
+    from drs_orch.services.engine.start import start_execution
+
+    world = World()
+    one, two = world.drs.add_servers(first, "x"), world.drs.add_servers(second, "y")
+    world.plan("p", [make_wave(1, [world.group("g1", one)]), make_wave(2, [world.group("g2", two)])])
+    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
+    engine = Engine(world.deps)
+    engine.begin(execution_id)
+    engine.tick(execution_id)  # wave 1's job started
+    job = next(j for j in world.drs.jobs if j["type"] == "LAUNCH")
+    for entry in job["participatingServers"][launching]:
+        entry["launchStatus"] = "IN_PROGRESS"
+    engine.tick(execution_id)
+    return world, execution_id, one, two
+
+
+def server_pages(world: World, execution_id: str, query: Mapping[str, str]) -> list[list[Item]]:
+    """Every page of GET /executions/{id}/servers with ``query``, following the tokens."""
+    from drs_orch.services.engine.queries import execution_servers
+
+    pages: list[list[Item]] = []
+    token = None
+    while True:
+        page = execution_servers(world.deps, execution_id, {**query, **({"nextToken": token} if token else {})})
+        pages.append(page["servers"])
+        token = page["nextToken"]
+        if not token:
+            return pages

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from engine_world import SCOPE, World, make_wave, run
+from engine_world import SCOPE, World, launching_execution, make_wave, run, server_pages
 
 from drs_orch.domain.errors import Conflict, ValidationFailed
 from drs_orch.services.engine.reconcile import Engine
@@ -123,32 +123,14 @@ def test_bootstrap_wires_one_clock_and_takes_injected_components() -> None:
 
 
 def _all_pages(world: World, execution_id: str, **query: str) -> list[dict[str, Any]]:
-    from drs_orch.services.engine.queries import execution_servers
-
-    rows: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = execution_servers(world.deps, execution_id, {**query, **({"nextToken": token} if token else {})})
-        rows += page["servers"]
-        token = page["nextToken"]
-        if not token:
-            return rows
+    return [row for page in server_pages(world, execution_id, query) for row in page]
 
 
 def test_the_servers_are_paged_by_the_store_by_wave_and_status_with_launching_from_the_job_items() -> None:
     from drs_orch.services.engine.queries import execution_servers
 
-    world = World()
-    first, second = world.drs.add_servers(5, "x"), world.drs.add_servers(3, "y")
-    world.plan("p", [make_wave(1, [world.group("g1", first)]), make_wave(2, [world.group("g2", second)])])
-    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
-    engine = Engine(world.deps)
-    engine.begin(execution_id)
-    engine.tick(execution_id)  # wave 1's job started
-    job = next(j for j in world.drs.jobs if j["type"] == "LAUNCH")
-    for entry in job["participatingServers"][:3]:
-        entry["launchStatus"] = "IN_PROGRESS"
-    engine.tick(execution_id)  # the job item says 3 servers launch; their own items still say PENDING
+    # the job item says 3 servers of wave 1 launch; their own items still say PENDING
+    world, execution_id, first, second = launching_execution(5, 3, slice(0, 3))
     launching = execution_servers(world.deps, execution_id, {"status": "launching", "limit": "2"})
     assert launching["total"] == 3 and launching["count"] == 2 and launching["nextToken"]
     assert {s["status"] for s in _all_pages(world, execution_id, status="LAUNCHING", limit="2")} == {"LAUNCHING"}

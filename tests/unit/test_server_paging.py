@@ -6,42 +6,19 @@ job items say are launching are dropped."""
 from __future__ import annotations
 
 import functools
-from typing import Any
 
-from engine_world import World, make_wave
+from engine_world import World, launching_execution, server_pages
 from hypothesis import given
 from hypothesis import strategies as st
 
 from drs_orch.services.engine.queries import execution_servers
-from drs_orch.services.engine.reconcile import Engine
-from drs_orch.services.engine.start import start_execution
 
 
 @functools.cache
 def _half_launched() -> tuple[World, str]:
     """Wave 1 (6 servers) launching, 4 of them LAUNCHING on the job item; wave 2 (4 servers) pending."""
-    world = World()
-    first, second = world.drs.add_servers(6, "a"), world.drs.add_servers(4, "b")
-    world.plan("p", [make_wave(1, [world.group("g1", first)]), make_wave(2, [world.group("g2", second)])])
-    execution_id = start_execution(world.deps, {"planId": "p", "executionType": "DRILL"}, "t")["executionId"]
-    engine = Engine(world.deps)
-    engine.begin(execution_id)
-    engine.tick(execution_id)
-    job = next(j for j in world.drs.jobs if j["type"] == "LAUNCH")
-    for entry in job["participatingServers"][1:5]:
-        entry["launchStatus"] = "IN_PROGRESS"
-    engine.tick(execution_id)
+    world, execution_id, _, _ = launching_execution(6, 4, slice(1, 5))
     return world, execution_id
-
-
-def _pages(world: World, execution_id: str, query: dict[str, str]) -> list[list[dict[str, Any]]]:
-    pages, token = [], None
-    while True:
-        page = execution_servers(world.deps, execution_id, {**query, **({"nextToken": token} if token else {})})
-        pages.append(page["servers"])
-        token = page["nextToken"]
-        if not token:
-            return pages
 
 
 @given(status=st.sampled_from([None, "PENDING", "LAUNCHING", "LAUNCHED"]), wave=st.sampled_from([None, 1, 2]),
@@ -49,12 +26,12 @@ def _pages(world: World, execution_id: str, query: dict[str, str]) -> list[list[
 def test_pages_hold_every_matching_server_once_and_all_but_the_last_are_full(
         status: str | None, wave: int | None, limit: int) -> None:
     world, execution_id = _half_launched()
-    everything = [s for page in _pages(world, execution_id, {"limit": "1000"}) for s in page]
+    everything = [s for page in server_pages(world, execution_id, {"limit": "1000"}) for s in page]
     assert len(everything) == 10 and sum(s["status"] == "LAUNCHING" for s in everything) == 4
     expected = [s["sourceServerId"] for s in everything
                 if (status is None or s["status"] == status) and (wave is None or s["waveNumber"] == wave)]
     query = {"limit": str(limit), **({"status": status} if status else {}), **({"wave": str(wave)} if wave else {})}
-    pages = _pages(world, execution_id, query)
+    pages = server_pages(world, execution_id, query)
     assert [s["sourceServerId"] for page in pages for s in page] == expected
     assert all(len(page) == limit for page in pages[:-1]) and len(pages[-1]) <= limit
     assert execution_servers(world.deps, execution_id, query)["total"] == len(expected)
@@ -64,7 +41,7 @@ def test_a_wave_is_read_by_key_not_by_filtering_every_server() -> None:
     world, execution_id = _half_launched()
     store = world.deps.store
     before = store.servers_read, store.server_pages
-    servers = [s for page in _pages(world, execution_id, {"wave": "2", "limit": "2"}) for s in page]
+    servers = [s for page in server_pages(world, execution_id, {"wave": "2", "limit": "2"}) for s in page]
     assert len(servers) == 4 and {s["waveNumber"] for s in servers} == {2}
     assert store.server_pages == before[1]  # no filtered scan of the execution's servers
     assert store.servers_read - before[0] == 4  # wave 2's own servers, each read once

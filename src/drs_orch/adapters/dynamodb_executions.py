@@ -203,28 +203,24 @@ class DynamoExecutionStore:
         return ei.servers_of(self._query(Key("executionId").eq(execution_id)
                                          & Key("sk").begins_with(ei.SERVER_PREFIX)))
 
-    def page_servers(self, execution_id: str, *, waves: Collection[int] | None = None,
-                     statuses: Collection[str] | None = None, limit: int, token: str | None) -> Page[ServerRecord]:
+    def page_servers(self, execution_id: str, *, statuses: Collection[str] | None = None, limit: int,
+                     token: str | None) -> Page[ServerRecord]:
         """The execution's ``SERVER#`` items by id, a page at a time, through the one paged query;
-        waves and statuses are a FilterExpression (the paginator reads on until the page is full)."""
-        if (waves is not None and not waves) or (statuses is not None and not statuses):
+        statuses are a FilterExpression (the paginator reads on until the page is full). A wave's
+        servers are read by key instead (:meth:`wave_server_ids`, :meth:`get_servers`)."""
+        if statuses is not None and not statuses:
             return Page(items=[], next_token=None)
         values: dict[str, Any] = {":e": execution_id, ":p": ei.SERVER_PREFIX}
-        names: dict[str, str] = {}
-        filters: list[str] = []
-        wave_numbers = sorted({int(w) for w in waves or ()})
+        names: dict[str, str] | None = None
+        filter_expression: str | None = None
         wanted = sorted(set(statuses or ()))
-        if waves is not None:
-            values.update({f":w{i}": n for i, n in enumerate(wave_numbers)})
-            names["#w"] = "waveNumber"
-            filters.append(f"#w IN ({', '.join(f':w{i}' for i in range(len(wave_numbers)))})")
         if statuses is not None:
             values.update({f":s{i}": s for i, s in enumerate(wanted)})
-            names["#s"] = "status"
-            filters.append(f"#s IN ({', '.join(f':s{i}' for i in range(len(wanted)))})")
-        listing = f"{execution_id}|{wave_numbers if waves is not None else '*'}|{wanted if statuses is not None else '*'}"
+            names = {"#s": "status"}
+            filter_expression = f"#s IN ({', '.join(f':s{i}' for i in range(len(wanted)))})"
+        listing = f"{execution_id}|*|{wanted if statuses is not None else '*'}"
         result = dx.page(self._name, index=None, key_condition="executionId = :e AND begins_with(sk, :p)",
-                         values=values, names=names or None, filter_expression=" AND ".join(filters) or None,
+                         values=values, names=names, filter_expression=filter_expression,
                          limit=limit, token=token, consistent=True,
                          bound_to=hashlib.sha256(listing.encode()).hexdigest()[:16])
         servers = [ei.server_of(i) for i in result.items]

@@ -79,11 +79,11 @@ class ExecutionStore(Protocol):
         set (META, the waves not summarised on it, the jobs of the waves under way)."""
         ...
     def load_servers(self, execution_id: str) -> list[ServerRecord]: ...
-    def page_servers(self, execution_id: str, *, waves: Collection[int] | None = None,
-                     statuses: Collection[str] | None = None, limit: int, token: str | None) -> Page[ServerRecord]:
-        """One page of the execution's servers by id, optionally of some waves and stored statuses
-        (a filter that matches nothing reads on until the page is full or the servers end). The
-        ``next_token`` is bound to the filters: given with others it is refused (400
+    def page_servers(self, execution_id: str, *, statuses: Collection[str] | None = None, limit: int,
+                     token: str | None) -> Page[ServerRecord]:
+        """One page of the execution's servers by id, optionally of some stored statuses (a filter
+        that matches nothing reads on until the page is full or the servers end). The
+        ``next_token`` is bound to the filter: given with another it is refused (400
         ``INVALID_NEXT_TOKEN``)."""
         ...
     def wave_server_ids(self, execution_id: str, waves: Collection[int]) -> list[str]:

@@ -127,27 +127,29 @@ def get_execution(deps: EngineDeps, execution_id: str) -> dict[str, Any]:
     until the budget is spent): what one page costs, whatever the execution's size. All servers are
     paged by ``GET /executions/{id}/servers``."""
     loaded = load_execution(deps, execution_id, servers=False)
-    now = deps.now()
+    details = execution_details(loaded, deps.now(), [])
+    by_wave = {int(w["waveNumber"]): w["servers"] for w in details["waves"]}
     live = live_statuses(loaded.jobs)
     objectives = loaded.meta.get("objectives")
-    used = _json_size(execution_details(loaded, now, [])) + 200  # as cap_servers measures it
-    shown: list[ServerRecord] = []
+    used = _json_size(details) + 200  # as cap_servers measures it
+    shown = 0
     token: str | None = None
-    while len(shown) < MAX_DETAIL_SERVERS:  # pages of DETAIL_CHUNK until the budget is spent
-        chunk = deps.store.page_servers(execution_id, limit=min(DETAIL_CHUNK, MAX_DETAIL_SERVERS - len(shown)),
+    while shown < MAX_DETAIL_SERVERS:  # pages of DETAIL_CHUNK until the budget is spent
+        chunk = deps.store.page_servers(execution_id, limit=min(DETAIL_CHUNK, MAX_DETAIL_SERVERS - shown),
                                         token=token)
-        for server in chunk.items:
-            used += _json_size(server_entry(server, live, objectives)) + 1
+        for server in chunk.items:  # by id, as execution_details orders each wave's servers
+            entry = server_entry(server, live, objectives)
+            used += _json_size(entry) + 1
             if used > MAX_DETAIL_BYTES:
                 break
-            shown.append(server)
+            by_wave.get(server.wave_number, []).append(entry)
+            shown += 1
         if used > MAX_DETAIL_BYTES or chunk.next_token is None:
             break
         token = chunk.next_token
     counts = loaded.meta.get("serverCounts") or {}
     total = int(counts.get("total") or loaded.meta.get("serverCount") or 0)
-    return cap_servers(execution_details(loaded, now, shown), limit=MAX_DETAIL_SERVERS,
-                       total=max(total, len(shown)))
+    return cap_servers(details, limit=MAX_DETAIL_SERVERS, total=max(total, shown))
 
 
 def execution_details(loaded: ExecutionRecords, now: str,
@@ -347,7 +349,7 @@ def cap_servers(details: dict[str, Any], limit: int = MAX_DETAIL_SERVERS,
     return details
 
 
-def _filled(deps: EngineDeps, execution_id: str, *, statuses: list[str], limit: int,
+def _filled(deps: EngineDeps, execution_id: str, *, statuses: list[str] | None, limit: int,
             token: str | None, keep: Callable[[ServerRecord], bool]) -> Page[ServerRecord]:
     """A store page of ``limit`` servers that ``keep`` accepts: the store is asked again, from where
     it stopped, for as many as were dropped (its token is the one given back)."""
@@ -414,18 +416,18 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
         fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}".encode()).hexdigest()[:16]
         chunk, next_token = page(sorted(launching), limit, token, fingerprint)
         servers = deps.store.get_servers(execution_id, chunk)
-    elif wave is not None:  # the wave's servers by key, not a filter over every server of the execution
-        servers, next_token = _wave_page(deps, execution_id, wave, status, limit, token,
-                                         keep=lambda s: (status is None or s.status.value == status)
-                                         and not (status == ServerStatus.PENDING.value and s.server_id in launching))
-    elif status == ServerStatus.PENDING.value:
-        found = _filled(deps, execution_id, statuses=[status], limit=limit, token=token,
-                        keep=lambda s: s.server_id not in launching)
-        servers, next_token = found.items, found.next_token
     else:
-        found = deps.store.page_servers(execution_id, statuses=[status] if status else None,
-                                        limit=limit, token=token)
-        servers, next_token = found.items, found.next_token
+        hidden = launching if status == ServerStatus.PENDING.value else set()  # PENDING on their items only
+
+        def keep(server: ServerRecord) -> bool:
+            return (status is None or server.status.value == status) and server.server_id not in hidden
+
+        if wave is not None:  # the wave's servers by key, not a filter over every server of the execution
+            servers, next_token = _wave_page(deps, execution_id, wave, status, limit, token, keep)
+        else:
+            found = _filled(deps, execution_id, statuses=[status] if status else None, limit=limit, token=token,
+                            keep=keep)
+            servers, next_token = found.items, found.next_token
     objectives = loaded.meta.get("objectives")
     rows = [{**server_entry(s, live, objectives), "waveNumber": s.wave_number} for s in servers]
     return {"executionId": execution_id, "servers": rows, "count": len(rows),

@@ -34,3 +34,8 @@ export function usageRows(accounts: AccountCapacity[]): UsageRow[] {
     });
   });
 }
+
+/** A capacity badge: an account that did not answer makes the whole unknown, never OK over it. */
+export function capacityStatus(status: string | null | undefined, unanswered: number): string | null {
+  return unanswered > 0 ? "UNREACHABLE" : status ?? null;
+}

@@ -14,7 +14,7 @@ import { emptyOrFailed } from "../components/ListState";
 import { Status, Time } from "../components/Status";
 import { useApi } from "../context";
 import { useCan } from "../permissions";
-import { usageRows } from "../components/capacityRows";
+import { capacityStatus, usageRows } from "../components/capacityRows";
 import { Capacity } from "./Dashboard";
 
 type Account = components["schemas"]["TargetAccountView"];
@@ -43,8 +43,7 @@ function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }
   return (
     <SpaceBetween size="s">
       <Box variant="h3">Capacity of {c.targetAccountId} and its staging accounts{" "}
-        {/* an account that did not answer makes the whole unknown: never OK over it */}
-        {c.unreachableAccounts.length ? <Status value="UNREACHABLE" /> : c.status ? <Status value={c.status} /> : null}</Box>
+        <Status value={capacityStatus(c.status, c.unreachableAccounts.length)} /></Box>
       <KeyValuePairs columns={4} items={[
         { label: "Replicating servers (combined)", value: c.combined.maxReplicatingServers
           ? `${c.combined.replicatingServers} / ${c.combined.maxReplicatingServers}${c.combined.percentUsed !== null && c.combined.percentUsed !== undefined ? ` (${c.combined.percentUsed}%)` : ""}`

@@ -47,5 +47,9 @@ describe("the DRS capacity", () => {
     expect(await within(table).findByText("Inventory (TARGET)")).toBeInTheDocument();
     expect(within(table).getByText("UNREACHABLE")).toBeInTheDocument();
     expect(screen.getByTestId("capacity-unanswered")).toHaveTextContent("Inventory (111111111111): Cannot be reached: ASSUME_ROLE_DENIED: the role is missing");
+
+    // the API's status is of the accounts that answered: the badge never says OK over one that did not
+    expect(screen.getAllByText("UNREACHABLE")).toHaveLength(2); // the account's row and the badge
+    expect(screen.queryByText("OK")).not.toBeInTheDocument();
   });
 });

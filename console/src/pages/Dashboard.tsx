@@ -5,7 +5,7 @@ import Table from "@cloudscape-design/components/table";
 import { unwrap } from "../api/client";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { emptyOrFailed, loadErrorHeader } from "../components/ListState";
-import { METRICS, usageRows } from "../components/capacityRows";
+import { METRICS, capacityStatus, usageRows } from "../components/capacityRows";
 import Alert from "@cloudscape-design/components/alert";
 import { ACTIVE, Status } from "../components/Status";
 import { useApi } from "../context";
@@ -33,7 +33,7 @@ export function Capacity() {
       )}
       <ApiErrorAlert error={q.error} header={q.data ? `Could not refresh the DRS capacity; showing what was read at ${new Date(q.dataUpdatedAt).toLocaleTimeString()}` : "Could not read the DRS capacity"} />
       <Table
-        header={<Header variant="h2" description={`Against the DRS quotas${unanswered.length ? `; the status is of the accounts that answered (${unanswered.length} did not)` : ""}`} actions={q.data && <Status value={q.data.status} />}>DRS capacity</Header>}
+        header={<Header variant="h2" description={`Against the DRS quotas${unanswered.length ? `; ${unanswered.length} account(s) did not answer, listed above` : ""}`} actions={q.data && <Status value={capacityStatus(q.data.status, unanswered.length)} />}>DRS capacity</Header>}
         loading={q.isPending}
         loadingText="Loading the DRS capacity"
         items={rows}

@@ -83,6 +83,8 @@ describe("ExecutionDetail", () => {
   it("names a wave's jobs once: a job not started says where it will run, without QUEUED", () => {
     expect(jobLine({ jobKey: "k", jobId: null, status: "QUEUED", accountId: "123456789012", region: "us-east-1", serverCount: 3 }))
       .toBe("not started (123456789012 / us-east-1)");
+    expect(jobLine({ jobKey: "k", jobId: null, status: "NOT_STARTED", accountId: "1", region: "r", serverCount: 3 }))
+      .toBe("not started (1 / r)");
     expect(jobLine({ jobKey: "k", jobId: null, status: "ABANDONED", lastError: "StartRecovery refused", accountId: "1", region: "r", serverCount: 3 }))
       .toBe("not started (1 / r) (ABANDONED: StartRecovery refused)");
     expect(jobLine({ jobKey: "k", jobId: "drsjob-1", status: "POLLING", accountId: "1", region: "r", serverCount: 3 })).toBe("drsjob-1 (POLLING)");

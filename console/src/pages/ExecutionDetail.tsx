@@ -55,10 +55,12 @@ export function serverStatus(status: string, waveEnded: boolean): string {
 
 export const SERVER_PAGE = 50;
 
+const NOT_STARTED = new Set(["QUEUED", "NOT_STARTED"]);
+
 /** A job in its wave's header: its DRS job id and state; one not started yet says where it will run
- * ("not started" already says QUEUED). */
+ * ("not started" already says QUEUED or NOT_STARTED). */
 export function jobLine(j: WaveDetails["jobs"][number]): string {
-  const state = j.jobId || j.status !== "QUEUED" ? j.status : null;
+  const state = j.jobId || !NOT_STARTED.has(j.status) ? j.status : null;
   const detail = [state, j.lastError].filter(Boolean).join(": ");
   return detail ? `${jobLabel(j)} (${detail})` : jobLabel(j);
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import queue
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -16,7 +18,56 @@ _de = TypeDeserializer()
 
 
 def table(name: str) -> Any:
-    return session().resource("dynamodb", config=DEFAULT_CONFIG).Table(name)
+    """The ``name`` table's resource, safe to share between threads (:class:`_PooledTable`)."""
+    return _PooledTable(name)
+
+
+class _PooledTable:
+    """A boto3 Table resource that threads may share. A resource is not thread-safe: its client's
+    condition-expression builder is one object, reset at each call, so two threads building
+    ``Key(...)``/``Attr(...)`` conditions at once can swap placeholders (DynamoDB then refuses the
+    query: "Query condition missed key schema element"). Each call takes a resource of its own
+    from a pool (one is made when none is free) and gives it back after; a batch writer keeps its
+    resource until its ``with`` block ends. Attributes that are not calls (``name``, ``meta``) are
+    read from the first resource."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._first = self._make()
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._idle.put(self._first)
+
+    def _make(self) -> Any:
+        return session().resource("dynamodb", config=DEFAULT_CONFIG).Table(self._name)
+
+    def _take(self) -> Any:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return self._make()
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = getattr(self._first, attribute)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            resource = self._take()
+            try:
+                return getattr(resource, attribute)(*args, **kwargs)
+            finally:
+                self._idle.put(resource)
+
+        return call
+
+    @contextmanager
+    def batch_writer(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        resource = self._take()
+        try:
+            with resource.batch_writer(*args, **kwargs) as batch:
+                yield batch
+        finally:
+            self._idle.put(resource)
 
 
 @cache

@@ -97,39 +97,72 @@ def _invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, 
 
 
 ASYNC_CONCURRENCY = 2  # a function's asynchronous invocations running at once on the local stack
+ASYNC_STUCK_SECONDS = 1.0  # when every worker has run longer than this, the function gets another
+ASYNC_MAX_WORKERS = 32
+
+
+class _Queue:
+    def __init__(self, limit: int) -> None:
+        self.pending: queue.SimpleQueue[tuple[Any, Any]] = queue.SimpleQueue()
+        self.limit = limit
+        self.busy: dict[int, float] = {}  # worker number -> when its invocation started
+        self.workers = 0
 
 
 class _AsyncInvocations:
     """Lambda's queue of asynchronous invocations (``InvocationType=Event`` and EventBridge
-    targets): each function's events wait in its queue and run on at most ``ASYNC_CONCURRENCY``
-    threads (fewer when the function's reserved concurrency is lower), in arrival order. In AWS
-    each invocation has an execution environment of its own; here every function shares one
-    process and one interpreter lock, and a thread per event (a wave of a hundred servers ending
-    sends a hundred DRS launch results at once) starved the engine's tick of the interpreter."""
+    targets): each function's events wait in its queue and run on ``ASYNC_CONCURRENCY`` threads
+    (fewer when the function's reserved concurrency is lower), in arrival order. In AWS each
+    invocation has an execution environment of its own; here every function shares one process and
+    one interpreter lock, and a thread per event (a wave of a hundred servers ending sends a hundred
+    DRS launch results at once) starved the engine's tick of the interpreter. Lambda also scales
+    out when invocations back up: when every worker has been busy for ``ASYNC_STUCK_SECONDS`` with
+    events waiting (a background run waiting for the run before it), another worker starts, so a
+    long invocation never holds the short ones up (up to ``ASYNC_MAX_WORKERS``, and never past a
+    reserved concurrency)."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, queue.SimpleQueue[tuple[Any, Any]]] = {}
+        self._queues: dict[str, _Queue] = {}
         self._lock = threading.Lock()
 
     def submit(self, fn: Any, event: Any) -> None:
         with self._lock:
-            pending = self._queues.get(fn.function_arn)
-            if pending is None:
-                pending = self._queues[fn.function_arn] = queue.SimpleQueue()
-                workers = min(ASYNC_CONCURRENCY, int(fn.reserved_concurrency or ASYNC_CONCURRENCY))
-                for n in range(max(workers, 1)):
-                    threading.Thread(target=self._run, args=(pending,), daemon=True,
-                                     name=f"lambda-async-{fn.function_name}-{n}").start()
-        pending.put((fn, event))
+            state = self._queues.get(fn.function_arn)
+            if state is None:
+                reserved = int(fn.reserved_concurrency) if fn.reserved_concurrency else None
+                state = self._queues[fn.function_arn] = _Queue(reserved or ASYNC_MAX_WORKERS)
+                for _ in range(max(1, min(ASYNC_CONCURRENCY, state.limit))):
+                    self._start(fn, state)
+        state.pending.put((fn, event))
+        timer = threading.Timer(ASYNC_STUCK_SECONDS, self._scale_out, args=(fn, state))
+        timer.daemon = True
+        timer.start()
 
-    @staticmethod
-    def _run(pending: queue.SimpleQueue[tuple[Any, Any]]) -> None:
+    def _scale_out(self, fn: Any, state: _Queue) -> None:
+        with self._lock:
+            now = time.monotonic()
+            stuck = len(state.busy) == state.workers and all(now - t >= ASYNC_STUCK_SECONDS for t in state.busy.values())
+            if stuck and not state.pending.empty() and state.workers < state.limit:
+                self._start(fn, state)
+
+    def _start(self, fn: Any, state: _Queue) -> None:
+        number = state.workers
+        state.workers += 1
+        threading.Thread(target=self._run, args=(state, number), daemon=True,
+                         name=f"lambda-async-{fn.function_name}-{number}").start()
+
+    def _run(self, state: _Queue, number: int) -> None:
         while True:
-            fn, event = pending.get()
+            fn, event = state.pending.get()
+            with self._lock:
+                state.busy[number] = time.monotonic()
             try:
                 fn._invoke_lambda(event=event)
             except Exception:  # Lambda retries and then drops; the local stack logs and drops
                 log.exception("asynchronous invocation of %s failed", fn.function_name)
+            finally:
+                with self._lock:
+                    state.busy.pop(number, None)
 
 
 async_invocations = _AsyncInvocations()

@@ -57,3 +57,26 @@ def test_a_reserved_concurrency_of_one_runs_events_one_by_one_in_order() -> None
     fn = _Function("serial", reserved=1)
     _run(fn, list(range(10)))
     assert fn.ran == list(range(10)) and fn.most == 1
+
+
+def test_invocations_that_run_long_do_not_hold_the_others_up() -> None:
+    release = threading.Event()
+    ran: list[str] = []
+
+    class _Blocking(_Function):
+        def _invoke_lambda(self, event: Any) -> None:
+            if event == "long":
+                release.wait(10)
+            ran.append(event)
+            if event == "short":
+                self.done.set()
+
+    fn = _Blocking("scales-out")
+    queue = moto_patches._AsyncInvocations()
+    for _ in range(moto_patches.ASYNC_CONCURRENCY):
+        queue.submit(fn, "long")  # every worker busy, as a background run waiting for the one before
+    queue.submit(fn, "short")
+    try:
+        assert fn.done.wait(5) and ran == ["short"]  # another worker took it after ASYNC_STUCK_SECONDS
+    finally:
+        release.set()

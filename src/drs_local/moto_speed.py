@@ -18,6 +18,14 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    rules, for every member of every object (1,300 members in one instance of DescribeInstances);
    their answer depends only on the object's class, the member's name and the shapes involved, so
    it is worked out once for each of those.
+7. An item's size (moto checks DynamoDB's 400 KB limit) is counted over the stored values as they
+   are. moto rebuilt every nested map and list to measure it, and measured the whole item again for
+   each attribute it set: storing a 100-server job item, or setting one of its attributes, walked
+   its 100 server maps once per attribute. The same sizes, and an item over the limit is refused
+   as before: a new item is measured once when all its attributes are in (its size only grows while
+   they are added, so the last total is the largest).
+8. A service's backend for an account that already has one is handed out directly: moto took its
+   global backend lock and compared the service with every backend in use, for each lookup.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -36,6 +44,8 @@ def apply() -> None:
     _plain_json_dynamodb_answers()
     _action_names_once()
     _member_aliases_once()
+    _item_sizes_without_copies()
+    _account_backends_directly()
 
 
 def _partition_queries() -> None:
@@ -275,3 +285,77 @@ def _member_aliases_once() -> None:
         return keys
 
     XFormedAttributePicker.get_possible_keys = get_possible_keys  # type: ignore[method-assign]
+
+
+def _item_sizes_without_copies() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models import dynamo_type
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    limit = 405000  # moto's own figure (dynamo_type.LimitedSizeDict)
+
+    def value_size(kind: str, value: Any) -> int:
+        """``DynamoType({kind: value}).size()``, without building the DynamoType tree again."""
+        if kind == "N":
+            return len(str(value))
+        if kind in ("SS", "NS", "BS"):
+            return sum(value_size(kind[0], v) for v in value)
+        if kind == "L":
+            return sum(size(v) for v in value)
+        if kind == "M":
+            return sum(bytesize(k) + size(v) for k, v in value.items())
+        if isinstance(value, bool):
+            return 1
+        return bytesize(value)
+
+    def size(value: Any) -> int:
+        if type(value) is not DynamoType:
+            value = DynamoType(value)
+        return value_size(value.type, value.value)
+
+    def dynamo_size(self: Any) -> int:
+        return value_size(self.type, self.value)
+
+    def entry_size(key: Any, value: Any) -> int:
+        return bytesize(str(key)) + (size(value) if type(value) is DynamoType else bytesize(str(value)))
+
+    def setitem(self: Any, key: str, value: Any) -> None:
+        current = sum(entry_size(k, v) for k, v in self.items())
+        if current + entry_size(key, value) > limit:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+
+    def item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        self.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(self.attrs)
+        total = 0
+        for key, value in attrs.items():
+            typed = DynamoType(value)
+            total += entry_size(key, typed)
+            dict.__setitem__(self.attrs, key, typed)
+        if total > limit:
+            raise ItemSizeTooLarge
+
+    assert dynamo_type.LimitedSizeDict is LimitedSizeDict
+    DynamoType.unpatched_size = DynamoType.size  # type: ignore[attr-defined]  # kept for the tests
+    DynamoType.size = dynamo_size  # type: ignore[method-assign]
+    LimitedSizeDict.__setitem__ = setitem  # type: ignore[method-assign,assignment]
+    Item.__init__ = item_init  # type: ignore[method-assign]
+
+
+def _account_backends_directly() -> None:
+    from moto.core.base_backend import BackendDict
+
+    original = BackendDict.__getitem__
+
+    def getitem(self: Any, account_id: str) -> Any:
+        # moto adds an account's backend and registers the service in the same call, and its reset
+        # clears both: an account present here is registered.
+        if dict.__contains__(self, account_id):
+            return dict.__getitem__(self, account_id)
+        return original(self, account_id)
+
+    BackendDict.__getitem__ = getitem  # type: ignore[method-assign]

@@ -6,37 +6,32 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
-
-from drs_local import moto_patches
-
+TABLE = "local-moto-queries"
 KEYS = sorted({f"{prefix}{n:03d}" for prefix in ("JOB#", "META", "SERVER#", "WAVE#") for n in range(40)} | {"META"})
 
 
 @pytest.fixture(scope="module")
-def table() -> Any:
-    moto_patches.apply()
-    with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
-        ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                    {"AttributeName": "sk", "KeyType": "RANGE"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                               {"AttributeName": "sk", "AttributeType": "S"}])
-        for pk in ("a", "b"):
-            with boto3.resource("dynamodb", region_name="us-east-1").Table("t").batch_writer() as batch:
-                for i, sk in enumerate(KEYS):
-                    batch.put_item(Item={"pk": pk, "sk": sk, "n": i % 3})
-        yield ddb
+def table(stack: Any) -> Any:
+    """A table of the session's local stack (its moto runs the patched Query), named for this module."""
+    ddb = stack.client("dynamodb")
+    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    for pk in ("a", "b"):
+        for i, sk in enumerate(KEYS):
+            ddb.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "sk": {"S": sk}, "n": {"N": str(i % 3)}})
+    yield ddb
+    ddb.delete_table(TableName=TABLE)
 
 
 def _all_pages(ddb: Any, limit: int | None, forward: bool, condition: str, values: dict[str, Any],
                filtered: bool) -> tuple[list[str], int]:
-    kwargs: dict[str, Any] = {"TableName": "t", "KeyConditionExpression": condition, "ScanIndexForward": forward,
+    kwargs: dict[str, Any] = {"TableName": TABLE, "KeyConditionExpression": condition, "ScanIndexForward": forward,
                               "ExpressionAttributeValues": {":pk": {"S": "a"}, **values}}
     if filtered:
         kwargs["FilterExpression"] = "n = :zero"

@@ -43,6 +43,7 @@ and right-sizing do not apply to it; UpdateLaunchConfiguration refuses the first
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -235,20 +236,21 @@ class Lifecycle:
                 return
             job.status = "STARTED"
             self._log(job, job.start_at, "JOB_START")
-        while True:
-            best: tuple[float, int] | None = None
-            for index, part in enumerate(job.participants):
-                if part.finished or part.next_event >= len(part.events):
-                    continue
-                at = part.events[part.next_event].at
-                if at <= now and (best is None or at < best[0]):
-                    best = (at, index)
-            if best is None:
-                break
-            part = job.participants[best[1]]
+        # Every due event in time order, the first participant first on a tie (a heap of each
+        # participant's next event; a job of 100 servers has some 600 of them).
+        due = [(p.events[p.next_event].at, i) for i, p in enumerate(job.participants)
+               if not p.finished and p.next_event < len(p.events) and p.events[p.next_event].at <= now]
+        heapq.heapify(due)
+        while due:
+            _, index = heapq.heappop(due)
+            part = job.participants[index]
+            if part.finished or part.next_event >= len(part.events):
+                continue
             event = part.events[part.next_event]
             part.next_event += 1
             self._apply(state, job, part, event)
+            if not part.finished and part.next_event < len(part.events) and part.events[part.next_event].at <= now:
+                heapq.heappush(due, (part.events[part.next_event].at, index))
         if job.participants and all(p.finished for p in job.participants):
             job.status = "COMPLETED"
             job.ended_at = max((p.finished_at or job.start_at) for p in job.participants)

@@ -107,6 +107,7 @@ class _Queue:
         self.limit = limit
         self.busy: dict[int, float] = {}  # worker number -> when its invocation started
         self.workers = 0
+        self.watching = False  # a timer will look at the workers while invocations wait
 
 
 class _AsyncInvocations:
@@ -133,7 +134,12 @@ class _AsyncInvocations:
                 state = self._queues[fn.function_arn] = _Queue(reserved or ASYNC_MAX_WORKERS)
                 for _ in range(max(1, min(ASYNC_CONCURRENCY, state.limit))):
                     self._start(fn, state)
-        state.pending.put((fn, event))
+            state.pending.put((fn, event))
+            if not state.watching:  # one timer per function, not one per event
+                state.watching = True
+                self._watch(fn, state)
+
+    def _watch(self, fn: Any, state: _Queue) -> None:
         timer = threading.Timer(ASYNC_STUCK_SECONDS, self._scale_out, args=(fn, state))
         timer.daemon = True
         timer.start()
@@ -144,6 +150,9 @@ class _AsyncInvocations:
             stuck = len(state.busy) == state.workers and all(now - t >= ASYNC_STUCK_SECONDS for t in state.busy.values())
             if stuck and not state.pending.empty() and state.workers < state.limit:
                 self._start(fn, state)
+            state.watching = not state.pending.empty()  # look again while invocations wait
+            if state.watching:
+                self._watch(fn, state)
 
     def _start(self, fn: Any, state: _Queue) -> None:
         number = state.workers

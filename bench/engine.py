@@ -57,6 +57,9 @@ _items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter(
 _ticks: list[float] = []
 _tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick worked on, seconds, keys read)
 _tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
+_tick_cpu: list[tuple[int, float]] = []  # (wave, CPU seconds of the tick's thread and of its EC2 reader)
+_helper_cpu = [0.0]  # CPU seconds of the EC2 reads the ticks hand to a helper thread, so far
+_event_cpu: dict[str, float] = {"deliver": 0.0, "handle": 0.0}  # CPU seconds of the DRS events' local delivery ("deliver") and handling ("handle")
 _medians: dict[str, float] = {}  # scenario -> median wave gap (emulated s)
 
 
@@ -125,8 +128,39 @@ def _count_dynamodb() -> None:
         _scope.wave = min(open_waves) if open_waves else None
         return original_reconcile(self, meta, waves, *args)
 
+    from drs_orch.adapters import drs_jobs
+
+    original_instances = drs_jobs.Ec2Instances.instances
+
+    def counted_instances(self: Any, *args: Any, **kwargs: Any) -> Any:
+        c0 = time.thread_time()
+        try:
+            return original_instances(self, *args, **kwargs)
+        finally:
+            with _lock:
+                _helper_cpu[0] += time.thread_time() - c0
+
+    drs_jobs.Ec2Instances.instances = counted_instances  # type: ignore[method-assign]
+
+    from drs_emulator.events import EventPublisher
+    from drs_orch.entrypoints import drs_events
+
+    def cpu_of(kind: str, fn: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            c0 = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with _lock:
+                    _event_cpu[kind] += time.thread_time() - c0
+        return timed
+
+    # the local runtime finds the handler by name at each invocation, so the wrapper is the one it calls
+    drs_events.handler = cpu_of("handle", drs_events.handler)
+    EventPublisher.pump = cpu_of("deliver", EventPublisher.pump)  # type: ignore[method-assign]
+
     def timed_tick(self: Any, execution_id: str) -> Any:
-        t0 = time.perf_counter()
+        t0, c0, h0 = time.perf_counter(), time.thread_time(), _helper_cpu[0]
         _scope.wave = None
         _scope.read_items = 0
         _scope.aws = {}
@@ -135,10 +169,12 @@ def _count_dynamodb() -> None:
         finally:
             elapsed = time.perf_counter() - t0
             with _lock:
+                cpu = time.thread_time() - c0 + _helper_cpu[0] - h0
                 _ticks.append(elapsed)
                 if getattr(_scope, "wave", None) is not None:
                     _tick_waves.append((_scope.wave, elapsed, int(getattr(_scope, "read_items", 0))))
                     _tick_aws.append((_scope.wave, dict(_scope.aws)))
+                    _tick_cpu.append((_scope.wave, cpu))
             _scope.aws = None
 
     reconcile.Engine.tick = timed_tick  # type: ignore[method-assign]
@@ -207,9 +243,20 @@ def _write_plan(shape: Shape, servers: dict[str, list[str]]) -> str:
     return plan_id
 
 
+_meta_client: list[Any] = []
+
+
 def _meta(execution_id: str) -> dict[str, Any]:
-    table = boto3.resource("dynamodb").Table(os.environ["EXECUTIONS_TABLE"])
-    return dict(table.get_item(Key={"executionId": execution_id, "sk": "META"}).get("Item") or {})
+    """The execution's status and server counts, read every half second while it runs: one client,
+    and only the two attributes, so that watching the run takes as little as possible of the
+    process the run shares."""
+    if not _meta_client:
+        _meta_client.append(boto3.client("dynamodb"))
+    item = _meta_client[0].get_item(
+        TableName=os.environ["EXECUTIONS_TABLE"], Key={"executionId": {"S": execution_id}, "sk": {"S": "META"}},
+        ProjectionExpression="#s, serverCounts", ExpressionAttributeNames={"#s": "status"}).get("Item") or {}
+    counts = {k: int(v["N"]) for k, v in (item.get("serverCounts") or {}).get("M", {}).items()}
+    return {"status": (item.get("status") or {}).get("S"), "serverCounts": counts}
 
 
 def _largest_item(execution_id: str) -> tuple[int, str]:
@@ -295,6 +342,9 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     _ticks.clear()
     _tick_waves.clear()
     _tick_aws.clear()
+    _tick_cpu.clear()
+    _event_cpu.update(deliver=0.0, handle=0.0)
+    events_before = stack.emulator.events.stats.emitted - stack.emulator.events.stats.dropped
     stack.emulator.clear_calls()
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
@@ -341,6 +391,12 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
               "processing in real seconds, as on AWS where DRS runs in real time")
     stats = stack.emulator.events.stats
     print(f"   DRS events           {stats.emitted} sent, {stats.dropped} dropped (whole run so far)")
+    handled = stats.emitted - stats.dropped - events_before
+    if handled > 0:
+        print(f"   DRS events' CPU      delivery (emulator -> EventBridge -> Lambda queue) "
+              f"{_event_cpu['deliver'] * 1000 / handled:.1f} ms and handling {_event_cpu['handle'] * 1000 / handled:.1f} "
+              f"ms per event: {sum(_event_cpu.values()) / waves * 1000:.0f} ms per wave, in the one process "
+              "that also runs the tick (in AWS each handler runs in its own environment)")
     print(f"   overhead             {figures['overheadRealSeconds']:.1f} s real = {figures['overheadSeconds']:.0f} "
           f"emulated s beyond the launch time ({figures['overheadSeconds'] / max(waves, 1):.0f} per wave)")
     if _ticks:
@@ -357,15 +413,18 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
             print(f"   tick at wave {waves}      without the execution's last tick: mean {tw * 1000:.0f} ms "
                   f"({len(final) - 1} ticks); ratio {tw / t1:.2f}; the last tick {final[-1][0] * 1000:.0f} ms")
         if waves >= 5:  # does a tick cost more late in a long plan? (the execution's last tick apart)
-            body = _tick_waves[:-1]
-            fifths = [[t for w, t, _ in body if (w - 1) * 5 // waves == k] for k in range(5)]
-            means = [statistics.mean(f) if f else None for f in fifths]
-            span = waves // 5
-            print("   tick by fifth of the plan, without the execution's last tick: " + ", ".join(
-                f"waves {k * span + 1}-{(k + 1) * span} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
-                else f"waves {k * span + 1}-{(k + 1) * span} -" for k, m in enumerate(means)))
-            if means[0] and means[-1]:
-                print(f"   tick, last fifth / first fifth: {means[-1] / means[0]:.2f} (target <= 1.5)")
+            _by_fifth("tick", [(w, t) for w, t, _ in _tick_waves[:-1]], waves)
+        # The times above are wall-clock: every function of the local stack shares one process, so a
+        # tick also waits while the DRS events of the same wave end are handled. The CPU time of the
+        # tick's own threads is what the tick itself costs.
+        c1 = [c for w, c in _tick_cpu if w == 1]
+        cn = [c for w, c in _tick_cpu[:-1] if w == waves]
+        if c1 and cn:
+            print(f"   tick CPU at wave 1   mean {statistics.mean(c1) * 1000:.0f} ms; at wave {waves} without the "
+                  f"execution's last tick: mean {statistics.mean(cn) * 1000:.0f} ms; ratio "
+                  f"{statistics.mean(cn) / statistics.mean(c1):.2f}; the last tick {_tick_cpu[-1][1] * 1000:.0f} ms")
+        if waves >= 5:
+            _by_fifth("tick CPU", _tick_cpu[:-1], waves)
         print(f"   DynamoDB keys read   per tick at wave 1: mean {statistics.mean(n for _, n in first):.1f}; "
               f"at wave {waves}: mean {statistics.mean(n for _, n in final):.1f} (GetItem/Query 1, BatchGetItem its keys)")
         for label, wave in (("wave 1", 1), (f"wave {waves}", waves)):
@@ -385,6 +444,18 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
               + ", ".join(f"{op} {n}" for op, n in sorted(calls.items())))
     print(f"   largest DynamoDB item {size} bytes ({kind})")
     print(f"   largest Step Functions payload {_largest_payload(stack, execution_id)} bytes", flush=True)
+
+
+def _by_fifth(label: str, ticks: list[tuple[int, float]], waves: int) -> None:
+    """Mean of ``ticks`` (wave, seconds) by fifth of the plan, and the last fifth over the first."""
+    fifths = [[t for w, t in ticks if (w - 1) * 5 // waves == k] for k in range(5)]
+    means = [statistics.mean(f) if f else None for f in fifths]
+    span = waves // 5
+    print(f"   {label} by fifth of the plan, without the execution's last tick: " + ", ".join(
+        f"waves {k * span + 1}-{(k + 1) * span} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
+        else f"waves {k * span + 1}-{(k + 1) * span} -" for k, m in enumerate(means)))
+    if means[0] and means[-1]:
+        print(f"   {label}, last fifth / first fifth: {means[-1] / means[0]:.2f} (target <= 1.5)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ export function usageRows(accounts: AccountCapacity[]): UsageRow[] {
       }
       const used = METRICS.map(([m, label]) => {
         const x = r.metrics?.find((v) => v.metric === m);
-        return x ? `${label} ${x.used} / ${x.limit}` : null;
+        return x ? `${label} ${x.used} / ${x.limit}${x.status && x.status !== "OK" ? ` (${x.status})` : ""}` : null;
       }).filter(Boolean).join(", ");
       const none = r.currentUsage && r.currentUsage.sourceServers === 0 ? "No servers. " : "";
       return { key, account: a, region: r.region, status: r.status ?? r.regionStatus.status, usage: `${none}${used}`, problem: false, metrics: r.metrics ?? [] };

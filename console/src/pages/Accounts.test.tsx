@@ -33,6 +33,30 @@ describe("the accounts page", () => {
     expect(within(usage).getByText("Cannot be reached: ASSUME_ROLE_FAILED: STS refused to let the hub assume the role")).toBeInTheDocument();
   });
 
+  it("says why an account cannot be reached once: its capacity row, not again in a warning or in the all-accounts list", async () => {
+    const why = "STS refused to let the hub assume the role";
+    renderWithApi(<Accounts />, (_m, path) =>
+      path === "/accounts/targets" ? { status: 200, body: { count: 1, accounts: [TARGET] } }
+        : path === "/accounts/targets/111122223333/capacity" ? { status: 200, body: {
+          targetAccountId: "111122223333", accounts: [unreachable], regions: ["us-east-1"], stagingAccountIds: [],
+          unreachableAccounts: ["111122223333"], warnings: [`account 111122223333 cannot be reached: ${why}`], status: null,
+          recoveryCapacity: null, combined: { replicatingServers: 0, maxReplicatingServers: 0, percentUsed: null, status: null } } }
+          : { status: 200, body: { accounts: [{ ...unreachable, accountName: "DR" }], regions: [], targets: [],
+              unreachableAccounts: ["111122223333"], status: null } },
+      ["view_accounts"]);
+    fireEvent.click(await screen.findByRole("radio", { name: "select DR" }));
+    await screen.findByRole("table", { name: "Capacity by account of 111122223333" });
+    expect(screen.getAllByText(new RegExp(why))).toHaveLength(1);
+    expect(await screen.findByTestId("capacity-unanswered")).toHaveTextContent(
+      "DR (111122223333): cannot be reached (why is shown above, under its capacity)");
+  });
+
+  it("names a quota a region is near in its usage", () => {
+    const near = { ...region("us-east-1", 290), metrics: [{ metric: "replicatingServers", used: 290, limit: 300, available: 10, percentUsed: 97, status: "CRITICAL" }] };
+    const rows = usageRows([{ accountId: "1", accountType: "TARGET", hasExternalId: false, status: "OK", regions: [near] }]);
+    expect(rows[0].usage).toBe("Replicating servers 290 / 300 (CRITICAL)");
+  });
+
   it("never shows OK for a target whose staging account did not answer", async () => {
     const staging = { ...unreachable, accountId: "444455556666", accountType: "STAGING" };
     renderWithApi(<Accounts />, (_m, path) =>

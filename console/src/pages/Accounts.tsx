@@ -52,7 +52,7 @@ function TargetCapacity({ c }: { c: components["schemas"]["OneTargetCapacity"] }
         { label: "Regions", value: c.regions.join(", ") },
         { label: "Unreachable", value: c.unreachableAccounts.join(", ") || "none" },
       ]} />
-      {c.warnings.map((w, i) => <Box key={i} color="text-status-warning">{w}</Box>)}
+      {/* the API's warnings are the rows below that did not answer or near a quota, each said there once */}
       <Table variant="embedded" wrapLines items={usageRows(c.accounts)} trackBy="key"
         ariaLabels={{ tableLabel: `Capacity by account of ${c.targetAccountId}` }}
         empty={`No accounts were read for ${c.targetAccountId}`}
@@ -122,7 +122,7 @@ export function Accounts() {
           </SpaceBetween>
         </Container>
       )}
-      <Capacity />
+      <Capacity reasonsShownFor={capacity.data ? capacity.data.unreachableAccounts : []} />
     </SpaceBetween>
   );
 }

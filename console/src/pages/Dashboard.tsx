@@ -12,7 +12,10 @@ import { useApi } from "../context";
 import { useCan } from "../permissions";
 import { ExecutionsTable, useExecutions } from "./Executions";
 
-export function Capacity() {
+/** The DRS capacity of every account against its quotas. ``reasonsShownFor``: accounts whose reason
+ * for not answering the page already shows (the selected account's capacity on the accounts page),
+ * named here without saying it again. */
+export function Capacity({ reasonsShownFor = [] }: { reasonsShownFor?: string[] }) {
   const api = useApi();
   const q = useQuery({
     queryKey: ["capacity"],
@@ -27,7 +30,8 @@ export function Capacity() {
       {unanswered.length > 0 && (
         <Alert type="warning" header="Not every account answered: their capacity is unknown">
           <ul data-testid="capacity-unanswered">{unanswered.map((r) => (
-            <li key={r.key}>{r.account.accountName ?? r.account.accountId} ({r.account.accountId}){r.region === "all" ? "" : ` in ${r.region}`}: {r.usage}</li>
+            <li key={r.key}>{r.account.accountName ?? r.account.accountId} ({r.account.accountId}){r.region === "all" ? "" : ` in ${r.region}`}: {
+              r.region === "all" && reasonsShownFor.includes(r.account.accountId) ? "cannot be reached (why is shown above, under its capacity)" : r.usage}</li>
           ))}</ul>
         </Alert>
       )}

@@ -25,6 +25,11 @@
    (``_AsyncInvocations``), as Lambda does (moto ran it before answering).
    :func:`refuse_async_invocations` makes them fail instead (as when the caller may not invoke the
    function), for tests of what a caller does when its background run cannot be queued.
+9. The Step Functions service integration (``arn:aws:states:::states:startExecution``) takes its
+   parameters as AWS documents them (``StateMachineArn``, ``Name``, ``Input``): moto's interpreter
+   handed them to boto3 as written, which leaves out keys not in the API's own casing
+   (``stateMachineArn``...), and the task failed with ``States.Runtime``. They are put in the API's
+   casing first, by the service model, as AWS does.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -287,8 +292,30 @@ def apply() -> None:
         _scale_task_timeouts()
         _events_to_lambda_and_buses()
         _serialize_dynamodb_writes()
+        _sfn_integration_parameters()
         moto_speed.apply()
         _applied = True
+
+
+def _sfn_integration_parameters() -> None:
+    import botocore.session
+    from botocore import xform_name
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    operations = {xform_name(name): model.operation_model(name) for name in model.operation_names}
+    original = StateTaskServiceSfn._normalise_parameters
+
+    def normalise(self: Any, parameters: dict[str, Any], boto_service_name: str | None = None,
+                  service_action_name: str | None = None) -> None:
+        original(self, parameters, boto_service_name, service_action_name)  # Input as a JSON string
+        operation = operations.get(self._get_boto_service_action(service_action_name))
+        if operation is not None and operation.input_shape is not None:
+            self._to_boto_request(parameters, operation.input_shape)
+
+    StateTaskServiceSfn._normalise_parameters = normalise  # type: ignore[method-assign]
 
 
 class _TableLocks:

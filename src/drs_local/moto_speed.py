@@ -342,7 +342,7 @@ def _item_sizes_without_copies() -> None:
     assert dynamo_type.LimitedSizeDict is LimitedSizeDict
     DynamoType.unpatched_size = DynamoType.size  # type: ignore[attr-defined]  # kept for the tests
     DynamoType.size = dynamo_size  # type: ignore[method-assign]
-    LimitedSizeDict.__setitem__ = setitem  # type: ignore[method-assign,assignment]
+    LimitedSizeDict.__setitem__ = setitem  # type: ignore[method-assign]
     Item.__init__ = item_init  # type: ignore[method-assign]
 
 

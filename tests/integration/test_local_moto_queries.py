@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 TABLE = "local-moto-queries"
 KEYS = sorted({f"{prefix}{n:03d}" for prefix in ("JOB#", "META", "SERVER#", "WAVE#") for n in range(40)} | {"META"})
 

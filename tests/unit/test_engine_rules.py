@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drs_orch.domain.engine_rules import (
+    RENEW_RETRY_TICKS,
     Capacity,
     ExecutionView,
     JobStatus,
@@ -24,6 +25,7 @@ from drs_orch.domain.engine_rules import (
     active_capacity,
     admission_scopes,
     after_search_miss,
+    after_tick,
     classify_start_error,
     decide,
     failure_reasons,
@@ -371,3 +373,15 @@ def test_simulated_runs_keep_every_invariant(plan: tuple, intervention: str | No
         assert status in (E.PARTIAL, E.FAILED)
     else:
         assert status is E.COMPLETED
+
+
+@settings(max_examples=200, deadline=None)
+@given(decided=st.sampled_from(list(Next)), run_ticks=st.integers(1, 5000), renew_after=st.integers(1, 2000))
+def test_a_run_hands_over_only_while_it_goes_on_once_it_has_ticked_enough(decided: Next, run_ticks: int,
+                                                                          renew_after: int) -> None:
+    after = after_tick(decided, run_ticks, renew_after)
+    if decided is not Next.CONTINUE or run_ticks < renew_after:
+        assert after is decided  # a pause or the end is never put off; a young run goes on
+    else:  # at the threshold, then again every RENEW_RETRY_TICKS ticks should the new run not start
+        assert (after is Next.RENEW) == ((run_ticks - renew_after) % RENEW_RETRY_TICKS == 0)
+    assert after_tick(Next.CONTINUE, renew_after, renew_after) is Next.RENEW

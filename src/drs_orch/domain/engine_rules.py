@@ -103,6 +103,20 @@ class Next(StrEnum):
     CONTINUE = "CONTINUE"
     PAUSE = "PAUSE"
     DONE = "DONE"
+    RENEW = "RENEW"  # go on in a new state machine run (this run's history is getting long)
+
+
+RENEW_RETRY_TICKS = 50  # a run whose renewal failed asks again this many ticks later
+
+
+def after_tick(decided: Next, run_ticks: int, renew_after: int) -> Next:
+    """What the state machine does after the ``run_ticks``-th tick of its run: a run that goes on
+    hands the execution to a new run once it has ticked ``renew_after`` times (a Standard workflow
+    fails, skipping every Catch, when its history reaches 25,000 events), and asks again every
+    :data:`RENEW_RETRY_TICKS` ticks if that start failed. A pause, or the end, is never put off."""
+    if decided is Next.CONTINUE and run_ticks >= renew_after and (run_ticks - renew_after) % RENEW_RETRY_TICKS == 0:
+        return Next.RENEW
+    return decided
 
 
 def job_status(stored: str, key: str, in_flight: Iterable[str]) -> JobStatus:

@@ -1,7 +1,11 @@
 """The orchestration Lambda's actions, called by the state machine (infra/orchestration.asl.json):
 
-- ``begin``: the execution starts (PENDING -> RUNNING), then a first tick;
-- ``tick``: one reconcile step; returns ``{"next": "CONTINUE"|"PAUSE"|"DONE", "waitSeconds": n}``;
+- ``begin``: the execution starts (PENDING -> RUNNING), then a first tick; a run started to take
+  over from another (``RENEW``) begins the same way, and names itself on META as the execution's run;
+- ``tick``: one reconcile step; returns ``{"next": "CONTINUE"|"PAUSE"|"DONE"|"RENEW", "waitSeconds": n,
+  "ticks": total, "runTicks": this run's}``. ``RENEW``: the state machine starts a new run named
+  ``renewName`` with the execution id and the tick count, and this run ends (``Renewed``), so that no
+  run's history nears Step Functions' 25,000 events however long the execution lasts;
 - ``pause``: the ``waitForTaskToken`` task of a paused execution stores its task token;
 - ``wait``: the ``waitForTaskToken`` wait between ticks stores its token (``waitToken``), which a DRS
   launch-result event sends back to cut the wait short (``services/engine/wake.py``); the wait's
@@ -16,12 +20,29 @@ step is idempotent) and, when retries run out, aborts.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from drs_orch.domain.engine_rules import Next, after_tick
 from drs_orch.entrypoints.wiring import container
 from drs_orch.services import telemetry
 
+if TYPE_CHECKING:
+    from drs_orch.services.engine.reconcile import TickResult
+
 _DONE = {"next": "DONE", "waitSeconds": 0}
+
+
+def _counted(execution_id: str, result: TickResult, ticks: int, run_ticks: int) -> dict[str, Any]:
+    """The tick's answer with the run's tick counts, and the renewal when the run has ticked enough."""
+    ticks, run_ticks = ticks + 1, run_ticks + 1
+    decided = after_tick(result.next, run_ticks, container().settings.renew_after_ticks)
+    # the total only grows, so each run's name is new (Step Functions keeps a name for 90 days)
+    return {"next": decided.value, "waitSeconds": result.wait_seconds, "ticks": ticks, "runTicks": run_ticks,
+            "renewName": f"{execution_id}-t{ticks}" if decided is Next.RENEW else None}
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 0
 
 
 def handle_action(event: dict[str, Any]) -> dict[str, Any]:
@@ -31,16 +52,20 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"orchestration event without executionId: {sorted(event)}")
     engine = container().engine
     if action == "begin":
-        return engine.begin(execution_id).to_dict()
+        given = event.get("input")
+        state: dict[str, Any] = given if isinstance(given, dict) else {}
+        run = str(event.get("run") or "") or None
+        return _counted(execution_id, engine.begin(execution_id, run=run), _count(state.get("ticks")), 0)
     if action == "tick":
         started = time.monotonic()
         try:
-            return engine.tick(execution_id).to_dict()
+            result = engine.tick(execution_id)
         except Exception:
             telemetry.count(telemetry.TICK_ERRORS)
             raise
         finally:
             telemetry.seconds(telemetry.TICK_DURATION, time.monotonic() - started)
+        return _counted(execution_id, result, _count(event.get("ticks")), _count(event.get("runTicks")))
     if action == "pause":
         engine.store_task_token(execution_id, str(event["taskToken"]))
         return {"next": "PAUSE", "waitSeconds": 0}

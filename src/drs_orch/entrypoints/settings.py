@@ -27,6 +27,9 @@ class Settings:
     drill_ttl_hours: int = 24
     paused_alert_minutes: int = 60
     console_url: str = ""
+    # a state machine run hands its execution to a new run after this many ticks (issue 15: a
+    # Standard workflow's history holds at most 25,000 events; one poll of the loop adds about 13)
+    renew_after_ticks: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,6 +60,7 @@ class Settings:
             drill_ttl_hours=_positive(env, "DRILL_TTL_HOURS", 24),
             paused_alert_minutes=_positive(env, "PAUSED_ALERT_MINUTES", 60),
             console_url=env.get("CONSOLE_URL", "").rstrip("/"),
+            renew_after_ticks=_positive(env, "ORCHESTRATION_RENEW_AFTER_TICKS", 1000),
         )
 
     @property

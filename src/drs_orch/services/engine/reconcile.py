@@ -117,12 +117,17 @@ class Engine:
         self.deps = deps
 
     # ------------------------------------------------------------------ state machine actions
-    def begin(self, execution_id: str) -> TickResult:
+    def begin(self, execution_id: str, run: str | None = None) -> TickResult:
+        """A state machine run begins: the execution starts if it has not (PENDING -> RUNNING), the
+        run is named on META as the execution's (``run``: its ARN; a run that took over from another
+        replaces it there, so a cancel stops the run that is going on), then a first tick."""
         for _ in range(MAX_ATTEMPTS):
             meta = self.deps.store.get_meta(execution_id)
             if meta is None:
                 log.warning("execution %s not found", execution_id)
                 return TickResult(Next.DONE, 0)
+            if run and meta.get("stateMachineExecutionArn") != run:
+                self.deps.store.update_meta(execution_id, Changes(set={"stateMachineExecutionArn": run}))
             if meta["status"] != _E.PENDING.value:
                 break
             changes = Changes(increment={"version": 1})

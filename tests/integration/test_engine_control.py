@@ -75,9 +75,9 @@ def test_cancel_while_pending_ends_before_any_wave(stack: Any, admin: Any,
     release = threading.Event()
     original = Engine.begin
 
-    def held_begin(self: Engine, execution_id: str) -> Any:
+    def held_begin(self: Engine, execution_id: str, **kwargs: Any) -> Any:
         release.wait(10)
-        return original(self, execution_id)
+        return original(self, execution_id, **kwargs)
 
     monkeypatch.setattr(Engine, "begin", held_begin)
     group_id = group(admin, seed(stack, 1))

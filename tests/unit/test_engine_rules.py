@@ -33,6 +33,7 @@ from drs_orch.domain.engine_rules import (
     job_matches_tags,
     job_status,
     next_server_status,
+    renewal_name,
     starting_action,
     wave_outcome,
 )
@@ -385,3 +386,14 @@ def test_a_run_hands_over_only_while_it_goes_on_once_it_has_ticked_enough(decide
     else:  # at the threshold, then again every RENEW_RETRY_TICKS ticks should the new run not start
         assert (after is Next.RENEW) == ((run_ticks - renew_after) % RENEW_RETRY_TICKS == 0)
     assert after_tick(Next.CONTINUE, renew_after, renew_after) is Next.RENEW
+
+
+def test_every_run_of_a_loop_has_a_name_of_its_own() -> None:
+    arn = "arn:aws:states:us-east-1:123456789012:execution:drs-orch-orchestration-prod:"
+    ex = "3f2c9a1e-0b7d-4c55-9e61-2a8f0d4b7c10"
+    assert renewal_name(arn + ex, ex, 1000) == f"{ex}-t1000"
+    assert renewal_name(arn + f"{ex}-t1000", ex, 2000) == f"{ex}-t2000"
+    # a termination loop of the same execution keeps its own first name: no name of the main loop
+    assert renewal_name(arn + f"{ex}-terminate-2", ex, 1000) == f"{ex}-terminate-2-t1000"
+    assert renewal_name(arn + f"{ex}-terminate-2-t1000", ex, 2000) == f"{ex}-terminate-2-t2000"
+    assert renewal_name(None, ex, 7) == f"{ex}-t7"

@@ -35,6 +35,7 @@ and DRS refusals are classified by :func:`classify_start_error`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -117,6 +118,15 @@ def after_tick(decided: Next, run_ticks: int, renew_after: int) -> Next:
     if decided is Next.CONTINUE and run_ticks >= renew_after and (run_ticks - renew_after) % RENEW_RETRY_TICKS == 0:
         return Next.RENEW
     return decided
+
+
+def renewal_name(run: str | None, execution_id: str, ticks: int) -> str:
+    """The name of the run that takes over from ``run`` (its ARN or name) after ``ticks`` ticks in
+    all: the name of the loop's first run (the execution id, or ``<id>-terminate-<n>`` for a
+    termination loop) and ``-t<ticks>``. The total only grows within a loop, and loops have their own
+    first names, so no two runs get one name (Step Functions keeps a name for 90 days)."""
+    name = (run or "").rpartition(":")[2] or execution_id
+    return f"{re.sub(r'-t[0-9]+$', '', name)}-t{ticks}"
 
 
 def job_status(stored: str, key: str, in_flight: Iterable[str]) -> JobStatus:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from drs_orch.domain.engine_rules import Next, after_tick
+from drs_orch.domain.engine_rules import Next, after_tick, renewal_name
 from drs_orch.entrypoints.wiring import container
 from drs_orch.services import telemetry
 
@@ -32,13 +32,12 @@ if TYPE_CHECKING:
 _DONE = {"next": "DONE", "waitSeconds": 0}
 
 
-def _counted(execution_id: str, result: TickResult, ticks: int, run_ticks: int) -> dict[str, Any]:
+def _counted(execution_id: str, result: TickResult, ticks: int, run_ticks: int, run: str | None) -> dict[str, Any]:
     """The tick's answer with the run's tick counts, and the renewal when the run has ticked enough."""
     ticks, run_ticks = ticks + 1, run_ticks + 1
     decided = after_tick(result.next, run_ticks, container().settings.renew_after_ticks)
-    # the total only grows, so each run's name is new (Step Functions keeps a name for 90 days)
     return {"next": decided.value, "waitSeconds": result.wait_seconds, "ticks": ticks, "runTicks": run_ticks,
-            "renewName": f"{execution_id}-t{ticks}" if decided is Next.RENEW else None}
+            "renewName": renewal_name(run, execution_id, ticks) if decided is Next.RENEW else None}
 
 
 def _count(value: Any) -> int:
@@ -55,7 +54,7 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
         given = event.get("input")
         state: dict[str, Any] = given if isinstance(given, dict) else {}
         run = str(event.get("run") or "") or None
-        return _counted(execution_id, engine.begin(execution_id, run=run), _count(state.get("ticks")), 0)
+        return _counted(execution_id, engine.begin(execution_id, run=run), _count(state.get("ticks")), 0, run)
     if action == "tick":
         started = time.monotonic()
         try:
@@ -65,7 +64,8 @@ def handle_action(event: dict[str, Any]) -> dict[str, Any]:
             raise
         finally:
             telemetry.seconds(telemetry.TICK_DURATION, time.monotonic() - started)
-        return _counted(execution_id, result, _count(event.get("ticks")), _count(event.get("runTicks")))
+        return _counted(execution_id, result, _count(event.get("ticks")), _count(event.get("runTicks")),
+                        str(event.get("run") or "") or None)
     if action == "pause":
         engine.store_task_token(execution_id, str(event["taskToken"]))
         return {"next": "PAUSE", "waitSeconds": 0}

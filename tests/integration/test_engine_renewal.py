@@ -69,7 +69,7 @@ def test_a_long_execution_goes_on_in_new_runs_each_with_a_short_history(stack: A
         # a run ticks at most RENEW_AFTER times: Begin, the ticks and their waits, the hand-over
         assert len(history) <= 20 * (short_runs + 1), (run["name"], len(history))
     handed = [e for e in sfn.get_execution_history(executionArn=runs[0]["executionArn"])["events"]
-              if e["type"] == "TaskSucceeded" and "states" in str(e.get("taskSucceededEventDetails", {}))]
+              if e["type"] == "TaskSucceeded" and e["taskSucceededEventDetails"]["resourceType"] == "states"]
     assert handed, "the first run did not start the next one through its Renew task"
     # the execution names its latest run, so that a cancel stops the run that is going on
     assert _meta(stack, execution_id)["stateMachineExecutionArn"] == runs[-1]["executionArn"]

@@ -363,17 +363,28 @@ def _filled(deps: EngineDeps, execution_id: str, *, statuses: list[str] | None, 
             return Page(items=items, next_token=token)
 
 
-def _wave_page(deps: EngineDeps, execution_id: str, wave: int, status: str | None, limit: int, token: str | None,
-               keep: Callable[[ServerRecord], bool]) -> tuple[list[ServerRecord], str | None]:
+def _wave_server_ids(deps: EngineDeps, loaded: ExecutionRecords, wave: int) -> list[str]:
+    """A wave's server ids, sorted: from its jobs as loaded when the load read them all (a wave under
+    way, the one a console refreshes), else read from the store."""
+    record = loaded.wave(wave)
+    jobs = {j.key: j for j in loaded.jobs}
+    if record is not None and record.job_keys and all(k in jobs for k in record.job_keys):
+        return sorted({s for k in record.job_keys for s in jobs[k].server_ids})
+    return deps.store.wave_server_ids(loaded.meta.execution_id, [wave])
+
+
+def _wave_page(deps: EngineDeps, loaded: ExecutionRecords, wave: int, status: str | None, limit: int,
+               token: str | None, keep: Callable[[ServerRecord], bool]) -> tuple[list[ServerRecord], str | None]:
     """A page of ``limit`` servers of one wave that ``keep`` accepts: the wave's server ids (from its
     jobs) are paged through and their items read by key, so a wave of 100 in an execution of 4,000
     reads its own 100, not the 4,000 a filter would."""
-    ids = deps.store.wave_server_ids(execution_id, [wave])
+    execution_id = loaded.meta.execution_id
+    ids = _wave_server_ids(deps, loaded, wave)
     fingerprint = hashlib.sha256(f"{execution_id}|{wave}|{status}|by-wave".encode()).hexdigest()[:16]
     found: list[ServerRecord] = []
     while True:
         chunk, token = page(ids, limit - len(found), token, fingerprint)
-        found += [s for s in sorted(deps.store.get_servers(execution_id, chunk), key=lambda s: s.server_id) if keep(s)]
+        found += [s for s in deps.store.get_servers(execution_id, chunk) if keep(s)]  # by id
         if token is None or len(found) >= limit:
             return found, token
 
@@ -423,7 +434,7 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
             return (status is None or server.status.value == status) and server.server_id not in hidden
 
         if wave is not None:  # the wave's servers by key, not a filter over every server of the execution
-            servers, next_token = _wave_page(deps, execution_id, wave, status, limit, token, keep)
+            servers, next_token = _wave_page(deps, loaded, wave, status, limit, token, keep)
         else:
             found = _filled(deps, execution_id, statuses=[status] if status else None, limit=limit, token=token,
                             keep=keep)

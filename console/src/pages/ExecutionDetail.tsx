@@ -66,7 +66,8 @@ export function jobLine(j: WaveDetails["jobs"][number]): string {
 }
 
 /** A wave's servers. The failure reason comes right after the status and wraps, so it is in view
- * at 1280 px with the navigation open; a server's job id is a column only when the wave has more than
+ * at 1280 px with the navigation open (the server and instance columns keep a host name and an
+ * instance id on one line); a server's job id is a column only when the wave has more than
  * one job (the header above the table names a wave's one job). When the
  * execution's details held only some of the wave's servers (a large execution), the wave's own
  * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the wave
@@ -113,10 +114,10 @@ function ServersTable({ executionId, wave, active }: { executionId: string; wave
             setPageIndex(wanted);
           }} /> : undefined}
         columnDefinitions={[
-          { id: "server", header: "Server", cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
+          { id: "server", header: "Server", minWidth: 190, cell: (s) => <>{s.hostname ?? s.name ?? s.sourceServerId}<Box fontSize="body-s" color="text-body-secondary">{s.sourceServerId}</Box></> },
           { id: "status", header: "Status", cell: (s) => <Status value={serverStatus(s.status, ended)} /> },
           { id: "failure", header: "Failure reason", minWidth: 220, cell: (s) => s.failureReason ? <Box color="text-status-error" data-testid="failure-reason">{s.failureReason}</Box> : "-" },
-          { id: "instance", header: "Recovery instance", cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
+          { id: "instance", header: "Recovery instance", minWidth: 210, cell: (s) => <>{s.ec2InstanceId ?? s.recoveryInstanceId ?? "-"}{s.instanceType && <Box fontSize="body-s" color="text-body-secondary">{s.instanceType}{s.ec2State ? `, ${s.ec2State}` : ""}</Box>}</> },
           { id: "ip", header: "Private IP", cell: (s) => s.privateIp ?? "-" },
           ...(wave.jobs.length > 1 ? [{ id: "job", header: "Job", cell: (s: ServerView) => s.jobId ?? "-" }] : []),
         ]}

@@ -214,6 +214,7 @@ class FakeStore:
         self.items: dict[str, dict[str, Any]] = {}
         self.status_writes: list[tuple[str, dict[str, Any]]] = []
         self.before_get: list[Any] = []
+        self.after_write: list[Any] = []  # called after each successful status write, outside the lock
         self.lock = threading.Lock()
 
     def get(self, group_id: str) -> ProtectionGroup | None:
@@ -251,7 +252,9 @@ class FakeStore:
                 return False
             item["launchConfigStatus"] = copy.deepcopy(record)
             self.status_writes.append((group_id, copy.deepcopy(record)))
-            return True
+        for hook in list(self.after_write):
+            hook(group_id)
+        return True
 
 
 class Accounts:

@@ -5,6 +5,7 @@ servers, so every apply does exactly one chunk; runs are queued into a list and 
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 from launch_fakes import SG, SUBNET, World, make_world, server_ids
@@ -91,6 +92,46 @@ def test_a_save_during_a_run_takes_over_applies_nothing_itself_and_its_run_start
     want = config_hash(intended_config(view.settings.group, None))
     assert {c["configHash"] for c in status["serverConfigs"].values()} == {want}
     assert {world.aws.default_data(s)["InstanceType"] for s in members} == {"c5.xlarge"}
+
+
+def test_a_run_that_ends_while_a_save_takes_over_removes_its_lease_from_the_new_apply() -> None:
+    """The save's takeover and the old run's end interleave: the old run settles (refused) and
+    ends right after the save's first status write. The new run must not wait out the lease."""
+    world, queued = _world()
+    world.service.apply_after_save(ProtectionGroup.from_item(world.group("pg-1", server_ids(6), GROUP)), "u",
+                                   background=lambda gid, c: queued.append((gid, c)))
+    old_run_blocked, save_wrote = threading.Event(), threading.Event()
+    ended: dict[str, Any] = {}
+
+    def hold_the_old_run(_: str) -> None:
+        if threading.current_thread() is old_run and (world.status("pg-1").get("background") or {}).get("leaseUntil"):
+            old_run_blocked.set()
+            assert save_wrote.wait(10)
+
+    def end_the_old_run_after_the_first_write(_: str) -> None:
+        if threading.current_thread() is not old_run and old_run_blocked.is_set() and not save_wrote.is_set():
+            save_wrote.set()
+            old_run.join(10)
+
+    continuation = queued.pop(0)[1]
+    old_run = threading.Thread(target=lambda: ended.update(world.service.continue_apply(
+        "pg-1", continuation, lambda g, c: queued.append((g, c)))))
+    world.store.before_get.append(hold_the_old_run)
+    world.store.after_write.append(end_the_old_run_after_the_first_write)
+    old_run.start()
+    assert old_run_blocked.wait(10)
+    answer = _save(world, queued, "pg-1", launchConfig={**GROUP, "instanceType": "c5.xlarge"})
+    world.store.before_get.clear()
+    world.store.after_write.clear()
+    assert not old_run.is_alive() and ended["stopped"] == "SUPERSEDED", ended
+    status = world.status("pg-1")
+    assert status["background"]["applyId"] == answer["background"]["applyId"]
+    assert "leaseUntil" not in status["background"], status["background"]
+
+    slept = len(world.clock.slept)
+    _run_all(world, queued)
+    assert len(world.clock.slept) == slept  # the new run did not wait for the old lease
+    assert world.status("pg-1")["status"] == "ready"
 
 
 def test_a_run_stops_when_the_settings_changed_without_a_save_taking_over() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from drs_orch.domain.errors import Conflict, DomainError
 from drs_orch.domain.launch_config import EffectiveLaunchConfig, LaunchConfigStatus
-from drs_orch.domain.launch_rules import applying_record, plan_servers
+from drs_orch.domain.launch_rules import applying_record, plan_servers, released_record
 from drs_orch.domain.models import to_iso
 from drs_orch.domain.statuses import LaunchConfigState
 from drs_orch.services.launch_apply import FORCED_CHUNK_SECONDS, RETRY_GRACE_SECONDS
@@ -133,11 +133,13 @@ class BackgroundRuns:
         ``applyId`` at its end and records nothing), and a new background run is queued that waits
         for the old run's lease to end, so two applies never write a server at the same time."""
         lease = str((view.background or {}).get("leaseUntil"))
-        self._release(view, "superseded by a newer save while applying in the background")
+        holding = released_record(view.status, "", self._now()).model_copy(update={"status": L.APPLYING,
+                                                                                  "errors": []})
         apply_id = uuid.uuid4().hex
         block = self._background_block(view, apply_id, 0, f"the previous background run to end (by {lease})",
-                                       lease_until=lease)
-        holding = (view.status or LaunchConfigStatus()).model_copy(update={"status": L.APPLYING, "errors": []})
+                                       lease_until=lease, status=holding)
+        # one write from the old run's claim to the new apply: the old run, ending in between two
+        # writes, would find no lease to remove and the new run would wait out the whole lease
         if not self._write(view, holding, apply_id=apply_id, background=block):
             raise StatusRace()
         return self._queue_or_release(view, holding, block, dispatch)

@@ -50,7 +50,6 @@ from drs_orch.domain.input_rules import MAX_OVERRIDES_PER_GROUP, check_count
 from drs_orch.domain.launch_config import (
     EffectiveLaunchConfig,
     LaunchConfigStatus,
-    ServerConfigStatus,
     ServerLaunchOverride,
     canonical_config,
     config_hash,
@@ -68,6 +67,7 @@ from drs_orch.domain.launch_rules import (
     observed_hash,
     plan_servers,
     project_observed,
+    released_record,
     settled_record,
     unconfigured_record,
     wave_path,
@@ -188,14 +188,7 @@ class LaunchSettingsService(BackgroundRuns):
     def _release(self, view: GroupView, why: str) -> None:
         """``applying`` -> ``pending``: the servers being applied become pending; :class:`Conflict`
         when the status changed meanwhile."""
-        previous = view.status or LaunchConfigStatus()
-        released = LaunchConfigStatus(
-            status=L.PENDING, last_applied=previous.last_applied or self._now(), applied_by=previous.applied_by,
-            server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
-                status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
-                for s, c in previous.server_configs.items()},
-            errors=[why],
-        )
+        released = released_record(view.status, why, self._now())
         if not self._write(view, released):
             raise StatusRace()
 

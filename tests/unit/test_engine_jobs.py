@@ -3,6 +3,9 @@ conflicts, throttling, refusals), and observations only move servers forward."""
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -239,3 +242,47 @@ def test_of_two_ticks_starting_the_same_job_at_once_one_calls(world: Any) -> Non
     assert store.items["JOB#0001#000"]["status"] == "QUEUED"
     JobRunner(runner.deps, runner.meta, {"0001#000": stale}).call(stale)
     assert drs.calls == 1 and len(drs.jobs) == 1
+
+
+class _CountingEc2(FakeEc2):
+    """Counts the EC2 reads in flight at once (each holds for a moment, as a network call would)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active = self.most = 0
+
+    def instances(self, scope: str, ids: list[str]) -> dict[str, Any]:
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        try:
+            time.sleep(0.05)
+            return super().instances(scope, ids)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
+def test_the_launch_details_of_a_waves_jobs_are_read_side_by_side(world: Any) -> None:
+    runner, store, _ = world
+    ec2 = _CountingEc2()
+    deps = dataclasses.replace(runner.deps, ec2=ec2)
+    jobs: dict[str, Any] = {}
+    for n in range(12):  # a wave of 1,200 servers: 12 jobs whose launches were recorded, details put off
+        key = f"0001#{n:03d}"
+        servers = {f"s-{n}-{i}": {"launchedAt": "2026-01-01T00:10:00.000Z", "requestedAt": "2026-01-01T00:00:00+00:00",
+                                  "recoveryInstanceId": f"i-{n:08x}{i:09x}"} for i in range(3)}
+        item = {"executionId": EXEC, "sk": f"JOB#{key}", "jobKey": key, "waveNumber": 1, "accountId": "123456789012",
+                "region": "eu-west-1", "serverIds": sorted(servers), "status": "COMPLETED", "jobId": f"drsjob-{n:017d}",
+                "servers": dict.fromkeys(servers, "LAUNCHED"), "detailsPending": servers}
+        store.items[item["sk"]] = item
+        jobs[key] = ei.job_of(item)
+    later = JobRunner(deps, runner.meta, jobs)
+    assert later.complete_details() == set(jobs) and later.pending_details() == set()
+    assert ec2.most > 1  # not one job after the other
+    for key in jobs:
+        assert "detailsPending" not in store.items[f"JOB#{key}"]
+        assert store.items[f"JOB#{key}"]["dataAges"]  # each job's own data ages
+    launched = [v for k, v in store.items.items() if k.startswith("SERVER#")]
+    assert len(launched) == 36 and {s["status"] for s in launched} == {"LAUNCHED"}
+    assert all(s["ec2InstanceId"] and s["dataAgeSeconds"] == 3600 for s in launched)

@@ -276,7 +276,9 @@ def test_the_launch_details_of_a_waves_jobs_are_read_side_by_side(world: Any) ->
                 "region": "eu-west-1", "serverIds": sorted(servers), "status": "COMPLETED", "jobId": f"drsjob-{n:017d}",
                 "servers": dict.fromkeys(servers, "LAUNCHED"), "detailsPending": servers}
         store.items[item["sk"]] = item
-        jobs[key] = ei.job_of(item)
+        record = ei.job_of(item)
+        assert record is not None
+        jobs[key] = record
     later = JobRunner(deps, runner.meta, jobs)
     assert later.complete_details() == set(jobs) and later.pending_details() == set()
     assert ec2.most > 1  # not one job after the other

@@ -433,3 +433,60 @@ def test_hundreds_of_source_servers_page_and_filter_in_the_server_picker(stack: 
     expect(page.get_by_role("heading", name=re.compile(r"^Source servers in us-west-2 \(1 selected of 306\)"))).to_be_visible()
     _shot(page, "23-server-picker-filtered")
     page.close()
+
+
+def test_a_large_wave_under_way_pages_its_servers(stack: dict[str, Any], browser: Any) -> None:
+    """A drill of 600 servers in one wave (6 DRS jobs, the sixth queued behind DRS's 500 servers in
+    jobs), 100 of them launching in seconds and 500 slowly: mid-launch the execution page gives the
+    wave's counts and jobs, and its servers 50 a page from the wave's own listing (the execution's
+    details hold at most 500 servers); the next page reads on."""
+    from playwright.sync_api import expect
+
+    region = "ca-central-1"
+    fleet = {"accounts": [{"accountId": "123456789012", "regions": [{"region": region, "servers": [
+        {"hostname": "quick-{n:03d}.example.internal", "count": 100, "tags": {"Application": "Estate"},
+         "launch": {"durationSeconds": 300}},
+        {"hostname": "slow-{n:03d}.example.internal", "count": 500, "tags": {"Application": "Estate"},
+         "launch": {"durationSeconds": 90_000}}]}]}]}
+    requests.post(f"{stack['drsUrl']}/_emulator/seed", json=fleet, timeout=300).raise_for_status()
+    manager = _api(stack, "DRSPlanManager")
+    made = manager.post(f"{stack['apiUrl']}/protection-groups", timeout=120, json={
+        "groupName": "Estate", "region": region, "serverSelectionTags": {"Application": "Estate"}})
+    assert made.status_code == 201, made.text
+    assert len(made.json()["sourceServerIds"]) == 600
+    plan = manager.post(f"{stack['apiUrl']}/recovery-plans", timeout=60, json={"planName": "Estate", "waves": [
+        {"waveNumber": 1, "waveName": "everything", "protectionGroupIds": [made.json()["groupId"]]}]})
+    assert plan.status_code == 201, plan.text
+    operator = _api(stack, "DRSOperator")
+    started = operator.post(f"{stack['apiUrl']}/executions", timeout=120, json={
+        "planId": plan.json()["planId"], "executionType": "DRILL", "pollIntervalSeconds": 30})
+    assert started.status_code == 202, started.text
+    execution_id = started.json()["executionId"]
+
+    page = browser.new_page()
+    page.on("pageerror", lambda e: pytest.fail(f"console error: {e}"))
+    _sign_in(page, stack, "DRSOperator")
+    page.goto(f"{stack['consoleUrl']}#/executions/{execution_id}")
+    expect(page.get_by_test_id("execution-status")).to_have_text("RUNNING", timeout=90_000)
+    expect(page.get_by_text("600 servers, 50 a page")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(re.compile(r"Jobs: .*not started"))).to_be_visible(timeout=60_000)  # the sixth, behind the 500
+    table = page.get_by_role("table", name="Servers of wave 1")
+    rows = table.get_by_role("row")
+    expect(rows).to_have_count(51)  # the header and a page of 50
+    expect(table).to_contain_text("LAUNCHING", timeout=60_000)
+    expect(table).to_contain_text("LAUNCHED", timeout=90_000)  # quick servers on this page have launched
+    # ... and the counts above say so: the page is read again only after the execution is
+    expect(page.get_by_text(re.compile(r"^[1-9]\d* launched, \d+ launching, 100 pending"))).to_be_visible()
+    body = operator.get(f"{stack['apiUrl']}/executions/{execution_id}", timeout=60).json()
+    assert body["serversIncluded"] <= 500 < body["serversTotal"] == 600, body["serversIncluded"]
+    assert body["waves"][0]["serversTruncated"] is True and body["waves"][0]["status"] == "LAUNCHING"
+    assert 0 < body["serverCounts"].get("launched", 0) < 600
+    assert [j["status"] for j in body["waves"][0]["jobs"]].count("QUEUED") == 1
+    _shot(page, "24-large-wave-under-way")
+    first = rows.nth(1).inner_text()
+    page.get_by_role("button", name="Next page").first.click()
+    expect(rows.nth(1)).not_to_have_text(first)
+    expect(rows).to_have_count(51)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("execution-status")).to_have_text(re.compile("CANCELLING|CANCELLED"), timeout=60_000)
+    page.close()

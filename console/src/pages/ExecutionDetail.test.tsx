@@ -80,6 +80,25 @@ describe("ExecutionDetail", () => {
     expect(calls.some((c) => c.query.includes("wave=1"))).toBe(false);
   });
 
+  it("reads a wave's page again right after each refresh of the execution while the wave is under way", async () => {
+    const ex = execution("RUNNING");
+    ex.waves[1] = { ...ex.waves[1], status: "LAUNCHING", serverCount: 120, servers: [], serversTruncated: true };
+    let answered = 0; // execution reads answered so far
+    const seen: number[] = []; // ... when each read of the wave's page was asked
+    renderWithApi(<ExecutionDetail executionId="ex-1" />, async (_m, path) => {
+      if (path === "/executions/ex-1/servers") {
+        seen.push(answered);
+        return { status: 200, body: { executionId: "ex-1", total: 120, count: 0, servers: [], nextToken: null } };
+      }
+      if (answered > 0) await new Promise((resolve) => setTimeout(resolve, 1500)); // a slow refresh
+      answered += 1;
+      return { status: 200, body: ex };
+    }, ["view_executions"]);
+    await waitFor(() => expect(seen).toHaveLength(2), { timeout: 8000 });
+    // the page waited for the execution's refresh: its rows never run ahead of the counts above them
+    expect(seen).toEqual([1, 2]);
+  }, 12000);
+
   it("names a wave's jobs once: a job not started says where it will run, without QUEUED", () => {
     expect(jobLine({ jobKey: "k", jobId: null, status: "QUEUED", accountId: "123456789012", region: "us-east-1", serverCount: 3 }))
       .toBe("not started (123456789012 / us-east-1)");

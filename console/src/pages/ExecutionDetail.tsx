@@ -1,5 +1,5 @@
-import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
@@ -70,23 +70,35 @@ export function jobLine(j: WaveDetails["jobs"][number]): string {
  * instance id on one line); a server's job id is a column only when the wave has more than
  * one job (the header above the table names a wave's one job). When the
  * execution's details held only some of the wave's servers (a large execution), the wave's own
- * servers are read a page at a time from `/executions/{id}/servers?wave=N`, refreshed while the wave
- * is under way. */
-function ServersTable({ executionId, wave, active }: { executionId: string; wave: WaveDetails; active: boolean }) {
+ * servers are read a page at a time from `/executions/{id}/servers?wave=N`. While the wave is under
+ * way its page is read again each time the execution has been (`refreshedAt`), right after it, so
+ * the rows never show launches the counts above do not; a wave whose status changes is read again
+ * once more (the page stays on screen meanwhile). */
+function ServersTable({ executionId, wave, active, refreshedAt }: {
+  executionId: string; wave: WaveDetails; active: boolean; refreshedAt: number;
+}) {
   const api = useApi();
   const paged = !!wave.serversTruncated;
   const [tokens, setTokens] = useState<(string | null)[]>([null]); // the token of each page read so far
   const [pageIndex, setPageIndex] = useState(1);
   const token = tokens[pageIndex - 1];
   const q = useQuery({
-    queryKey: ["execution-servers", executionId, wave.waveNumber, token],
+    queryKey: ["execution-servers", executionId, wave.waveNumber, wave.status, token],
     enabled: paged,
-    // only a wave under way changes: 40 waves of a large run are not all read again every poll
-    refetchInterval: active && ["QUEUED", "LAUNCHING"].includes(wave.status) ? POLL_MS : false,
+    placeholderData: keepPreviousData,
     queryFn: async () => unwrap(await api.GET("/executions/{executionId}/servers", {
       params: { path: { executionId }, query: { wave: wave.waveNumber, limit: SERVER_PAGE, ...(token ? { nextToken: token } : {}) } },
     })),
   });
+  // only a wave under way changes: 40 waves of a large run are not all read again every poll
+  const underWay = paged && active && ["QUEUED", "LAUNCHING"].includes(wave.status);
+  const { refetch } = q;
+  const seen = useRef(refreshedAt);
+  useEffect(() => {
+    if (refreshedAt === seen.current) return; // the first read is the query's own
+    seen.current = refreshedAt;
+    if (underWay) void refetch();
+  }, [underWay, refreshedAt, refetch]);
   const next = q.data?.nextToken ?? null;
   const servers = (paged ? q.data?.servers ?? [] : wave.servers) as ServerView[];
   const ended = ENDED_WAVES.has(wave.status);
@@ -225,7 +237,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
           </Header>}>
           <SpaceBetween size="s">
             <Box>Jobs: {w.jobs.length ? w.jobs.map(jobLine).join(", ") : "none yet"}</Box>
-            <ServersTable executionId={ex.executionId} wave={w} active={ACTIVE.has(ex.status)} />
+            <ServersTable executionId={ex.executionId} wave={w} active={ACTIVE.has(ex.status)} refreshedAt={q.dataUpdatedAt} />
           </SpaceBetween>
         </Container>
       ))}

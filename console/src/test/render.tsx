@@ -6,9 +6,11 @@ import { makeApi } from "../api/client";
 import { ApiContext } from "../context";
 import { GrantsProvider } from "../permissions";
 
-type Handler = (method: string, path: string, body: unknown, query: URLSearchParams) => { status: number; body: unknown };
+type Answer = { status: number; body: unknown };
+type Handler = (method: string, path: string, body: unknown, query: URLSearchParams) => Answer | Promise<Answer>;
 
-/** Renders under the real API client, whose fetch answers from `handler`; records the calls. */
+/** Renders under the real API client, whose fetch answers from `handler` (at once, or when its promise
+ * settles); records the calls. */
 export function renderWithApi(ui: ReactNode, handler: Handler, permissions: string[]) {
   const calls: { method: string; path: string; body: unknown; query: string }[] = [];
   const fetchMock = vi.fn(async (input: Request) => {
@@ -16,7 +18,7 @@ export function renderWithApi(ui: ReactNode, handler: Handler, permissions: stri
     const text = await input.text();
     const body = text ? JSON.parse(text) : undefined;
     calls.push({ method: input.method, path: url.pathname, body, query: url.search });
-    const out = handler(input.method, url.pathname, body, url.searchParams);
+    const out = await handler(input.method, url.pathname, body, url.searchParams);
     return new Response(JSON.stringify(out.body), { status: out.status, headers: { "Content-Type": "application/json" } });
   });
   vi.stubGlobal("fetch", fetchMock);

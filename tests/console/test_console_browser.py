@@ -469,7 +469,9 @@ def test_a_large_wave_under_way_pages_its_servers(stack: dict[str, Any], browser
     page.goto(f"{stack['consoleUrl']}#/executions/{execution_id}")
     expect(page.get_by_test_id("execution-status")).to_have_text("RUNNING", timeout=90_000)
     expect(page.get_by_text("600 servers, 50 a page")).to_be_visible(timeout=60_000)
-    expect(page.get_by_text(re.compile(r"Jobs: .*not started"))).to_be_visible(timeout=60_000)  # the sixth, behind the 500
+    # the sixth job says why it has not started
+    expect(page.get_by_text(re.compile(r"Jobs: .*not started: waiting for DRS capacity in 123456789012 / ca-central-1: "
+                                       r"500 of 500 servers are in active jobs; this job needs 100"))).to_be_visible(timeout=60_000)
     table = page.get_by_role("table", name="Servers of wave 1")
     rows = table.get_by_role("row")
     expect(rows).to_have_count(51)  # the header and a page of 50

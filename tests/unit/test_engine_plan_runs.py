@@ -63,3 +63,23 @@ def test_a_cancelled_run_is_recorded_too() -> None:
     execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
     lifecycle.cancel_execution(world.deps, execution_id, "tester")
     assert world.store.plan_runs["p"]["lastExecutionStatus"] == "CANCELLED"
+
+
+def test_a_job_waiting_for_drs_capacity_says_why_until_it_starts() -> None:
+    world = World()
+    group = world.group("big", world.drs.add_servers(600, "big"))
+    world.plan("p", [_wave(1, [group])])
+    execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
+    engine = Engine(world.deps)
+    result = engine.begin(execution_id).to_dict()
+    jobs = queries.get_execution(world.deps, execution_id)["waves"][0]["jobs"]
+    assert [j["status"] for j in jobs] == ["ACTIVE"] * 5 + ["QUEUED"]
+    assert jobs[5]["waitingFor"] == ("waiting for DRS capacity in 123456789012 / eu-west-1: 500 of 500 servers "
+                                     "are in active jobs; this job needs 100")
+    assert all("waitingFor" not in j for j in jobs[:5])
+    while result["next"] == "CONTINUE":
+        world.clock.advance(max(1, result["waitSeconds"]))
+        result = engine.tick(execution_id).to_dict()
+    details = queries.get_execution(world.deps, execution_id)
+    assert details["status"] == "COMPLETED" and details["serverCounts"]["launched"] == 600
+    assert all("waitingFor" not in j and j["jobId"] for j in details["waves"][0]["jobs"])  # said no longer once started

@@ -92,6 +92,23 @@ def test_capacity_admits_first_come_first_served_within_500_servers() -> None:
     assert len(d.start_jobs) == 3  # 150 + 300 <= 500 < 150 + 400
 
 
+def test_a_job_left_waiting_says_which_drs_quota_holds_it_and_those_behind_it_say_so() -> None:
+    jobs = [job(1, index=i, size=100) for i in range(7)]
+    d = decide(running(), [wave(1)], jobs, {SCOPE: Capacity(active_jobs=1, active_servers=150)})
+    assert d.waiting_jobs == {
+        "0001#003": "waiting for DRS capacity in 123456789012 / us-east-1: 450 of 500 servers are in active jobs; "
+                    "this job needs 100",
+        **{f"0001#{i:03d}": "queued behind an earlier job of this execution waiting for DRS capacity in "
+                            "123456789012 / us-east-1" for i in (4, 5, 6)}}
+    full = decide(running(), [wave(1)], [job(1)], {SCOPE: Capacity(active_jobs=MAX_CONCURRENT_JOBS, active_servers=10)})
+    assert full.waiting_jobs == {"0001#000": "waiting for DRS capacity in 123456789012 / us-east-1: 20 of 20 "
+                                             "concurrent jobs are active"}
+    unread = decide(running(), [wave(1)], [job(1)], {})
+    assert unread.waiting_jobs == {"0001#000": "the DRS capacity of 123456789012 / us-east-1 could not be read; "
+                                               "tried again next tick"}
+    assert decide(running(), [wave(1), wave(2)], [job(1), job(2)], FREE).waiting_jobs == {}  # wave 2 not started
+
+
 def test_finished_wave_gets_its_outcome_and_next_wave_starts() -> None:
     done = job(1, JobStatus.COMPLETED, {"a": S.LAUNCHED, "b": S.LAUNCHED})
     d = decide(running(in_flight=frozenset({done.key})), [wave(1, W.LAUNCHING), wave(2)], [done, job(2)], FREE)
@@ -331,10 +348,17 @@ def test_simulated_runs_keep_every_invariant(plan: tuple, intervention: str | No
             assert is_allowed(WaveStatus, before[number], new), (before[number], new)
         # admission within the limits
         admitted = [j for j in jobs if j.key in d.start_jobs]
+        assert not set(d.waiting_jobs) & set(d.start_jobs)  # a job starts or says why it waits, never both
+        assert all(j.status is JobStatus.QUEUED for j in jobs if j.key in d.waiting_jobs)
         assert cap.active_jobs + len(admitted) <= MAX_CONCURRENT_JOBS or not admitted
         assert cap.active_servers + sum(j.size for j in admitted) <= MAX_SERVERS_IN_ACTIVE_JOBS or not admitted
         waves = [replace(w, status=d.wave_status.get(w.number, w.status)) for w in waves]
         by_number = {w.number: w for w in waves}
+        if d.next is Next.CONTINUE and not is_stopping(view, waves, jobs):  # a queued job of a started wave: why
+            for j in visible:
+                if (j.status is JobStatus.QUEUED and j.key not in d.start_jobs
+                        and by_number[j.wave].status in (W.QUEUED, W.LAUNCHING)):
+                    assert j.key in d.waiting_jobs, j
         for j in admitted:  # a wave launches only after its dependencies
             for dep in by_number[j.wave].depends_on:
                 dep_wave = by_number[dep]

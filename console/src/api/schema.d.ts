@@ -2311,6 +2311,12 @@ export interface components {
              */
             timeoutReason?: string | null;
             /**
+             * Waitingfor
+             * @description QUEUED in a started wave: why it has not started (DRS capacity: 20 concurrent jobs, 500 servers in active jobs)
+             * @default null
+             */
+            waitingFor?: string | null;
+            /**
              * Wavename
              * @default null
              */
@@ -3394,6 +3400,12 @@ export interface components {
              * @default null
              */
             timeoutReason?: string | null;
+            /**
+             * Waitingfor
+             * @description QUEUED in a started wave: why it has not started (DRS capacity: 20 concurrent jobs, 500 servers in active jobs)
+             * @default null
+             */
+            waitingFor?: string | null;
         };
         /** LastLaunch */
         LastLaunch: {

@@ -107,6 +107,9 @@ describe("ExecutionDetail", () => {
     expect(jobLine({ jobKey: "k", jobId: null, status: "ABANDONED", lastError: "StartRecovery refused", accountId: "1", region: "r", serverCount: 3 }))
       .toBe("not started (1 / r) (ABANDONED: StartRecovery refused)");
     expect(jobLine({ jobKey: "k", jobId: "drsjob-1", status: "POLLING", accountId: "1", region: "r", serverCount: 3 })).toBe("drsjob-1 (POLLING)");
+    const waiting = "waiting for DRS capacity in 1 / r: 500 of 500 servers are in active jobs; this job needs 100";
+    expect(jobLine({ jobKey: "k", jobId: null, status: "QUEUED", waitingFor: waiting, accountId: "1", region: "r", serverCount: 100 }))
+      .toBe(`not started: ${waiting}`);
   });
 
   it("places waves and server launches on the time axis", () => {

@@ -58,8 +58,10 @@ export const SERVER_PAGE = 50;
 const NOT_STARTED = new Set(["QUEUED", "NOT_STARTED"]);
 
 /** A job in its wave's header: its DRS job id and state; one not started yet says where it will run
- * ("not started" already says QUEUED or NOT_STARTED). */
+ * ("not started" already says QUEUED or NOT_STARTED), or why it waits (DRS capacity; the reason
+ * names the account and region). */
 export function jobLine(j: WaveDetails["jobs"][number]): string {
+  if (!j.jobId && j.waitingFor) return `not started: ${[j.waitingFor, j.lastError].filter(Boolean).join("; ")}`;
   const state = j.jobId || !NOT_STARTED.has(j.status) ? j.status : null;
   const detail = [state, j.lastError].filter(Boolean).join(": ");
   return detail ? `${jobLabel(j)} (${detail})` : jobLabel(j);

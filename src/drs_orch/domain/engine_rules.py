@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from drs_orch.domain.limits import admit_jobs
+from drs_orch.domain.limits import MAX_CONCURRENT_JOBS, MAX_SERVERS_IN_ACTIVE_JOBS, admit_jobs
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import (
     TERMINAL_EXECUTION,
@@ -183,6 +183,7 @@ class Decision:
     wave_status: dict[int, WaveStatus] = field(default_factory=dict)  # changes only
     start_jobs: list[str] = field(default_factory=list)  # QUEUED -> STARTING
     drop_jobs: list[str] = field(default_factory=list)  # QUEUED -> NOT_STARTED
+    waiting_jobs: dict[str, str] = field(default_factory=dict)  # QUEUED jobs of started waves left waiting: why
     finished_jobs: list[str] = field(default_factory=list)  # leave the in-flight set
     started_waves: list[int] = field(default_factory=list)  # PENDING -> QUEUED | LAUNCHING
     paused_before: tuple[int, ...] = ()
@@ -353,13 +354,22 @@ def decide(
     for scope, queued in queue.items():
         cap = (capacity or {}).get(scope)
         if cap is None:
+            why = f"the DRS capacity of {scope.replace('#', ' / ')} could not be read; tried again next tick"
+            decision.waiting_jobs.update({job.key: why for job in queued})
             continue
-        admitted = queued[: admit_jobs([j.size for j in queued], cap.active_jobs, cap.active_servers)]
-        for job in admitted:
+        count = admit_jobs([j.size for j in queued], cap.active_jobs, cap.active_servers)
+        for job in queued[:count]:
             work.job_status[job.key] = JobStatus.STARTING
             decision.start_jobs.append(job.key)
             if work.status[job.wave] is _W.QUEUED:
                 work.set_wave(job.wave, _W.LAUNCHING)
+        if count < len(queued):
+            taken = Capacity(cap.active_jobs + count, cap.active_servers + sum(j.size for j in queued[:count]))
+            first = queued[count]
+            decision.waiting_jobs[first.key] = capacity_wait(scope, taken, first.size)
+            for job in queued[count + 1:]:  # first come, first served: behind the first that waits
+                decision.waiting_jobs[job.key] = (f"queued behind an earlier job of this execution waiting for DRS "
+                                                  f"capacity in {scope.replace('#', ' / ')}")
 
     waiting = any(s in (_W.QUEUED, _W.LAUNCHING) for s in work.status.values())
     if work.in_flight() or waiting:
@@ -499,6 +509,17 @@ def failure_reasons(log_items: Iterable[Mapping[str, object]]) -> dict[str, str]
             raw = data.get("rawError")
             reasons[server] = str(raw) if raw else event
     return reasons
+
+
+def capacity_wait(scope: str, taken: Capacity, size: int) -> str:
+    """Why a job of ``size`` servers cannot start in ``scope`` now (``taken``: what the scope's
+    active jobs use, this tick's starts included), in the words of DRS's quotas."""
+    where = scope.replace("#", " / ")
+    if taken.active_jobs + 1 > MAX_CONCURRENT_JOBS:
+        return (f"waiting for DRS capacity in {where}: {taken.active_jobs} of {MAX_CONCURRENT_JOBS} "
+                "concurrent jobs are active")
+    return (f"waiting for DRS capacity in {where}: {taken.active_servers} of {MAX_SERVERS_IN_ACTIVE_JOBS} "
+            f"servers are in active jobs; this job needs {size}")
 
 
 def active_capacity(jobs: Iterable[Mapping[str, object]], extra: Iterable[int] = ()) -> Capacity:

@@ -236,6 +236,8 @@ class JobView(ApiModel):
     ended_at: str | None = None
     last_error: str | None = None
     timeout_reason: str | None = Field(default=None, description="TIMED_OUT: why the job is no longer followed")
+    waiting_for: str | None = Field(default=None, description="QUEUED in a started wave: why it has not started "
+                                    "(DRS capacity: 20 concurrent jobs, 500 servers in active jobs)")
 
 
 class ServerView(ApiModel):

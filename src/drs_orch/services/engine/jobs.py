@@ -49,6 +49,7 @@ DETAILS_PENDING = "detailsPending"  # JOB and META: launched servers whose detai
 # jobs whose launch details one tick reads at once (each job: an EC2 and a DRS read side by side, then
 # the drill tags and the server items); the adapters retry a throttled call with backoff
 DETAIL_WORKERS = 8
+WAITING_FOR = "waitingFor"  # JOB: why a QUEUED job of a started wave has not started (DRS capacity)
 
 
 def scope_of_job(job: Mapping[str, Any]) -> str:
@@ -414,12 +415,22 @@ class JobRunner:
         if updated is not None:
             self.jobs[key] = updated
 
+    def note_waiting(self, job: JobRecord, why: str) -> None:
+        """Say on a job left QUEUED why it waits (DRS capacity), when that changed."""
+        if job.get(WAITING_FOR) == why:
+            return
+        updated = self.deps.store.update_job(self.execution_id, job.key, Changes(set={WAITING_FOR: why}),
+                                             expect={"status": JobStatus.QUEUED.value})
+        if updated is not None:
+            self.jobs[job.key] = updated
+
     def adopt(self, job: JobRecord, drs_job: Mapping[str, Any]) -> None:
         """Record the DRS job id of a started job (ACTIVE)."""
         job_id = str(drs_job["jobID"])
         changes = Changes(set={"status": JobStatus.ACTIVE.value, "jobId": job_id, "startState": "STARTED",
                                "drsStatus": drs_job.get("status"),
-                               "startedAt": drs_job.get("creationDateTime") or self.deps.now()})
+                               "startedAt": drs_job.get("creationDateTime") or self.deps.now()},
+                          remove=[WAITING_FOR] if job.get(WAITING_FOR) else [])
         updated = self.deps.store.update_job(self.execution_id, job.key, changes,
                                              expect={"status": JobStatus.QUEUED.value})
         if updated is not None:

@@ -166,7 +166,7 @@ def execution_details(loaded: ExecutionRecords, now: str,
     for job in loaded.jobs:
         jobs_by_wave.setdefault(job.wave_number, []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
-                                "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
+                                "endedAt", "lastError", "startAttempts", "timeoutReason", "waitingFor") if k in job
         } | {"serverCount": len(job.get("serverIds") or [])})
     waves = []
     wave_counts: dict[str, int] = {}

@@ -319,6 +319,8 @@ class Engine:
                           kind=str(meta.get("executionType")))
         for key in decision.start_jobs:
             runner.call(runner.jobs[key])
+        for key, why in decision.waiting_jobs.items():
+            runner.note_waiting(runner.jobs[key], why)
         if pending:
             runner.complete_details()
             self.deps.store.update_meta(execution_id, Changes(delete={DETAILS_PENDING: pending}))

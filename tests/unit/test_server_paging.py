@@ -21,7 +21,7 @@ def _half_launched() -> tuple[World, str]:
     return world, execution_id
 
 
-@given(status=st.sampled_from([None, "PENDING", "LAUNCHING", "LAUNCHED"]), wave=st.sampled_from([None, 1, 2]),
+@given(status=st.sampled_from([None, "PENDING", "LAUNCHING", "LAUNCHED", "FAILED"]), wave=st.sampled_from([None, 1, 2]),
        limit=st.integers(min_value=1, max_value=4))
 def test_pages_hold_every_matching_server_once_and_all_but_the_last_are_full(
         status: str | None, wave: int | None, limit: int) -> None:
@@ -45,3 +45,13 @@ def test_a_wave_is_read_by_key_not_by_filtering_every_server() -> None:
     assert len(servers) == 4 and {s["waveNumber"] for s in servers} == {2}
     assert store.server_pages == before[1]  # no filtered scan of the execution's servers
     assert store.servers_read - before[0] == 4  # wave 2's own servers, each read once
+
+
+def test_a_status_no_server_has_is_answered_from_the_counts_without_reading_servers() -> None:
+    world, execution_id = _half_launched()
+    store = world.deps.store
+    before = store.servers_read, store.server_pages
+    for query in ({"status": "FAILED"}, {"status": "TERMINATED", "limit": "1"}, {"status": "FAILED", "wave": "2"}):
+        page = execution_servers(world.deps, execution_id, query)
+        assert page["servers"] == [] and page["total"] == 0 and page["nextToken"] is None, query
+    assert (store.servers_read, store.server_pages) == before  # "any failed?" reads no server item

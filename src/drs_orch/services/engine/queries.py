@@ -420,7 +420,10 @@ def execution_servers(deps: EngineDeps, execution_id: str, query: Mapping[str, s
     live = live_statuses(loaded.jobs)
     launching = {s for s, (job, now) in live.items()
                  if now == ServerStatus.LAUNCHING.value and (wave is None or job.wave_number == wave)}
-    if wave is not None and _wave_counts(loaded, wave) is None:
+    if (wave is not None and _wave_counts(loaded, wave) is None) or (
+            status not in (None, ServerStatus.LAUNCHING.value) and not _server_total(loaded, wave, status)):
+        # no such wave, or the stored counts hold no server of that status ("any failed?" of a large
+        # run answers at once instead of filtering every server item)
         servers: list[ServerRecord] = []
         next_token = None
     elif status == ServerStatus.LAUNCHING.value:  # few (DRS's servers in active jobs): paged in memory

@@ -83,3 +83,18 @@ def test_a_job_waiting_for_drs_capacity_says_why_until_it_starts() -> None:
     details = queries.get_execution(world.deps, execution_id)
     assert details["status"] == "COMPLETED" and details["serverCounts"]["launched"] == 600
     assert all("waitingFor" not in j and j["jobId"] for j in details["waves"][0]["jobs"])  # said no longer once started
+
+
+def test_a_waiting_job_dropped_by_a_cancel_no_longer_says_it_waits() -> None:
+    world = World()
+    world.plan("p", [_wave(1, [world.group("big", world.drs.add_servers(600, "big"))])])
+    execution_id = start_execution(world.deps, {"planId": "p", "isDrill": True}, "tester")["executionId"]
+    engine = Engine(world.deps)
+    result = engine.begin(execution_id).to_dict()
+    assert queries.get_execution(world.deps, execution_id)["waves"][0]["jobs"][5]["waitingFor"]
+    lifecycle.cancel_execution(world.deps, execution_id, "tester")
+    while result["next"] == "CONTINUE":
+        world.clock.advance(max(1, result["waitSeconds"]))
+        result = engine.tick(execution_id).to_dict()
+    last = queries.get_execution(world.deps, execution_id)["waves"][0]["jobs"][5]
+    assert last["status"] == "NOT_STARTED" and "waitingFor" not in last, last

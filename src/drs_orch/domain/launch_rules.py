@@ -284,8 +284,8 @@ def applying_record(
     )
 
 
-def released_record(previous: LaunchConfigStatus | None, why: str, now_iso: str) -> LaunchConfigStatus:
-    """An apply let go before it settled: the group ``pending`` with ``why``, its servers still
+def released_record(previous: LaunchConfigStatus | None, why: str | None, now_iso: str) -> LaunchConfigStatus:
+    """An apply let go before it settled: the group ``pending`` (with ``why``), its servers still
     ``applying`` pending again (their last applied hash kept), everything else as it was."""
     base = previous or LaunchConfigStatus()
     return LaunchConfigStatus(
@@ -295,7 +295,7 @@ def released_record(previous: LaunchConfigStatus | None, why: str, now_iso: str)
         server_configs={s: c if c.status is not L.APPLYING else ServerConfigStatus(
             status=L.PENDING, config_hash=c.config_hash, last_applied=c.last_applied)
             for s, c in base.server_configs.items()},
-        errors=[why],
+        errors=[why] if why else [],
     )
 
 

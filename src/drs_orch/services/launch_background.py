@@ -133,8 +133,7 @@ class BackgroundRuns:
         ``applyId`` at its end and records nothing), and a new background run is queued that waits
         for the old run's lease to end, so two applies never write a server at the same time."""
         lease = str((view.background or {}).get("leaseUntil"))
-        holding = released_record(view.status, "", self._now()).model_copy(update={"status": L.APPLYING,
-                                                                                  "errors": []})
+        holding = released_record(view.status, None, self._now()).model_copy(update={"status": L.APPLYING})
         apply_id = uuid.uuid4().hex
         block = self._background_block(view, apply_id, 0, f"the previous background run to end (by {lease})",
                                        lease_until=lease, status=holding)

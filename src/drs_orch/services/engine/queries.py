@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from drs_orch.domain.engine_rules import JobStatus
 from drs_orch.domain.errors import NotFound
 from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, JobRecord, ServerRecord
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
@@ -23,7 +24,7 @@ from drs_orch.domain.statuses import (
     coerce_status,
 )
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.jobs import iso_value
+from drs_orch.services.engine.jobs import WAITING_FOR, iso_value
 from drs_orch.services.engine.records import public_meta, wave_rpo
 from drs_orch.services.engine.start import group_refs, plan_waves
 from drs_orch.services.engine.termination import TERMINATION_BUSY
@@ -166,8 +167,9 @@ def execution_details(loaded: ExecutionRecords, now: str,
     for job in loaded.jobs:
         jobs_by_wave.setdefault(job.wave_number, []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
-                                "endedAt", "lastError", "startAttempts", "timeoutReason", "waitingFor") if k in job
-        } | {"serverCount": len(job.get("serverIds") or [])})
+                                "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
+        } | {"serverCount": len(job.get("serverIds") or [])} | (  # a job dropped by a cancel waits no more
+            {WAITING_FOR: job[WAITING_FOR]} if job.get(WAITING_FOR) and job["status"] == JobStatus.QUEUED.value else {}))
     waves = []
     wave_counts: dict[str, int] = {}
     for wave in loaded.waves:

@@ -74,8 +74,8 @@ export function jobLine(j: WaveDetails["jobs"][number]): string {
  * execution's details held only some of the wave's servers (a large execution), the wave's own
  * servers are read a page at a time from `/executions/{id}/servers?wave=N`. While the wave is under
  * way its page is read again each time the execution has been (`refreshedAt`), right after it, so
- * the rows never show launches the counts above do not; a wave whose status changes is read again
- * once more (the page stays on screen meanwhile). */
+ * the rows follow the counts above by one request instead of running up to a poll ahead of them; a
+ * wave whose status changes is read again once more (the page stays on screen meanwhile). */
 function ServersTable({ executionId, wave, active, refreshedAt }: {
   executionId: string; wave: WaveDetails; active: boolean; refreshedAt: number;
 }) {

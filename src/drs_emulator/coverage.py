@@ -18,10 +18,8 @@ from pathlib import Path
 from botocore import xform_name
 
 from .emulator import emulated_operations
+from .registry import REFUSED
 from .wire import modelled_errors, service_model
-
-# Operations answered with ValidationException reason unknownOperation on purpose, with the reason.
-REFUSED: dict[str, str] = {}
 
 # Errors answered although the model does not list them for the operation, with the reason (see
 # drs_emulator.errors: the semantically right modelled shape). ValidationException (malformed input)

@@ -10,7 +10,7 @@ Request pipeline (:meth:`Emulator.handle`):
    assumed account for credentials from moto STS AssumeRole; no credentials -> AccessDeniedException;
 3. sleep the configured latency (outside the lock);
 4. parse and validate against the model -> ValidationException ``fieldValidationFailed``/``cannotParse``;
-   an operation of the model without a handler (``coverage.REFUSED`` names the reason; today none)
+   an operation of the model without a handler (``registry.REFUSED`` names the reason; today none)
    -> ValidationException (400) reason ``unknownOperation`` with that reason;
 5. request faults (throttle 429 / internal_error 500);
 6. under the lock: evaluate pending transitions up to the clock's now, check InitializeService for
@@ -49,7 +49,7 @@ from .faults import CallLog, FaultInjector, Latency, mentioned_values
 from .fleet import DEFAULT_FLEET, build_server, load_fleet_file, parse_fleet
 from .lifecycle import Lifecycle
 from .native_plans import PlanRunner
-from .registry import HANDLERS, Ctx
+from .registry import HANDLERS, REFUSED, Ctx
 from .replication import set_replication_state
 from .state import Conventions, Quotas, SourceServer, Store, Timings
 from .views import job_view, recovery_instance_view, server_view
@@ -446,8 +446,6 @@ class Emulator:
             wire.validate(operation, params)
             handler = HANDLERS.get(operation)
             if handler is None:
-                from .coverage import REFUSED
-
                 why = REFUSED.get(operation, "it is not emulated")
                 raise errors.validation(
                     f"Operation {operation} is part of the DRS model but is refused: {why}",

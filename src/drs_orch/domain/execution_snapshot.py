@@ -20,9 +20,10 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from drs_orch.domain.errors import Conflict, ValidationFailed
+from drs_orch.domain.field_errors import FieldProblem
 from drs_orch.domain.input_rules import PlainText
 from drs_orch.domain.limits import MAX_SERVERS_PER_JOB, chunk_servers
-from drs_orch.domain.models import FieldProblem, InputModel
+from drs_orch.domain.models import InputModel
 from drs_orch.domain.plan_graph import OnServerFailure, Wave, topological_levels
 from drs_orch.domain.point_in_time import DEFAULT_TOLERANCE_SECONDS, MAX_TOLERANCE_SECONDS
 from drs_orch.domain.statuses import WaveStatus

@@ -50,6 +50,7 @@ MAX_OVERRIDES_PER_GROUP = MAX_SERVERS_PER_GROUP  # one override per member serve
 MAX_REGIONS = len(DRS_REGIONS)
 MAX_EXECUTION_IDS_PER_DELETE = 100  # DELETE /executions?ids=
 MAX_IMPORT_ITEMS = 500  # per kind (targetAccounts, protectionGroups, recoveryPlans) in one import
+MAX_OBJECTIVE_MINUTES = 10080  # rtoMinutes / rpoMinutes of a plan or a wave: one week
 
 # Text ------------------------------------------------------------------------------------------
 MAX_NAME_LENGTH = 64

@@ -50,6 +50,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.errors import UpstreamError
+from drs_orch.domain.field_errors import error_details
 from drs_orch.domain.input_rules import MAX_SECURITY_GROUPS, max_items
 from drs_orch.domain.statuses import LaunchConfigState
 
@@ -362,9 +363,6 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _parsed(model_cls: type[M], raw: M | Mapping[str, Any] | None) -> tuple[M | None, list[str]]:
-    # models imports this module for the group records, so its error formatter is imported here.
-    from drs_orch.domain.models import error_details
-
     if raw is None or isinstance(raw, model_cls):
         return raw, []
     try:

@@ -27,7 +27,9 @@ from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.data_rules import DRS_REGIONS, MAX_SERVERS_PER_GROUP
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.field_errors import FieldProblem, error_details
 from drs_orch.domain.input_rules import (
+    MAX_OBJECTIVE_MINUTES,
     MAX_OVERRIDES_PER_GROUP,
     MAX_STAGING_ACCOUNTS,
     MAX_TAGS,
@@ -45,7 +47,6 @@ from drs_orch.domain.launch_config import (
     effective_config,
     validate_launch_config_static,
 )
-from drs_orch.domain.objectives import MAX_OBJECTIVE_MINUTES
 from drs_orch.domain.plan_graph import Wave, WaveInput, normalize_waves
 from drs_orch.domain.tags import normalize_selection
 
@@ -66,36 +67,6 @@ AccountId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ACCO
 SourceServerId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=SOURCE_SERVER_ID_PATTERN)]
 RoleArn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ROLE_ARN_PATTERN)]
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=EXTERNAL_ID_PATTERN)]
-
-
-class FieldProblem(ValueError):
-    """Raised by a model validator to name the field a cross-field problem is about."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _path(parts: list[str | int]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def error_details(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
-    """``[{"field", "message"}]`` for every error of a pydantic ``ValidationError``."""
-    details: list[dict[str, str]] = []
-    for error in exc.errors():
-        loc: list[str | int] = [prefix] if prefix else []
-        # dict-key errors carry a "[key]" marker after the key itself
-        loc += [part for part in error["loc"] if part != "[key]"]
-        cause = (error.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldProblem):
-            loc.append(cause.field)
-        message = str(cause) if isinstance(cause, ValueError) else error["msg"]
-        details.append({"field": _path(loc), "message": message})
-    return details
 
 
 ROLE_NAME_PATTERN = r"^[A-Za-z0-9_+=,.@-]{1,64}$"

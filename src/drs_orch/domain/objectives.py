@@ -19,12 +19,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # models imports this module's bounds
-    from drs_orch.domain.models import RecoveryPlan
-
-MAX_OBJECTIVE_MINUTES = 10080  # one week
+from drs_orch.domain.models import RecoveryPlan
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from drs_orch.domain.errors import ValidationFailed
+from drs_orch.domain.field_errors import error_details
 from drs_orch.domain.input_rules import (
     MAX_GROUPS_PER_WAVE,
     MAX_IDS_PER_REQUEST,
+    MAX_OBJECTIVE_MINUTES,
     MAX_WAVES_PER_PLAN,
     GroupId,
     MultilineText,
     PlainText,
     max_items,
 )
-from drs_orch.domain.objectives import MAX_OBJECTIVE_MINUTES
 
 
 class OnServerFailure(StrEnum):
@@ -185,9 +186,6 @@ def normalize_waves(raw: Sequence[Mapping[str, Any] | WaveInput | Wave]) -> list
     Malformed waves raise :class:`ValidationFailed` listing every field problem
     (``waves[<index>].<field>``). Graph problems are left to :func:`validate_plan_graph`.
     """
-    # models imports this module for the plan records, so its error formatter is imported here.
-    from drs_orch.domain.models import error_details
-
     parsed: list[WaveInput] = []
     details: list[dict[str, str]] = []
     for index, item in enumerate(raw):

@@ -80,7 +80,7 @@ def _check_query(route: Route, request: Request) -> None:
     naming the parameter before the handler runs."""
     from pydantic import ValidationError
 
-    from drs_orch.domain.models import error_details
+    from drs_orch.domain.field_errors import error_details
     from drs_orch.entrypoints.contract import CONTRACTS
 
     contract = CONTRACTS.get(route.operation)

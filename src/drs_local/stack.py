@@ -123,6 +123,7 @@ class LocalStack:
         os.environ.update(self.env())
         self._deploy()
         self._apply_function_environment()
+        self.cold_start()
         self.forward_drs_events([HUB_ACCOUNT, *iam_policy.LOCAL_SPOKES])
         from drs_emulator.events import moto_deliverer
 
@@ -273,6 +274,18 @@ class LocalStack:
                     raise RuntimeError(f"function environments disagree on {k}")
                 merged[k] = v  # Lambda environment values are strings (moto keeps template numbers)
         os.environ.update(merged)
+
+    @staticmethod
+    def cold_start() -> None:
+        """The in-process Lambdas start cold in this stack's environment: what the process cached
+        from the environment before (no stack yet, or another one: the container and its settings,
+        the shared DynamoDB clients and their endpoints) is dropped, as a new execution environment
+        would not have it."""
+        from drs_orch.adapters import dynamodb, dynamodb_tx
+        from drs_orch.entrypoints import wiring
+
+        for cached in (wiring.container, dynamodb.low_level, dynamodb_tx.client):
+            cached.cache_clear()
 
     # ------------------------------------------------------------------ DRS events (issue 19)
     def forward_drs_events(self, accounts: list[str]) -> None:

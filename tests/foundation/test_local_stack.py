@@ -111,3 +111,19 @@ def test_drs_orch_up_serves_then_stops_cleanly(tmp_path: Path) -> None:
         assert proc.wait(timeout=30) == 0
     with socket.socket() as s:  # the port is free again: nothing is left serving
         s.bind(("127.0.0.1", port))
+
+
+def test_the_in_process_lambdas_start_cold_in_the_stack_s_environment(stack: Any,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DynamoDB client cached before the stack's environment (a unit test that ran first in this
+    process) would send every later call to AWS itself; starting the stack drops it."""
+    from drs_orch.adapters import dynamodb
+    from drs_orch.entrypoints.wiring import container
+
+    with monkeypatch.context() as before:
+        before.delenv("AWS_ENDPOINT_URL")
+        dynamodb.low_level.cache_clear()
+        assert "amazonaws.com" in dynamodb.low_level().meta.endpoint_url  # what that process held
+    stack.cold_start()
+    assert dynamodb.low_level().meta.endpoint_url == stack.moto_url
+    assert container().settings.executions_table == os.environ["EXECUTIONS_TABLE"]

@@ -227,9 +227,25 @@ def _progress_line(details: dict[str, Any], started: float) -> str:
     done = sum(1 for w in waves if w["status"] in {s.value for s in TERMINAL_WAVE})
     jobs = sum(len(w.get("jobIds") or []) for w in waves)
     elapsed = int(time.monotonic() - started)
+    # the first job that waits for DRS capacity says why (the jobs behind it queue behind it)
+    waiting = next((f"  wave {w['waveNumber']}: {j['waitingFor']}" for w in waves for j in w.get("jobs") or []
+                    if j.get("waitingFor")), "")
     return (f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {details['status']:<10} waves {done}/{len(waves)} "
             f"{' '.join(current) or '-'}  servers {counts.get('launched', 0)}/{counts.get('total', 0)} launched, "
-            f"{counts.get('failed', 0)} failed  jobs {jobs}")
+            f"{counts.get('failed', 0)} failed  jobs {jobs}{waiting}")
+
+
+def failed_servers(api: Api, execution_id: str) -> list[dict[str, Any]]:
+    """Every FAILED server of the execution, page after page (the details of a large execution hold
+    only some of its servers)."""
+    found: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = api.call("GET", f"/executions/{execution_id}/servers", status="FAILED", limit=1000, nextToken=token)
+        found += page.get("servers") or []
+        token = page.get("nextToken")
+        if not token:
+            return found
 
 
 def follow(api: Api, execution_id: str, interval: float = 5.0) -> int:
@@ -243,11 +259,10 @@ def follow(api: Api, execution_id: str, interval: float = 5.0) -> int:
             print(line, flush=True)
             last = line
         if details["status"] in TERMINAL:
-            for wave in details.get("waves") or []:
-                for server in wave.get("servers") or []:
-                    if server.get("status") == "FAILED":
-                        print(f"  wave {wave['waveNumber']} {server['sourceServerId']} FAILED: "
-                              f"{server.get('failureReason', '')}")
+            if (details.get("serverCounts") or {}).get("failed"):
+                for server in failed_servers(api, execution_id):
+                    print(f"  wave {server.get('waveNumber')} {server['sourceServerId']} FAILED: "
+                          f"{server.get('failureReason', '')}")
             print(f"{execution_id} {details['status']}")
             return OUTCOME_CODES[str(details["status"])]
         if details["status"] == "PAUSED":

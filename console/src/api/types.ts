@@ -5,6 +5,7 @@ export type ExecutionDetails = S["ExecutionDetails"];
 export type ExecutionSummary = S["ExecutionSummary"];
 export type WaveDetails = S["WaveDetails"];
 export type ServerView = S["ServerView"];
+export type PagedServer = S["PagedServer"];
 export type Plan = S["Plan"];
 export type DryRun = S["DryRun"];
 export type Started = S["Started"];

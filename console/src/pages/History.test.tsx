@@ -72,6 +72,24 @@ describe("the run report", () => {
     expect(screen.getByText("2 of 2")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Print" })).toBeInTheDocument();
   });
+
+  it("of a large run lists every failed server, also those its details leave out, page after page", async () => {
+    const base = execution("PARTIAL", { endTime: "2026-11-29T01:02:00.000Z" });
+    const ex = { ...base, serversIncluded: 2, serversTotal: 600, serverCounts: { ...base.serverCounts, failed: 3 } };
+    const row = (n: number) => ({ sourceServerId: `s-${String(n).padStart(17, "0")}`, hostname: `big-${n}.example.internal`,
+      status: "FAILED", failureReason: `reason ${n}`, accountId: "123456789012", region: "us-east-1", statusHistory: {}, waveNumber: 2 });
+    const { calls } = renderWithApi(<RunReport executionId="ex-1" />, (_m, path, _b, query) => {
+      if (path !== "/executions/ex-1/servers") return { status: 200, body: ex };
+      const second = query.get("nextToken") === "t2";
+      return { status: 200, body: { executionId: "ex-1", total: 3, count: second ? 1 : 2,
+        servers: second ? [row(3)] : [row(1), row(2)], nextToken: second ? null : "t2" } };
+    }, ["view_executions"]);
+    for (const n of [1, 2, 3]) expect(await screen.findByText(`reason ${n}`)).toBeInTheDocument();
+    expect(screen.getByText("replication is STALLED")).toBeInTheDocument(); // the one the details held
+    const listed = calls.filter((c) => c.path === "/executions/ex-1/servers");
+    expect(listed.map((c) => c.query.includes("status=FAILED"))).toEqual([true, true]);
+    expect(screen.queryByTestId("report-no-failures")).not.toBeInTheDocument();
+  });
 });
 
 describe("warnings about servers", () => {

@@ -7,7 +7,7 @@ import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
 import { unwrap } from "../api/client";
-import type { ExecutionDetails, ServerView } from "../api/types";
+import type { ExecutionDetails, PagedServer, ServerView } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { Status, Time, duration, jobLabel, launchedEver } from "../components/Status";
 import { Timeline } from "../components/Timeline";
@@ -21,11 +21,27 @@ const PRINT_CSS = `@media print { .no-print { display: none !important; } body {
 
 export interface Failure { wave: number; server: string; reason: string }
 
-/** Every failed server of an execution with the reason the job log gave. */
-export function failuresOf(ex: ExecutionDetails): Failure[] {
-  return ex.waves.flatMap((w) => (w.servers as ServerView[])
-    .filter((s) => s.status === "FAILED" || s.failureReason)
-    .map((s) => ({ wave: w.waveNumber, server: `${s.hostname ?? s.sourceServerId} (${s.sourceServerId})`, reason: s.failureReason ?? s.status })));
+function failure(wave: number, s: ServerView | PagedServer): Failure {
+  return { wave, server: `${s.hostname ?? s.sourceServerId} (${s.sourceServerId})`, reason: s.failureReason ?? s.status };
+}
+
+/** Every failed server of an execution with the reason the job log gave: from its details, and,
+ * when the details hold only some of its servers (a large run), the FAILED ones from `listed` (the
+ * paged listing) in their place. */
+export function failuresOf(ex: ExecutionDetails, listed: PagedServer[] = []): Failure[] {
+  const shown = ex.waves.flatMap((w) => (w.servers as ServerView[])
+    .filter((s) => s.status === "FAILED" || s.failureReason).map((s) => ({ ...failure(w.waveNumber, s), id: s.sourceServerId })));
+  const listedIds = new Set(listed.map((s) => s.sourceServerId));
+  return [
+    ...listed.map((s) => failure(s.waveNumber, s)),
+    ...shown.filter((f) => !listedIds.has(f.id)).map(({ id: _id, ...f }) => f),
+  ].sort((a, b) => a.wave - b.wave || a.server.localeCompare(b.server));
+}
+
+/** A large run's details hold only some of its servers: its failed ones are read from the listing,
+ * page after page. */
+export function needsFailureListing(ex: ExecutionDetails | undefined): boolean {
+  return !!ex && ex.serversIncluded < ex.serversTotal && (ex.serverCounts.failed ?? 0) > 0;
 }
 
 export function waveSeconds(startedAt?: string | null, endedAt?: string | null): number | null {
@@ -39,11 +55,28 @@ export function RunReport({ executionId }: { executionId: string }) {
     queryKey: ["execution", executionId],
     queryFn: async () => unwrap(await api.GET("/executions/{executionId}", { params: { path: { executionId } } })),
   });
+  const failed = useQuery({
+    queryKey: ["execution-failed", executionId],
+    enabled: needsFailureListing(q.data),
+    queryFn: async () => {
+      const servers: PagedServer[] = [];
+      let token: string | null | undefined = null;
+      do {
+        const page: { servers: PagedServer[]; nextToken?: string | null } = unwrap(await api.GET("/executions/{executionId}/servers", {
+          params: { path: { executionId }, query: { status: "FAILED", limit: 1000, ...(token ? { nextToken: token } : {}) } },
+        }));
+        servers.push(...page.servers);
+        token = page.nextToken;
+      } while (token);
+      return servers;
+    },
+  });
   if (q.isPending) return <Spinner size="large" />;
   if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the execution" />;
   const ex = q.data;
   const tl = timelineOf(ex, Date.now());
-  const failures = failuresOf(ex);
+  const listing = needsFailureListing(ex);
+  const failures = failuresOf(ex, failed.data ?? []);
   const t = ex.termination;
   return (
     <main className="report" style={{ maxWidth: 1100, margin: "0 auto", padding: 24 }}>
@@ -93,7 +126,8 @@ export function RunReport({ executionId }: { executionId: string }) {
         </section>
         <section aria-label="Failures">
           <Box variant="h2">Failures</Box>
-          {failures.length ? (
+          {listing && <ApiErrorAlert error={failed.error} header="Could not read the failed servers" />}
+          {listing && failed.isPending ? <Spinner /> : failures.length ? (
             <table><thead><tr><th>Wave</th><th>Server</th><th>Reason</th></tr></thead>
               <tbody>{failures.map((f, i) => <tr key={i}><td>{f.wave}</td><td>{f.server}</td><td>{f.reason}</td></tr>)}</tbody></table>
           ) : <Box data-testid="report-no-failures">No server failed.</Box>}

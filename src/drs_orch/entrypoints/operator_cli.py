@@ -121,14 +121,8 @@ def _plan_id(api: Api, plan: str) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     path, _, key, columns = RESOURCES[args.resource]
     api = _api(args)
-    items: list[Any] = []
-    token: str | None = None
-    while True:
-        page = api.call("GET", path, nextToken=token)
-        items.extend(page.get(key) or [])
-        token = page.get("nextToken")
-        if not token or args.resource == "accounts":
-            break
+    # the accounts list is one answer; the others are paged
+    items = (api.call("GET", path).get(key) or []) if args.resource == "accounts" else every_page(api, path, key)
     emit(items, args.output, columns)
     return 0
 
@@ -235,17 +229,16 @@ def _progress_line(details: dict[str, Any], started: float) -> str:
             f"{counts.get('failed', 0)} failed  jobs {jobs}{waiting}")
 
 
-def failed_servers(api: Api, execution_id: str) -> list[dict[str, Any]]:
-    """Every FAILED server of the execution, page after page (the details of a large execution hold
-    only some of its servers)."""
-    found: list[dict[str, Any]] = []
-    token = None
+def every_page(api: Api, path: str, key: str, **query: Any) -> list[Any]:
+    """The ``key`` items of every page of a listing, following its ``nextToken``."""
+    items: list[Any] = []
+    token: str | None = None
     while True:
-        page = api.call("GET", f"/executions/{execution_id}/servers", status="FAILED", limit=1000, nextToken=token)
-        found += page.get("servers") or []
+        page = api.call("GET", path, **query, nextToken=token)
+        items.extend(page.get(key) or [])
         token = page.get("nextToken")
         if not token:
-            return found
+            return items
 
 
 def follow(api: Api, execution_id: str, interval: float = 5.0) -> int:
@@ -260,7 +253,9 @@ def follow(api: Api, execution_id: str, interval: float = 5.0) -> int:
             last = line
         if details["status"] in TERMINAL:
             if (details.get("serverCounts") or {}).get("failed"):
-                for server in failed_servers(api, execution_id):
+                # the details of a large execution hold only some of its servers: the listing has them all
+                for server in every_page(api, f"/executions/{execution_id}/servers", "servers", status="FAILED",
+                                         limit=1000):
                     print(f"  wave {server.get('waveNumber')} {server['sourceServerId']} FAILED: "
                           f"{server.get('failureReason', '')}")
             print(f"{execution_id} {details['status']}")
@@ -285,15 +280,7 @@ def _control(action: str) -> Callable[[argparse.Namespace], int]:
 
 
 def cmd_servers(args: argparse.Namespace) -> int:
-    api = _api(args)
-    items: list[Any] = []
-    token: str | None = None
-    while True:
-        page = api.call("GET", "/drs/source-servers", region=args.region, accountId=args.account_id, nextToken=token)
-        items.extend(page["servers"])
-        token = page.get("nextToken")
-        if not token:
-            break
+    items = every_page(_api(args), "/drs/source-servers", "servers", region=args.region, accountId=args.account_id)
     emit(items, args.output, ["sourceServerID", "hostname", "replicationState", "lagDuration", "protectionGroup"])
     return 0
 

@@ -66,6 +66,9 @@ def test_profiles_login_and_a_drill_followed_to_its_outcome(cli_env: dict[str, A
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     out = drs_orch(cli_env, "plans", "create", "--profile", "planner", "-f", str(tmp_path / "plan.json"), "-o", "json")
     assert out.returncode == 0, out.stderr
+    servers = drs_orch(cli_env, "servers", "list", "--profile", "planner", "--region", "us-east-1", "-o", "json")
+    assert servers.returncode == 0, servers.stderr
+    assert {"db-01.example.internal", "web-01.example.internal"} <= {s["hostname"] for s in json.loads(servers.stdout)}
     listed = drs_orch(cli_env, "plans", "list", "--profile", "planner")
     assert "cli plan" in listed.stdout and listed.stdout.splitlines()[0].split()[:2] == ["planId", "planName"]
 

@@ -2,10 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useApi } from "../context";
 import { unwrap } from "./client";
 
-/** Pages read at most for one list (100 items each); past that the list says "N+". */
+/** Pages read at most for one list; past that the list says "N+". */
 const MAX_PAGES = 50;
 
-async function everyPage<T>(read: (token: string | undefined) => Promise<{ items: T[]; nextToken?: string | null }>) {
+/** The items of every page of a listing, following its `nextToken` (at most `MAX_PAGES`; `more`:
+ * pages were left). */
+export async function everyPage<T>(read: (token: string | undefined) => Promise<{ items: T[]; nextToken?: string | null }>) {
   const items: T[] = [];
   let token: string | undefined;
   for (let n = 0; n < MAX_PAGES; n += 1) {

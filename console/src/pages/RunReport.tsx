@@ -7,6 +7,7 @@ import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Spinner from "@cloudscape-design/components/spinner";
 import { unwrap } from "../api/client";
+import { everyPage } from "../api/lists";
 import type { ExecutionDetails, PagedServer, ServerView } from "../api/types";
 import { ApiErrorAlert } from "../components/ApiErrorAlert";
 import { Status, Time, duration, jobLabel, launchedEver } from "../components/Status";
@@ -25,17 +26,16 @@ function failure(wave: number, s: ServerView | PagedServer): Failure {
   return { wave, server: `${s.hostname ?? s.sourceServerId} (${s.sourceServerId})`, reason: s.failureReason ?? s.status };
 }
 
-/** Every failed server of an execution with the reason the job log gave: from its details, and,
- * when the details hold only some of its servers (a large run), the FAILED ones from `listed` (the
- * paged listing) in their place. */
+/** Every failed server of an execution with the reason the job log gave: those of `listed` (the
+ * FAILED ones of the paged listing, when the details hold only some of the servers of a large run),
+ * and those of its details. */
 export function failuresOf(ex: ExecutionDetails, listed: PagedServer[] = []): Failure[] {
-  const shown = ex.waves.flatMap((w) => (w.servers as ServerView[])
-    .filter((s) => s.status === "FAILED" || s.failureReason).map((s) => ({ ...failure(w.waveNumber, s), id: s.sourceServerId })));
   const listedIds = new Set(listed.map((s) => s.sourceServerId));
-  return [
-    ...listed.map((s) => failure(s.waveNumber, s)),
-    ...shown.filter((f) => !listedIds.has(f.id)).map(({ id: _id, ...f }) => f),
-  ].sort((a, b) => a.wave - b.wave || a.server.localeCompare(b.server));
+  const shown = ex.waves.flatMap((w) => (w.servers as ServerView[])
+    .filter((s) => (s.status === "FAILED" || s.failureReason) && !listedIds.has(s.sourceServerId))
+    .map((s) => failure(w.waveNumber, s)));
+  return [...listed.map((s) => failure(s.waveNumber, s)), ...shown]
+    .sort((a, b) => a.wave - b.wave || a.server.localeCompare(b.server));
 }
 
 /** A large run's details hold only some of its servers: its failed ones are read from the listing,
@@ -58,18 +58,11 @@ export function RunReport({ executionId }: { executionId: string }) {
   const failed = useQuery({
     queryKey: ["execution-failed", executionId],
     enabled: needsFailureListing(q.data),
-    queryFn: async () => {
-      const servers: PagedServer[] = [];
-      let token: string | null | undefined = null;
-      do {
-        const page: { servers: PagedServer[]; nextToken?: string | null } = unwrap(await api.GET("/executions/{executionId}/servers", {
-          params: { path: { executionId }, query: { status: "FAILED", limit: 1000, ...(token ? { nextToken: token } : {}) } },
-        }));
-        servers.push(...page.servers);
-        token = page.nextToken;
-      } while (token);
-      return servers;
-    },
+    queryFn: async () => (await everyPage(async (nextToken) => {
+      const page = unwrap(await api.GET("/executions/{executionId}/servers", {
+        params: { path: { executionId }, query: { status: "FAILED", limit: 1000, nextToken } } }));
+      return { items: page.servers, nextToken: page.nextToken };
+    })).items,
   });
   if (q.isPending) return <Spinner size="large" />;
   if (q.isError) return <ApiErrorAlert error={q.error} header="Could not load the execution" />;

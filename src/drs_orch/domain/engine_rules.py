@@ -354,7 +354,7 @@ def decide(
     for scope, queued in queue.items():
         cap = (capacity or {}).get(scope)
         if cap is None:
-            why = f"the DRS capacity of {scope.replace('#', ' / ')} could not be read; tried again next tick"
+            why = f"the DRS capacity of {_where(scope)} could not be read; tried again next tick"
             decision.waiting_jobs.update({job.key: why for job in queued})
             continue
         count = admit_jobs([j.size for j in queued], cap.active_jobs, cap.active_servers)
@@ -369,7 +369,7 @@ def decide(
             decision.waiting_jobs[first.key] = capacity_wait(scope, taken, first.size)
             for job in queued[count + 1:]:  # first come, first served: behind the first that waits
                 decision.waiting_jobs[job.key] = (f"queued behind an earlier job of this execution waiting for DRS "
-                                                  f"capacity in {scope.replace('#', ' / ')}")
+                                                  f"capacity in {_where(scope)}")
 
     waiting = any(s in (_W.QUEUED, _W.LAUNCHING) for s in work.status.values())
     if work.in_flight() or waiting:
@@ -511,10 +511,15 @@ def failure_reasons(log_items: Iterable[Mapping[str, object]]) -> dict[str, str]
     return reasons
 
 
+def _where(scope: str) -> str:
+    """A scope (``account#region``) as the reasons name it: ``account / region``."""
+    return scope.replace("#", " / ")
+
+
 def capacity_wait(scope: str, taken: Capacity, size: int) -> str:
     """Why a job of ``size`` servers cannot start in ``scope`` now (``taken``: what the scope's
     active jobs use, this tick's starts included), in the words of DRS's quotas."""
-    where = scope.replace("#", " / ")
+    where = _where(scope)
     if taken.active_jobs + 1 > MAX_CONCURRENT_JOBS:
         return (f"waiting for DRS capacity in {where}: {taken.active_jobs} of {MAX_CONCURRENT_JOBS} "
                 "concurrent jobs are active")

@@ -57,8 +57,8 @@ _items: dict[str, Counter[str]] = {"start": Counter(), "orchestration": Counter(
 _ticks: list[float] = []
 _tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick worked on, seconds, keys read)
 _tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
-_tick_cpu: list[tuple[int, float]] = []  # (wave, CPU seconds of the tick's thread and of its EC2 reader)
-_helper_cpu = [0.0]  # CPU seconds of the EC2 reads the ticks hand to a helper thread, so far
+_tick_cpu: list[tuple[int, float]] = []  # (wave, CPU seconds of the tick's thread and of its helpers)
+_helper_cpu = [0.0]  # CPU seconds of the tick's helper threads (EC2 reads, launch details), so far
 _event_cpu: dict[str, float] = {"deliver": 0.0, "handle": 0.0}  # CPU seconds of the DRS events' local delivery ("deliver") and handling ("handle")
 _medians: dict[str, float] = {}  # scenario -> median wave gap (emulated s)
 
@@ -141,6 +141,24 @@ def _count_dynamodb() -> None:
                 _helper_cpu[0] += time.thread_time() - c0
 
     drs_jobs.Ec2Instances.instances = counted_instances  # type: ignore[method-assign]
+
+    from drs_orch.services.engine.jobs import JobRunner
+
+    original_complete = JobRunner._complete_job
+
+    def counted_complete(self: Any, key: str) -> Any:
+        # the launch details of several jobs are read on worker threads: their CPU is the tick's too
+        # (one job alone is read on the tick's own thread, already counted)
+        worker = threading.current_thread().name.startswith("launch-details")
+        c0 = time.thread_time()
+        try:
+            return original_complete(self, key)
+        finally:
+            if worker:
+                with _lock:
+                    _helper_cpu[0] += time.thread_time() - c0
+
+    JobRunner._complete_job = counted_complete  # type: ignore[method-assign]
 
     from drs_emulator.events import EventPublisher
     from drs_orch.entrypoints import drs_events

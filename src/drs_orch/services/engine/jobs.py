@@ -49,7 +49,8 @@ DETAILS_PENDING = "detailsPending"  # JOB and META: launched servers whose detai
 # jobs whose launch details one tick reads at once (each job: an EC2 and a DRS read side by side, then
 # the drill tags and the server items); the adapters retry a throttled call with backoff
 DETAIL_WORKERS = 8
-WAITING_FOR = "waitingFor"  # JOB: why a QUEUED job of a started wave has not started (DRS capacity)
+WAITING_FOR = "waitingFor"  # JOB: why a QUEUED job of a started wave has not started (DRS capacity);
+# it means something only while the job is QUEUED, and the views show it only then
 
 
 def scope_of_job(job: Mapping[str, Any]) -> str:
@@ -430,8 +431,7 @@ class JobRunner:
         job_id = str(drs_job["jobID"])
         changes = Changes(set={"status": JobStatus.ACTIVE.value, "jobId": job_id, "startState": "STARTED",
                                "drsStatus": drs_job.get("status"),
-                               "startedAt": drs_job.get("creationDateTime") or self.deps.now()},
-                          remove=[WAITING_FOR] if job.get(WAITING_FOR) else [])
+                               "startedAt": drs_job.get("creationDateTime") or self.deps.now()})
         updated = self.deps.store.update_job(self.execution_id, job.key, changes,
                                              expect={"status": JobStatus.QUEUED.value})
         if updated is not None:

@@ -168,7 +168,7 @@ def execution_details(loaded: ExecutionRecords, now: str,
         jobs_by_wave.setdefault(job.wave_number, []).append({
             k: job[k] for k in ("jobKey", "jobId", "status", "drsStatus", "accountId", "region", "startedAt",
                                 "endedAt", "lastError", "startAttempts", "timeoutReason") if k in job
-        } | {"serverCount": len(job.get("serverIds") or [])} | (  # a job dropped by a cancel waits no more
+        } | {"serverCount": len(job.get("serverIds") or [])} | (  # a job that left QUEUED waits no more
             {WAITING_FOR: job[WAITING_FOR]} if job.get(WAITING_FOR) and job["status"] == JobStatus.QUEUED.value else {}))
     waves = []
     wave_counts: dict[str, int] = {}

@@ -53,6 +53,9 @@ describe("ExecutionDetail", () => {
     expect(within(cancelled).queryByText("PENDING")).not.toBeInTheDocument();
     expect(within(screen.getByRole("table", { name: "Servers of wave 1" })).getByText("PENDING")).toBeInTheDocument();
     expect(serverStatus("FAILED", true)).toBe("FAILED");
+    // the counts above say the same of an execution that ended: nothing is pending any more
+    expect(screen.getByText(/0 not launched, 1 failed/)).toBeInTheDocument();
+    expect(screen.queryByText(/pending,/)).not.toBeInTheDocument();
   });
 
   it("reads a wave's servers a page at a time when the details held only some of them", async () => {

@@ -212,7 +212,7 @@ export function ExecutionDetail({ executionId }: { executionId: string }) {
             { label: "Account / region", value: `${ex.accountId} / ${ex.region}` },
           ]} />
           <ProgressBar value={ex.serverCount ? (done / ex.serverCount) * 100 : 0} label="Servers"
-            description={`${c.launched} launched, ${c.launching} launching, ${c.pending} pending, ${c.failed} failed, ${c.terminated} terminated`}
+            description={`${c.launched} launched, ${c.launching} launching, ${c.pending} ${active ? "pending" : "not launched"}, ${c.failed} failed, ${c.terminated} terminated`}
             status={active ? "in-progress" : ex.status === "COMPLETED" ? "success" : "error"}
             resultText={ex.status} />
         </SpaceBetween>

@@ -276,6 +276,7 @@ def test_operator_dry_runs_and_drills_the_plan_to_completion_and_it_is_cleaned_u
     _open(page, stack, "settings")
     page.get_by_role("button", name="Run tag sync now").click()
     expect(page.get_by_test_id("tag-sync-last")).to_contain_text("servers")
+    expect(page.get_by_test_id("tag-sync-errors")).to_contain_text(SPOKE)  # partial: which account, and why
     _shot(page, "15-settings")
     page.close()
 

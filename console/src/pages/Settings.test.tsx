@@ -29,6 +29,19 @@ describe("settings", () => {
     expect(await screen.findByTestId("tag-sync-schedule")).toHaveTextContent("every 4 h");
     fireEvent.click(screen.getByRole("button", { name: "Run tag sync now" }));
     await waitFor(() => expect(screen.getByTestId("tag-sync-last")).toHaveTextContent("9 servers, 3 updated, 5 tags set"));
+    expect(screen.queryByTestId("tag-sync-errors")).not.toBeInTheDocument();
+  });
+
+  it("says which account-regions a partial tag sync did not reach, and why", async () => {
+    const partial = { status: "PARTIAL", finishedAt: "2026-11-29T01:00:00Z",
+      totals: { servers: 8, updated: 0, tagsSet: 0, tagsRemoved: 0, failed: 0, withInstance: 8, instanceNotFound: 0, noInstanceHint: 0 },
+      results: [{ accountId: "123456789012", region: "us-east-1", servers: 8 },
+        { accountId: "111111111111", region: "us-east-1", error: { code: "ASSUME_ROLE_DENIED", message: "STS refused" } }] };
+    renderWithApi(<Settings />, (method, path, body) =>
+      path === "/drs/tag-sync" && method === "GET" ? { status: 200, body: partial } : handler(method, path, body), ADMIN);
+    const errors = await screen.findByTestId("tag-sync-errors");
+    expect(errors).toHaveTextContent("111111111111 / us-east-1: ASSUME_ROLE_DENIED: STS refused");
+    expect(errors).not.toHaveTextContent("123456789012");
   });
 
   it("dry-runs an import, shows what would change field by field, then imports", async () => {

@@ -60,7 +60,7 @@ function TagSync() {
             { label: "Schedule", value: <span data-testid="tag-sync-schedule">{s.enabled ? `every ${s.intervalHours} h` : "off"}</span> },
             { label: "Rule", value: `${s.ruleName} (${s.scheduleExpression})` },
             { label: "Regions", value: (s.regions ?? []).join(", ") || "all" },
-            { label: "Changed", value: <>{s.lastModifiedBy ?? "-"} <Time iso={s.lastModified} /></> },
+            { label: "Changed", value: s.lastModified ? <>{s.lastModifiedBy ?? "-"} <Time iso={s.lastModified} /></> : "never" },
           ]} />
         )}
         {draft && (
@@ -82,6 +82,13 @@ function TagSync() {
         {r && (
           <Box data-testid="tag-sync-last">Last run: <Status value={r.status.toUpperCase()} /> <Time iso={r.finishedAt ?? r.startedAt ?? r.lastSync} />
             {r.totals ? ` — ${r.totals.servers} servers, ${r.totals.updated} updated, ${r.totals.tagsSet} tags set, ${r.totals.tagsRemoved} removed, ${r.totals.failed} failed` : ""}</Box>
+        )}
+        {/* a PARTIAL or FAILED run says which account-regions were not synced, and why */}
+        {(r?.results ?? []).some((x) => x.error) && (
+          <ul data-testid="tag-sync-errors">{(r?.results ?? []).filter((x) => x.error).map((x) => (
+            <li key={`${x.accountId}/${x.region}`}><Box color="text-status-error" variant="span">
+              {x.accountId} / {x.region}: {x.error?.code}: {x.error?.message}</Box></li>
+          ))}</ul>
         )}
       </SpaceBetween>
     </Container>

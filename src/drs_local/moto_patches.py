@@ -30,6 +30,9 @@
    handed them to boto3 as written, which leaves out keys not in the API's own casing
    (``stateMachineArn``...), and the task failed with ``States.Runtime``. They are put in the API's
    casing first, by the service model, as AWS does.
+10. A task token is closed when its task ends: a late SendTaskSuccess is refused with
+   ``TaskTimedOut`` (moto took it as a success, for a wait that had already timed out), and a
+   token moto does not know gets ``InvalidToken`` (moto answered both with a 500).
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -290,6 +293,7 @@ def apply() -> None:
 
         retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
         _scale_task_timeouts()
+        _closed_task_tokens()
         _events_to_lambda_and_buses()
         _serialize_dynamodb_writes()
         _sfn_integration_parameters()
@@ -428,6 +432,57 @@ def _serialize_dynamodb_writes() -> None:
             return original_call(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def _closed_task_tokens() -> None:
+    """A task token whose task has ended (it timed out, was answered, or failed) is refused as
+    Step Functions refuses it: ``TaskTimedOut``, "the task associated with the token has already been
+    closed". moto kept the ended task's callback open and took a late SendTaskSuccess as a success,
+    so a caller could not tell that its answer reached nothing."""
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout, CallbackEndpoint
+
+    original = CallbackEndpoint.interrupt_all  # called once the task's outcome is collected, whatever it was
+
+    def interrupt_all(self: Any) -> None:
+        if self.consumer_error is None:
+            self.report(CallbackConsumerTimeout())
+        original(self)
+
+    CallbackEndpoint.interrupt_all = interrupt_all  # type: ignore[method-assign]
+
+    # The task's own timeout ends it before the thread waiting for its token sees that: the token
+    # is closed at that moment too, not when that thread next wakes.
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import EvalTimeoutError
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    original_evaluate = ExecutionState._evaluate_with_timeout
+
+    def evaluate_with_timeout(self: Any, env: Any) -> None:
+        try:
+            original_evaluate(self, env)
+        except EvalTimeoutError:
+            token = (env.states.context_object.context_object_data.get("Task") or {}).get("Token")
+            endpoint = env.callback_pool_manager.get(token) if token else None
+            if endpoint is not None:
+                endpoint.interrupt_all()
+            raise
+
+    ExecutionState._evaluate_with_timeout = evaluate_with_timeout  # type: ignore[method-assign]
+
+    # The errors a closed or unknown token gets: moto's parser raised them without the message its
+    # exception class requires, and the caller got a 500 instead of the error. Its choice between
+    # the two for a closed task tests the wrapping exception instead of the reported error, so it
+    # always chose TaskDoesNotExist: every task closed here is answered as AWS answers it.
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.parser import models as parser_models
+
+    def error(code: str, message: str) -> Any:
+        return lambda: AWSError(message, exception_type=code)
+
+    closed = error("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
+    parser_models.TaskTimedOut = closed
+    parser_models.TaskDoesNotExist = closed
+    parser_models.InvalidToken = error("InvalidToken", "Invalid Token: 'Invalid token'")
 
 
 def _scale_task_timeouts() -> None:

@@ -140,3 +140,57 @@ def test_the_store_keeps_a_wake_up_that_came_while_no_wait_was_on(stack: Any) ->
     meta = table.get_item(Key={"executionId": execution_id, "sk": "META"})["Item"]
     assert "waitToken" not in meta and "wakePending" not in meta
     assert table.get_item(Key={"executionId": f"{execution_id}-unknown", "sk": "META"}).get("Item") is None
+
+
+
+def test_a_wait_that_timed_out_refuses_its_token_and_the_wake_up_is_kept(stack: Any) -> None:
+    """The local Step Functions closes a task token when its task ends, as AWS does (TaskTimedOut),
+    so a launch result that finds the token of a wait that has just timed out leaves its wake-up for
+    the next wait instead of losing it. The wait is the engine's own: the orchestration function's
+    ``wait`` action stores the token on META, and the task times out."""
+    import json
+    import os
+    import time
+
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from drs_orch.adapters.dynamodb_executions import DynamoExecutionStore
+    from drs_orch.adapters.stepfunctions import StepFunctionsStateMachine
+    from drs_orch.services.engine.wake import Waker
+
+    sfn = stack.client("stepfunctions")
+    engine = sfn.describe_state_machine(stateMachineArn=stack.outputs["StateMachineArn"])
+    function = next(f["FunctionArn"] for f in stack.client("lambda").list_functions()["Functions"]
+                    if "-orchestration-" in f["FunctionName"])
+    execution_id = f"wake-{uuid.uuid4().hex[:8]}"
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["EXECUTIONS_TABLE"])
+    table.put_item(Item={"executionId": execution_id, "sk": "META", "status": "RUNNING", "version": 1})
+    definition = {"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                 "Parameters": {"FunctionName": function, "Payload": {
+                     "action": "wait", "executionId": execution_id, "taskToken.$": "$$.Task.Token"}},
+                 "TimeoutSeconds": 60, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Hold"}], "End": True},
+        "Hold": {"Type": "Wait", "Seconds": 36000, "End": True}}}
+    machine = sfn.create_state_machine(name=f"token-{execution_id}", roleArn=engine["roleArn"],
+                                       definition=json.dumps(definition))["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    try:
+        deadline = time.monotonic() + 30
+        while not any(e["type"] == "WaitStateEntered" for e in sfn.get_execution_history(executionArn=run)["events"]):
+            assert time.monotonic() < deadline, "the wait did not time out"
+            time.sleep(0.1)
+        token = table.get_item(Key={"executionId": execution_id, "sk": "META"})["Item"]["waitToken"]
+        with pytest.raises(ClientError) as refused:
+            sfn.send_task_success(taskToken=token, output="{}")
+        assert refused.value.response["Error"]["Code"] == "TaskTimedOut"
+        with pytest.raises(ClientError) as unknown:
+            sfn.send_task_success(taskToken=f"{token}-unknown", output="{}")
+        assert unknown.value.response["Error"]["Code"] == "InvalidToken"
+
+        store = DynamoExecutionStore(os.environ["EXECUTIONS_TABLE"], os.environ["GUARDS_TABLE"])
+        outcome = Waker(store, StepFunctionsStateMachine(machine, "us-east-1")).wake(execution_id, {"jobId": "j"})
+        assert outcome.result == "NOT_WAITING"  # the stale token was taken, refused, and the wake-up kept
+        assert store.keep_wait_token(execution_id, "token-2") is False  # the next wait ends at once
+    finally:
+        sfn.stop_execution(executionArn=run)

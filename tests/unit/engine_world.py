@@ -413,6 +413,7 @@ class FakeStateMachine:
     def __init__(self) -> None:
         self.started: list[str] = []
         self.tokens_sent: list[str] = []
+        self.ended_waits: set[str] = set()  # tokens of waits that timed out
 
     def start(self, name: str, payload: Mapping[str, Any]) -> str:
         self.started.append(name)
@@ -422,6 +423,8 @@ class FakeStateMachine:
         pass
 
     def send_success(self, task_token: str, output: Mapping[str, Any]) -> bool:
+        if task_token in self.ended_waits:  # Step Functions refuses it (TaskTimedOut)
+            return False
         self.tokens_sent.append(task_token)
         return True
 

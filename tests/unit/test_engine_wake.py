@@ -61,6 +61,19 @@ def test_a_job_ending_while_a_tick_runs_ends_the_next_wait_at_once() -> None:
     assert "wakePending" not in store.items[("e-1", "META")]
 
 
+def test_a_launch_result_that_finds_a_timed_out_wait_is_kept_for_the_next_wait() -> None:
+    """The poll's timeout ended the wait and its tick runs, but the token was still stored: the
+    event's send is refused. That tick may have read DRS before this launch ended, so the wake-up
+    must wait for the next wait instead of being lost until the poll after it."""
+    waker, store, sfn = _world(("s-1",))
+    store_wait_token(store, sfn, "e-1", "token-1")
+    sfn.ended_waits.add("token-1")  # the wait timed out; a tick runs
+    assert waker.handle_launch_result(_event("s-1")).result == "NOT_WAITING"
+    assert sfn.tokens_sent == []
+    assert store_wait_token(store, sfn, "e-1", "token-2") is False  # the tick's next wait ends at once
+    assert sfn.tokens_sent == ["token-2"]
+
+
 def test_an_ended_execution_is_not_woken() -> None:
     waker, store, sfn = _world(("s-1",))
     store_wait_token(store, sfn, "e-1", "token-1")

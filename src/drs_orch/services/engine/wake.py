@@ -13,7 +13,8 @@ wave of 100 servers ending at once sends 100 events, which must not become 100 D
 calls competing with the engine's own under DRS's rate limits). The event that completes the count
 wakes the execution: the job has no launch left in flight, the only moment a wave can end or the
 next one start. The token is taken with a conditional remove before it is sent, so of two events
-one sends it; a duplicate event is not counted twice; an event of a job not noted (not ours, or
+one sends it; a token whose wait had just timed out is refused by Step Functions, and the event then
+leaves the wake-up for the next wait (the tick that the timeout began may have read DRS too early); a duplicate event is not counted twice; an event of a job not noted (not ours, or
 older than the note's expiry) is dropped. An event that completes a job while a tick runs finds no
 token: it leaves ``wakePending`` on META, and the next wait ends as soon as it begins (that tick may
 have read DRS just before the last launch ended). A lost event costs at most one poll interval.
@@ -63,13 +64,19 @@ class Waker:
         self._sfn = sfn
 
     def wake(self, execution_id: str, reason: Mapping[str, Any]) -> WakeOutcome:
-        """Cut the execution's current wait short, at most once per wait."""
-        token = self._store.take_wait_token(execution_id)
-        if token is None:  # not waiting, ended, unknown, or another event took the token first
-            return WakeOutcome("NOT_WAITING", execution_id)
-        if not self._sfn.send_success(token, {"wokenBy": dict(reason)}):
-            return WakeOutcome("WAIT_ENDED", execution_id)  # it had just timed out: the poll ticks anyway
-        return WakeOutcome("WOKEN", execution_id)
+        """Cut the execution's current wait short, at most once per wait.
+
+        A token whose wait has already ended (it timed out: the poll's tick is running, and may have
+        read DRS just before this launch ended) is not the end of it: taking the token again finds
+        none and leaves the wake-up for the next wait, or finds the token of a wait begun meanwhile
+        and ends that one. Either way the launch result is not lost until the next poll."""
+        for _ in range(3):
+            token = self._store.take_wait_token(execution_id)
+            if token is None:  # not waiting (the wake-up is left for the next wait), ended, or unknown
+                return WakeOutcome("NOT_WAITING", execution_id)
+            if self._sfn.send_success(token, {"wokenBy": dict(reason)}):
+                return WakeOutcome("WOKEN", execution_id)
+        return WakeOutcome("WAIT_ENDED", execution_id)  # waits kept ending under it: the polls tick anyway
 
     def handle_launch_result(self, event: Mapping[str, Any]) -> WakeOutcome:
         detail = event.get("detail") if isinstance(event.get("detail"), Mapping) else {}

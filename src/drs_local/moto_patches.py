@@ -480,9 +480,9 @@ def _closed_task_tokens() -> None:
         return lambda: AWSError(message, exception_type=code)
 
     closed = error("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
-    parser_models.TaskTimedOut = closed
-    parser_models.TaskDoesNotExist = closed
-    parser_models.InvalidToken = error("InvalidToken", "Invalid Token: 'Invalid token'")
+    for name, raised in (("TaskTimedOut", closed), ("TaskDoesNotExist", closed),
+                         ("InvalidToken", error("InvalidToken", "Invalid Token: 'Invalid token'"))):
+        setattr(parser_models, name, raised)
 
 
 def _scale_task_timeouts() -> None:

@@ -26,12 +26,18 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    they are added, so the last total is the largest).
 8. A service's backend for an account that already has one is handed out directly: moto took its
    global backend lock and compared the service with every backend in use, for each lookup.
+9. An UpdateItem does not copy the item for nothing. moto deep-copied it twice before each update:
+   once for the table's stream (our tables have none) and once to answer with its old attributes
+   (``ReturnValues`` ALL_OLD, UPDATED_OLD or UPDATED_NEW). Tables with a stream, and updates that
+   answer with old attributes, still get their copies. A 100-server job item cost 14 ms an update,
+   9.5 ms without them.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import Any
@@ -46,6 +52,7 @@ def apply() -> None:
     _member_aliases_once()
     _item_sizes_without_copies()
     _account_backends_directly()
+    _update_without_unused_copies()
 
 
 def _partition_queries() -> None:
@@ -359,3 +366,58 @@ def _account_backends_directly() -> None:
         return original(self, account_id)
 
     BackendDict.__getitem__ = getitem  # type: ignore[method-assign]
+
+
+def _update_without_unused_copies() -> None:
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb import responses as dynamodb_responses
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.responses import DynamoHandler
+
+    unused = threading.local()  # what the update in this thread will not read: "stream", "old"
+
+    class _Copies:
+        """``copy`` for one of moto's DynamoDB modules: an item's deep copy that the update in this
+        thread does not read is the item itself; anything else is copied by ``base``."""
+
+        def __init__(self, base: Any, reason: str) -> None:
+            self._base = base
+            self._reason = reason
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(self._base, attr)
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if isinstance(value, Item) and self._reason in getattr(unused, "copies", ()):
+                return None if self._reason == "old" else value
+            return self._base.deepcopy(value, memo)
+
+    dynamodb_models.copy = _Copies(dynamodb_models.copy, "stream")  # type: ignore[attr-defined,assignment]
+    dynamodb_responses.copy = _Copies(dynamodb_responses.copy, "old")  # type: ignore[attr-defined,assignment]
+
+    original_update = DynamoDBBackend.update_item
+    original_handler = DynamoHandler.update_item
+
+    @functools.wraps(original_update)
+    def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        table = self.tables.get(table_name)
+        before = getattr(unused, "copies", ())
+        unused.copies = (*before, "stream") if table is not None and table.stream_shard is None else before
+        try:
+            return original_update(self, table_name, *args, **kwargs)
+        finally:
+            unused.copies = before
+
+    @functools.wraps(original_handler)
+    def handle_update(self: Any) -> Any:
+        # the old item answers ALL_OLD and the UPDATED_ ones; NONE and ALL_NEW never read it
+        quiet = self.body.get("ReturnValues", "NONE") in ("NONE", "ALL_NEW")
+        unused.copies = ("old",) if quiet else ()
+        try:
+            return original_handler(self)
+        finally:
+            unused.copies = ()
+
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    DynamoHandler.update_item = handle_update  # type: ignore[method-assign]

@@ -402,6 +402,8 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     if gaps:
         print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
               f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")
+        if waves >= 5:  # does the gap grow along the plan? (gap n: before wave n + 1; real seconds)
+            _by_fifth("wave gap (real)", [(n + 1, g / speed) for n, g in enumerate(gaps, start=1)], waves, "")
     print(f"   DRS launch time      {figures['launchSeconds']:.0f} emulated s in {figures['jobs']} jobs")
     if figures["launchSeconds"]:
         print(f"   overhead share       {figures['overheadSeconds'] / figures['launchSeconds']:.2%} of the DRS launch time "
@@ -470,12 +472,13 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     print(f"   largest Step Functions payload {_largest_payload(stack, execution_id)} bytes", flush=True)
 
 
-def _by_fifth(label: str, ticks: list[tuple[int, float]], waves: int) -> None:
+def _by_fifth(label: str, ticks: list[tuple[int, float]], waves: int,
+              scope: str = ", without the execution's last tick") -> None:
     """Mean of ``ticks`` (wave, seconds) by fifth of the plan, and the last fifth over the first."""
     fifths = [[t for w, t in ticks if (w - 1) * 5 // waves == k] for k in range(5)]
     means = [statistics.mean(f) if f else None for f in fifths]
     span = waves // 5
-    print(f"   {label} by fifth of the plan, without the execution's last tick: " + ", ".join(
+    print(f"   {label} by fifth of the plan{scope}: " + ", ".join(
         f"waves {k * span + 1}-{(k + 1) * span} {m * 1000:.0f} ms ({len(fifths[k])})" if m is not None
         else f"waves {k * span + 1}-{(k + 1) * span} -" for k, m in enumerate(means)))
     if means[0] and means[-1]:

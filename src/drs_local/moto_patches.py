@@ -33,6 +33,8 @@
 10. A task token is closed when its task ends: a late SendTaskSuccess is refused with
    ``TaskTimedOut`` (moto took it as a success, for a wait that had already timed out), and a
    token moto does not know gets ``InvalidToken`` (moto answered both with a 500).
+11. An asynchronous invocation begins when no synchronous one is running (or after
+   ``ASYNC_YIELD_SECONDS``): see ``_Waited``.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -83,7 +85,48 @@ def _import_handler(spec: str) -> Any:
     return getattr(importlib.import_module(module_name), function_name)
 
 
+class _Waited:
+    """The synchronous invocations running now (a caller waits for each: the state machine's tick,
+    an API request). In AWS each invocation has an execution environment, and a CPU, of its own; in
+    the local stack they share one interpreter, and an asynchronous invocation (an EventBridge
+    target, ``InvocationType=Event``: nobody waits for it) begins only when none is running, or after
+    ``ASYNC_YIELD_SECONDS`` at most, so a hundred DRS launch results landing at once do not slow the
+    tick that a caller waits for. One that has begun runs to its end."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        with self._idle:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running -= 1
+                if not self._running:
+                    self._idle.notify_all()
+
+    def wait_idle(self, at_most: float) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: not self._running, timeout=at_most)
+
+
+ASYNC_YIELD_SECONDS = 0.5
+_waited = _Waited()
+_async_worker = threading.local()
+
+
 def _invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, str]:
+    if getattr(_async_worker, "on", False):
+        return _run_in_process(self, event)
+    with _waited.running():
+        return _run_in_process(self, event)
+
+
+def _run_in_process(self: Any, event: str | None = None) -> tuple[str, bool, str]:
     try:
         payload = json.loads(event) if isinstance(event, str | bytes) and event else (event or {})
     except (RecursionError, ValueError) as exc:  # the runtime cannot turn the payload into an event
@@ -169,8 +212,10 @@ class _AsyncInvocations:
                          name=f"lambda-async-{fn.function_name}-{number}").start()
 
     def _run(self, state: _Queue, number: int) -> None:
+        _async_worker.on = True
         while True:
             fn, event = state.pending.get()
+            _waited.wait_idle(ASYNC_YIELD_SECONDS)
             with self._lock:
                 state.busy[number] = time.monotonic()
             try:

@@ -80,3 +80,60 @@ def test_invocations_that_run_long_do_not_hold_the_others_up() -> None:
         assert fn.done.wait(5) and ran == ["short"]  # another worker took it after ASYNC_STUCK_SECONDS
     finally:
         release.set()
+
+
+def _slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A synchronous function's handler (the local runtime imports it by name)."""
+    time.sleep(float(event["seconds"]))
+    return {}
+
+
+class _Waited:
+    """A function a caller waits for (the state machine's tick, an API request)."""
+
+    function_name = "waited"
+    function_arn = "arn:aws:lambda:us-east-1:123456789012:function:waited"
+    handler = f"{__name__}._slow"
+    memory_size = 128
+    timeout = 30
+
+
+def _async_start_while_waited_runs(seconds: float) -> tuple[float, float]:
+    """Run the waited function for ``seconds``; 50 ms in, queue an asynchronous event. Returns when
+    the asynchronous invocation began and when the waited one ended (seconds from the start)."""
+    began: list[float] = []
+    t0 = time.monotonic()
+
+    class _Event(_Function):
+        def _invoke_lambda(self, event: Any) -> None:
+            began.append(time.monotonic() - t0)
+            super()._invoke_lambda(event)
+
+    waited = threading.Thread(target=moto_patches._invoke_in_process, args=(_Waited(), f'{{"seconds": {seconds}}}'))
+    waited.start()
+    time.sleep(0.05)
+    fn = _Event("event")
+    fn.expected = 1
+    moto_patches._AsyncInvocations().submit(fn, {"n": 1})
+    waited.join()
+    ended = time.monotonic() - t0
+    assert fn.done.wait(10)
+    return began[0], ended
+
+
+def test_an_asynchronous_invocation_begins_once_the_one_a_caller_waits_for_has_ended() -> None:
+    began, ended = _async_start_while_waited_runs(0.3)
+    assert began >= ended - 0.02  # it waited for the tick (a thread switch of slack)
+
+
+def test_an_asynchronous_invocation_waits_no_longer_than_its_yield(monkeypatch: Any) -> None:
+    monkeypatch.setattr(moto_patches, "ASYNC_YIELD_SECONDS", 0.2)
+    began, ended = _async_start_while_waited_runs(1.5)
+    assert 0.2 <= began < ended - 0.5  # a long synchronous invocation does not hold the queue up
+
+
+def test_an_asynchronous_invocation_begins_at_once_when_none_is_waited_for() -> None:
+    fn = _Function("alone")
+    t0 = time.monotonic()
+    _run(fn, [1])
+    assert time.monotonic() - t0 < 0.2

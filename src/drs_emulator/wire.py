@@ -22,7 +22,7 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -281,34 +281,70 @@ def shape_filter(shape: Shape | None, value: Any) -> Any:
     """Keep only what ``shape`` models, recursively; drop ``None`` values and unknown keys."""
     if shape is None or value is None:
         return None
+    return _filter_of(shape)(value)
+
+
+_Filter = Callable[[Any], Any]
+_filters: dict[int, tuple[Shape, _Filter]] = {}  # id(shape) -> (the shape, kept so the id stays its own; its filter)
+
+
+def _filter_of(shape: Shape) -> _Filter:
+    """The filter of ``shape``, built once: a 100-server job's answer walks its shape a thousand
+    times, and asking each member's serialization and type every time was most of the cost."""
+    known = _filters.get(id(shape))
+    if known is not None:
+        return known[1]
     kind = shape.type_name
+    out: _Filter
     if kind == "structure":
-        if not isinstance(value, Mapping):
-            return None
-        out = {}
-        for key, member in shape.members.items():
-            if member.serialization.get("location") in ("header", "headers", "statusCode"):
-                continue
-            if key in value and value[key] is not None:
-                filtered = shape_filter(member, value[key])
-                if filtered is not None:
-                    out[key] = filtered
-        return out
-    if kind == "list":
-        if not isinstance(value, (list, tuple)):
-            return None
-        return [f for f in (shape_filter(shape.member, v) for v in value) if f is not None]
-    if kind == "map":
-        if not isinstance(value, Mapping):
-            return None
-        return {str(k): shape_filter(shape.value, v) for k, v in value.items() if v is not None}
-    if kind == "boolean":
-        return bool(value)
-    if kind in ("integer", "long"):
-        return int(value)
-    if kind in ("float", "double"):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
+        body = [(key, member) for key, member in shape.members.items()
+                if member.serialization.get("location") not in ("header", "headers", "statusCode")]
+        members: list[tuple[str, _Filter]] = []  # the members' filters, found at the first value (shapes may nest)
+
+        def structure(value: Any) -> Any:
+            if not isinstance(value, Mapping):
+                return None
+            if len(members) < len(body):
+                members[:] = [(key, _filter_of(member)) for key, member in body]
+            kept = {}
+            for key, each in members:
+                item = value.get(key)
+                if item is not None:
+                    filtered = each(item)
+                    if filtered is not None:
+                        kept[key] = filtered
+            return kept
+        out = structure
+    elif kind == "list":
+        element = shape.member
+
+        def listing(value: Any) -> Any:
+            if not isinstance(value, (list, tuple)):
+                return None
+            each = _filter_of(element)
+            return [f for f in (each(v) for v in value if v is not None) if f is not None]
+        out = listing
+    elif kind == "map":
+        entry = shape.value
+
+        def mapping(value: Any) -> Any:
+            if not isinstance(value, Mapping):
+                return None
+            each = _filter_of(entry)
+            return {str(k): each(v) for k, v in value.items() if v is not None}
+        out = mapping
+    elif kind == "boolean":
+        out = bool
+    elif kind in ("integer", "long"):
+        out = int
+    elif kind in ("float", "double"):
+        out = float
+    else:
+        def text(value: Any) -> Any:
+            return value if isinstance(value, str) else str(value)
+        out = text
+    _filters[id(shape)] = (shape, out)
+    return out
 
 
 @dataclass

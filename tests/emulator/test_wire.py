@@ -12,6 +12,8 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from emu_support import HUB, KEYS, call, sid
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drs_emulator import Emulator, emulated_operations
 from drs_emulator.pagination import decode, encode, fingerprint
@@ -242,3 +244,72 @@ def test_list_staging_accounts_uses_query_string(emu: Emulator) -> None:
     assert response.status == 200 and response.json() == {"accounts": [{"accountID": "222222222222"}]}
     response = emu.handle("GET", "/ListStagingAccounts", "maxResults=abc", {"Authorization": auth}, b"")
     assert response.status == 400 and json.loads(response.body)["reason"] == "cannotParse"
+
+
+def _reference_filter(shape: Any, value: Any) -> Any:
+    """What every answer is filtered to: what the shape models, None dropped (the rule, written plainly)."""
+    if shape is None or value is None:
+        return None
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return None
+        out = {}
+        for key, member in shape.members.items():
+            if member.serialization.get("location") in ("header", "headers", "statusCode"):
+                continue
+            kept = _reference_filter(member, value.get(key))
+            if kept is not None:
+                out[key] = kept
+        return out
+    if kind == "list":
+        if not isinstance(value, list):
+            return None
+        return [f for f in (_reference_filter(shape.member, v) for v in value) if f is not None]
+    if kind == "map":
+        if not isinstance(value, dict):
+            return None
+        return {str(k): _reference_filter(shape.value, v) for k, v in value.items() if v is not None}
+    return {"boolean": bool, "integer": int, "long": int, "float": float, "double": float}.get(
+        kind, lambda v: v if isinstance(v, str) else str(v))(value)
+
+
+def _values_for(shape: Any, depth: int = 0) -> Any:
+    """Values shaped like ``shape``, with unknown keys, None and wrong types mixed in."""
+    noise = st.none() | st.integers(0, 9) | st.text(max_size=3)
+    kind = shape.type_name
+    if depth > 4:
+        return noise
+    if kind == "structure":
+        members = {k: _values_for(m, depth + 1) | st.none() for k, m in shape.members.items()}
+        return st.fixed_dictionaries({}, optional={**members, "_unmodelled": noise}) | noise
+    if kind == "list":
+        return st.lists(_values_for(shape.member, depth + 1), max_size=3) | noise
+    if kind == "map":
+        return st.dictionaries(st.text(max_size=3), _values_for(shape.value, depth + 1) | st.none(), max_size=3)
+    if kind in ("integer", "long"):
+        return st.integers(-5, 5)
+    if kind == "boolean":
+        return st.booleans()
+    if kind in ("float", "double"):
+        return st.floats(-5, 5, allow_nan=False)
+    return st.text(max_size=5) | st.integers(0, 9)
+
+
+@pytest.mark.parametrize("operation", ["DescribeJobs", "StartRecovery", "DescribeRecoveryInstances",
+                                       "DescribeSourceServers", "GetLaunchConfiguration", "DescribeRecoverySnapshots"])
+def test_an_answer_keeps_exactly_what_its_shape_models(operation: str) -> None:
+    shape = operation_model(operation).output_shape
+
+    @settings(max_examples=150, deadline=None)
+    @given(value=_values_for(shape))
+    def check(value: Any) -> None:
+        try:
+            expected = _reference_filter(shape, value)
+        except ValueError:  # a number the wire cannot carry: the filter refuses it too
+            with pytest.raises(ValueError):
+                shape_filter(shape, value)
+            return
+        assert shape_filter(shape, value) == expected
+
+    check()

@@ -142,7 +142,7 @@ def _instance_lookup_by_id() -> None:
             if self.reservations.get(reservation.id) is reservation and instance in reservation.instances:
                 return instance
             index.pop(instance_id, None)
-        for reservation in reversed(list(self.reservations.values())):
+        for reservation in reversed(self.reservations.values()):  # no copy of every reservation per miss
             for instance in reservation.instances:
                 index[instance.id] = (reservation, instance)
                 if instance.id == instance_id:

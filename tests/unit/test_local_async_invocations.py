@@ -8,6 +8,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from drs_local import moto_patches
 
 
@@ -82,6 +84,12 @@ def test_invocations_that_run_long_do_not_hold_the_others_up() -> None:
         release.set()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_gate(monkeypatch: Any) -> None:
+    """Each test its own gate: a wait that ran out in one test must not free the next one's."""
+    monkeypatch.setattr(moto_patches, "_waited", moto_patches._Waited())
+
+
 def _slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A synchronous function's handler (the local runtime imports it by name)."""
     time.sleep(float(event["seconds"]))
@@ -137,3 +145,19 @@ def test_an_asynchronous_invocation_begins_at_once_when_none_is_waited_for() -> 
     t0 = time.monotonic()
     _run(fn, [1])
     assert time.monotonic() - t0 < 0.2
+
+
+def test_under_a_waited_invocation_that_never_stops_the_queue_still_moves(monkeypatch: Any) -> None:
+    """After one wait runs out, the next invocations begin at once for as long again: a 4,000-server
+    tick does not leave a wave's launch results waiting half a second each."""
+    monkeypatch.setattr(moto_patches, "ASYNC_YIELD_SECONDS", 0.3)
+    waited = threading.Thread(target=moto_patches._invoke_in_process, args=(_Waited(), '{"seconds": 1.5}'))
+    waited.start()
+    time.sleep(0.05)
+    fn = _Function("storm")
+    t0 = time.monotonic()
+    _run(fn, list(range(20)))  # 20 x 10 ms on two workers: about 0.1 s once they may begin
+    took = time.monotonic() - t0
+    waited.join()
+    assert took < 0.3 + 0.3  # one wait that ran out, then no more waiting
+

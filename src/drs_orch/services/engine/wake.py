@@ -14,8 +14,9 @@ calls competing with the engine's own under DRS's rate limits). The event that c
 wakes the execution: the job has no launch left in flight, the only moment a wave can end or the
 next one start. The token is taken with a conditional remove before it is sent, so of two events
 one sends it; a token whose wait had just timed out is refused by Step Functions, and the event then
-leaves the wake-up for the next wait (the tick that the timeout began may have read DRS too early); a duplicate event is not counted twice; an event of a job not noted (not ours, or
-older than the note's expiry) is dropped. An event that completes a job while a tick runs finds no
+leaves the wake-up for the next wait (the tick that the timeout began may have read DRS too early);
+a duplicate event is not counted twice; an event of a job not noted (not ours, or older than the
+note's expiry) is dropped. An event that completes a job while a tick runs finds no
 token: it leaves ``wakePending`` on META, and the next wait ends as soon as it begins (that tick may
 have read DRS just before the last launch ended). A lost event costs at most one poll interval.
 """

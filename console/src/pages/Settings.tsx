@@ -43,6 +43,7 @@ function TagSync() {
   });
   const s = settings.data;
   const r = run.data ?? last.data;
+  const unreached = (r?.results ?? []).filter((x) => x.error); // account-regions a run did not sync
   const errors: Record<string, string> = {};
   const details = (save.error as { details?: { field?: string; message?: string }[] } | null)?.details;
   if (Array.isArray(details)) for (const d of details) if (d.field) errors[d.field.split(".")[0]] = String(d.message);
@@ -84,8 +85,8 @@ function TagSync() {
             {r.totals ? ` — ${r.totals.servers} servers, ${r.totals.updated} updated, ${r.totals.tagsSet} tags set, ${r.totals.tagsRemoved} removed, ${r.totals.failed} failed` : ""}</Box>
         )}
         {/* a PARTIAL or FAILED run says which account-regions were not synced, and why */}
-        {(r?.results ?? []).some((x) => x.error) && (
-          <ul data-testid="tag-sync-errors">{(r?.results ?? []).filter((x) => x.error).map((x) => (
+        {unreached.length > 0 && (
+          <ul data-testid="tag-sync-errors">{unreached.map((x) => (
             <li key={`${x.accountId}/${x.region}`}><Box color="text-status-error" variant="span">
               {x.accountId} / {x.region}: {x.error?.code}: {x.error?.message}</Box></li>
           ))}</ul>

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from drs_orch.domain.execution_snapshot import split_scope
 from drs_orch.domain.limits import MAX_CONCURRENT_JOBS, MAX_SERVERS_IN_ACTIVE_JOBS, admit_jobs
 from drs_orch.domain.plan_graph import OnServerFailure
 from drs_orch.domain.statuses import (
@@ -512,8 +513,8 @@ def failure_reasons(log_items: Iterable[Mapping[str, object]]) -> dict[str, str]
 
 
 def _where(scope: str) -> str:
-    """A scope (``account#region``) as the reasons name it: ``account / region``."""
-    return scope.replace("#", " / ")
+    """A scope as the reasons name it: ``account / region``."""
+    return " / ".join(split_scope(scope))
 
 
 def capacity_wait(scope: str, taken: Capacity, size: int) -> str:

@@ -34,6 +34,13 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
 10. A projection (``ProjectionExpression``) converts each attribute it names, not the whole item
    once per name: the locks' query of an execution's jobs (eight attributes of 100-server job
    items) converted every job item eight times over.
+11. moto's serializer asks, for each member of every object it writes, which of the service's answer
+   transformers applies (a suffix test against each of EC2's twenty); the answer depends only on the
+   member's path, so each serializer works it out once per path. 100 instances of DescribeInstances
+   made 820,000 suffix tests.
+12. An XML answer's element names are checked once each (xmltodict checked every name of every
+   element it wrote; the names come from the service models and repeat). A name it refuses is
+   refused as before.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -57,6 +64,8 @@ def apply() -> None:
     _account_backends_directly()
     _update_without_unused_copies()
     _projections_by_attribute()
+    _transformers_once_per_path()
+    _xml_names_checked_once()
 
 
 def _partition_queries() -> None:
@@ -450,3 +459,49 @@ def _projections_by_attribute() -> None:
 
     Item.unpatched_project = Item.project  # type: ignore[attr-defined]  # kept for the tests
     Item.project = project  # type: ignore[method-assign]
+
+
+def _transformers_once_per_path() -> None:
+    from moto.core.serialize import AttributePicker
+    from moto.core.utils import MISSING, get_value
+
+    def call(self: Any, context: Any) -> Any:
+        """moto's ``AttributePicker.__call__``, with the transformer of a path found once per picker
+        (a picker serves one answer, and moto may add transformers to a response class later)."""
+        obj = context.obj
+        value = None
+        for possible_key in self.get_possible_keys(context):
+            found = get_value(obj, possible_key, MISSING)
+            if found is not MISSING:
+                value = found
+                break
+        transformers = self.response_transformers
+        if transformers:
+            key_path = f"{context.key_path}.{context.key}"
+            chosen = self.__dict__.setdefault("_transformer_of_path", {})
+            if key_path not in chosen:
+                chosen[key_path] = next((t for path, t in transformers.items() if key_path.endswith(path)), None)
+            transform = chosen[key_path]
+            if transform is not None:
+                value = transform(value)
+        return value
+
+    AttributePicker.unpatched_call = AttributePicker.__call__  # type: ignore[attr-defined]  # kept for the tests
+    AttributePicker.__call__ = call  # type: ignore[method-assign]
+
+
+def _xml_names_checked_once() -> None:
+    import xmltodict
+
+    original = getattr(xmltodict, "_validate_name", None)
+    if original is None:  # an xmltodict that does not check names
+        return
+    checked = functools.lru_cache(maxsize=4096)(original)  # raises are not cached: refused every time
+
+    def validate_name(value: Any, kind: str) -> None:
+        if type(value) is str:
+            return checked(value, kind)  # type: ignore[no-any-return]
+        return original(value, kind)  # type: ignore[no-any-return]
+
+    validate_name.unpatched = original  # type: ignore[attr-defined]  # kept for the tests
+    xmltodict._validate_name = validate_name

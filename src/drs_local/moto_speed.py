@@ -462,8 +462,9 @@ def _projections_by_attribute() -> None:
 
 
 def _transformers_once_per_path() -> None:
+    from moto.core.constants import MISSING
     from moto.core.serialize import AttributePicker
-    from moto.core.utils import MISSING, get_value
+    from moto.core.utils import get_value
 
     def call(self: Any, context: Any) -> Any:
         """moto's ``AttributePicker.__call__``, with the transformer of a path found once per picker

@@ -36,8 +36,9 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    items) converted every job item eight times over.
 11. moto's serializer asks, for each member of every object it writes, which of the service's answer
    transformers applies (a suffix test against each of EC2's twenty); the answer depends only on the
-   member's path, so each serializer works it out once per path. 100 instances of DescribeInstances
-   made 820,000 suffix tests.
+   member's path, so each serializer works it out once per path. One DescribeInstances of 100
+   instances made some 275,000 suffix tests; with this and 12 it took 219-235 ms of CPU instead of
+   241-296 (three calls each, moto in-process, client included).
 12. An XML answer's element names are checked once each (xmltodict checked every name of every
    element it wrote; the names come from the service models and repeat). A name it refuses is
    refused as before.

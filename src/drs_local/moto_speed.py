@@ -42,6 +42,12 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
 12. An XML answer's element names are checked once each (xmltodict checked every name of every
    element it wrote; the names come from the service models and repeat). A name it refuses is
    refused as before.
+13. A DynamoDB request whose JSON holds no binary value is read with ``json.loads``: moto parsed
+   every request member by member against the operation's input shape, to turn base64 into bytes
+   and timestamps into datetimes, and for everything else built the same dict that ``json.loads``
+   does (15% of a batch write of server items). Requests with a binary value (a ``"B"`` or
+   ``"BS"`` token), operations whose input has a timestamp, and bodies that are not JSON keep
+   moto's parser.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -67,6 +73,7 @@ def apply() -> None:
     _projections_by_attribute()
     _transformers_once_per_path()
     _xml_names_checked_once()
+    _plain_json_dynamodb_requests()
 
 
 def _partition_queries() -> None:
@@ -507,3 +514,40 @@ def _xml_names_checked_once() -> None:
 
     validate_name.unpatched = original  # type: ignore[attr-defined]  # kept for the tests
     xmltodict._validate_name = validate_name
+
+
+def _plain_json_dynamodb_requests() -> None:
+    from moto.core.utils import get_service_model
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.parse_parameters
+    json_types = ("application/x-amz-json-1.0", "application/x-amz-json-1.1")
+
+    @functools.cache
+    def has_timestamp(action: str) -> bool:
+        shape = get_service_model("dynamodb").operation_model(action).input_shape
+        seen: set[str] = set()
+
+        def walk(node: Any) -> bool:
+            if node is None or node.name in seen:
+                return False
+            seen.add(node.name)
+            if node.type_name == "timestamp":
+                return True
+            children = [*getattr(node, "members", {}).values(), getattr(node, "member", None),
+                        getattr(node, "key", None), getattr(node, "value", None)]
+            return any(walk(child) for child in children)
+
+        return walk(shape)
+
+    def parse_parameters(self: Any, request: Any) -> None:
+        body = request.data
+        action = self._get_action()
+        if (request.content_type in json_types and body and b'"B"' not in body and b'"BS"' not in body
+                and not has_timestamp(action)):
+            self.params = json.loads(body)
+            return
+        original(self, request)
+
+    DynamoHandler.unpatched_parse_parameters = original  # type: ignore[attr-defined]  # kept for the tests
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign]

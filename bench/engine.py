@@ -24,6 +24,10 @@ EventBridge and the engine's wait between ticks is cut short; ``--drop-events`` 
     python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100,1x4000/4:4,20x50:10]
                            [--poll 30] [--drop-events] [--baseline-runs 5]
 
+Every function of the local stack shares this one process: ``process CPU`` prints a scenario's CPU per
+wave against the launch time in real seconds. Above it the process cannot keep up, and the wave gap
+also measures that backlog (in AWS each function has its own environment).
+
 The ratios' baseline, 3x10, has two wave gaps a run: it runs ``--baseline-runs`` times and the
 median is taken over all their gaps.
 """
@@ -376,6 +380,7 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
         raise SystemExit(f"start refused: {r.status_code} {r.text}")
     execution_id = r.json()["executionId"]
     started = time.monotonic() - t0
+    cpu0, waves_from = time.process_time(), time.monotonic()  # the waves, without the start request
     last, shown, shown_at = "", "", 0.0
     while True:
         meta = _meta(execution_id)
@@ -388,6 +393,7 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
             break
         time.sleep(0.5)
     wall = time.monotonic() - t0
+    busy, waves_wall = time.process_time() - cpu0, time.monotonic() - waves_from
     details = _timed_read(api, stack.api_url + f"/executions/{execution_id}", "GET /executions/{id}")
     print(f"                            {details['serversIncluded']} of {details['serversTotal']} servers included")
     url = stack.api_url + f"/executions/{execution_id}/servers"
@@ -402,6 +408,12 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     size, kind = _largest_item(execution_id)
     print(f"   result               {details['status']}: {details['serverCounts']}")
     print(f"   wall time            {wall:.1f} s real (start request {started:.1f} s)")
+    # Every function of the local stack runs in this one process, on at most one core at a time (the
+    # interpreter lock): when a wave's CPU exceeds its launch time, the process cannot keep up, and
+    # each wave waits for the previous one's work, whatever the order of that work.
+    print(f"   process CPU          {busy:.1f} s over the waves' {waves_wall:.1f} s ({busy / waves_wall:.0%}): "
+          f"{busy / waves:.2f} s per wave against a launch of {launch_seconds / speed:.2f} s real"
+          + ("; above it, the wave gap includes the process's backlog" if busy / waves > launch_seconds / speed else ""))
     if gaps:
         print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
               f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")

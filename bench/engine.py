@@ -413,10 +413,11 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     # Every function of the local stack runs in this one process, on at most one core at a time (the
     # interpreter lock): busy nearly all the time with more CPU per wave than the launch lasts, it
     # cannot keep up, and each wave waits for the previous one's work, whatever the order of that work.
-    print(f"   process CPU          {busy:.1f} s over the waves' {waves_wall:.1f} s ({busy / waves_wall:.0%}): "
-          f"{busy / waves:.2f} s per wave against a launch of {launch_seconds / speed:.2f} s real"
+    cpu_per_wave, launch_real, share = busy / waves, launch_seconds / speed, busy / waves_wall
+    print(f"   process CPU          {busy:.1f} s over the waves' {waves_wall:.1f} s ({share:.0%}): "
+          f"{cpu_per_wave:.2f} s per wave against a launch of {launch_real:.2f} s real"
           + ("; the process cannot keep up: the wave gap includes its backlog"
-             if busy / waves > launch_seconds / speed and busy / waves_wall >= 0.9 else ""))
+             if cpu_per_wave > launch_real and share >= 0.9 else ""))
     if gaps:
         print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
               f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")

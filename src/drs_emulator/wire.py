@@ -285,15 +285,12 @@ def shape_filter(shape: Shape | None, value: Any) -> Any:
 
 
 _Filter = Callable[[Any], Any]
-_filters: dict[int, tuple[Shape, _Filter]] = {}  # id(shape) -> (the shape, kept so the id stays its own; its filter)
 
 
+@functools.cache  # the model's shapes live as long as the process, and hash by identity
 def _filter_of(shape: Shape) -> _Filter:
     """The filter of ``shape``, built once: a 100-server job's answer walks its shape a thousand
     times, and asking each member's serialization and type every time was most of the cost."""
-    known = _filters.get(id(shape))
-    if known is not None:
-        return known[1]
     kind = shape.type_name
     out: _Filter
     if kind == "structure":
@@ -343,7 +340,6 @@ def _filter_of(shape: Shape) -> _Filter:
         def text(value: Any) -> Any:
             return value if isinstance(value, str) else str(value)
         out = text
-    _filters[id(shape)] = (shape, out)
     return out
 
 

@@ -487,7 +487,9 @@ def _transformers_once_per_path() -> None:
         transformers = self.response_transformers
         if transformers:
             key_path = f"{context.key_path}.{context.key}"
-            chosen = self.__dict__.setdefault("_transformer_of_path", {})
+            chosen = self.__dict__.get("_transformer_of_path")
+            if chosen is None:
+                chosen = self._transformer_of_path = {}
             if key_path not in chosen:
                 chosen[key_path] = next((t for path, t in transformers.items() if key_path.endswith(path)), None)
             transform = chosen[key_path]
@@ -542,9 +544,8 @@ def _plain_json_dynamodb_requests() -> None:
 
     def parse_parameters(self: Any, request: Any) -> None:
         body = request.data
-        action = self._get_action()
         if (request.content_type in json_types and body and b'"B"' not in body and b'"BS"' not in body
-                and not has_timestamp(action)):
+                and not has_timestamp(self._get_action())):
             self.params = json.loads(body)
             return
         original(self, request)

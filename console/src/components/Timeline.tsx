@@ -9,7 +9,20 @@ export interface TimelineBar {
   start: number | null;
   end: number | null;
   marks?: { at: number; label: string }[];
+  /** the plan pauses before this wave */
   pausedBefore?: boolean;
+  /** the execution is paused before this wave now, waiting for a resume */
+  waitingForResume?: boolean;
+}
+
+const NOT_STARTED_ENDS = new Set(["CANCELLED", "SKIPPED"]);
+
+/** What a bar that has not started says: a wave waits for a resume only while the execution is
+ * paused before it; a cancelled or skipped wave will not start in this run. */
+export function notStarted(b: TimelineBar): string {
+  if (b.waitingForResume) return "waits for a resume (pause before this wave)";
+  if (NOT_STARTED_ENDS.has(b.status)) return `${b.status.toLowerCase()}: not started`;
+  return b.pausedBefore ? "not started (the plan pauses before this wave)" : "not started";
 }
 
 const COLORS: Record<string, string> = {
@@ -33,7 +46,7 @@ export function Timeline({ bars, span }: { bars: TimelineBar[]; span: number }) 
             )}
             {b.start === null && (
               <span style={{ position: "absolute", left: 6, top: 0, fontSize: 12, color: "#5f6b7a" }}>
-                {b.pausedBefore ? "waits for a resume (pause before this wave)" : "not started"}
+                {notStarted(b)}
               </span>
             )}
             {b.start !== null && (

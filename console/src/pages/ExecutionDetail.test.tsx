@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { at, execution } from "../test/fixtures";
 import { renderWithApi } from "../test/render";
+import { notStarted } from "../components/Timeline";
 import { ExecutionDetail, jobLine, serverStatus, timelineOf } from "./ExecutionDetail";
 
 describe("ExecutionDetail", () => {
@@ -122,5 +123,16 @@ describe("ExecutionDetail", () => {
     expect(bars.map((b) => [b.start, b.end])).toEqual([[0, 40], [50, null]]);
     expect(bars[0].marks).toEqual([{ at: 30, label: "db-01.example.internal launched" }]);
     expect(bars[1].pausedBefore).toBe(true);
+  });
+
+  it("says a wave waits for a resume only while the execution is paused before it", () => {
+    const waves = execution("RUNNING").waves.map((w) => ({ ...w, startedAt: null, endedAt: null }));
+    const paused = timelineOf(execution("PAUSED", { waves, pausedBeforeWaves: [2] }), Date.parse(at(60))).bars;
+    expect(paused.map(notStarted)).toEqual(["not started", "waits for a resume (pause before this wave)"]);
+    const failed = timelineOf(execution("FAILED", { endTime: at(60), waves: waves.map((w) => ({ ...w, status: "CANCELLED" })),
+      pausedBeforeWaves: [2] }), Date.parse(at(60))).bars;
+    expect(failed.map(notStarted)).toEqual(["cancelled: not started", "cancelled: not started"]);
+    const running = timelineOf(execution("RUNNING", { waves: waves.map((w) => ({ ...w, status: "PENDING" })) }), Date.parse(at(60))).bars;
+    expect(running.map(notStarted)).toEqual(["not started", "not started (the plan pauses before this wave)"]);
   });
 });

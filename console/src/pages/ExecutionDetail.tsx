@@ -37,6 +37,7 @@ export function timelineOf(ex: ExecutionDetails, now: number): { bars: TimelineB
     start: secondsFrom(origin, w.startedAt),
     end: secondsFrom(origin, w.endedAt),
     pausedBefore: w.pauseBeforeWave,
+    waitingForResume: ex.status === "PAUSED" && ex.pausedBeforeWaves.includes(w.waveNumber),
     marks: (w.servers as ServerView[])
       .map((s) => ({ at: secondsFrom(origin, s.statusHistory?.["LAUNCHED"] as string | undefined), label: `${s.hostname ?? s.sourceServerId} launched` }))
       .filter((m): m is { at: number; label: string } => m.at !== null),

@@ -46,7 +46,7 @@ WRITE_CALLS = ("drs:UpdateLaunchConfiguration", "ec2:CreateLaunchTemplateVersion
 
 
 def _environment() -> None:
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_PROFILE"):
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
         os.environ.pop(key, None)
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})

@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=500)
     args = parser.parse_args()
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_PROFILE"):
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
         os.environ.pop(key, None)
     warnings.filterwarnings("ignore")
     import boto3

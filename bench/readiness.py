@@ -114,7 +114,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=3000)
     args = parser.parse_args()
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_PROFILE"):
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
         os.environ.pop(key, None)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "bench"

@@ -52,4 +52,5 @@ def own_stack_process(state_dir: Path, speed: float = 600) -> Iterator[dict[str,
 def aws_env(state: dict[str, Any]) -> dict[str, str]:
     """The environment a client of that stack needs (boto3, the AWS CLI)."""
     return {"AWS_ENDPOINT_URL": state["motoUrl"], "AWS_ENDPOINT_URL_DRS": state["drsUrl"],
+            "AWS_ENDPOINT_URL_DYNAMODB": state["dynamodbUrl"],
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -35,7 +35,8 @@ def _up(args: argparse.Namespace) -> int:
     try:
         stack.start()
         print(f"API URL: {stack.api_url}", flush=True)
-        print(f"AWS endpoint: {stack.moto_url}  DRS endpoint: {stack.drs_url}", flush=True)
+        print(f"AWS endpoint: {stack.moto_url}  DynamoDB endpoint: {stack.dynamodb_url}  DRS endpoint: {stack.drs_url}",
+              flush=True)
         built = "" if (DIST / "index.html").is_file() else "  (not built yet: make console)"
         print(f"Console URL: {stack.api_url}/{built}", flush=True)
         _print_users()
@@ -69,6 +70,7 @@ def _env(_: argparse.Namespace) -> int:
     s = read_state()
     print(f"export AWS_ENDPOINT_URL={s['motoUrl']}")
     print(f"export AWS_ENDPOINT_URL_DRS={s['drsUrl']}")
+    print(f"export AWS_ENDPOINT_URL_DYNAMODB={s['dynamodbUrl']}")
     print(f"export AWS_ACCESS_KEY_ID={ACCESS_KEY}")
     print(f"export AWS_SECRET_ACCESS_KEY={SECRET_KEY}")
     print(f"export AWS_DEFAULT_REGION={s['region']}")

@@ -1,6 +1,7 @@
 """The local stack: moto (server mode, in this process) with the real ASL interpreter and
-in-process Lambda, the DRS emulator on its own port, the CloudFormation template deployed through
-the CloudFormation API, Cognito users per role, and the local API Gateway."""
+in-process Lambda, moto's DynamoDB in a process of its own (:mod:`drs_local.dynamodb_process`), the
+DRS emulator on its own port, the CloudFormation template deployed through the CloudFormation API,
+Cognito users per role, and the local API Gateway."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from botocore.config import Config
 from drs_local import iam_policy, loopback, moto_patches, ops_resources
 from drs_local.apigw import Authorizer, LocalApiGateway
 from drs_local.console import DIST, ConsoleFiles
+from drs_local.dynamodb_process import DynamoDbProcess, move_tables
 from drs_local.template import ASL, ROOT, TEMPLATE, load_template, package
 
 log = logging.getLogger("drs_local")
@@ -84,6 +86,7 @@ class LocalStack:
     fleet: Path | None = None
     moto_url: str = ""
     drs_url: str = ""
+    dynamodb_url: str = ""
     api_url: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     created_directly: list[str] = field(default_factory=list)
@@ -93,6 +96,7 @@ class LocalStack:
     emulator: Any = None
     _moto: Any = None
     _drs: Any = None
+    _dynamodb: DynamoDbProcess | None = None
     _api: LocalApiGateway | None = None
     _lambda: Any = None
     _integrations: concurrent.futures.ThreadPoolExecutor = field(
@@ -101,6 +105,7 @@ class LocalStack:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
         t0 = time.monotonic()
+        self._dynamodb = DynamoDbProcess.launch()  # it starts while this process sets moto up
         moto_patches.apply()
         moto_patches.set_speed(self.speed)
         from moto.core.config import default_user_config
@@ -120,6 +125,7 @@ class LocalStack:
         iam_policy.apply()
         iam_policy.provision_local_spokes()
         self._start_drs()
+        self.dynamodb_url = self._dynamodb.ready()
         os.environ.update(self.env())
         self._deploy()
         self._apply_function_environment()
@@ -148,11 +154,21 @@ class LocalStack:
             for host in ("127.0.0.1", "localhost"):
                 loopback.unroute(self.moto_url.replace("127.0.0.1", host))
             self._moto.stop()
+        if self._dynamodb is not None:
+            self._dynamodb.stop()
+
+    @property
+    def dynamodb_pid(self) -> int:
+        """The DynamoDB process (its CPU is not this process's)."""
+        assert self._dynamodb is not None, "the stack has not started"
+        return self._dynamodb.process.pid
 
     def env(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": self.moto_url,
             "AWS_ENDPOINT_URL_DRS": self.drs_url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_url,
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.dynamodb_url,  # streams are kept by the tables
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
             "AWS_DEFAULT_REGION": REGION,
@@ -173,9 +189,11 @@ class LocalStack:
 
     # ------------------------------------------------------------------ CloudFormation
     def client(self, service: str, **kwargs: Any) -> Any:
+        endpoint = {"drs": self.drs_url, "dynamodb": self.dynamodb_url,
+                    "dynamodbstreams": self.dynamodb_url}.get(service, self.moto_url)
+        kwargs.setdefault("endpoint_url", endpoint)
         return boto3.client(service, region_name=REGION, aws_access_key_id=ACCESS_KEY,
-                            aws_secret_access_key=SECRET_KEY,
-                            endpoint_url=self.drs_url if service == "drs" else self.moto_url, **kwargs)
+                            aws_secret_access_key=SECRET_KEY, **kwargs)
 
     def _deploy(self) -> None:
         """Deploy infra/template.yaml through the product's own deploy code (a change set, as in
@@ -212,6 +230,12 @@ class LocalStack:
         if still:
             raise RuntimeError(f"the local CloudFormation did not create {still} and no direct creation is known")
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        # moto's CloudFormation leaves out TimeToLiveSpecification; the move applies the template's
+        ttl = {physical[k]: v["Properties"]["TimeToLiveSpecification"]["AttributeName"]
+               for k, v in template["Resources"].items() if k in physical and v["Type"] == "AWS::DynamoDB::Table"
+               and (v["Properties"].get("TimeToLiveSpecification") or {}).get("Enabled")}
+        moved = move_tables(self.client("dynamodb", endpoint_url=self.moto_url), self.client("dynamodb"), ttl)
+        log.info("the template's %s tables are served by the DynamoDB process", len(moved))
 
     def _create_directly(self, missing: dict[str, Any], physical: dict[str, str]) -> None:
         """Create what moto's CloudFormation skipped, from the same template properties."""
@@ -384,6 +408,7 @@ class LocalStack:
             "apiUrl": self.api_url,
             "motoUrl": self.moto_url,
             "drsUrl": self.drs_url,
+            "dynamodbUrl": self.dynamodb_url,
             "region": REGION,
             "userPoolId": self.user_pool_id,
             "clientId": self.client_id,

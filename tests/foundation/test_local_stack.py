@@ -86,7 +86,7 @@ def _free_port() -> int:
 def test_drs_orch_up_serves_then_stops_cleanly(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "DRS_ORCH_STATE_DIR": str(tmp_path)}
-    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS"):
+    for k in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB"):
         env.pop(k, None)
     proc = subprocess.Popen([sys.executable, "-m", "drs_orch.entrypoints.cli", "up", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=ROOT)
@@ -105,12 +105,16 @@ def test_drs_orch_up_serves_then_stops_cleanly(tmp_path: Path) -> None:
         env_out = subprocess.run([sys.executable, "-m", "drs_orch.entrypoints.cli", "env"], env=env,
                                  capture_output=True, text=True, check=True).stdout
         assert "export AWS_ENDPOINT_URL_DRS=http://127.0.0.1:" in env_out
+        assert "export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:" in env_out
+        dynamodb_port = int(json.loads((tmp_path / "local-stack.json").read_text())["dynamodbUrl"].rsplit(":", 1)[1])
         assert requests.get(f"http://127.0.0.1:{port}/user/permissions", timeout=30).status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     with socket.socket() as s:  # the port is free again: nothing is left serving
         s.bind(("127.0.0.1", port))
+    with pytest.raises(ConnectionRefusedError):  # nor the DynamoDB process: it stopped with the stack
+        socket.create_connection(("127.0.0.1", dynamodb_port), timeout=5).close()
 
 
 def test_the_in_process_lambdas_start_cold_in_the_stack_s_environment(stack: Any,
@@ -122,8 +126,9 @@ def test_the_in_process_lambdas_start_cold_in_the_stack_s_environment(stack: Any
 
     with monkeypatch.context() as before:
         before.delenv("AWS_ENDPOINT_URL")
+        before.delenv("AWS_ENDPOINT_URL_DYNAMODB")
         dynamodb.low_level.cache_clear()
         assert "amazonaws.com" in dynamodb.low_level().meta.endpoint_url  # what that process held
     stack.cold_start()
-    assert dynamodb.low_level().meta.endpoint_url == stack.moto_url
+    assert dynamodb.low_level().meta.endpoint_url == stack.dynamodb_url
     assert container().settings.executions_table == os.environ["EXECUTIONS_TABLE"]

@@ -347,6 +347,9 @@ class SimDrs:
         self._progress()
         return copy.deepcopy(self.jobs)
 
+    def jobs_that_may_be_active(self, scope: str) -> list[Item]:
+        return self.list_jobs(scope)  # COMPLETED ones too: the port allows it
+
     def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, Item]:
         self._progress()
         return {j["jobID"]: copy.deepcopy(j) for j in self.jobs if j["jobID"] in job_ids}

@@ -88,6 +88,9 @@ class FakeDrs:
     def list_jobs(self, scope: str) -> list[dict[str, Any]]:
         return list(self.jobs)
 
+    def jobs_that_may_be_active(self, scope: str) -> list[dict[str, Any]]:
+        return self.list_jobs(scope)  # COMPLETED ones too: the port allows it
+
     def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, Any]:
         return {j["jobID"]: j for j in self.jobs if j["jobID"] in job_ids}
 

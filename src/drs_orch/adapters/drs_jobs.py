@@ -24,6 +24,7 @@ from drs_orch.adapters.clients import ClientFactory
 from drs_orch.adapters.drs_launch import aws_error
 from drs_orch.adapters.paging import THROTTLING_CODES, Throttled, backoff_delay, items
 from drs_orch.domain.accounts import AccountContext
+from drs_orch.domain.capacity import listing_start
 from drs_orch.domain.errors import UpstreamError
 from drs_orch.domain.execution_snapshot import split_scope
 from drs_orch.services.engine.ports import Item, StartRefused
@@ -65,6 +66,7 @@ class DrsJobs:
         self._contexts = contexts
         self._sleep = sleep
         self._writers: dict[tuple[str, str, str], Any] = {}
+        self._listing_starts: dict[str, str] = {}  # scope -> the fromDate its jobs that may be active begin at
         self._lock = threading.Lock()
 
     def _drs(self, scope: str) -> Any:
@@ -102,6 +104,22 @@ class DrsJobs:
 
     def list_jobs(self, scope: str) -> list[Item]:
         return self._list(scope, "describe_jobs", "DescribeJobs")
+
+    def jobs_that_may_be_active(self, scope: str) -> list[Item]:
+        """Every job of ``scope`` that is or may become active (PENDING, STARTED), and some COMPLETED
+        ones. The first listing of a scope reads all its jobs; later ones (in this process) start at
+        the date before which every job had COMPLETED (:func:`~drs_orch.domain.capacity.listing_start`),
+        so a wave's capacity check reads the jobs of the last few waves, not the whole history of the
+        account-region (at 40 waves of 100 servers, the last listing was 4,000 participating servers)."""
+        with self._lock:
+            since = self._listing_starts.get(scope)
+        listed = self._list(scope, "describe_jobs", "DescribeJobs",
+                            **({"filters": {"fromDate": since}} if since else {}))
+        start = listing_start(listed, since)
+        if start is not None:
+            with self._lock:
+                self._listing_starts[scope] = start
+        return listed
 
     def describe_jobs(self, scope: str, job_ids: list[str]) -> dict[str, Item]:
         found: dict[str, Item] = {}

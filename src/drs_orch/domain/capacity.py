@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from drs_orch.domain.data_age import parse_time
 from drs_orch.domain.limits import (
     MAX_CONCURRENT_JOBS,
     MAX_RECOVERY_INSTANCES,
@@ -126,3 +128,36 @@ def combined_replication(usages: Iterable[RegionUsage], account_regions: int) ->
         "percentUsed": round(total * 100 / limit, 1),
         "status": capacity_status(total, limit).value,
     }
+
+
+# A job created while a listing was being paged can be missing from it although an older one is
+# listed: a listing's new start date is moved back by this much (DRS time), so such a job is read
+# by the next one.
+LISTING_MARGIN = timedelta(minutes=5)
+
+
+def listing_start(jobs: Iterable[Mapping[str, Any]], since: str | None) -> str | None:
+    """Where the next listing of a scope's jobs may start (DescribeJobs ``fromDate``) without
+    leaving out a job that is or may become active, after ``jobs``: a complete listing of the jobs
+    created at or after ``since`` (``None``: all of them).
+
+    A COMPLETED job never runs again, so every job created before the oldest job still active (or,
+    with none active, before the newest one listed) is COMPLETED and need not be read again; less
+    :data:`LISTING_MARGIN`, and never before ``since``. A job whose status or creation date cannot be
+    read keeps the start where it was. Returns ``None`` when nothing may be left out (no listing
+    yet, or nothing to go by)."""
+    created: list[tuple[datetime, bool]] = []
+    for job in jobs:
+        moment = parse_time(job.get("creationDateTime"))
+        status = job.get("status")
+        if moment is None or status not in (*ACTIVE_JOB_STATUSES, "COMPLETED"):
+            return since
+        created.append((moment, status != "COMPLETED"))
+    if not created:
+        return since
+    active = [moment for moment, is_active in created if is_active]
+    mark = (min(active) if active else max(moment for moment, _ in created)) - LISTING_MARGIN
+    previous = parse_time(since) if since else None
+    if previous is not None and previous >= mark:
+        return since
+    return mark.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -163,7 +163,9 @@ class JobRunner:
     def capacity(self, scope: str, in_flight: set[str]) -> Any:
         starting = [len(j.get("serverIds") or []) for k, j in self.jobs.items()
                     if k in in_flight and j["status"] == JobStatus.QUEUED.value and scope_of_job(j) == scope]
-        return active_capacity(self.listing(scope), starting)
+        listed = self._listings.get(scope)  # this tick's whole listing, when a search read it
+        return active_capacity(listed if listed is not None else self.deps.drs.jobs_that_may_be_active(scope),
+                               starting)
 
     # ------------------------------------------------------------------ observation
     def observe_active(self) -> None:

@@ -24,8 +24,10 @@ EventBridge and the engine's wait between ticks is cut short; ``--drop-events`` 
     python bench/engine.py [--speed 600] [--launch-seconds 600] [--only 3x10,10x100,40x100,1x4000/4:4,20x50:10]
                            [--poll 30] [--drop-events] [--baseline-runs 5]
 
-Every function of the local stack shares this one process: ``process CPU`` prints a scenario's CPU per
-wave against the launch time in real seconds, and how busy the process was. Busy nearly all the time
+Every function of the local stack, the state machine, the DRS emulator and moto's other services share
+this one process; moto's DynamoDB runs in a process of its own (``drs_local/dynamodb_process.py``).
+``process CPU`` prints a scenario's CPU per wave in this process against the launch time in real
+seconds, how busy the process was, and the DynamoDB process's CPU per wave. Busy nearly all the time
 (90% or more) with more CPU per wave than the launch lasts, the process cannot keep up, and the wave
 gap also measures that backlog (in AWS each function has its own environment). Polls fill idle time,
 so a lightly loaded run can spend more than the launch time without falling behind.
@@ -49,6 +51,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -68,11 +71,17 @@ _tick_waves: list[tuple[int, float, int]] = []  # (the lowest wave the tick work
 _tick_aws: list[tuple[int, dict[str, float]]] = []  # (wave, seconds per AWS service inside the tick)
 _tick_cpu: list[tuple[int, float]] = []  # (wave, CPU seconds of the tick's thread and of its helpers)
 _helper_cpu = [0.0]  # CPU seconds of the tick's helper threads (EC2 reads, launch details), so far
-_event_cpu: dict[str, float] = {"deliver": 0.0, "handle": 0.0}  # CPU seconds of the DRS events' local delivery ("deliver") and handling ("handle")
+_event_cpu: dict[str, float] = {"deliver": 0.0, "handle": 0.0, "emulate": 0.0}  # CPU seconds of the DRS events' local delivery ("deliver") and handling ("handle"), and of the emulator's own work
 _gaps: dict[str, list[float]] = {}  # scenario -> its wave gaps (emulated s), of every run of it
 
 
-def _count_dynamodb() -> None:
+def _child_cpu(stack: Any) -> float:
+    """CPU seconds the local stack's DynamoDB process has used (Linux: its /proc entry)."""
+    fields = Path(f"/proc/{stack.dynamodb_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _count_dynamodb(stack: Any) -> None:
     """Count DynamoDB calls (and items written) made inside the start and the orchestration steps."""
     original = BaseClient._make_api_call
 
@@ -169,7 +178,6 @@ def _count_dynamodb() -> None:
 
     JobRunner._complete_job = counted_complete  # type: ignore[method-assign]
 
-    from drs_emulator.events import EventPublisher
     from drs_orch.entrypoints import drs_events
 
     def cpu_of(kind: str, fn: Any) -> Any:
@@ -184,7 +192,15 @@ def _count_dynamodb() -> None:
 
     # the local runtime finds the handler by name at each invocation, so the wrapper is the one it calls
     drs_events.handler = cpu_of("handle", drs_events.handler)
-    EventPublisher.pump = cpu_of("deliver", EventPublisher.pump)  # type: ignore[method-assign]
+    from drs_emulator.lifecycle import Lifecycle
+
+    Lifecycle.tick = cpu_of("emulate", Lifecycle.tick)  # type: ignore[method-assign]
+    delivering: list[Any] = []  # set at once: no scenario, so no event, has begun
+
+    def deliver(*args: Any) -> None:
+        delivering[0](*args)
+
+    delivering.append(stack.emulator.events.replace_deliver(cpu_of("deliver", deliver)))
 
     def timed_tick(self: Any, execution_id: str) -> Any:
         t0, c0, h0 = time.perf_counter(), time.thread_time(), _helper_cpu[0]
@@ -370,7 +386,7 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     _tick_waves.clear()
     _tick_aws.clear()
     _tick_cpu.clear()
-    _event_cpu.update(deliver=0.0, handle=0.0)
+    _event_cpu.update(deliver=0.0, handle=0.0, emulate=0.0)
     events_before = stack.emulator.events.stats.emitted - stack.emulator.events.stats.dropped
     stack.emulator.clear_calls()
     api = requests.Session()
@@ -383,6 +399,7 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     execution_id = r.json()["executionId"]
     started = time.monotonic() - t0
     cpu0, waves_from = time.process_time(), time.monotonic()  # the waves, without the start request
+    dynamodb0 = _child_cpu(stack)
     last, shown, shown_at = "", "", 0.0
     while True:
         meta = _meta(execution_id)
@@ -396,6 +413,7 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
         time.sleep(0.5)
     wall = time.monotonic() - t0
     busy, waves_wall = time.process_time() - cpu0, time.monotonic() - waves_from
+    dynamodb_busy = _child_cpu(stack) - dynamodb0
     details = _timed_read(api, stack.api_url + f"/executions/{execution_id}", "GET /executions/{id}")
     print(f"                            {details['serversIncluded']} of {details['serversTotal']} servers included")
     url = stack.api_url + f"/executions/{execution_id}/servers"
@@ -418,6 +436,8 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
           f"{cpu_per_wave:.2f} s per wave against a launch of {launch_real:.2f} s real"
           + ("; the process cannot keep up: the wave gap includes its backlog"
              if cpu_per_wave > launch_real and share >= 0.9 else ""))
+    print(f"   DynamoDB process CPU {dynamodb_busy:.1f} s ({dynamodb_busy / waves_wall:.0%} of the waves' time): "
+          f"{dynamodb_busy / waves:.2f} s per wave")
     if gaps:
         print(f"   wave gap             median {statistics.median(gaps):.0f}, min {min(gaps):.0f}, "
               f"max {max(gaps):.0f} emulated s = median {statistics.median(gaps) / speed:.2f} s real")
@@ -432,10 +452,12 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
     print(f"   DRS events           {stats.emitted} sent, {stats.dropped} dropped (whole run so far)")
     handled = stats.emitted - stats.dropped - events_before
     if handled > 0:
-        print(f"   DRS events' CPU      delivery (emulator -> EventBridge -> Lambda queue) "
+        print(f"   DRS events' CPU      delivery (EventBridge -> Lambda queue) "
               f"{_event_cpu['deliver'] * 1000 / handled:.1f} ms and handling {_event_cpu['handle'] * 1000 / handled:.1f} "
-              f"ms per event: {sum(_event_cpu.values()) / waves * 1000:.0f} ms per wave, in the one process "
-              "that also runs the tick (in AWS each handler runs in its own environment)")
+              f"ms per event: {(_event_cpu['deliver'] + _event_cpu['handle']) / waves * 1000:.0f} ms per wave, in the "
+              "one process that also runs the tick (in AWS each handler runs in its own environment)")
+        print(f"   DRS emulator CPU     {_event_cpu['emulate'] / waves * 1000:.0f} ms per wave (jobs, launches into "
+              "moto's EC2, event results)")
     print(f"   overhead             {figures['overheadRealSeconds']:.1f} s real = {figures['overheadSeconds']:.0f} "
           f"emulated s beyond the launch time ({figures['overheadSeconds'] / max(waves, 1):.0f} per wave)")
     if _ticks:
@@ -523,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stack = LocalStack(speed=args.speed).start()
     try:
-        _count_dynamodb()
+        _count_dynamodb(stack)
         token = stack.token("DRSOrchestrationAdmin")
         if args.drop_events:
             stack.emulator.add_fault("drop_event")

@@ -204,6 +204,9 @@ class MemoryExecutionStore:
                    expect: Mapping[str, Any] | None = None) -> JobRecord | None:
         return ei.job_of(self.update(execution_id, ei.job_sk(key), changes, expect=expect))
 
+    def write_job(self, execution_id: str, key: str, changes: Changes, *, expect: Any = None) -> bool:
+        return self.update_job(execution_id, key, changes, expect=expect) is not None
+
     def update(self, execution_id: str, sort_key: str, changes: Changes, *,
                expect: Mapping[str, Any] | None = None) -> Item | None:
         """The adapter's conditional UpdateItem on one item (by its sort key)."""

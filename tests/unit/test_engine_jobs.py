@@ -31,6 +31,9 @@ class FakeStore:
     def update_job(self, execution_id: str, key: str, changes: Changes, *, expect: Any = None) -> Any:
         return ei.job_of(self.update(execution_id, ei.job_sk(key), changes, expect=expect))
 
+    def write_job(self, execution_id: str, key: str, changes: Changes, *, expect: Any = None) -> bool:
+        return self.update_job(execution_id, key, changes, expect=expect) is not None
+
     def update_wave(self, execution_id: str, number: int, changes: Changes, *, expect: Any = None) -> Any:
         return ei.wave_of(self.update(execution_id, ei.wave_sk(number), changes, expect=expect))
 

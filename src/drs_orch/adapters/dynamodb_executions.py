@@ -296,8 +296,14 @@ class DynamoExecutionStore:
                    expect: Mapping[str, Any] | None = None) -> JobRecord | None:
         return ei.job_of(self._update(execution_id, ei.job_sk(key), changes, expect))
 
+    def write_job(self, execution_id: str, key: str, changes: Changes, *,
+                  expect: Mapping[str, Any] | None = None) -> bool:
+        return self._update(execution_id, ei.job_sk(key), changes, expect, returning=False) is not None
+
     def _update(self, execution_id: str, sort_key: str, changes: Changes,
-                expect: Mapping[str, Any] | None) -> Item | None:
+                expect: Mapping[str, Any] | None, *, returning: bool = True) -> Item | None:
+        """The item after the update (``{}`` when not ``returning`` it: a job's item is up to 25 KB,
+        read back for nothing), or None when ``expect`` did not hold."""
         expr = _Expression()
         update = _update_expression(changes, expr)
         condition = _condition(expect, expr)
@@ -306,7 +312,7 @@ class DynamoExecutionStore:
             "UpdateExpression": update,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": expr.names,
-            "ReturnValues": "ALL_NEW",
+            "ReturnValues": "ALL_NEW" if returning else "NONE",
         }
         if expr.values:
             kwargs["ExpressionAttributeValues"] = expr.values

@@ -251,7 +251,7 @@ class JobRunner:
             job_changes.set["endedAt"] = drs_job.get("endDateTime") or now
         if job.get("drsStatus") == drs_job.get("status") and not changed:
             return
-        self.deps.store.update_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
+        self.deps.store.write_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
         self.jobs[job.key] = job.merged({**{k: v for k, v in job_changes.set.items() if isinstance(k, str)},
                                          "servers": servers})
 
@@ -300,7 +300,7 @@ class JobRunner:
                             if entry.get("recoveryInstanceId") else {}), **details.get(server, {})}, None)
             for server, entry in pending.items()])
         ages = data_ages(job, details)
-        self.deps.store.update_job(self.execution_id, key, Changes(
+        self.deps.store.write_job(self.execution_id, key, Changes(
             set={"dataAges": ages} if ages else {}, remove=[DETAILS_PENDING]))
         return job.without(DETAILS_PENDING).merged({"dataAges": ages} if ages else {})
 
@@ -352,8 +352,8 @@ class JobRunner:
                     continue
                 misses = int(job.get("searchMisses") or 0) + 1
                 action = after_search_miss(misses, stopping)
-                self.deps.store.update_job(self.execution_id, key, Changes(set={"searchMisses": misses}),
-                                           expect={"status": JobStatus.QUEUED.value})
+                self.deps.store.write_job(self.execution_id, key, Changes(set={"searchMisses": misses}),
+                                          expect={"status": JobStatus.QUEUED.value})
                 job = self.jobs[key] = job.merged({"searchMisses": misses})
             if action is StartAction.CALL:
                 # after a search that missed twice, no earlier call created the job

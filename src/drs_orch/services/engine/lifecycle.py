@@ -170,8 +170,8 @@ def _settle_cancelled(deps: EngineDeps, execution_id: str, waves: list[WaveRecor
             wave = wave.merged({"status": new.value})
         out.append(wave)
     for key in decision.drop_jobs:
-        deps.store.update_job(execution_id, key, Changes(set={"status": JobStatus.NOT_STARTED.value}),
-                              expect={"status": JobStatus.QUEUED.value})
+        deps.store.write_job(execution_id, key, Changes(set={"status": JobStatus.NOT_STARTED.value}),
+                             expect={"status": JobStatus.QUEUED.value})
     return out
 
 

@@ -486,6 +486,6 @@ class Engine:
         self.deps.store.release_guards(execution_id, guard_keys_of_jobs(jobs))
         for job in jobs:
             if job["status"] == JobStatus.QUEUED.value:
-                self.deps.store.update_job(execution_id, job.key,
-                                           Changes(set={"status": JobStatus.NOT_STARTED.value}),
-                                           expect={"status": JobStatus.QUEUED.value})
+                self.deps.store.write_job(execution_id, job.key,
+                                          Changes(set={"status": JobStatus.NOT_STARTED.value}),
+                                          expect={"status": JobStatus.QUEUED.value})

@@ -456,8 +456,8 @@ def scenario(stack: Any, token: str, shape: Shape, launch_seconds: float, speed:
               f"{_event_cpu['deliver'] * 1000 / handled:.1f} ms and handling {_event_cpu['handle'] * 1000 / handled:.1f} "
               f"ms per event: {(_event_cpu['deliver'] + _event_cpu['handle']) / waves * 1000:.0f} ms per wave, in the "
               "one process that also runs the tick (in AWS each handler runs in its own environment)")
-        print(f"   DRS emulator CPU     {_event_cpu['emulate'] / waves * 1000:.0f} ms per wave (jobs, launches into "
-              "moto's EC2, event results)")
+    print(f"   DRS emulator CPU     {_event_cpu['emulate'] / waves * 1000:.0f} ms per wave (jobs, launches into "
+          "moto's EC2, event results)")
     print(f"   overhead             {figures['overheadRealSeconds']:.1f} s real = {figures['overheadSeconds']:.0f} "
           f"emulated s beyond the launch time ({figures['overheadSeconds'] / max(waves, 1):.0f} per wave)")
     if _ticks:

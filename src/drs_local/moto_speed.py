@@ -546,8 +546,11 @@ def _plain_json_dynamodb_requests() -> None:
         body = request.data
         if (request.content_type in json_types and body and b'"B"' not in body and b'"BS"' not in body
                 and not has_timestamp(self._get_action())):
-            self.params = json.loads(body)
-            return
+            try:
+                self.params = json.loads(body)
+                return
+            except ValueError:  # not JSON: moto's parser decides what it reads (it reads {})
+                pass
         original(self, request)
 
     DynamoHandler.unpatched_parse_parameters = original  # type: ignore[attr-defined]  # kept for the tests

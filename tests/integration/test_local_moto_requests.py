@@ -1,7 +1,7 @@
 """The local stack's DynamoDB requests (drs_local/moto_speed.py, patch 13) are read as moto read
 them: for any item, key condition and update the SDK sends, ``json.loads`` of the request gives the
 parameters moto's parser built, and a request with a binary value still goes through moto's parser
-(its bytes are bytes)."""
+(its bytes are bytes), as does a body that is not JSON."""
 
 from __future__ import annotations
 
@@ -77,3 +77,8 @@ def test_a_binary_value_goes_through_moto_parser(stack: Any) -> None:
     params = _handled("PutItem", body)
     assert params == _parsed("PutItem", body)
     assert params["Item"]["blob"] == {"B": b"\x00d"}
+
+
+def test_a_body_that_is_not_json_goes_through_moto_parser(stack: Any) -> None:
+    body = b'{"TableName": "t", "Key": '
+    assert _handled("GetItem", body) == _parsed("GetItem", body)

@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,45 +87,32 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     return out[0].strip() if out else b""
 
 
-TABLE_FIELDS = ("AttributeDefinitions", "KeySchema", "BillingMode")
-
-
-def move_tables(source: Any, target: Any, ttl: dict[str, str] | None = None) -> list[str]:
+def move_tables(source: Any, target: Any, ttl: Mapping[str, str]) -> list[str]:
     """Recreate every table of ``source`` (a DynamoDB client) in ``target`` and delete it from
-    ``source``; ``ttl`` names the time-to-live attribute of tables whose description lacks it (moto's
-    CloudFormation does not apply ``TimeToLiveSpecification``). Returns the table names."""
+    ``source``; ``ttl`` names each table's time-to-live attribute (the template's
+    ``TimeToLiveSpecification``, which moto's CloudFormation does not apply). The template's tables
+    are on-demand; a provisioned one is refused rather than moved with made-up capacity. Returns the
+    table names."""
     names = [n for page in source.get_paginator("list_tables").paginate() for n in page["TableNames"]]
     for name in names:
         table = source.describe_table(TableName=name)["Table"]
-        request: dict[str, Any] = {"TableName": name, **{k: table[k] for k in TABLE_FIELDS if k in table}}
-        if "BillingMode" not in request:
-            request["BillingMode"] = (table.get("BillingModeSummary") or {}).get("BillingMode", "PAY_PER_REQUEST")
-        if request["BillingMode"] == "PROVISIONED":
-            request["ProvisionedThroughput"] = _throughput(table.get("ProvisionedThroughput"))
+        billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+        if billing != "PAY_PER_REQUEST":
+            raise RuntimeError(f"table {name} is {billing}: the local stack moves on-demand tables only")
+        request: dict[str, Any] = {"TableName": name, "BillingMode": billing, "KeySchema": table["KeySchema"],
+                                   "AttributeDefinitions": table["AttributeDefinitions"]}
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-            indexes = [{"IndexName": i["IndexName"], "KeySchema": i["KeySchema"], "Projection": i["Projection"],
-                        **({"ProvisionedThroughput": _throughput(i.get("ProvisionedThroughput"))}
-                           if kind == "GlobalSecondaryIndexes" and request["BillingMode"] == "PROVISIONED" else {})}
-                       for i in table.get(kind) or []]
-            if indexes:
-                request[kind] = indexes
+            if table.get(kind):
+                request[kind] = [{k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+                                 for index in table[kind]]
         if table.get("StreamSpecification"):
             request["StreamSpecification"] = table["StreamSpecification"]
         target.create_table(**request)
-        described = source.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-        attribute = (described.get("AttributeName") if described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
-                     else (ttl or {}).get(name))
-        if attribute:
-            target.update_time_to_live(TableName=name, TimeToLiveSpecification={"AttributeName": attribute,
+        if name in ttl:
+            target.update_time_to_live(TableName=name, TimeToLiveSpecification={"AttributeName": ttl[name],
                                                                                  "Enabled": True})
         source.delete_table(TableName=name)
     return names
-
-
-def _throughput(value: Any) -> dict[str, int]:
-    value = value or {}
-    return {"ReadCapacityUnits": int(value.get("ReadCapacityUnits") or 1),
-            "WriteCapacityUnits": int(value.get("WriteCapacityUnits") or 1)}
 
 
 class DynamoDbApp:

@@ -15,13 +15,14 @@ export interface TimelineBar {
   waitingForResume?: boolean;
 }
 
-const NOT_STARTED_ENDS = new Set(["CANCELLED", "SKIPPED"]);
+const MOVED_ON_UNSTARTED = new Set(["QUEUED", "CANCELLED", "SKIPPED", "FAILED", "TIMEOUT"]);
 
 /** What a bar that has not started says: a wave waits for a resume only while the execution is
- * paused before it; a cancelled or skipped wave will not start in this run. */
+ * paused before it; a wave that moved on without starting (queued for capacity, cancelled, skipped,
+ * or failed or timed out before its launch, e.g. by its launch settings) says so. */
 export function notStarted(b: TimelineBar): string {
   if (b.waitingForResume) return "waits for a resume (pause before this wave)";
-  if (NOT_STARTED_ENDS.has(b.status)) return `${b.status.toLowerCase()}: not started`;
+  if (MOVED_ON_UNSTARTED.has(b.status)) return `${b.status.toLowerCase()}: not started`;
   return b.pausedBefore ? "not started (the plan pauses before this wave)" : "not started";
 }
 

@@ -132,6 +132,9 @@ describe("ExecutionDetail", () => {
     const failed = timelineOf(execution("FAILED", { endTime: at(60), waves: waves.map((w) => ({ ...w, status: "CANCELLED" })),
       pausedBeforeWaves: [2] }), Date.parse(at(60))).bars;
     expect(failed.map(notStarted)).toEqual(["cancelled: not started", "cancelled: not started"]);
+    const unprepared = timelineOf(execution("FAILED", { endTime: at(60), waves: waves.map((w) => ({ ...w, status: "FAILED" })) }),
+      Date.parse(at(60))).bars;
+    expect(unprepared.map(notStarted)).toEqual(["failed: not started", "failed: not started"]);
     const running = timelineOf(execution("RUNNING", { waves: waves.map((w) => ({ ...w, status: "PENDING" })) }), Date.parse(at(60))).bars;
     expect(running.map(notStarted)).toEqual(["not started", "not started (the plan pauses before this wave)"]);
   });

@@ -229,7 +229,10 @@ def test_a_launch_is_recorded_at_once_and_its_details_after_the_tick_acted(world
     fresh.observe_active()
     job = store.items["JOB#0001#000"]
     assert job["status"] == "COMPLETED" and job["servers"] == {"s-1": "LAUNCHED", "s-2": "LAUNCHED"}
-    assert set(job["detailsPending"]) == {"s-1", "s-2"} and "SERVER#s-1" not in store.items
+    # one entry for the launches one tick saw: the times they share once, then each recovery instance
+    assert [set(entry) for entry in job["detailsPending"]] == [{"launchedAt", "requestedAt", "servers"}]
+    assert job["detailsPending"][0]["servers"] == {"s-1": "i-0123456789abcdef0", "s-2": ""}
+    assert "SERVER#s-1" not in store.items
     assert fresh.pending_details() == {"0001#000"}
     # a later tick (the first one ended after acting) finds the job by its key and reads the details
     later = JobRunner(runner.deps, runner.meta, {})
@@ -275,6 +278,7 @@ def test_the_launch_details_of_a_waves_jobs_are_read_side_by_side(world: Any) ->
     deps = dataclasses.replace(runner.deps, ec2=ec2)
     jobs: dict[str, Any] = {}
     for n in range(12):  # a wave of 1,200 servers: 12 jobs whose launches were recorded, details put off
+        # (in the shape written before launches were batched: one map per server; still read)
         key = f"0001#{n:03d}"
         servers = {f"s-{n}-{i}": {"launchedAt": "2026-01-01T00:10:00.000Z", "requestedAt": "2026-01-01T00:00:00+00:00",
                                   "recoveryInstanceId": f"i-{n:08x}{i:09x}"} for i in range(3)}

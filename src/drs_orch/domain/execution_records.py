@@ -267,3 +267,51 @@ class ExecutionRecords:
             if str(wave.number) == str(number):
                 return wave
         return None
+
+
+@dataclass(frozen=True)
+class PendingLaunch:
+    """A launch a tick recorded whose details (EC2, point in time) are still to be read."""
+
+    server_id: str
+    launched_at: str
+    requested_at: str | None
+    recovery_instance_id: str | None
+
+
+def pending_batch(launched_at: str, requested_at: str | None, launched: Mapping[str, str | None]) -> dict[str, Any]:
+    """One entry of a JOB item's ``detailsPending``: the servers one tick saw launch (server id ->
+    recovery instance id; ``""`` when DRS named none, as a stored map drops None), with the times
+    they share. A job's 100 launches are one entry of 5.5 KB on the wire, not 100 maps repeating
+    the same two times (19.9 KB)."""
+    entry: dict[str, Any] = {"launchedAt": launched_at, "servers": {s: i or "" for s, i in launched.items()}}
+    if requested_at:
+        entry["requestedAt"] = requested_at
+    return entry
+
+
+def pending_batches(attribute: Any) -> list[dict[str, Any]]:
+    """A JOB item's ``detailsPending`` as its list of entries (:func:`pending_batch`). An item
+    written before the entries were batched (server id -> its launch) reads as one entry per
+    server, so an execution that ran across the change keeps its launch details."""
+    if not attribute:
+        return []
+    if isinstance(attribute, Mapping):
+        return [pending_batch(str(v.get("launchedAt")), v.get("requestedAt"), {str(k): v.get("recoveryInstanceId")})
+                for k, v in attribute.items()]
+    return [dict(entry) for entry in attribute]
+
+
+def pending_launches(attribute: Any) -> dict[str, PendingLaunch]:
+    """Server id -> its pending launch, from a JOB item's ``detailsPending``."""
+    return {str(server): PendingLaunch(str(server), str(entry["launchedAt"]), entry.get("requestedAt"),
+                                       str(instance) if instance else None)
+            for entry in pending_batches(attribute) for server, instance in (entry.get("servers") or {}).items()}
+
+
+def pending_launched_at(attribute: Any, server_id: str) -> str | None:
+    """When ``server_id`` launched, if a JOB item's ``detailsPending`` names it."""
+    for entry in pending_batches(attribute):
+        if server_id in (entry.get("servers") or {}):
+            return str(entry["launchedAt"])
+    return None

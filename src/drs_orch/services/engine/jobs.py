@@ -30,7 +30,15 @@ from drs_orch.domain.engine_rules import (
     server_statuses,
     starting_action,
 )
-from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, ServerRecord, WaveRecord
+from drs_orch.domain.execution_records import (
+    ExecutionMeta,
+    JobRecord,
+    ServerRecord,
+    WaveRecord,
+    pending_batch,
+    pending_batches,
+    pending_launches,
+)
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, TAG_JOB, job_tags, scope_of
 from drs_orch.domain.failover import Expectation, verify_launch
 from drs_orch.domain.statuses import ServerStatus
@@ -201,13 +209,12 @@ class JobRunner:
         now = self.deps.now()
         launched = {s: instance_of.get(s) for s, n in changed.items() if n is _S.LAUNCHED}
         requested_at = iso_value(drs_job.get("creationDateTime") or job.get("startedAt"))
-        deferred: dict[str, dict[str, Any]] = {}
+        deferred: set[str] = set()
         if launched and not job.get("identity"):
             # The details of a launch (EC2 facts, point in time) decide nothing: they are read after
             # the tick has acted (:meth:`complete_details`), so a wave's end starts the next one
             # without waiting for them. Launches into instance pairs are verified here, before.
-            deferred = {s: {"launchedAt": now, "requestedAt": requested_at,
-                            **({"recoveryInstanceId": str(i)} if i else {})} for s, i in launched.items()}
+            deferred = set(launched)
             details: dict[str, dict[str, Any]] = {}
         else:
             details = self._launch_details(scope, launched, requested_at) if launched else {}
@@ -240,7 +247,8 @@ class JobRunner:
         if launching_at != (job.get("launchingAt") or {}):
             job_changes.set["launchingAt"] = launching_at
         if deferred:
-            job_changes.set[DETAILS_PENDING] = {**(job.get(DETAILS_PENDING) or {}), **deferred}
+            job_changes.set[DETAILS_PENDING] = [*pending_batches(job.get(DETAILS_PENDING)), pending_batch(
+                now, requested_at, {s: str(i) if i else None for s, i in launched.items()})]
         if failed_reasons:
             job_changes.set["failureReasons"] = {**(job.get("failureReasons") or {}), **failed_reasons}
         ages = data_ages(job, details)
@@ -285,20 +293,20 @@ class JobRunner:
 
     def _complete_job(self, key: str) -> JobRecord:
         job = self.jobs[key]
-        pending: Mapping[str, Mapping[str, Any]] = job[DETAILS_PENDING]
+        pending = pending_launches(job[DETAILS_PENDING])
         scope = scope_of_job(job)
-        by_request: dict[Any, dict[str, Any]] = {}
-        for server, entry in pending.items():
-            by_request.setdefault(entry.get("requestedAt"), {})[server] = entry.get("recoveryInstanceId")
+        by_request: dict[str | None, dict[str, str | None]] = {}
+        for server, launch in pending.items():
+            by_request.setdefault(launch.requested_at, {})[server] = launch.recovery_instance_id
         details = {s: d for requested_at, launched in by_request.items()
                    for s, d in self._launch_details(scope, launched, requested_at).items()}
         self._tag_drill(scope, details)
         launching_at = job.get("launchingAt") or {}
         self.deps.store.put_children([
-            server_item(self.meta, job, server, _S.LAUNCHED, str(entry["launchedAt"]), launching_at.get(server),
-                        {**({"recoveryInstanceId": entry["recoveryInstanceId"]}
-                            if entry.get("recoveryInstanceId") else {}), **details.get(server, {})}, None)
-            for server, entry in pending.items()])
+            server_item(self.meta, job, server, _S.LAUNCHED, launch.launched_at, launching_at.get(server),
+                        {**({"recoveryInstanceId": launch.recovery_instance_id}
+                            if launch.recovery_instance_id else {}), **details.get(server, {})}, None)
+            for server, launch in pending.items()])
         ages = data_ages(job, details)
         self.deps.store.write_job(self.execution_id, key, Changes(
             set={"dataAges": ages} if ages else {}, remove=[DETAILS_PENDING]))
@@ -370,15 +378,14 @@ class JobRunner:
         key = job.key
         before = prior or StartState(job.get("startState") or StartState.NOT_CALLED.value)
         scope = scope_of_job(job)
-        marked = self.deps.store.update_job(
-            self.execution_id, key,
-            Changes(set={"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0},
-                    increment={"startAttempts": 1}),
-            # the attempt counter is the claim: of two ticks running at once, one calls
-            expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")})
-        if marked is None:
+        claim = {"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0}
+        attempts = int(job.get("startAttempts") or 0)
+        if not self.deps.store.write_job(
+                self.execution_id, key, Changes(set=claim, increment={"startAttempts": 1}),
+                # the attempt counter is the claim: of two ticks running at once, one calls
+                expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")}):
             return
-        job = self.jobs[key] = marked
+        job = self.jobs[key] = job.merged({**claim, "startAttempts": attempts + 1})
         tags = job_tags(self.execution_id, str(self.meta["planId"]), job.wave_number, key)
         try:
             drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,

@@ -11,7 +11,13 @@ from typing import Any
 
 from drs_orch.domain.engine_rules import JobStatus
 from drs_orch.domain.errors import NotFound
-from drs_orch.domain.execution_records import ExecutionMeta, ExecutionRecords, JobRecord, ServerRecord
+from drs_orch.domain.execution_records import (
+    ExecutionMeta,
+    ExecutionRecords,
+    JobRecord,
+    ServerRecord,
+    pending_launched_at,
+)
 from drs_orch.domain.execution_snapshot import TAG_EXECUTION, scope_of
 from drs_orch.domain.inventory import page
 from drs_orch.domain.objectives import objectives_report, paused_seconds, rpo_met, wave_rpo_minutes
@@ -24,7 +30,7 @@ from drs_orch.domain.statuses import (
     coerce_status,
 )
 from drs_orch.services.engine.context import EngineDeps
-from drs_orch.services.engine.jobs import WAITING_FOR, iso_value
+from drs_orch.services.engine.jobs import DETAILS_PENDING, WAITING_FOR, iso_value
 from drs_orch.services.engine.records import public_meta, wave_rpo
 from drs_orch.services.engine.start import group_refs, plan_waves
 from drs_orch.services.engine.termination import TERMINATION_BUSY
@@ -98,7 +104,7 @@ def server_entry(server: ServerRecord, live: Live, objectives: Mapping[str, Any]
         entry["status"] = status
         history = {ServerStatus.LAUNCHING.value: (job.get("launchingAt") or {}).get(server.server_id)}
         if status == ServerStatus.LAUNCHED.value:
-            history[status] = ((job.get("detailsPending") or {}).get(server.server_id) or {}).get("launchedAt")
+            history[status] = pending_launched_at(job.get(DETAILS_PENDING), server.server_id)
         entry["statusHistory"] = {**(entry.get("statusHistory") or {}), **{k: v for k, v in history.items() if v}}
         if job.get("jobId"):
             entry["jobId"] = job["jobId"]

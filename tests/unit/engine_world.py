@@ -196,6 +196,9 @@ class MemoryExecutionStore:
                     expect: Mapping[str, Any] | None = None) -> ExecutionMeta | None:
         return ei.meta_of(self.update(execution_id, ei.META, changes, expect=expect))
 
+    def write_meta(self, execution_id: str, changes: Changes, *, expect: Any = None) -> bool:
+        return self.update_meta(execution_id, changes, expect=expect) is not None
+
     def update_wave(self, execution_id: str, number: int, changes: Changes, *,
                     expect: Mapping[str, Any] | None = None) -> WaveRecord | None:
         return ei.wave_of(self.update(execution_id, ei.wave_sk(number), changes, expect=expect))

@@ -288,6 +288,10 @@ class DynamoExecutionStore:
                     expect: Mapping[str, Any] | None = None) -> ExecutionMeta | None:
         return ei.meta_of(self._update(execution_id, ei.META, changes, expect))
 
+    def write_meta(self, execution_id: str, changes: Changes, *,
+                   expect: Mapping[str, Any] | None = None) -> bool:
+        return self._update(execution_id, ei.META, changes, expect, returning=False) is not None
+
     def update_wave(self, execution_id: str, number: int, changes: Changes, *,
                     expect: Mapping[str, Any] | None = None) -> WaveRecord | None:
         return ei.wave_of(self._update(execution_id, ei.wave_sk(number), changes, expect))
@@ -303,7 +307,8 @@ class DynamoExecutionStore:
     def _update(self, execution_id: str, sort_key: str, changes: Changes,
                 expect: Mapping[str, Any] | None, *, returning: bool = True) -> Item | None:
         """The item after the update (``{}`` when not ``returning`` it: a job's item is up to 25 KB,
-        read back for nothing), or None when ``expect`` did not hold."""
+        and META carries the summaries of the waves that ended; neither is read back for nothing),
+        or None when ``expect`` did not hold."""
         expr = _Expression()
         update = _update_expression(changes, expr)
         condition = _condition(expect, expr)
@@ -373,7 +378,7 @@ class DynamoExecutionStore:
                     Key={"executionId": execution_id, "sk": ei.META}, UpdateExpression="REMOVE #t",
                     ConditionExpression=f"attribute_exists(#t) AND {running}",
                     ExpressionAttributeNames={"#t": WAIT_TOKEN, "#s": "status"},
-                    ExpressionAttributeValues=ended, ReturnValues="ALL_OLD")
+                    ExpressionAttributeValues=ended, ReturnValues="UPDATED_OLD")  # the token alone, not META
                 return str(out["Attributes"][WAIT_TOKEN])
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":

@@ -310,10 +310,15 @@ class Engine:
         updated = meta
         if changes:
             changes.increment["version"] = 1
-            result = self.deps.store.update_meta(execution_id, changes, expect={"version": meta["version"]})
-            if result is None:
-                return None
-            updated = result
+            expect = {"version": meta["version"]}
+            if new_status.value == meta["status"]:  # the item after the commit is needed only to announce a new status
+                if not self.deps.store.write_meta(execution_id, changes, expect=expect):
+                    return None
+            else:
+                result = self.deps.store.update_meta(execution_id, changes, expect=expect)
+                if result is None:
+                    return None
+                updated = result
 
         self._write_waves(execution_id, waves, runner.jobs, decision, prepared, starts=True,
                           kind=str(meta.get("executionType")))

@@ -20,6 +20,8 @@ from drs_orch.domain.execution_records import (
     WaveRecord,
     open_wave_numbers,
     summaries_of,
+    wave_plan_of,
+    waves_to_read,
 )
 from drs_orch.domain.inventory import page as paged
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
@@ -96,7 +98,8 @@ class MemoryExecutionStore:
         waves = [i for i in items if i["sk"].startswith(ei.WAVE_PREFIX)]
         finished = summaries_of(meta.get("finishedWaves")) if not settled_jobs else {}
         if not settled_jobs and meta.get("waveNumbers") is not None:  # the adapter's working set
-            wanted = set(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished))
+            wanted = set(waves_to_read(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished),
+                                       wave_plan_of(meta.get("wavePlan")), meta.get("openedWaves") or (), finished))
             waves = [w for w in waves if int(w["waveNumber"]) in wanted]
             self.tick_reads.append(1 + len(waves))
         open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES | {"PENDING"}
@@ -121,6 +124,13 @@ class MemoryExecutionStore:
         if self.tick_reads:
             self.tick_reads[-1] += len(found)
         return ei.jobs_of(found)
+
+    def load_waves(self, execution_id: str, numbers: Iterable[int]) -> list[WaveRecord]:
+        found = [copy.deepcopy(self.items[(execution_id, ei.wave_sk(n))]) for n in sorted(set(numbers))
+                 if (execution_id, ei.wave_sk(n)) in self.items]
+        if self.tick_reads:
+            self.tick_reads[-1] += len(found)
+        return ei.waves_of(found)
 
     def load_servers(self, execution_id: str) -> list[ServerRecord]:
         return ei.servers_of(i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX))

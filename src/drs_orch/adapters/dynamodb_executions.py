@@ -43,6 +43,8 @@ from drs_orch.domain.execution_records import (
     WaveSummary,
     open_wave_numbers,
     summaries_of,
+    wave_plan_of,
+    waves_to_read,
 )
 from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
@@ -162,9 +164,11 @@ class DynamoExecutionStore:
 
     def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionRecords | None:
         """The execution's items. ``settled_jobs=False`` is a tick's working set: the META item, the
-        WAVE items of the waves not summarised on it (``finishedWaves``) and the JOB items of the
-        waves under way (QUEUED, LAUNCHING); a few items however long the plan, read by key. The
-        jobs of a wave that starts are read then (:meth:`load_jobs`)."""
+        WAVE items of the waves not summarised on it (``finishedWaves``) that have started or may
+        start now (:func:`waves_to_read`) and the JOB items of the waves under way (QUEUED,
+        LAUNCHING); a few items however long the plan, read by key. The jobs of a wave that starts
+        are read then (:meth:`load_jobs`), and the waves the tick did not read when it needs them
+        (:meth:`load_waves`)."""
         pk = Key("executionId").eq(execution_id)
         finished: dict[int, WaveSummary] = {}
         if servers:
@@ -180,7 +184,8 @@ class DynamoExecutionStore:
             if meta.get("waveNumbers") is None:  # started before waves were summarised
                 waves = self._query(pk & Key("sk").begins_with(ei.WAVE_PREFIX))
             else:
-                numbers = open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished)
+                numbers = waves_to_read(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished),
+                                        wave_plan_of(meta.get("wavePlan")), meta.get("openedWaves") or (), finished)
                 waves = self._get_many(execution_id, [ei.wave_sk(n) for n in numbers])
             waves = [w for w in waves if int(w["waveNumber"]) not in finished]
             keys = [ei.job_sk(k) for w in waves if w.get("status") not in SETTLED_OR_PENDING
@@ -188,6 +193,9 @@ class DynamoExecutionStore:
             items = [meta, *waves, *self._get_many(execution_id, keys)]
         grouped = ei.group(items)
         return replace(grouped, finished=finished) if grouped is not None and finished else grouped
+
+    def load_waves(self, execution_id: str, numbers: Iterable[int]) -> list[WaveRecord]:
+        return ei.waves_of(self._get_many(execution_id, [ei.wave_sk(n) for n in sorted(set(numbers))]))
 
     def lock_jobs(self, execution_id: str) -> list[JobRecord]:
         return ei.jobs_of(self._query(Key("executionId").eq(execution_id) & Key("sk").begins_with(ei.JOB_PREFIX),

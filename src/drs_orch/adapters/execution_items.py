@@ -112,6 +112,11 @@ def server_of(item: Mapping[str, Any] | None) -> ServerRecord | None:
     return record if isinstance(record, ServerRecord) else None
 
 
+def waves_of(items: Iterable[Mapping[str, Any]]) -> list[WaveRecord]:
+    """WAVE records by number."""
+    return sorted((w for w in (wave_of(i) for i in items) if w is not None), key=lambda w: w.number)
+
+
 def jobs_of(items: Iterable[Mapping[str, Any]]) -> list[JobRecord]:
     """JOB records by key (the order of their sort keys)."""
     return sorted((j for j in (job_of(i) for i in items) if j is not None), key=lambda j: j.key)

@@ -33,7 +33,7 @@ from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatu
 
 # META attributes the API never returns: the engine's tokens and its per-tick bookkeeping
 SECRET_META = frozenset({"taskToken", "waitToken", "wakePending", "inFlight", "version",
-                         "waveNumbers", "finishedWaves", "detailsPending"})
+                         "waveNumbers", "finishedWaves", "detailsPending", "wavePlan", "openedWaves"})
 
 
 class _Record(Mapping[str, Any]):
@@ -245,9 +245,46 @@ def summaries_of(attribute: Mapping[str, Any] | None) -> dict[int, WaveSummary]:
 
 
 def open_wave_numbers(wave_numbers: Iterable[int], finished: Iterable[int]) -> list[int]:
-    """The waves a tick reads: every wave of the execution that has not been summarised."""
+    """Every wave of the execution that has not been summarised."""
     done = set(finished)
     return sorted(int(n) for n in wave_numbers if int(n) not in done)
+
+
+@dataclass(frozen=True)
+class PlannedWave:
+    """What META keeps of each wave from the start (``wavePlan``): its dependencies and server count,
+    enough to stand for a PENDING wave that a tick does not read."""
+
+    number: int
+    depends_on: tuple[int, ...]
+    servers: int
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {"dependsOn": list(self.depends_on), "servers": self.servers}
+
+
+def wave_plan_of(attribute: Mapping[str, Any] | None) -> dict[int, PlannedWave] | None:
+    """META's ``wavePlan`` (wave number as a string -> dependencies and server count); None for an
+    execution started before META carried it."""
+    if attribute is None:
+        return None
+    return {int(k): PlannedWave(int(k), tuple(int(d) for d in v.get("dependsOn") or ()), int(v.get("servers") or 0))
+            for k, v in attribute.items()}
+
+
+def waves_to_read(open_numbers: Iterable[int], plan: Mapping[int, PlannedWave] | None,
+                  opened: Iterable[int], finished: Iterable[int]) -> list[int]:
+    """The open waves a tick reads: those that have left PENDING (``opened``, on META) and the
+    PENDING ones whose every dependency has ended or left PENDING (they may start, or be skipped,
+    in this tick). Another PENDING wave cannot change in this tick unless the execution stops or a
+    rule skips it: the tick stands its plan in for it, and reads it when it moves it. Without a plan
+    (an execution started before META carried one), every open wave."""
+    numbers = sorted(int(n) for n in open_numbers)
+    if plan is None:
+        return numbers
+    went = {int(n) for n in opened}
+    done = went | {int(n) for n in finished}
+    return [n for n in numbers if n in went or n not in plan or all(d in done for d in plan[n].depends_on)]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from drs_orch.domain.engine_rules import (
     is_stopping,
 )
 from drs_orch.domain.errors import UpstreamError
-from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, WaveRecord, WaveSummary
+from drs_orch.domain.execution_records import ExecutionMeta, JobRecord, PlannedWave, WaveRecord, WaveSummary
 from drs_orch.domain.execution_snapshot import PAIRED_EXECUTION_TYPES
 from drs_orch.domain.objectives import measured_rto, wave_rpo_minutes
 from drs_orch.domain.statuses import (
@@ -57,9 +57,11 @@ from drs_orch.services.engine.records import (
     guard_keys_of_jobs,
     history_entry,
     job_view,
+    planned_view,
     server_counts,
     summary_of,
     summary_view,
+    unread_waves,
     wave_rpo,
     wave_view,
 )
@@ -243,7 +245,27 @@ class Engine:
         view = execution_view(meta)
         in_flight = set(view.in_flight)
         runner = JobRunner(self.deps, meta, {j.key: j for j in jobs})
-        wave_views = [wave_view(w) for w in waves] + [summary_view(s) for s in finished.values()]
+        waves = list(waves)
+        unread = unread_waves(meta, waves, finished)  # PENDING waves that cannot start now (not read)
+        prep_failed: set[int] = set()
+
+        def views() -> list[WaveView]:
+            return ([WaveView(w.number, _W.FAILED, w.depends_on, w.pause_before, w.on_failure)
+                     if w.number in prep_failed else w for w in map(wave_view, waves)]
+                    + [summary_view(s) for s in finished.values()] + [planned_view(p) for p in unread.values()])
+
+        def decided(capacity: Mapping[str, Capacity]) -> Decision:
+            """The decision; a wave it moves that the tick did not read is read, and it decides again."""
+            while True:
+                decision = decide(view, views(), job_views, capacity)
+                touched = sorted(unread.keys() & decision.wave_status.keys())
+                if not touched:
+                    return decision
+                waves.extend(self.deps.store.load_waves(execution_id, touched))
+                for number in touched:
+                    del unread[number]
+
+        wave_views = views()
 
         runner.observe_active()
         runner.expire(waves, in_flight)
@@ -260,21 +282,18 @@ class Engine:
 
         scopes = admission_scopes(view, wave_views, job_views)
         capacity: dict[str, Capacity] = {s: runner.capacity(s, in_flight) for s in sorted(scopes)}
-        decision = decide(view, wave_views, job_views, capacity)
+        decision = decided(capacity)
         prepared: dict[int, dict[str, Any]] = {}
-        prep_failed: set[int] = set()
-        for _ in range(len(waves) + 1):
+        for _ in range(len(waves) + len(unread) + 1):
             failed = self._prepare_waves(meta, waves, runner.jobs, decision, prepared)
             if not failed:
                 break
             prep_failed |= failed
-            wave_views = [WaveView(v.number, _W.FAILED, v.depends_on, v.pause_before, v.on_failure)
-                          if v.number in failed else v for v in wave_views]
-            decision = decide(view, wave_views, job_views, capacity)
+            decision = decided(capacity)
         for number in prep_failed:
             decision.wave_status[number] = _W.FAILED
 
-        counts = self._counts(waves, runner.jobs, finished)
+        counts = self._counts(waves, runner.jobs, finished, unread)
         changes = Changes()
         new_status = decision.execution_status
         if not decision.start_jobs or new_status in TERMINAL_EXECUTION:
@@ -296,6 +315,9 @@ class Engine:
             changes.set["serverCounts"] = counts
         if decision.wave_status:  # wave moves are decisions too: commit them against pause/cancel
             changes.set["lastDecisionAt"] = self.deps.now()
+            opened = {str(n) for n in decision.wave_status} - {str(n) for n in meta.get("openedWaves") or ()}
+            if opened and meta.get("wavePlan") is not None:  # read by every tick from now on
+                changes.add["openedWaves"] = opened
         if meta.get("tickErrors"):
             changes.remove.append("tickErrors")
         # Facts first (waves that ended, jobs that will never start), so that a reader never sees
@@ -406,15 +428,17 @@ class Engine:
         return record
 
     @staticmethod
-    def _counts(waves: list[WaveRecord], jobs: Mapping[str, JobRecord],
-                finished: Mapping[int, WaveSummary]) -> dict[str, int]:
+    def _counts(waves: list[WaveRecord], jobs: Mapping[str, JobRecord], finished: Mapping[int, WaveSummary],
+                unread: Mapping[int, PlannedWave]) -> dict[str, int]:
         """The execution's server counts: live from the loaded jobs, stored for waves that ended
-        (on the wave item, or in the wave's summary on META)."""
+        (on the wave item, or in the wave's summary on META), every server pending in the waves
+        not read."""
         loaded = {j.wave_number for j in jobs.values()}
         statuses = [s for j in jobs.values() for s in (j.get("servers") or {}).values()]
         counts = server_counts(statuses)
         stored = [w.get("serverCounts") or {} for w in waves if w.number not in loaded]
         stored += [s.server_counts for n, s in finished.items() if n not in loaded]
+        stored += [{"total": p.servers, "pending": p.servers} for p in unread.values()]
         for wave_counts in stored:
             for key, value in wave_counts.items():
                 counts[key] = counts.get(key, 0) + int(value)

@@ -22,14 +22,16 @@ from drs_orch.domain.execution_records import (
     ChildRecord,
     ExecutionMeta,
     JobRecord,
+    PlannedWave,
     ServerRecord,
     WaveRecord,
     WaveSummary,
+    wave_plan_of,
 )
 from drs_orch.domain.execution_snapshot import Snapshot, guard_key, scope_of, split_scope
 from drs_orch.domain.objectives import rpo_summary
 from drs_orch.domain.plan_graph import OnServerFailure
-from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus
+from drs_orch.domain.statuses import TERMINAL_WAVE, ExecutionStatus, ServerStatus, WaveStatus
 from drs_orch.domain.time_limits import TimeLimits
 
 TERMINAL_WAVE_VALUES = frozenset(s.value for s in TERMINAL_WAVE)
@@ -111,6 +113,20 @@ def summary_of(item: WaveRecord) -> WaveSummary:
         server_counts={str(k): int(v) for k, v in (item.get("serverCounts") or {}).items()},
         reason=item.get("reason"),
     )
+
+
+def planned_view(planned: PlannedWave) -> WaveView:
+    """A PENDING wave the tick did not read (it cannot start now: a dependency has not started).
+    Its pause and failure policy decide nothing until it starts, and a tick that moves it reads it."""
+    return WaveView(number=planned.number, status=WaveStatus.PENDING, depends_on=planned.depends_on)
+
+
+def unread_waves(meta: ExecutionMeta, read: Iterable[WaveRecord],
+                 finished: Mapping[int, WaveSummary]) -> dict[int, PlannedWave]:
+    """The waves of the execution that are neither read nor summarised, as META plans them."""
+    plan = wave_plan_of(meta.get("wavePlan")) or {}
+    known = {w.number for w in read} | set(finished)
+    return {n: p for n, p in plan.items() if n not in known}
 
 
 def summary_view(summary: WaveSummary) -> WaveView:

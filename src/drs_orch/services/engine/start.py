@@ -32,7 +32,7 @@ from drs_orch.domain.dry_run import (
     launch_seconds,
 )
 from drs_orch.domain.errors import DomainError, NotFound, ValidationFailed
-from drs_orch.domain.execution_records import ChildRecord, ExecutionMeta, JobRecord, WaveRecord
+from drs_orch.domain.execution_records import ChildRecord, ExecutionMeta, JobRecord, PlannedWave, WaveRecord
 from drs_orch.domain.execution_snapshot import (
     PAIRED_EXECUTION_TYPES,
     ExecutionHolder,
@@ -199,10 +199,17 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "protectionGroupIds": list(snapshot.group_ids), "pollIntervalSeconds": req.poll_interval_seconds,
         "waveCount": len(snapshot.waves), "serverCount": snapshot.server_count,
         "waveNumbers": [w.wave.wave_number for w in snapshot.waves], "finishedWaves": {},
+        # a tick reads the waves that have left PENDING and those that may (domain waves_to_read)
+        "wavePlan": {str(w.number): PlannedWave(w.number, tuple(w.wave.depends_on_waves), len(w.servers)).to_attributes()
+                     for w in snapshot.waves},
+
         "serverCounts": {"total": snapshot.server_count, "pending": snapshot.server_count},
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],
     }
+    opened = {str(w.number) for w in snapshot.waves if w.initial_status is not WaveStatus.PENDING}
+    if opened:  # a string set (the ticks ADD to it), and DynamoDB has no empty set
+        meta["openedWaves"] = opened
     if req.topic_arn:
         meta["topicArn"] = req.topic_arn
     if req.consistent_point_in_time:

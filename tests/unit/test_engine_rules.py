@@ -133,6 +133,8 @@ def test_stop_fails_the_execution_and_cancels_later_waves() -> None:
     assert d.wave_status == {1: W.PARTIAL, 2: W.CANCELLED, 3: W.CANCELLED}
     assert d.execution_status is E.FAILED and d.next is Next.DONE
     assert sorted(d.drop_jobs) == ["0002#000", "0003#000"]
+    # the reason names the wave's own status: a PARTIAL wave is not said to have failed outright
+    assert d.reason == "wave 1 ended PARTIAL and stops the plan (onServerFailure STOP)"
 
 
 def test_continue_lets_later_waves_run_and_ends_partial() -> None:

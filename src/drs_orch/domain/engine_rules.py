@@ -417,7 +417,9 @@ def _stop(work: _Work) -> Decision:
             decision.drop_jobs.append(job.key)
     work.settle_launching()
     failed = sorted(n for n, s in work.status.items() if _stops(work.waves[n], s))
-    decision.reason = "cancelled" if cancel else f"wave {failed[0]} failed and stops the plan"
+    # the wave's own status (a PARTIAL wave launched some servers): its badge and this reason agree
+    decision.reason = "cancelled" if cancel else (f"wave {failed[0]} ended {work.status[failed[0]].value} "
+                                                  "and stops the plan (onServerFailure STOP)")
     if work.in_flight():
         decision.execution_status = _E.CANCELLING if cancel else _E.RUNNING
         if not cancel and work.execution.status is _E.PAUSED:

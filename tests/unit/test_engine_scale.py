@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from drs_orch.domain.execution_records import WaveSummary, open_wave_numbers, summaries_of
 from drs_orch.domain.statuses import TERMINAL_WAVE, WaveStatus
-from drs_orch.services.engine.reconcile import Engine
 from drs_orch.services.engine.lifecycle import cancel_execution
+from drs_orch.services.engine.reconcile import Engine
 from drs_orch.services.engine.start import start_execution
 
 

@@ -49,8 +49,9 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    ``"BS"`` token), operations whose input has a timestamp, and bodies that are not JSON keep
    moto's parser.
 14. An XML answer is written in one pass over moto's dicts (:mod:`drs_local.moto_xml`), not through
-   xmltodict and the SAX generator an element at a time: DescribeInstances of 100 instances spent
-   68 ms of 246 there. The same bytes; what that writer does not cover goes to xmltodict.
+   xmltodict and the SAX generator an element at a time: writing DescribeInstances of 100
+   instances (320 KB) took 16-18 ms instead of 45-67. The same bytes; what that writer does not
+   cover goes to xmltodict.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """

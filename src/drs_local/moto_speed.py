@@ -30,7 +30,9 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    once for the table's stream (our tables have none) and once to answer with its old attributes
    (``ReturnValues`` ALL_OLD, UPDATED_OLD or UPDATED_NEW). Tables with a stream, and updates that
    answer with old attributes, still get their copies. A small update of a 100-server job item
-   measured 19-22 ms with them, 10-14 ms without (three runs each, moto in-process).
+   measured 19-22 ms with them, 10-14 ms without (three runs each, moto in-process). An update that
+   answers NONE is not turned into JSON after it either (moto deep-copied every map of the item to
+   drop the result): the engine's job writes and META commits answer NONE.
 10. A projection (``ProjectionExpression``) converts each attribute it names, not the whole item
    once per name: the locks' query of an execution's jobs (eight attributes of 100-server job
    items) converted every job item eight times over.
@@ -427,21 +429,37 @@ def _update_without_unused_copies() -> None:
     original_update = DynamoDBBackend.update_item
     original_handler = DynamoHandler.update_item
 
+    class _Unread:
+        """The updated item as the handler of an update answering NONE sees it: the handler turns
+        the item into JSON (deep-copying every map) only to drop it from the answer."""
+
+        def __init__(self, item: Any) -> None:
+            self._item = item
+
+        def __getattr__(self, attr: str) -> Any:
+            return getattr(self._item, attr)
+
+        @staticmethod
+        def to_json(root_attr_name: str = "Attributes") -> dict[str, Any]:
+            return {root_attr_name: {}}
+
     @functools.wraps(original_update)
     def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
         table = self.tables.get(table_name)
         before = getattr(unused, "copies", ())
         unused.copies = (*before, "stream") if table is not None and table.stream_shard is None else before
         try:
-            return original_update(self, table_name, *args, **kwargs)
+            item = original_update(self, table_name, *args, **kwargs)
         finally:
             unused.copies = before
+        return _Unread(item) if "answer" in before else item
 
     @functools.wraps(original_handler)
     def handle_update(self: Any) -> Any:
-        # the old item answers ALL_OLD and the UPDATED_ ones; NONE and ALL_NEW never read it
-        quiet = self.body.get("ReturnValues", "NONE") in ("NONE", "ALL_NEW")
-        unused.copies = ("old",) if quiet else ()
+        # the old item answers ALL_OLD and the UPDATED_ ones; NONE and ALL_NEW never read it, and
+        # NONE does not read the new one either
+        returning = self.body.get("ReturnValues", "NONE")
+        unused.copies = ("old", "answer") if returning == "NONE" else ("old",) if returning == "ALL_NEW" else ()
         try:
             return original_handler(self)
         finally:

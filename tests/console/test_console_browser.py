@@ -91,8 +91,9 @@ def _open(page: Any, state: dict[str, Any], area: str) -> None:
 
 
 def _shot(page: Any, name: str) -> None:
-    """A full-page screenshot, and an axe-core scan of the page: no serious or critical violation."""
-    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+    """A full-page screenshot, and an axe-core scan of the page: no serious or critical violation.
+    Animations are run to their end first: an alert caught while it fades in looked disabled."""
+    page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True, animations="disabled")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     (OUTPUT / f"{name}.axe.json").write_text(json.dumps(result, indent=1))

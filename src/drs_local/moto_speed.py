@@ -54,6 +54,8 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    xmltodict and the SAX generator an element at a time: writing DescribeInstances of 100
    instances (320 KB) took 16-18 ms instead of 45-67. The same bytes; what that writer does not
    cover goes to xmltodict.
+15. Step Functions' JSONPaths are parsed once per text (:mod:`drs_local.moto_paths`): moto's
+   interpreter built a new jsonpath_ng parser, yacc tables included, for each path it evaluated.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -65,7 +67,7 @@ import json
 import threading
 from typing import Any
 
-from drs_local import moto_xml
+from drs_local import moto_paths, moto_xml
 
 
 def apply() -> None:
@@ -83,6 +85,7 @@ def apply() -> None:
     _xml_names_checked_once()
     _plain_json_dynamodb_requests()
     moto_xml.apply()
+    moto_paths.apply()
 
 
 def _partition_queries() -> None:

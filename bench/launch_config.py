@@ -39,6 +39,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from drs_local import forget_endpoints
+
 HUB = "123456789012"
 REGION = "us-east-1"
 TABLE = "bench-launch-groups"
@@ -46,8 +48,7 @@ WRITE_CALLS = ("drs:UpdateLaunchConfiguration", "ec2:CreateLaunchTemplateVersion
 
 
 def _environment() -> None:
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        os.environ.pop(key, None)
+    forget_endpoints()
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION})
 

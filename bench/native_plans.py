@@ -21,6 +21,8 @@ import time
 import warnings
 from datetime import datetime
 
+from drs_local import forget_endpoints
+
 HUB = "123456789012"
 REGION = "eu-west-1"
 KEYS = {"aws_access_key_id": "AKIABENCHNATIVEPLAN1", "aws_secret_access_key": "bench"}
@@ -31,8 +33,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=500)
     args = parser.parse_args()
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        os.environ.pop(key, None)
+    forget_endpoints()
     warnings.filterwarnings("ignore")
     import boto3
     from moto import mock_aws

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from drs_local import forget_endpoints
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
 
 HUB = "123456789012"
@@ -114,8 +115,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=3000)
     args = parser.parse_args()
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DRS", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        os.environ.pop(key, None)
+    forget_endpoints()
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "bench"
     warnings.filterwarnings("ignore")

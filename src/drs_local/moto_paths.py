@@ -5,16 +5,15 @@ moto's ASL interpreter evaluates a path (``InputPath``, a ``Parameters`` binding
 ``"executionId.$": "$.executionId"``, a Choice rule's ``Variable``, ``TimeoutSecondsPath``,
 ``ResultPath``) by calling ``jsonpath_ng``'s ``parse`` on its text each time, and each call builds a
 new parser: its lexer and its yacc tables, every time. Between two ticks of an execution the
-state machine evaluates some ten of them (``Decide``, ``WaitBeforeTick``, the task results); in
-``bench/engine.py`` at 40x100 that was 4% of the stack process's samples, on the path from one tick
-to the next. A parsed path is an expression tree that evaluating reads and never changes, so one
+state machine evaluates several (``Decide``, ``WaitBeforeTick``, the task results); in
+``bench/engine.py`` at 40x100 that was 4% of the stack process's samples (py-spy, one run), on the
+path from one tick to the next. A parsed path is an expression tree that evaluating reads and never changes, so one
 tree per text serves every evaluation, in any thread.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 
 def apply() -> None:
@@ -27,10 +26,3 @@ def apply() -> None:
     json_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)  # type: ignore[attr-defined]
 
-
-def parsers() -> tuple[Any, Any]:
-    """The parse functions the interpreter calls now (for the tests)."""
-    from moto.stepfunctions.parser.asl.component.common.path import result_path
-    from moto.stepfunctions.parser.asl.utils import json_path
-
-    return getattr(json_path, "parse"), getattr(result_path, "parse")  # noqa: B009 - not exported by moto

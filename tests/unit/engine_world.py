@@ -118,19 +118,19 @@ class MemoryExecutionStore:
                            for (e, sk), item in sorted(self.items.items())
                            if e == execution_id and sk.startswith(ei.JOB_PREFIX)])
 
-    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
-        found = [copy.deepcopy(self.items[(execution_id, ei.job_sk(k))]) for k in sorted(set(job_keys))
-                 if (execution_id, ei.job_sk(k)) in self.items]
+    def _by_key(self, execution_id: str, sort_keys: Iterable[str]) -> list[Item]:
+        """The adapter's BatchGetItem: the items that exist, counted as a tick's reads."""
+        found = [copy.deepcopy(self.items[(execution_id, k)]) for k in sorted(set(sort_keys))
+                 if (execution_id, k) in self.items]
         if self.tick_reads:
             self.tick_reads[-1] += len(found)
-        return ei.jobs_of(found)
+        return found
+
+    def load_jobs(self, execution_id: str, job_keys: Iterable[str]) -> list[JobRecord]:
+        return ei.jobs_of(self._by_key(execution_id, map(ei.job_sk, job_keys)))
 
     def load_waves(self, execution_id: str, numbers: Iterable[int]) -> list[WaveRecord]:
-        found = [copy.deepcopy(self.items[(execution_id, ei.wave_sk(n))]) for n in sorted(set(numbers))
-                 if (execution_id, ei.wave_sk(n)) in self.items]
-        if self.tick_reads:
-            self.tick_reads[-1] += len(found)
-        return ei.waves_of(found)
+        return ei.waves_of(self._by_key(execution_id, map(ei.wave_sk, numbers)))
 
     def load_servers(self, execution_id: str) -> list[ServerRecord]:
         return ei.servers_of(i for i in self._all(execution_id) if i["sk"].startswith(ei.SERVER_PREFIX))

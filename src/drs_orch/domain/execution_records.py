@@ -336,7 +336,7 @@ def pending_batches(attribute: Any) -> list[dict[str, Any]]:
     if isinstance(attribute, Mapping):
         return [pending_batch(str(v.get("launchedAt")), v.get("requestedAt"), {str(k): v.get("recoveryInstanceId")})
                 for k, v in attribute.items()]
-    return [dict(entry) for entry in attribute]
+    return list(attribute)
 
 
 def pending_launches(attribute: Any) -> dict[str, PendingLaunch]:

@@ -260,8 +260,7 @@ class JobRunner:
         if job.get("drsStatus") == drs_job.get("status") and not changed:
             return
         self.deps.store.write_job(self.execution_id, job.key, job_changes, expect={"status": JobStatus.ACTIVE.value})
-        self.jobs[job.key] = job.merged({**{k: v for k, v in job_changes.set.items() if isinstance(k, str)},
-                                         "servers": servers})
+        self.jobs[job.key] = job.merged({**job_changes.whole_attributes(), "servers": servers})
 
     def pending_details(self) -> set[str]:
         """The loaded jobs whose launch details are still to be read."""
@@ -378,15 +377,14 @@ class JobRunner:
         key = job.key
         before = prior or StartState(job.get("startState") or StartState.NOT_CALLED.value)
         scope = scope_of_job(job)
-        claim: dict[str | tuple[str, ...], Any] = {"startState": StartState.CALLING.value,
-                                                   "lastCallAt": self.deps.now(), "searchMisses": 0}
-        attempts = int(job.get("startAttempts") or 0)
-        if not self.deps.store.write_job(
-                self.execution_id, key, Changes(set=claim, increment={"startAttempts": 1}),
-                # the attempt counter is the claim: of two ticks running at once, one calls
-                expect={"status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")}):
+        claim = Changes(set={"startState": StartState.CALLING.value, "lastCallAt": self.deps.now(), "searchMisses": 0},
+                        increment={"startAttempts": 1})
+        # the attempt counter is the claim: of two ticks running at once, one calls
+        if not self.deps.store.write_job(self.execution_id, key, claim, expect={
+                "status": JobStatus.QUEUED.value, "startAttempts": job.get("startAttempts")}):
             return
-        job = self.jobs[key] = job.merged({**{str(k): v for k, v in claim.items()}, "startAttempts": attempts + 1})
+        job = self.jobs[key] = job.merged({**claim.whole_attributes(),
+                                           "startAttempts": int(job.get("startAttempts") or 0) + 1})
         tags = job_tags(self.execution_id, str(self.meta["planId"]), job.wave_number, key)
         try:
             drs_job = self.deps.drs.start_recovery(scope, list(job["serverIds"]), self.is_drill, tags,

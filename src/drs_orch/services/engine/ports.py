@@ -37,6 +37,11 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.set or self.remove or self.add or self.delete or self.append or self.increment)
 
+    def whole_attributes(self) -> dict[str, Any]:
+        """What ``set`` writes to whole attributes (not to nested paths): what a record read before
+        the update takes on after it."""
+        return {k: v for k, v in self.set.items() if isinstance(k, str)}
+
 
 @dataclass(frozen=True)
 class GuardClaim:

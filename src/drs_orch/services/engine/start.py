@@ -202,7 +202,6 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         # a tick reads the waves that have left PENDING and those that may (domain waves_to_read)
         "wavePlan": {str(w.number): PlannedWave(w.number, tuple(w.wave.depends_on_waves), len(w.servers)).to_attributes()
                      for w in snapshot.waves},
-
         "serverCounts": {"total": snapshot.server_count, "pending": snapshot.server_count},
         "version": 1, "pauseRequested": False, "cancelRequested": False, "approvedWaves": [],
         "pausedBeforeWaves": [], "statusHistory": [history_entry(ExecutionStatus.PENDING.value, now)],

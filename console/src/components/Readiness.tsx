@@ -103,14 +103,15 @@ export function ReadinessPanel({ planId }: { planId: string }) {
             variant="embedded"
             header={<Header variant="h3" counter={`(${current.findingCount})`}>Findings</Header>}
             ariaLabels={{ tableLabel: "Readiness findings" }}
+            wrapLines /* what is wrong and what to do are sentences: wrapped, not cut off at the page's edge */
             items={current.findings}
             empty="No findings"
             columnDefinitions={[
               { id: "severity", header: "Severity", cell: (f) => <StatusIndicator type={SEVERITY[f.severity] ?? "info"}>{f.severity}</StatusIndicator> },
               { id: "code", header: "Finding", cell: (f) => f.code },
-              { id: "where", header: "Where", cell: (f) => where(f) },
-              { id: "message", header: "What", cell: (f) => f.message },
-              { id: "action", header: "What to do", cell: (f) => f.action },
+              { id: "where", header: "Where", maxWidth: 260, cell: (f) => where(f) },
+              { id: "message", header: "What", minWidth: 220, cell: (f) => f.message },
+              { id: "action", header: "What to do", minWidth: 220, cell: (f) => f.action },
             ]}
           />
         )}

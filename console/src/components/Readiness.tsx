@@ -109,9 +109,9 @@ export function ReadinessPanel({ planId }: { planId: string }) {
             columnDefinitions={[
               { id: "severity", header: "Severity", minWidth: 120, cell: (f) => <StatusIndicator type={SEVERITY[f.severity] ?? "info"}>{f.severity}</StatusIndicator> },
               { id: "code", header: "Finding", cell: (f) => f.code },
-              { id: "where", header: "Where", minWidth: 180, maxWidth: 260, cell: (f) => where(f) },
-              { id: "message", header: "What", minWidth: 220, cell: (f) => f.message },
-              { id: "action", header: "What to do", minWidth: 220, cell: (f) => f.action },
+              { id: "where", header: "Where", maxWidth: 260, cell: (f) => where(f) },
+              { id: "message", header: "What", minWidth: 180, cell: (f) => f.message },
+              { id: "action", header: "What to do", minWidth: 180, cell: (f) => f.action },
             ]}
           />
         )}

@@ -16,9 +16,7 @@
    table it names, which made each transaction cost O(table size)) and restores them if cancelled.
 5. What only makes moto faster, with the same answers, is in :mod:`drs_local.moto_speed`.
 6. EventBridge rules deliver to Lambda targets through Lambda's queue of asynchronous invocations
-   (``_AsyncInvocations``), and an event forwarded to another account's or region's bus keeps its
-   ``account``, ``region``, ``time`` and ``resources`` (moto re-put it as a new event of the
-   receiving account).
+   (``_AsyncInvocations``); how buses hand events to rules is in :mod:`drs_local.moto_events`.
 7. Task timeouts (``TimeoutSeconds``/``TimeoutSecondsPath``, e.g. a ``waitForTaskToken`` task) are
    divided by the time scale like Wait states.
 8. ``Invoke`` with ``InvocationType=Event`` answers 202 at once and queues the invocation
@@ -53,7 +51,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from drs_local import moto_speed
+from drs_local import moto_events, moto_speed
 
 log = logging.getLogger("drs_local")
 
@@ -347,7 +345,7 @@ def apply() -> None:
         retrier_decl.time = _ScaledTime()  # type: ignore[attr-defined,assignment]
         _scale_task_timeouts()
         _closed_task_tokens()
-        _events_to_lambda_and_buses()
+        moto_events.apply(async_invocations.submit)
         _serialize_dynamodb_writes()
         _sfn_integration_parameters()
         moto_speed.apply()
@@ -545,53 +543,3 @@ def _scale_task_timeouts() -> None:
         env.stack.append(scaled(self._eval_seconds(env=env)))
 
     Timeout._eval_body = _eval_body  # type: ignore[method-assign]
-
-
-def _events_to_lambda_and_buses() -> None:
-    import copy
-
-    from moto.events import models as events_models
-    from moto.utilities.arns import parse_arn
-
-    original = events_models.Rule.send_to_targets
-    rule_lock = threading.Lock()
-
-    def invoke(target: dict[str, Any], event: dict[str, Any]) -> None:
-        from moto.awslambda.models import lambda_backends
-
-        arn = parse_arn(target["Arn"])
-        payload = target["Input"] if target.get("Input") else json.dumps(event, default=str)
-        try:
-            fn = lambda_backends[arn.account][arn.region].get_function(target["Arn"])
-        except Exception:  # EventBridge retries and then drops; the local stack logs and drops
-            log.exception("EventBridge could not invoke %s", target["Arn"])
-            return
-        async_invocations.submit(fn, payload)
-
-    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
-        # a disabled rule, or a schedule (no pattern), matches no event (moto matched both)
-        if self.state != "ENABLED" or not self.event_pattern.get_pattern():
-            return
-        if not self.event_pattern.matches_event(original_event):
-            return
-        others = []
-        for target in self.targets:
-            arn = parse_arn(target["Arn"])
-            if arn.service == "lambda":
-                invoke(target, copy.deepcopy(original_event))
-            elif arn.service == "events" and arn.resource_type == "event-bus":
-                backend = events_models.events_backends[arn.account][arn.region]
-                bus = backend.describe_event_bus(arn.resource_id)
-                for rule in list(bus.rules.values()):
-                    rule.send_to_targets(copy.deepcopy(original_event))  # type: ignore[arg-type]
-            else:
-                others.append(target)
-        if others:
-            with rule_lock:
-                saved, self.targets = self.targets, others
-                try:
-                    original(self, original_event, transform_input)  # type: ignore[arg-type]
-                finally:
-                    self.targets = saved
-
-    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]

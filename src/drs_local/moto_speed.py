@@ -56,6 +56,8 @@ session's data or that every request paid again. Applied by :func:`drs_local.mot
    cover goes to xmltodict.
 15. Step Functions' JSONPaths are parsed once per text (:mod:`drs_local.moto_paths`): moto's
    interpreter built a new jsonpath_ng parser, yacc tables included, for each path it evaluated.
+16. DynamoDB update expressions are parsed once per text (:mod:`drs_local.moto_expressions`): moto
+   parsed each UpdateItem's expression twice per request.
 
 These touch moto internals; the exact moto pin in pyproject.toml is what keeps them valid.
 """
@@ -67,7 +69,7 @@ import json
 import threading
 from typing import Any
 
-from drs_local import moto_paths, moto_xml
+from drs_local import moto_expressions, moto_paths, moto_xml
 
 
 def apply() -> None:
@@ -86,6 +88,7 @@ def apply() -> None:
     _plain_json_dynamodb_requests()
     moto_xml.apply()
     moto_paths.apply()
+    moto_expressions.apply()
 
 
 def _partition_queries() -> None:

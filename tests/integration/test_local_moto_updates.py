@@ -71,3 +71,35 @@ def test_a_table_with_a_stream_still_records_the_old_image(stack: Any, table: An
     assert len(modify) == 1
     assert _sets_sorted(modify[0]["OldImage"]) == _sets_sorted(BEFORE)
     assert _sets_sorted(modify[0]["NewImage"]) == _sets_sorted(AFTER)
+
+
+def _shape(node: Any) -> Any:
+    """A parsed expression's structure: node types and leaf values, depth first."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return node if isinstance(node, str | int | float | type(None)) else repr(node)
+    return type(node).__name__, tuple(_shape(c) for c in children)
+
+
+def test_an_update_expression_is_parsed_once_and_its_tree_serves_every_request(table: Any) -> None:
+    """Patch 16 (drs_local/moto_expressions.py): one tree per text, which no update changes; the
+    same text with other names and values updates other attributes, and a text that does not parse
+    is refused each time."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    text = "SET #a = :a ADD #n :one"
+    tree = UpdateExpressionParser.make(text)
+    assert UpdateExpressionParser.make(text) is tree
+    before = _shape(tree)
+    client, name = table
+    for attribute, counter in (("first", "n1"), ("second", "n2"), ("first", "n1")):
+        client.update_item(TableName=name, Key={"pk": {"S": "p"}}, UpdateExpression=text,
+                           ExpressionAttributeNames={"#a": attribute, "#n": counter},
+                           ExpressionAttributeValues={":a": {"S": attribute}, ":one": {"N": "1"}})
+    stored = client.get_item(TableName=name, Key={"pk": {"S": "p"}}, ConsistentRead=True)["Item"]
+    assert stored == {"pk": {"S": "p"}, "first": {"S": "first"}, "second": {"S": "second"},
+                      "n1": {"N": "2"}, "n2": {"N": "1"}}
+    assert _shape(UpdateExpressionParser.make(text)) == before == _shape(UpdateExpressionParser.unpatched_make(text))
+    for _ in range(2):
+        with pytest.raises(Exception):  # noqa: B017 - moto's own parse error
+            UpdateExpressionParser.make("SET = :a")

@@ -9,7 +9,8 @@ reported in emulated seconds unless named ``real``.
 - orchestration overhead: the execution's emulated duration (wall duration x speed, pauses
   excluded) minus its launch time: what the platform adds to what DRS takes;
 - wave gap: from the end of a wave's last DRS job (its last server LAUNCHED) to the creation of the
-  next wave's first job (its StartRecovery), on the emulator's clock.
+  next wave's first job (its StartRecovery), on the emulator's clock; ``waveTransitions`` holds
+  both instants of each gap.
 """
 
 from __future__ import annotations
@@ -63,13 +64,13 @@ def execution_figures(details: Mapping[str, Any], emulator: Any, speed: float) -
     by_wave: dict[int, list[Mapping[str, Any]]] = {}
     for job in jobs:
         by_wave.setdefault(int((job.get("tags") or {}).get("drs-orch:wave", 0)), []).append(job)
-    gaps = []
+    transitions = []  # (the earlier wave's last job end, the later wave's first job start), emulated
     waves = sorted(by_wave)
     for earlier, later in zip(waves, waves[1:], strict=False):
         ended = [e for e in (epoch(j.get("endDateTime")) for j in by_wave[earlier]) if e is not None]
         begun = [b for b in (epoch(j.get("creationDateTime")) for j in by_wave[later]) if b is not None]
         if ended and begun:
-            gaps.append(min(begun) - max(ended))
+            transitions.append((max(ended), min(begun)))
     return {
         "wallSeconds": wall,
         "pausedSeconds": paused,
@@ -77,6 +78,7 @@ def execution_figures(details: Mapping[str, Any], emulator: Any, speed: float) -
         "launchSeconds": launch,
         "overheadSeconds": max(emulated - launch, 0.0),
         "overheadRealSeconds": max(emulated - launch, 0.0) / speed,
-        "waveGaps": gaps,
+        "waveGaps": [begun - ended for ended, begun in transitions],
+        "waveTransitions": transitions,
         "jobs": len(jobs),
     }

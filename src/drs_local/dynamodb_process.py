@@ -21,14 +21,12 @@ fail loudly (``ResourceNotFoundException``) instead of reading an empty table.
 from __future__ import annotations
 
 import http.server
-import io
 import logging
 import os
 import socket
 import subprocess
 import sys
 import threading
-import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +34,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from werkzeug.exceptions import HTTPException  # moto's errors are these
 from werkzeug.wrappers import Response
+
+from drs_local import loopback
 
 READY_SECONDS = 60  # moto's import and the patches take a few seconds on a slow machine
 
@@ -182,31 +182,15 @@ class _KeepAlive(http.server.BaseHTTPRequestHandler):
             return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path, _, query = self.path.partition("?")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.command, "SCRIPT_NAME": "", "PATH_INFO": urllib.parse.unquote(path, "latin-1"),
-            "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": str(getattr(self.server, "server_port", "")),
-            "SERVER_PROTOCOL": self.request_version, "REMOTE_ADDR": self.client_address[0],
-            "CONTENT_LENGTH": str(len(body)), "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        }
-        for name, value in self.headers.items():
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                environ[key] = f"{environ[key]},{value}" if key in environ else value
-        started: list[Any] = []
         try:
-            chunks = self.app(environ, lambda status, headers, exc_info=None: started.extend((status, headers)))
-            try:
-                payload = b"".join(chunks)
-            finally:
-                getattr(chunks, "close", lambda: None)()
+            status, headers, payload = loopback.answer(
+                self.app, self.command, f"http://{self.headers.get('Host') or '127.0.0.1'}", path, query,
+                list(self.headers.items()), body, remote_addr=self.client_address[0])
         except Exception:  # what werkzeug's server answers when the application fails
             logging.getLogger("drs_local").exception("local DynamoDB failed on %s", self.headers.get("X-Amz-Target"))
             self._answer(500, [("Content-Type", "text/plain")], b"Internal Server Error")
             return
-        status, headers = started
-        self._answer(int(status.split(" ", 1)[0]), headers, payload)
+        self._answer(status, headers, payload)
 
     def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
         self.send_response(status)

@@ -80,13 +80,21 @@ def _call(app: WsgiApp, request: Any) -> AWSResponse:
         body = body.read()
     if isinstance(body, str):
         body = body.encode()
-    headers = [(k, v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()
-               if k.lower() != "content-length"]
-    raw_uri = parts.path + (f"?{parts.query}" if parts.query else "")
-    builder = EnvironBuilder(method=request.method, base_url=f"{parts.scheme}://{parts.netloc}",
-                             path=parts.path, query_string=parts.query, headers=headers, data=body or b"",
-                             environ_overrides={"RAW_URI": raw_uri, "REQUEST_URI": raw_uri,
-                                                "REMOTE_ADDR": "127.0.0.1"})
+    headers = [(k, v.decode() if isinstance(v, bytes) else str(v)) for k, v in request.headers.items()]
+    status, response_headers, content = answer(app, request.method, f"{parts.scheme}://{parts.netloc}",
+                                                parts.path, parts.query, headers, body or b"")
+    return AWSResponse(request.url, status, dict(response_headers), _Body(content))
+
+
+def answer(app: WsgiApp, method: str, base_url: str, path: str, query: str, headers: list[tuple[str, str]],
+           body: bytes, remote_addr: str = "127.0.0.1") -> tuple[int, list[tuple[str, str]], bytes]:
+    """Run a WSGI application on one HTTP request: its status, headers and whole body. (A
+    ``Content-Length`` among ``headers`` is replaced by the body's own.)"""
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    raw_uri = path + (f"?{query}" if query else "")
+    builder = EnvironBuilder(method=method, base_url=base_url, path=path, query_string=query, headers=headers,
+                             data=body, environ_overrides={"RAW_URI": raw_uri, "REQUEST_URI": raw_uri,
+                                                           "REMOTE_ADDR": remote_addr})
     try:
         environ = builder.get_environ()
     finally:
@@ -98,4 +106,4 @@ def _call(app: WsgiApp, request: Any) -> AWSResponse:
         close = getattr(app_iter, "close", None)
         if close is not None:
             close()
-    return AWSResponse(request.url, int(status.split(" ", 1)[0]), dict(response_headers.items()), _Body(content))
+    return int(status.split(" ", 1)[0]), list(response_headers.items()), content

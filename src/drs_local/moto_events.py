@@ -35,9 +35,15 @@ Submit = Callable[[Any, Any], None]  # (moto's Lambda function, the invocation's
 def apply(submit: Submit) -> None:
     from moto.events import models as events_models
 
-    events_models.Rule.send_to_targets = _send_to_targets(submit, events_models.Rule.send_to_targets)  # type: ignore[method-assign]
+    deliver = _deliverer(submit, events_models.Rule.send_to_targets)
+
+    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+        if _matches(self, original_event):
+            deliver(self, original_event, transform_input)
+
+    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign,assignment]
     original = events_models.EventsBackend.put_events
-    events_models.EventsBackend.put_events = _put_events(original)  # type: ignore[method-assign]
+    events_models.EventsBackend.put_events = _put_events(original, deliver)  # type: ignore[method-assign]
     events_models.EventsBackend.unpatched_put_events = original  # type: ignore[attr-defined]  # kept for the tests
 
 
@@ -46,7 +52,8 @@ def _matches(rule: Any, event: dict[str, Any]) -> bool:
                 and rule.event_pattern.matches_event(event))
 
 
-def _send_to_targets(submit: Submit, original: Any) -> Any:
+def _deliverer(submit: Submit, original: Any) -> Callable[[Any, dict[str, Any], bool], None]:
+    """Hands an event a rule matched to each of the rule's targets."""
     from moto.events import models as events_models
     from moto.utilities.arns import parse_arn
 
@@ -64,9 +71,7 @@ def _send_to_targets(submit: Submit, original: Any) -> Any:
             return
         submit(fn, payload)
 
-    def send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
-        if not _matches(self, original_event):
-            return
+    def deliver(self: Any, original_event: dict[str, Any], transform_input: bool) -> None:
         others = []
         for target in self.targets:
             arn = parse_arn(target["Arn"])
@@ -87,10 +92,10 @@ def _send_to_targets(submit: Submit, original: Any) -> Any:
                 finally:
                     self.targets = saved
 
-    return send_to_targets
+    return deliver
 
 
-def _put_events(original: Any) -> Any:
+def _put_events(original: Any, deliver: Callable[[Any, dict[str, Any], bool], None]) -> Any:
     from moto.core.utils import unix_time
     from moto.events.utils import _BASE_EVENT_MESSAGE
     from moto.moto_api._internal import mock_random
@@ -125,7 +130,7 @@ def _put_events(original: Any) -> Any:
             bus = self.describe_event_bus(self._normalize_event_bus_arn(entry.get("EventBusName")))
             for rule in list(bus.rules.values()):
                 if _matches(rule, event):
-                    rule.send_to_targets(copy.deepcopy(event))
+                    deliver(rule, copy.deepcopy(event), True)
         return entries
 
     return put_events

@@ -7,8 +7,8 @@ moto's ASL interpreter evaluates a path (``InputPath``, a ``Parameters`` binding
 new parser: its lexer and its yacc tables, every time. Between two ticks of an execution the
 state machine evaluates several (``Decide``, ``WaitBeforeTick``, the task results); in
 ``bench/engine.py`` at 40x100 that was 4% of the stack process's samples (py-spy, one run), on the
-path from one tick to the next. A parsed path is an expression tree that evaluating reads and never changes, so one
-tree per text serves every evaluation, in any thread.
+path from one tick to the next. A parsed path is an expression tree that evaluating reads and never
+changes, so one tree per text serves every evaluation, in any thread.
 """
 
 from __future__ import annotations
@@ -25,4 +25,3 @@ def apply() -> None:
     # the module attributes the interpreter calls (each module imported ``parse`` by name)
     json_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.ext.parse)  # type: ignore[attr-defined]
     result_path.parse = functools.lru_cache(maxsize=4096)(jsonpath_ng.parse)  # type: ignore[attr-defined]
-

@@ -411,7 +411,7 @@ def _update_without_unused_copies() -> None:
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.responses import DynamoHandler
 
-    unused = threading.local()  # what the update in this thread will not read: "stream", "old"
+    unused = threading.local()  # skipped: what the update in this thread will not read ("stream", "old", "answer")
 
     class _Copies:
         """``copy`` for one of moto's DynamoDB modules: an item's deep copy that the update in this
@@ -425,7 +425,7 @@ def _update_without_unused_copies() -> None:
             return getattr(self._base, attr)
 
         def deepcopy(self, value: Any, memo: Any = None) -> Any:
-            if isinstance(value, Item) and self._reason in getattr(unused, "copies", ()):
+            if isinstance(value, Item) and self._reason in getattr(unused, "skipped", ()):
                 return None if self._reason == "old" else value
             return self._base.deepcopy(value, memo)
 
@@ -452,12 +452,12 @@ def _update_without_unused_copies() -> None:
     @functools.wraps(original_update)
     def update_item(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
         table = self.tables.get(table_name)
-        before = getattr(unused, "copies", ())
-        unused.copies = (*before, "stream") if table is not None and table.stream_shard is None else before
+        before = getattr(unused, "skipped", ())
+        unused.skipped = (*before, "stream") if table is not None and table.stream_shard is None else before
         try:
             item = original_update(self, table_name, *args, **kwargs)
         finally:
-            unused.copies = before
+            unused.skipped = before
         return _Unread(item) if "answer" in before else item
 
     @functools.wraps(original_handler)
@@ -465,11 +465,11 @@ def _update_without_unused_copies() -> None:
         # the old item answers ALL_OLD and the UPDATED_ ones; NONE and ALL_NEW never read it, and
         # NONE does not read the new one either
         returning = self.body.get("ReturnValues", "NONE")
-        unused.copies = ("old", "answer") if returning == "NONE" else ("old",) if returning == "ALL_NEW" else ()
+        unused.skipped = ("old", "answer") if returning == "NONE" else ("old",) if returning == "ALL_NEW" else ()
         try:
             return original_handler(self)
         finally:
-            unused.copies = ()
+            unused.skipped = ()
 
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     DynamoHandler.update_item = handle_update  # type: ignore[method-assign]

@@ -18,10 +18,8 @@ from drs_orch.domain.execution_records import (
     JobRecord,
     ServerRecord,
     WaveRecord,
-    open_wave_numbers,
     summaries_of,
-    wave_plan_of,
-    waves_to_read,
+    tick_wave_numbers,
 )
 from drs_orch.domain.inventory import page as paged
 from drs_orch.domain.models import ProtectionGroup, RecoveryPlan
@@ -97,10 +95,9 @@ class MemoryExecutionStore:
         items = self._all(execution_id)
         waves = [i for i in items if i["sk"].startswith(ei.WAVE_PREFIX)]
         finished = summaries_of(meta.get("finishedWaves")) if not settled_jobs else {}
-        if not settled_jobs and meta.get("waveNumbers") is not None:  # the adapter's working set
-            wanted = set(waves_to_read(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished),
-                                       wave_plan_of(meta.get("wavePlan")), meta.get("openedWaves") or (), finished))
-            waves = [w for w in waves if int(w["waveNumber"]) in wanted]
+        numbers = tick_wave_numbers(meta, finished) if not settled_jobs else None
+        if numbers is not None:  # the adapter's working set
+            waves = [w for w in waves if int(w["waveNumber"]) in set(numbers)]
             self.tick_reads.append(1 + len(waves))
         open_keys = {k for w in waves if w.get("status") not in TERMINAL_WAVES | {"PENDING"}
                      for k in w.get("jobKeys") or []}

@@ -41,10 +41,8 @@ from drs_orch.domain.execution_records import (
     ServerRecord,
     WaveRecord,
     WaveSummary,
-    open_wave_numbers,
     summaries_of,
-    wave_plan_of,
-    waves_to_read,
+    tick_wave_numbers,
 )
 from drs_orch.domain.paging import Page
 from drs_orch.domain.statuses import TERMINAL_EXECUTION, TERMINAL_WAVE, WaveStatus
@@ -165,7 +163,7 @@ class DynamoExecutionStore:
     def load(self, execution_id: str, *, servers: bool = False, settled_jobs: bool = True) -> ExecutionRecords | None:
         """The execution's items. ``settled_jobs=False`` is a tick's working set: the META item, the
         WAVE items of the waves not summarised on it (``finishedWaves``) that have started or may
-        start now (:func:`waves_to_read`) and the JOB items of the waves under way (QUEUED,
+        start now (:func:`tick_wave_numbers`) and the JOB items of the waves under way (QUEUED,
         LAUNCHING); a few items however long the plan, read by key. The jobs of a wave that starts
         are read then (:meth:`load_jobs`), and the waves the tick did not read when it needs them
         (:meth:`load_waves`)."""
@@ -181,11 +179,10 @@ class DynamoExecutionStore:
             if meta is None:
                 return None
             finished = summaries_of(meta.get("finishedWaves"))
-            if meta.get("waveNumbers") is None:  # started before waves were summarised
+            numbers = tick_wave_numbers(meta, finished)
+            if numbers is None:  # started before waves were summarised
                 waves = self._query(pk & Key("sk").begins_with(ei.WAVE_PREFIX))
             else:
-                numbers = waves_to_read(open_wave_numbers((int(n) for n in meta["waveNumbers"]), finished),
-                                        wave_plan_of(meta.get("wavePlan")), meta.get("openedWaves") or (), finished)
                 waves = self._get_many(execution_id, [ei.wave_sk(n) for n in numbers])
             waves = [w for w in waves if int(w["waveNumber"]) not in finished]
             keys = [ei.job_sk(k) for w in waves if w.get("status") not in SETTLED_OR_PENDING

@@ -287,6 +287,18 @@ def waves_to_read(open_numbers: Iterable[int], plan: Mapping[int, PlannedWave] |
     return [n for n in numbers if n in went or n not in plan or all(d in done for d in plan[n].depends_on)]
 
 
+def tick_wave_numbers(meta: Mapping[str, Any], finished: Iterable[int]) -> list[int] | None:
+    """The waves a tick reads (:func:`waves_to_read` among those not summarised), numbered by META's
+    ``wavePlan``, or by its ``waveNumbers`` for an execution started before the plan; None for one
+    started before META listed its waves at all (a tick then reads every WAVE item)."""
+    plan = wave_plan_of(meta.get("wavePlan"))
+    numbers = plan if plan is not None else meta.get("waveNumbers")
+    if numbers is None:
+        return None
+    return waves_to_read(open_wave_numbers((int(n) for n in numbers), finished), plan,
+                         meta.get("openedWaves") or (), finished)
+
+
 @dataclass(frozen=True)
 class ExecutionRecords:
     """An execution as a store loads it. ``waves`` by number, ``jobs`` by key, ``servers`` by id

@@ -198,8 +198,9 @@ def start_execution(deps: EngineDeps, body: Mapping[str, Any], actor: str) -> di
         "accountId": first_account, "region": first_region, "scopes": list(snapshot.scopes),
         "protectionGroupIds": list(snapshot.group_ids), "pollIntervalSeconds": req.poll_interval_seconds,
         "waveCount": len(snapshot.waves), "serverCount": snapshot.server_count,
-        "waveNumbers": [w.wave.wave_number for w in snapshot.waves], "finishedWaves": {},
-        # a tick reads the waves that have left PENDING and those that may (domain waves_to_read)
+        "finishedWaves": {},
+        # the execution's waves: a tick reads those that have left PENDING and those that may
+        # (domain tick_wave_numbers)
         "wavePlan": {str(w.number): PlannedWave(w.number, tuple(w.wave.depends_on_waves), len(w.servers)).to_attributes()
                      for w in snapshot.waves},
         "serverCounts": {"total": snapshot.server_count, "pending": snapshot.server_count},
